@@ -1,0 +1,1 @@
+"""bindgen: parse an annotated C header into an IR and render bindings with Jinja2."""

@@ -1,0 +1,47 @@
+"""Naming helpers shared by every language module (one place, not per template)."""
+from __future__ import annotations
+
+import re
+import textwrap
+
+
+def words(name: str) -> list[str]:
+    """Split snake_case or CamelCase into lower-case words."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w.lower() for w in name.split("_") if w]
+
+
+def snake(name: str) -> str:
+    return "_".join(words(name))
+
+
+def camel(name: str) -> str:
+    ws = words(name)
+    return ws[0] + "".join(w.capitalize() for w in ws[1:]) if ws else ""
+
+
+def pascal(name: str) -> str:
+    return "".join(w.capitalize() for w in words(name))
+
+
+def upper_snake(name: str) -> str:
+    return "_".join(words(name)).upper()
+
+
+def strip_prefix(name: str, prefix: str) -> str:
+    """pred_model -> model, PRED_ERR_SHAPE -> ERR_SHAPE."""
+    for p in (prefix, prefix.upper()):
+        if name.startswith(p):
+            return name[len(p):]
+    return name
+
+
+def comment(text: str, lead: str, width: int = 90) -> str:
+    """`text` as comment lines starting with `lead` (e.g. "// ", " * ", "/// ")."""
+    out = []
+    for para in text.split("\n\n"):
+        lines = textwrap.wrap(" ".join(para.split()), width - len(lead)) or [""]
+        if out:
+            out.append(lead.rstrip())
+        out += [lead + ln for ln in lines]
+    return "\n".join(out)

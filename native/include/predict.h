@@ -1,0 +1,272 @@
+/**
+ * predict: run trained CNN image models (ONNX) from one C file.
+ *
+ * An immutable pred_model is loaded once and may be shared by any number of
+ * threads; each thread runs it through its own pred_session, which owns the
+ * buffers of one inference at a time.
+ *
+ * Every call that can fail returns a pred_status; on failure it also sets a
+ * thread-local message that pred_last_error() returns. No call aborts,
+ * prints or exits on bad input.
+ *
+ * The doc comments carry annotations that bindgen turns into each
+ * language's idioms (see bindgen/README.md for the annotation language).
+ * This header must stay plain C: no macros inside declarations.
+ */
+#ifndef PREDICT_H
+#define PREDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Library version, as MAJOR.MINOR.PATCH. */
+#define PRED_VERSION "0.1.0"
+
+/** Incremented on every incompatible change of this header; bindings compare
+ *  it with pred_abi_version() when they load the library. */
+#define PRED_ABI_VERSION 1
+
+/** The most dimensions a tensor of a model can have. */
+#define PRED_MAX_DIMS 8
+
+/**
+ * Result of every call that can fail.
+ *
+ * @errors ok=PRED_OK closed=PRED_ERR_STATE
+ */
+typedef enum pred_status {
+    PRED_OK = 0,              /**< Success. */
+    PRED_ERR_ARGUMENT = 1,    /**< An argument is invalid: NULL, out of range, or a buffer of the wrong length. */
+    PRED_ERR_MODEL = 2,       /**< The model is malformed or inconsistent. */
+    PRED_ERR_UNSUPPORTED = 3, /**< The model uses an operator, attribute or type this library does not implement. */
+    PRED_ERR_SHAPE = 4,       /**< Tensor shapes do not agree. */
+    PRED_ERR_MEMORY = 5,      /**< Memory could not be allocated. */
+    PRED_ERR_IO = 6,          /**< A file could not be read. */
+    PRED_ERR_STATE = 7        /**< An object was used in the wrong state: closed, freed, or not yet run. */
+} pred_status;
+
+/**
+ * A loaded model: immutable, safe to share between threads.
+ *
+ * @handle free=pred_model_free
+ */
+typedef struct pred_model pred_model;
+
+/**
+ * The buffers for running a model, one inference at a time: use one per thread.
+ *
+ * @handle free=pred_session_free
+ */
+typedef struct pred_session pred_session;
+
+/**
+ * The library version, e.g. "0.1.0".
+ *
+ * @return [static] The version string.
+ */
+const char *pred_version(void);
+
+/**
+ * The ABI version the library was built with (PRED_ABI_VERSION of its header).
+ *
+ * @return The ABI version.
+ */
+int pred_abi_version(void);
+
+/**
+ * The message of the last failure on the calling thread.
+ *
+ * @return [static] The message; "" when no call has failed on this thread.
+ *         Valid until the next failing call on the same thread.
+ */
+const char *pred_last_error(void);
+
+/**
+ * The name of a status code, e.g. "PRED_ERR_SHAPE".
+ *
+ * @param status The status.
+ * @return [static] The name; "PRED_UNKNOWN" for a value that is not a status.
+ */
+const char *pred_status_name(pred_status status);
+
+/**
+ * Loads an ONNX model from memory.
+ *
+ * The bytes are only read during the call; the model keeps its own copy of
+ * everything it needs.
+ *
+ * @param[in] bytes [count=size] The serialized ONNX ModelProto.
+ * @param size Number of bytes.
+ * @param[out] out [owned] Receives the model; free it with pred_model_free().
+ * @return PRED_OK; PRED_ERR_MODEL for malformed bytes; PRED_ERR_UNSUPPORTED
+ *         for an operator or attribute this library does not implement.
+ */
+pred_status pred_model_load(const void *bytes, size_t size, pred_model **out);
+
+/**
+ * Loads an ONNX model from a file.
+ *
+ * @param[in] path Path of the .onnx file.
+ * @param[out] out [owned] Receives the model; free it with pred_model_free().
+ * @return PRED_OK; PRED_ERR_IO when the file cannot be read; otherwise as
+ *         pred_model_load().
+ */
+pred_status pred_model_load_file(const char *path, pred_model **out);
+
+/**
+ * Frees a model. Sessions created from it stay valid objects (they hold a
+ * reference), but running them fails with PRED_ERR_STATE. NULL is ignored.
+ *
+ * @param model [nullable] The model.
+ */
+void pred_model_free(pred_model *model);
+
+/**
+ * Number of graph inputs the caller feeds (initializers excluded).
+ *
+ * @param model The model.
+ * @return The input count; 0 for NULL.
+ */
+size_t pred_model_input_count(const pred_model *model);
+
+/**
+ * Number of graph outputs.
+ *
+ * @param model The model.
+ * @return The output count; 0 for NULL.
+ */
+size_t pred_model_output_count(const pred_model *model);
+
+/**
+ * Name of an input.
+ *
+ * @param model The model.
+ * @param index Index of the input, below pred_model_input_count().
+ * @return [borrowed, error_if_null] The name, valid as long as the model;
+ *         NULL (and PRED_ERR_ARGUMENT) for a bad index.
+ */
+const char *pred_model_input_name(const pred_model *model, size_t index);
+
+/**
+ * Name of an output.
+ *
+ * @param model The model.
+ * @param index Index of the output, below pred_model_output_count().
+ * @return [borrowed, error_if_null] The name, valid as long as the model;
+ *         NULL (and PRED_ERR_ARGUMENT) for a bad index.
+ */
+const char *pred_model_output_name(const pred_model *model, size_t index);
+
+/**
+ * Shape of an input as the model runs it: dimensions the model leaves
+ * symbolic are 1.
+ *
+ * @param model The model.
+ * @param index Index of the input.
+ * @param[out] dims [count=capacity, alloc=PRED_MAX_DIMS, length=ndim] Receives the dimensions.
+ * @param capacity Number of elements dims can hold.
+ * @param[out] ndim Receives the number of dimensions.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+ */
+pred_status pred_model_input_shape(const pred_model *model, size_t index,
+                                   int64_t *dims, size_t capacity, size_t *ndim);
+
+/**
+ * Shape of an output as the model computes it.
+ *
+ * @param model The model.
+ * @param index Index of the output.
+ * @param[out] dims [count=capacity, alloc=PRED_MAX_DIMS, length=ndim] Receives the dimensions.
+ * @param capacity Number of elements dims can hold.
+ * @param[out] ndim Receives the number of dimensions.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+ */
+pred_status pred_model_output_shape(const pred_model *model, size_t index,
+                                    int64_t *dims, size_t capacity, size_t *ndim);
+
+/**
+ * Creates a session that runs a model. The session holds a reference to the
+ * model, so the model's memory lives until both are freed.
+ *
+ * @param model [retained] The model.
+ * @param[out] out [owned] Receives the session; free it with pred_session_free().
+ * @return PRED_OK; PRED_ERR_STATE if the model was freed; PRED_ERR_MEMORY.
+ */
+pred_status pred_session_create(const pred_model *model, pred_session **out);
+
+/**
+ * Frees a session. NULL is ignored.
+ *
+ * @param session [nullable] The session.
+ */
+void pred_session_free(pred_session *session);
+
+/**
+ * Sets how many threads pred_session_run() may use; 0 picks a default.
+ *
+ * @param session The session.
+ * @param threads Thread count, 0 or more.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a negative count.
+ */
+pred_status pred_session_set_threads(pred_session *session, int threads);
+
+/**
+ * Number of float elements of an input (the product of its shape).
+ *
+ * @param session The session.
+ * @param index Index of the input.
+ * @return The element count; 0 for a bad index.
+ */
+size_t pred_session_input_size(const pred_session *session, size_t index);
+
+/**
+ * Number of float elements of an output (the product of its shape).
+ *
+ * @param session The session.
+ * @param index Index of the output.
+ * @return The element count; 0 for a bad index.
+ */
+size_t pred_session_output_size(const pred_session *session, size_t index);
+
+/**
+ * Copies the data of an input into the session.
+ *
+ * @param session The session.
+ * @param index Index of the input.
+ * @param[in] data [count=count] The elements, row-major, as many as pred_session_input_size().
+ * @param count Number of elements in data.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a wrong count.
+ */
+pred_status pred_session_set_input(pred_session *session, size_t index,
+                                   const float *data, size_t count);
+
+/**
+ * Runs the model on the inputs set so far (inputs never set are zeros).
+ *
+ * @param session [blocking] The session.
+ * @return PRED_OK; PRED_ERR_STATE if the model was freed.
+ */
+pred_status pred_session_run(pred_session *session);
+
+/**
+ * Copies an output of the last run out of the session.
+ *
+ * @param session The session.
+ * @param index Index of the output.
+ * @param[out] data [count=count, alloc=pred_session_output_size(session, index)] Receives the elements, row-major.
+ * @param count Number of elements data can hold: exactly pred_session_output_size().
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a wrong count;
+ *         PRED_ERR_STATE before the first successful run.
+ */
+pred_status pred_session_get_output(const pred_session *session, size_t index,
+                                    float *data, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PREDICT_H */
