@@ -108,8 +108,10 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
     doc = DocComment()
     prose: list[str] = []
     current: Tag | None = None
-    for offset, line in enumerate(lines):
-        lineno = first_line + offset
+    # a tag may also follow text on the same line ("/** Adds. @param a A. */")
+    segments = [(first_line + n, seg) for n, line in enumerate(lines)
+                for seg in re.split(r"(?<=\S)\s+(?=@\w)", line)]
+    for lineno, line in segments:
         coord = f"{filename}:{lineno}"
         stripped = line.strip()
         m = _TAG.match(stripped)

@@ -63,6 +63,9 @@ class _Source:
                     depth += 1
                     if skip_depth == 0 and s.split()[-1] == "__cplusplus":
                         skip_depth = depth
+                    elif not (word == "ifndef" and self._is_guard(i, s.split()[-1])):
+                        raise BindgenError(coord, "conditional compilation is not supported "
+                                                  "(only an include guard and __cplusplus blocks)")
                 elif word == "endif":
                     if depth == skip_depth:
                         skip_depth = 0
@@ -84,6 +87,11 @@ class _Source:
                 line = ""
             out.append(line)
         return "\n".join(out)
+
+    def _is_guard(self, line: int, name: str) -> bool:
+        """`#ifndef NAME` directly followed by `#define NAME`."""
+        following = [ln.strip() for ln in self.lines[line:] if ln.strip()]
+        return bool(following) and re.fullmatch(rf"#\s*define\s+{name}", following[0]) is not None
 
     def doc_before(self, line: int) -> tuple[str, int] | None:
         """The doc comment ending just above `line` (blank lines allowed)."""

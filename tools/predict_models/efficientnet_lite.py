@@ -84,8 +84,8 @@ def block_plan(variant):
 class _Builder:
     """Collects nodes and initializers; every weight comes from the state dict."""
 
-    def __init__(self, weights):
-        self.w = weights
+    def __init__(self, variant, weights):
+        self.variant, self.w = variant, weights
         self.used = set()
         self.nodes, self.inits = [], []
 
@@ -95,7 +95,7 @@ class _Builder:
         arr = np.asarray(self.w[key], dtype=np.float32)
         if arr.shape != tuple(shape):
             raise ValueError(f"{key}: shape {arr.shape} in the weights, {tuple(shape)} "
-                             "expected by the architecture")
+                             f"expected by {self.variant} -- weights of another variant?")
         self.used.add(key)
         self.inits.append(numpy_helper.from_array(arr, key))
         return key
@@ -127,7 +127,7 @@ def build_model(variant, weights):
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")
     resolution = VARIANTS[variant][2]
-    b = _Builder(weights)
+    b = _Builder(variant, weights)
     b.inits += [numpy_helper.from_array(np.array(0.0, np.float32), "relu6_min"),
                 numpy_helper.from_array(np.array(6.0, np.float32), "relu6_max")]
 

