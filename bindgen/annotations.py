@@ -7,7 +7,7 @@
      *
      * @param[in] data [count=count] What data is.
      * @param[out] out [owned] Receives the new handle.
-     * @return [borrowed, error_if_null] What is returned.
+     * @return [borrowed, error_if_null=X_ERR] What is returned.
      */
 
 Tags: @param[dir] NAME [ATTRS] text, @return [ATTRS] text,

@@ -27,7 +27,7 @@ annotations (in the /** */ comment before each declaration):
       nullable         the handle or string may be NULL
       retained         the result keeps this handle alive (child keeps parent)
       blocking         the call may take long: bindings release their runtime lock
-  @return [static|borrowed|owned, error_if_null] text
+  @return [static|borrowed|owned, error_if_null=STATUS] text
   @errors ok=MEMBER closed=MEMBER     on the status enum
   @handle free=FUNCTION               on an opaque struct typedef
 """

@@ -146,12 +146,14 @@ class Returns:
 
     ownership: "static" (lives forever), "borrowed" (lives as long as the
     handle it came from), "owned" (caller frees), or "" for non-pointers.
-    error_if_null: NULL means failure; the binding raises pred_last_error().
+    error_if_null: NULL means failure; the binding raises `null_status` (an
+    error enum member) with pred_last_error() as the message.
     """
     type: Type
     doc: str = ""
     ownership: str = ""
     error_if_null: bool = False
+    null_status: str | None = None
 
 
 @dataclass

@@ -40,7 +40,8 @@ def comment(text: str, lead: str, width: int = 90) -> str:
     """`text` as comment lines starting with `lead` (e.g. "// ", " * ", "/// ")."""
     out = []
     for para in text.split("\n\n"):
-        lines = textwrap.wrap(" ".join(para.split()), width - len(lead)) or [""]
+        lines = textwrap.wrap(" ".join(para.split()), width - len(lead),
+                              break_on_hyphens=False) or [""]
         if out:
             out.append(lead.rstrip())
         out += [lead + ln for ln in lines]

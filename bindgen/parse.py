@@ -274,7 +274,8 @@ class _Parser:
         if ret_t.kind != "pointer" and attrs:
             raise BindgenError(coord, f"{name}: return annotations apply to pointers only")
         ownership = next((k for k in ("static", "borrowed", "owned") if k in attrs), "")
-        returns = ir.Returns(ret_t, rtag.text if rtag else "", ownership, "error_if_null" in attrs)
+        returns = ir.Returns(ret_t, rtag.text if rtag else "", ownership, "error_if_null" in attrs,
+                             attrs.get("error_if_null"))
         fn = ir.Function(name, fn_params, returns, ir.Doc(d.summary, d.body), coord)
         fn.blocking = any(p.blocking for p in fn_params)
         self.api.functions.append(fn)
@@ -386,8 +387,10 @@ class _Parser:
                         if arg not in by_name:
                             raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
             f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
-            if f.returns.error_if_null and not err:
-                raise BindgenError(f.coord, f"{f.name}: error_if_null needs an @errors enum")
+            if f.returns.error_if_null and (not err or f.returns.null_status not in
+                                            {m.name for m in err.members} - {err.ok}):
+                raise BindgenError(f.coord, f"{f.name}: error_if_null=STATUS must name an error "
+                                            "member of the @errors enum")
             outs = [p for p in f.params if p.role == "out_handle"]
             if outs and not f.throws:
                 raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")

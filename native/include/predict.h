@@ -146,7 +146,7 @@ size_t pred_model_output_count(const pred_model *model);
  *
  * @param model The model.
  * @param index Index of the input, below pred_model_input_count().
- * @return [borrowed, error_if_null] The name, valid as long as the model;
+ * @return [borrowed, error_if_null=PRED_ERR_ARGUMENT] The name, valid as long as the model;
  *         NULL (and PRED_ERR_ARGUMENT) for a bad index.
  */
 const char *pred_model_input_name(const pred_model *model, size_t index);
@@ -156,7 +156,7 @@ const char *pred_model_input_name(const pred_model *model, size_t index);
  *
  * @param model The model.
  * @param index Index of the output, below pred_model_output_count().
- * @return [borrowed, error_if_null] The name, valid as long as the model;
+ * @return [borrowed, error_if_null=PRED_ERR_ARGUMENT] The name, valid as long as the model;
  *         NULL (and PRED_ERR_ARGUMENT) for a bad index.
  */
 const char *pred_model_output_name(const pred_model *model, size_t index);

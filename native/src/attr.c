@@ -59,17 +59,3 @@ static pred_status pred__attr_int_list(const pred__node *n, const pred__onnx_nod
     *present = 1;
     return PRED_OK;
 }
-
-static pred_status pred__attr_ints(const pred__node *n, const pred__onnx_node *src, const char *name,
-                                   int64_t *out, size_t count, int *present) {
-    const pred__onnx_attr *a = pred__attr_find(src, name);
-    *present = 0;
-    if (!a) return PRED_OK;
-    if (a->type != PRED__ATTR_INTS) return pred__attr_type_error(n, name, "INTS");
-    if (a->ints.n != count)
-        return pred__node_errorf(n, PRED_ERR_MODEL, "attribute '%s' has %lu values, expected %lu",
-                                 name, (unsigned long)a->ints.n, (unsigned long)count);
-    memcpy(out, a->ints.v, count * sizeof *out);
-    *present = 1;
-    return PRED_OK;
-}

@@ -20,10 +20,6 @@ static pred_status pred__attr_float(const pred__node *n, const pred__onnx_node *
 /* NUL-terminated; *out points into src (valid during init only). */
 static pred_status pred__attr_string(const pred__node *n, const pred__onnx_node *src, const char *name,
                                      const char *def, const char **out);
-/* Reads exactly `count` ints when present (*present = 1); a different length
- * is PRED_ERR_MODEL, unless it is a length this engine does not support. */
-static pred_status pred__attr_ints(const pred__node *n, const pred__onnx_node *src, const char *name,
-                                   int64_t *out, size_t count, int *present);
 /* Reads the ints of an attribute of any length up to `max` into out. */
 static pred_status pred__attr_int_list(const pred__node *n, const pred__onnx_node *src, const char *name,
                                        int64_t *out, size_t max, size_t *count, int *present);

@@ -48,10 +48,16 @@ static pred_status pred__errorf(pred_status status, const char *fmt, ...) {
 }
 
 static pred_status pred__error_prefix(pred_status status, const char *function) {
-    char tmp[PRED__ERROR_SIZE];
-    memcpy(tmp, pred__error_text, sizeof tmp);
-    snprintf(pred__error_text, sizeof pred__error_text, "%s: %s", function, tmp);
-    pred__sanitize(pred__error_text);
+    char *text = pred__error_text;
+    size_t fl = strlen(function), tl = strlen(text);
+    if (fl + 3 > sizeof pred__error_text) return status;
+    if (fl + 2 + tl >= sizeof pred__error_text) tl = sizeof pred__error_text - 1 - fl - 2;
+    memmove(text + fl + 2, text, tl);
+    memcpy(text, function, fl);
+    text[fl] = ':';
+    text[fl + 1] = ' ';
+    text[fl + 2 + tl] = '\0';
+    pred__sanitize(text);
     return status;
 }
 

@@ -68,8 +68,9 @@ struct pred__exec {
 };
 
 /* Builds the graph of a parsed model: tensors, operators, topological
- * order, attributes and shapes. On failure *g is left empty. */
-static pred_status pred__graph_build(pred__graph *g, const pred__onnx_model *m);
+ * order, attributes and shapes. Decoded constant data is moved out of m
+ * into the graph. On failure *g is left empty. */
+static pred_status pred__graph_build(pred__graph *g, pred__onnx_model *m);
 static void pred__graph_free(pred__graph *g);
 /* Re-runs shape inference over all nodes (after input shapes changed). */
 static pred_status pred__graph_infer(pred__graph *g);

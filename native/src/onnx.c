@@ -6,6 +6,7 @@
  * the second decodes exactly the elements the dims describe (so a tensor
  * never allocates more than its bytes in the file can fill).
  */
+#include <stdio.h>
 #include "onnx.h"
 
 static const char *pred__onnx_dtype_name(int32_t data_type) {
@@ -18,10 +19,6 @@ static const char *pred__onnx_dtype_name(int32_t data_type) {
     };
     if (data_type < 0 || (size_t)data_type >= sizeof names / sizeof names[0]) return "unknown";
     return names[data_type];
-}
-
-static const char *pred__onnx_str(const char *s) {
-    return s ? s : "";
 }
 
 /* Appends a NUL-terminated copy of a LEN field to a string array. */
@@ -115,7 +112,7 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
     size_t n_float = 0, n_int32 = 0, n_int64 = 0, c, k, elem = 0, have, bytes;
     int has_raw = 0;
     uint32_t field = 0;
-    int32_t v32;
+    int32_t v32 = 0;
     uint64_t count = 1;
     raw.p = raw.end = raw.base = msg.base;
 
@@ -150,11 +147,15 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
      * refuse anyway (too many dims, external data, unsupported types). */
     if (t->ndim > PRED_MAX_DIMS || t->external) return PRED_OK;
     for (k = 0; k < t->ndim; k++) {
-        if (t->dims[k] < 0)
-            return pred__errorf(PRED_ERR_MODEL, "tensor '%s' has a negative dimension", pred__onnx_str(t->name));
+        if (t->dims[k] < 0) {
+            snprintf(t->problem, sizeof t->problem, "has a negative dimension");
+            return PRED_OK;
+        }
         if (t->dims[k] == 0) count = 0;
-        else if ((uint64_t)t->dims[k] > PRED_MAX_ELEMENTS || count > PRED_MAX_ELEMENTS / (uint64_t)t->dims[k])
-            return pred__errorf(PRED_ERR_MODEL, "tensor '%s' has too many elements", pred__onnx_str(t->name));
+        else if ((uint64_t)t->dims[k] > PRED_MAX_ELEMENTS || count > PRED_MAX_ELEMENTS / (uint64_t)t->dims[k]) {
+            snprintf(t->problem, sizeof t->problem, "has more than %llu elements", (unsigned long long)PRED_MAX_ELEMENTS);
+            return PRED_OK;
+        }
         else count *= (uint64_t)t->dims[k];
     }
     t->count = (size_t)count;
@@ -168,10 +169,11 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
 
     if (has_raw) {
         const uint8_t *p = raw.p;
-        if (!pred__mul_size(t->count, elem, &bytes) || bytes != (size_t)(raw.end - raw.p))
-            return pred__errorf(PRED_ERR_MODEL, "tensor '%s' has %lu bytes of raw data, its shape needs %lu x %lu",
-                                pred__onnx_str(t->name), (unsigned long)(raw.end - raw.p),
-                                (unsigned long)t->count, (unsigned long)elem);
+        if (!pred__mul_size(t->count, elem, &bytes) || bytes != (size_t)(raw.end - raw.p)) {
+            snprintf(t->problem, sizeof t->problem, "has %lu bytes of raw data, its shape needs %lu x %lu",
+                     (unsigned long)(raw.end - raw.p), (unsigned long)t->count, (unsigned long)elem);
+            return PRED_OK;
+        }
         if (t->data_type == PRED__DT_FLOAT) {
             if (!(t->f = (float *)pred__calloc(t->count, sizeof(float)))) return pred__oom();
             for (k = 0; k < t->count; k++) {
@@ -186,10 +188,11 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
         t->decoded = 1;
         return PRED_OK;
     }
-    if (have != t->count)
-        return pred__errorf(PRED_ERR_MODEL, "tensor '%s' has %lu %s values, its shape needs %lu",
-                            pred__onnx_str(t->name), (unsigned long)have, pred__onnx_dtype_name(t->data_type),
-                            (unsigned long)t->count);
+    if (have != t->count) {
+        snprintf(t->problem, sizeof t->problem, "has %lu %s values, its shape needs %lu", (unsigned long)have,
+                 pred__onnx_dtype_name(t->data_type), (unsigned long)t->count);
+        return PRED_OK;
+    }
     return pred__onnx_tensor_typed(msg, field, t);
 }
 
@@ -333,7 +336,7 @@ static void pred__onnx_value_info_free(pred__onnx_value_info *v) {
 static pred_status pred__onnx_dim_parse(pred__pb r, pred__onnx_value_info *v) {
     pred__pb_field f;
     pred_status st;
-    int64_t dim = -1, value;
+    int64_t dim = -1, value = 0;
     while (pred__pb_more(&r)) {
         if ((st = pred__pb_next(&r, &f)) != PRED_OK) return st;
         if (f.number == 1) { /* dim_value; negative values are refused by the graph */

@@ -43,14 +43,16 @@ enum {
 };
 
 /* TensorProto. The data of FLOAT tensors is decoded into f, that of INT32
- * and INT64 tensors (widened) into i; other types keep no data and are
- * refused by the graph builder if a node uses them. */
+ * and INT64 tensors (widened) into i; other types keep no data. Tensors with
+ * other types or inconsistent data (`problem`) are refused by the graph
+ * builder only if a node uses them, as unused initializers are harmless. */
 typedef struct pred__onnx_tensor {
     char *name;
     int32_t data_type;
     size_t ndim;                    /* dims in the file; above PRED_MAX_DIMS only the first are kept */
     int64_t dims[PRED_MAX_DIMS];
     int external;                   /* data_location == EXTERNAL */
+    char problem[112];              /* why the data is unusable ("has a negative dimension"), or "" */
     int decoded;                    /* f or i holds `count` elements */
     size_t count;                   /* product of dims */
     float *f;

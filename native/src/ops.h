@@ -20,12 +20,13 @@
 #define PRED_OPS_H
 
 #include "common.h"
+#include "onnx.h"
 
+/* Defined in graph.h, which includes this header. */
 typedef struct pred__graph pred__graph;
 typedef struct pred__node pred__node;
 typedef struct pred__tensor pred__tensor;
 typedef struct pred__exec pred__exec;
-typedef struct pred__onnx_node pred__onnx_node;
 
 typedef enum pred__op {
     PRED__OP_CONV,

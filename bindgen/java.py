@@ -1,0 +1,542 @@
+"""Java (JNI) binding: names and type mapping for templates/java/.
+
+Everything a template needs to know about Java or JNI is decided here, in
+one place (like UniFFI's code oracles); the templates only lay it out.
+
+Rules:
+- every handle becomes a final class (`pred_model` -> `Model`) that is
+  AutoCloseable, with its destructor as `close()` and a Cleaner safety net;
+- a factory named `create` becomes a public constructor (`new Session(model)`),
+  any other factory a static method (`Model.load(bytes)`, `Model.loadFile(path)`);
+- methods become instance methods, free functions and constants go to the
+  final class named after the library (`Predict.version()`);
+- every enum becomes a Java enum; the `@errors` enum is the status that the
+  checked `<Name>Exception` carries;
+- a function with float arrays also gets an overload taking direct
+  `FloatBuffer`s (no copy: the C side reads and writes the buffer's memory);
+- every C function is one static native method of the package-private JNI
+  class, named as in C; its direct-buffer variant adds `_direct`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import ir
+from .annotations import BindgenError
+from .names import camel, comment, pascal, strip_prefix
+
+JAVA_KEYWORDS = set("""
+abstract assert boolean break byte case catch char class const continue default do double
+else enum extends final finally float for goto if implements import instanceof int interface
+long native new package private protected public return short static strictfp super switch
+synchronized this throw throws transient try void volatile while true false null var record
+yield
+""".split())
+
+# C scalar -> (Java type, JNI type). size_t and unsigned types widen to the
+# signed Java type of the same size (Java has no unsigned types).
+SCALARS = {
+    "bool": ("boolean", "jboolean"), "_Bool": ("boolean", "jboolean"),
+    "char": ("byte", "jbyte"), "int8_t": ("byte", "jbyte"), "uint8_t": ("byte", "jbyte"),
+    "int16_t": ("short", "jshort"), "uint16_t": ("short", "jshort"),
+    "int": ("int", "jint"), "unsigned int": ("int", "jint"),
+    "int32_t": ("int", "jint"), "uint32_t": ("int", "jint"),
+    "int64_t": ("long", "jlong"), "uint64_t": ("long", "jlong"), "size_t": ("long", "jlong"),
+    "float": ("float", "jfloat"), "double": ("double", "jdouble"),
+}
+
+# Array element C type -> Java primitive. Only types whose size matches the
+# Java primitive on every target (so the C buffer is the Java array's memory);
+# `const void *` bytes are byte[].
+ARRAY_ELEMENTS = {
+    "void": "byte", "char": "byte", "int8_t": "byte", "uint8_t": "byte",
+    "int16_t": "short", "uint16_t": "short", "int32_t": "int", "uint32_t": "int", "int": "int",
+    "int64_t": "long", "uint64_t": "long", "float": "float", "double": "double",
+}
+
+
+def jni_mangle(name: str) -> str:
+    """A Java name as it appears in a JNI symbol (JNI spec, "Resolving Native Method Names")."""
+    out = []
+    for ch in name:
+        if ch == ".":
+            out.append("_")
+        elif ch == "_":
+            out.append("_1")
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch)
+        else:
+            out.append(f"_0{ord(ch):04x}")
+    return "".join(out)
+
+
+def safe(name: str) -> str:
+    """A Java identifier that is not a keyword."""
+    return name + "_" if name in JAVA_KEYWORDS else name
+
+
+@dataclass
+class JParam:
+    """One C parameter of one variant, with everything the templates need.
+
+    Names: `name` (Java), `jni` (the JNI argument in C), `c` (the C local).
+    """
+    p: ir.Param
+    role: str
+    name: str
+    jni: str
+    c: str
+    ctype: str                # the C parameter type
+    direct: bool = False      # a float array passed as a direct FloatBuffer
+    java_type: str = ""       # in the public Java signature ("" when not visible)
+    native_type: str = ""     # in the native method declaration
+    to_native: str = ""       # Java expression passed to the native method
+    jni_type: str = ""        # C type of the JNI argument
+    elem: str = ""            # arrays: Java primitive of the elements ("float")
+    elem_c: str = ""          # arrays: C element type ("float", "int64_t")
+    alloc: str = ""           # array_out: C expression of the element count to allocate
+    critical: bool = True     # arrays: pin with Get/ReleasePrimitiveArrayCritical
+    count_of: str = ""        # count: the C local holding the array's length
+    native_decl: str = ""     # its parameter(s) in the native method declaration
+    jni_decl: str = ""        # its parameter(s) in the JNI function definition
+    c_arg: str = ""           # what the glue passes to the C function
+    doc: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """A Java array (or a string's bytes) pinned around the call."""
+        return self.role in ("string", "array_in") and not self.direct
+
+    @property
+    def allocated(self) -> bool:
+        """An [out] array the glue allocates, then copies into a new Java array."""
+        return self.role == "array_out" and not self.direct
+
+    @property
+    def elem_jni(self) -> str:
+        """Float, Long, ...: the element type in JNI function names."""
+        return self.elem.capitalize()
+
+
+@dataclass
+class JFunction:
+    """One variant of one C function: its Java method and its JNI glue."""
+    fn: ir.Function
+    direct: bool
+    form: str                 # "static", "method", "constructor" or "close"
+    java_name: str
+    native_name: str
+    jni_symbol: str
+    params: list[JParam]      # every C parameter, in C order
+    visible: list[JParam]     # the public Java parameters
+    native_args: list[JParam]  # what the native method receives, in order
+    java_return: str          # public return type
+    native_return: str        # native method return type
+    jni_return: str           # JNI return type in C
+    wrap: str                 # Java expression around the native call: "{}" = the call
+    result: JParam | None     # the output the function returns, if any
+    throws: bool              # declares `throws <Exception>`
+    fences: list[str]         # handles to keep reachable during the call
+    doc: str                  # Javadoc text (without /** */)
+    tags: list[str] = field(default_factory=list)  # Javadoc block tags
+    null_status: str = ""     # error_if_null: the status raised with the last error
+    returns_length: str = ""  # direct variant: the C local returned as the written count
+    retained_args: list[str] = field(default_factory=list)
+
+    @property
+    def status_var(self) -> bool:
+        return self.fn.throws or self.fn.returns.error_if_null
+
+    @property
+    def needs_label(self) -> bool:
+        """Whether the glue can fail before the call (pinning, allocating, direct buffers)."""
+        return any(p.pinned or p.allocated or p.direct for p in self.params)
+
+    @property
+    def result_var(self) -> bool:
+        """Whether the glue keeps the C return value (not a status)."""
+        return not self.fn.throws and not (self.fn.returns.type.kind == "scalar"
+                                           and self.fn.returns.type.name == "void")
+
+
+class JavaOracle:
+    """Java names and types for the IR (handed to every template as `j`)."""
+
+    def __init__(self, api: ir.API, cfg):
+        self.api = api
+        self.cfg = cfg
+        opts = cfg.lang("java")
+        self.name = cfg.name
+        self.package = opts.get("package", cfg.name)
+        self.package_path = self.package.replace(".", "/")
+        self.api_class = pascal(cfg.name)
+        self.error_class = self.api_class + "Exception"
+        self.jni_class = self.api_class + "Jni"
+        self.library = cfg.name + "_jni"
+        self.error_enum = api.error_enum
+        if self.error_enum is None:
+            raise BindgenError(api.header, "java: the header needs a status enum annotated @errors")
+        self.status_class = self.type_name(self.error_enum.name)
+        self.ok = self.error_enum.ok
+        self.closed = self.member(self.error_enum, self.error_enum.closed)
+        self._doc_names = self._doc_name_table()
+
+    # ---- names -------------------------------------------------------------
+    def type_name(self, c_name: str) -> str:
+        """pred_model -> Model, pred_status -> Status."""
+        return pascal(strip_prefix(c_name, self.cfg.prefix))
+
+    def member(self, enum: ir.Enum, c_name: str) -> str:
+        """PRED_ERR_SHAPE -> ERR_SHAPE (an enum's own prefix goes too when all members share it)."""
+        own = self.cfg.prefix.upper() + strip_prefix(enum.name, self.cfg.prefix).upper() + "_"
+        if all(m.name.startswith(own) for m in enum.members):
+            return c_name[len(own):]
+        return strip_prefix(c_name, self.cfg.prefix)
+
+    def constant(self, c_name: str) -> str:
+        return strip_prefix(c_name, self.cfg.prefix)
+
+    def constant_type(self, c: ir.Constant) -> str:
+        if c.kind == "string":
+            return "String"
+        return "int" if -2**31 <= c.value < 2**31 else "long"
+
+    def constant_value(self, c: ir.Constant) -> str:
+        if c.kind == "string":
+            return '"' + c.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return str(c.value) if self.constant_type(c) == "int" else f"{c.value}L"
+
+    def method_name(self, fn: ir.Function) -> str:
+        return safe(camel(fn.short_name))
+
+    def is_constructor(self, fn: ir.Function) -> bool:
+        """The rule for factories: `create` is the constructor, others are static methods."""
+        return fn.kind == "factory" and fn.short_name == "create"
+
+    def retained_fields(self, handle: str) -> list[tuple[str, str]]:
+        """(Java type, field name) of what objects of `handle` keep alive: the
+        `retained` params of every function that creates one."""
+        out: dict[str, str] = {}
+        for fn in self.api.functions:
+            if any(p.role == "out_handle" and self._out_handle(p) == handle for p in fn.params):
+                for p in fn.params:
+                    if p.retained:
+                        out.setdefault(safe(camel(p.name)), self.type_name(p.type.pointee.name))
+        return [(t, n) for n, t in out.items()]
+
+    def retained_args(self, params: list[JParam], handle: str) -> list[str]:
+        """What a function that creates `handle` passes for each retained field."""
+        return [next((jp.name for jp in params if jp.p.retained and jp.name == f), "null")
+                for _, f in self.retained_fields(handle)]
+
+    def closed_message(self, cls: str) -> str:
+        """The closed message of the handle whose Java class is `cls`."""
+        return next(h.closed_message for h in self.api.handles if self.type_name(h.name) == cls)
+
+    def file(self, cls: str) -> str:
+        return f"src/main/java/{self.package_path}/{cls}.java"
+
+    def test_file(self, cls: str) -> str:
+        return f"src/test/java/{self.package_path}/{cls}.java"
+
+    # ---- docs --------------------------------------------------------------
+    def _doc_name_table(self) -> dict[str, str]:
+        """C identifier -> how Javadoc names it."""
+        names = {}
+        for c in self.api.constants:
+            names[c.name] = f"{self.api_class}.{self.constant(c.name)}"
+        for e in self.api.enums:
+            names[e.name] = self.type_name(e.name)
+            for m in e.members:
+                names[m.name] = f"{self.type_name(e.name)}.{self.member(e, m.name)}"
+        for h in self.api.handles:
+            names[h.name] = self.type_name(h.name)
+        for fn in self.api.functions:
+            if fn.kind == "function":
+                names[fn.name] = f"{self.api_class}.{self.method_name(fn)}"
+            elif fn.kind == "destructor":
+                names[fn.name] = f"{self.type_name(fn.handle)}.close"
+            elif self.is_constructor(fn):
+                names[fn.name] = f"new {self.type_name(fn.handle)}"
+            else:
+                names[fn.name] = f"{self.type_name(fn.handle)}.{self.method_name(fn)}"
+        return names
+
+    def text(self, text: str) -> str:
+        """Doc text as Javadoc: HTML escaped, C names turned into Java ones in {@code}."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = text.replace("@", "&#64;").replace("*/", "*&#47;")
+
+        def repl(m: re.Match) -> str:
+            if m.group(1):     # a quoted C name is a string value: keep it
+                return "{@code " + m.group(1) + "}"
+            name = self._doc_names.get(m.group(2), m.group(2))
+            return "{@code " + name + (m.group(3) or "") + "}"
+        names = r"(?:%s|%s)\w+" % (re.escape(self.cfg.prefix), re.escape(self.cfg.prefix.upper()))
+        return re.sub(rf'("{names}")|\b({names})(\(\))?', repl, text)
+
+    def javadoc(self, text: str, indent: str = "", tags: list[str] = ()) -> str:
+        """A whole /** ... */ block: paragraphs (the later ones opened by <p>), then tags."""
+        lead = indent + " * "
+
+        def wrap(t: str) -> str:
+            # keep each {@code ...} on one line (its spaces are not break points)
+            t = re.sub(r"\{@code [^}]*\}", lambda m: m.group(0).replace(" ", "\0"), t)
+            return comment(t, lead).replace("\0", " ")
+        paras = [para for para in text.split("\n\n") if para.strip()]
+        blocks = [wrap(("<p>" if i else "") + para) for i, para in enumerate(paras)]
+        if tags:
+            blocks.append("\n".join(wrap(t) for t in tags))
+        return f"{indent}/**\n" + f"\n{lead.rstrip()}\n".join(blocks) + f"\n{indent} */"
+
+    def throws_text(self, fn: ir.Function) -> str:
+        """The @throws text: the failures the return doc lists, and the closed case."""
+        parts = []
+        if fn.throws:
+            parts = [s.strip() for s in fn.returns.doc.split(";")]
+            parts = [s for s in parts if s and s.rstrip(".") != self.ok]
+        if fn.returns.error_if_null:
+            parts.append(f"{fn.returns.null_status} when the call fails")
+        if any(p.role == "handle" for p in fn.params):
+            parts.append(f"{self.error_enum.closed} if a closed object is used")
+        return self.text("; ".join(p.rstrip(".") for p in parts))
+
+    # ---- types -------------------------------------------------------------
+    def _out_handle(self, p: ir.Param) -> str:
+        return p.type.pointee.pointee.name
+
+    def scalar(self, t: ir.Type, coord: str) -> tuple[str, str]:
+        if t.kind == "enum":
+            return self.type_name(t.name), "jint"
+        if t.kind == "scalar" and t.name in SCALARS:
+            return SCALARS[t.name]
+        raise BindgenError(coord, f"java: no Java type for C type '{t.c}'")
+
+    def element(self, p: ir.Param, coord: str) -> tuple[str, str]:
+        """(Java primitive, C element type) of an array parameter."""
+        c = p.type.pointee.name
+        if c not in ARRAY_ELEMENTS:
+            raise BindgenError(coord, f"java: arrays of '{c}' are not supported ({p.name})")
+        return ARRAY_ELEMENTS[c], ("uint8_t" if c == "void" else c)
+
+    # ---- functions ---------------------------------------------------------
+    def has_float_array(self, fn: ir.Function) -> bool:
+        return any(p.role in ("array_in", "array_out") and p.type.pointee.name == "float"
+                   for p in fn.params)
+
+    def variants(self, fn: ir.Function) -> list[JFunction]:
+        out = [self.function(fn, direct=False)]
+        if self.has_float_array(fn) and fn.kind != "destructor":
+            out.append(self.function(fn, direct=True))
+        return out
+
+    def param(self, fn: ir.Function, p: ir.Param, direct: bool) -> JParam:
+        jp = JParam(p=p, role=p.role, name=safe(camel(p.name)), jni="j_" + p.name,
+                    c="c_" + p.name, ctype=p.type.c, doc=p.doc)
+        role = p.role
+        if role == "value":
+            jp.java_type, jp.jni_type = self.scalar(p.type, fn.coord)
+            if p.type.kind == "enum":
+                jp.native_type, jp.to_native = "int", f"{jp.name}.value()"
+            else:
+                jp.native_type, jp.to_native = jp.java_type, jp.name
+        elif role == "handle":
+            jp.java_type, jp.native_type, jp.jni_type = self.type_name(p.type.pointee.name), "long", "jlong"
+            jp.to_native = (f"({jp.name} == null ? 0 : {jp.name}.ptr())" if p.nullable
+                            else f"{jp.name}.ptr()")
+        elif role == "string":
+            jp.java_type, jp.native_type, jp.jni_type = "String", "byte[]", "jbyteArray"
+            jp.to_native = f'{self.jni_class}.cstr({jp.name}, "{jp.name}", {str(p.nullable).lower()})'
+        elif role in ("array_in", "array_out"):
+            jp.elem, jp.elem_c = self.element(p, fn.coord)
+            jp.direct = direct and jp.elem_c == "float"
+            jp.critical = not fn.blocking
+            if jp.direct:
+                jp.java_type = jp.native_type = "FloatBuffer"
+                jp.jni_type = "jobject"
+                jp.to_native = (f"{self.jni_class}.direct({jp.name}, \"{jp.name}\", "
+                                f"{str(role == 'array_out').lower()})")
+            elif role == "array_in":
+                jp.java_type = jp.native_type = jp.elem + "[]"
+                jp.jni_type = f"j{jp.elem}Array"
+                jp.to_native = f'Objects.requireNonNull({jp.name}, "{jp.name}")'
+            else:
+                jp.native_type = jp.elem + "[]"
+                jp.jni_type = f"j{jp.elem}Array"
+                jp.alloc = self.alloc(fn, p)
+        elif role == "out_handle":
+            jp.native_type, jp.jni_type = "long", "jlong"
+            jp.java_type = self.type_name(self._out_handle(p))
+        elif role == "out_value":
+            jp.java_type, jp.jni_type = self.scalar(p.type.pointee, fn.coord)
+            jp.native_type = "int" if p.type.pointee.kind == "enum" else jp.java_type
+        elif role in ("count", "length"):
+            pass
+        else:
+            raise BindgenError(fn.coord, f"java: parameter role '{role}' is not supported ({p.name})")
+        return jp
+
+    def glue(self, jp: JParam) -> None:
+        """The parameter's native declaration, JNI arguments and C argument."""
+        role = jp.role
+        if jp.direct:
+            pos, count = jp.name + "Position", jp.name + "Count"
+            jp.native_decl = f"FloatBuffer {jp.name}, long {pos}, long {count}"
+            jp.to_native += f", {jp.name}.position(), {jp.name}.remaining()"
+            jp.jni_decl = f"jobject {jp.jni}, jlong {jp.jni}_pos, jlong {jp.jni}_count"
+        elif jp.native_type and role not in ("out_handle", "out_value", "array_out"):
+            jp.native_decl = f"{jp.native_type} {jp.name}"
+            jp.jni_decl = f"{jp.jni_type} {jp.jni}"
+        if role == "value":
+            jp.c_arg = f"({jp.ctype}){jp.jni}"
+        elif role == "handle":
+            jp.c_arg = f"({jp.ctype})(intptr_t){jp.jni}"
+        elif role in ("string", "array_in", "array_out"):
+            jp.c_arg = jp.c
+        elif role == "count":
+            jp.c_arg = f"({jp.ctype}){jp.count_of}"
+        else:
+            jp.c_arg = "&" + jp.c
+
+    def alloc(self, fn: ir.Function, p: ir.Param) -> str:
+        """The C expression of how many elements to allocate for an array_out."""
+        if p.alloc_call:
+            args = ", ".join(self.c_arg(fn, fn.param(a)) for a in p.alloc_call["args"])
+            return f"{p.alloc_call['function']}({args})"
+        if p.alloc:
+            return p.alloc
+        raise BindgenError(fn.coord, f"java: [out] array '{p.name}' needs alloc=")
+
+    def c_arg(self, fn: ir.Function, p: ir.Param) -> str:
+        """How the JNI glue passes a value or handle param to C."""
+        if p.role == "handle":
+            return f"({p.type.c})(intptr_t)j_{p.name}"
+        if p.role == "value":
+            return f"({p.type.c})j_{p.name}"
+        raise BindgenError(fn.coord, f"java: alloc= argument '{p.name}' must be a value or handle")
+
+    def function(self, fn: ir.Function, direct: bool) -> JFunction:
+        params = [self.param(fn, p, direct) for p in fn.params]
+        by_name = {jp.p.name: jp for jp in params}
+        for jp in params:
+            if jp.role == "count":
+                arr = next((a for a in params if a.p.count == jp.p.name), None)
+                jp.count_of = f"n_{arr.p.name}" if arr else "0"
+            self.glue(jp)
+        # the receiver of a method, then what the caller passes (direct out arrays included)
+        receiver = params[0] if fn.kind in ("method", "destructor") else None
+        if receiver is not None:
+            receiver.to_native = "ptr()"
+        visible = [jp for jp in params if jp is not receiver and (
+            jp.role in ("value", "handle", "string", "array_in")
+            or (jp.role == "array_out" and jp.direct))]
+        native_args = ([receiver] if receiver else []) + visible
+        outputs = [jp for jp in params if jp.role in ("out_handle", "out_value")
+                   or (jp.role == "array_out" and not jp.direct)]
+        if len(outputs) > 1:
+            raise BindgenError(fn.coord, "java: functions with more than one output are not supported")
+        result = outputs[0] if outputs else None
+        returns_length = ""
+        if direct and result is None:
+            lengths = [by_name[a.p.length] for a in params if a.direct and a.role == "array_out" and a.p.length]
+            returns_length = lengths[0].c if lengths else ""
+
+        ret = fn.returns
+        jret, native_ret, jni_ret, wrap = "void", "void", "void", "{}"
+        if result is not None:
+            jret, native_ret, jni_ret = result.java_type, result.native_type, result.jni_type
+            if result.role == "array_out":
+                jret = result.native_type
+            elif result.role == "out_handle":
+                jret = result.java_type
+                args = self.retained_args(params, self._out_handle(result.p))
+                wrap = f"new {jret}(" + ", ".join(["{}"] + args) + ")"
+            elif result.p.type.pointee.kind == "enum":
+                wrap = f"{result.java_type}.fromValue({{}})"
+        elif returns_length:
+            jret, native_ret, jni_ret = "long", "long", "jlong"
+        elif fn.throws or ret.type.kind == "scalar" and ret.type.name == "void":
+            pass
+        elif ret.type.kind == "pointer" and ret.type.pointee.name == "char":
+            if ret.ownership == "owned":
+                raise BindgenError(fn.coord, "java: owned string returns are not supported")
+            jret = native_ret = "String"
+            jni_ret = "jstring"
+        elif ret.type.kind == "enum":
+            jret, jni_ret = self.scalar(ret.type, fn.coord)
+            native_ret, wrap = "int", f"{jret}.fromValue({{}})"
+        else:
+            jret, jni_ret = self.scalar(ret.type, fn.coord)
+            native_ret = jret
+
+        handles = [jp for jp in params if jp.role == "handle"]
+        ctor = self.is_constructor(fn)
+        form = ("close" if fn.kind == "destructor" else "constructor" if ctor
+                else "method" if fn.kind == "method" else "static")
+        fences = [("this" if jp is receiver else jp.name) for jp in handles
+                  if not (ctor and jp.p.retained)]
+        native_name = fn.name + ("_direct" if direct else "")
+        if direct and any(f.name == native_name for f in self.api.functions):
+            raise BindgenError(fn.coord, f"java: {native_name} collides with a C function")
+        jf = JFunction(
+            fn=fn, direct=direct, form=form, java_name=self.method_name(fn), native_name=native_name,
+            jni_symbol="Java_" + jni_mangle(f"{self.package}.{self.jni_class}") + "_" + jni_mangle(native_name),
+            params=params, visible=visible, native_args=native_args, java_return=jret,
+            native_return=native_ret, jni_return=jni_ret, wrap=wrap, result=result,
+            throws=fn.throws or ret.error_if_null or bool(handles), fences=fences,
+            doc="", null_status=ret.null_status or "",
+            returns_length=returns_length)
+        if ctor:
+            jf.retained_args = self.retained_args(params, fn.handle)
+        jf.doc, jf.tags = self.function_doc(jf)
+        return jf
+
+    def function_doc(self, jf: JFunction) -> tuple[str, list[str]]:
+        fn = jf.fn
+        lines = [self.text(fn.doc.text)]
+        if jf.direct:
+            lines.append("This overload works on direct {@code FloatBuffer}s in native byte order "
+                         "without copying: it uses the {@code remaining()} elements from the "
+                         "buffer's position, and leaves the position unchanged.")
+        tags = []
+        for jp in jf.visible:
+            tags.append(f"@param {jp.name} {self.text(jp.doc) or jp.name}")
+        if jf.form == "constructor":
+            pass
+        elif jf.result is not None:
+            tags.append(f"@return {self.text(jf.result.doc) or 'the result'}")
+        elif jf.returns_length:
+            tags.append("@return the number of elements written")
+        elif jf.java_return != "void":
+            tags.append(f"@return {self.text(fn.returns.doc) or 'the result'}")
+        if jf.throws:
+            tags.append(f"@throws {self.error_class} {self.throws_text(fn) or 'on failure'}")
+        return "\n\n".join(lines), tags
+
+
+def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | bytes]:
+    j = JavaOracle(api, cfg)
+    ctx = dict(api=api, j=j)
+    out: dict[str, str | bytes] = {}
+
+    def render(template: str, **extra) -> str:
+        return env.get_template(f"java/{template}").render(**ctx, **extra)
+
+    out[j.file(j.api_class)] = render("api.java.j2")
+    out[j.file(j.error_class)] = render("error.java.j2")
+    out[j.file(j.jni_class)] = render("jni.java.j2")
+    out[j.file("NativeHandle")] = render("native_handle.java.j2")
+    for e in api.enums:
+        out[j.file(j.type_name(e.name))] = render("enum.java.j2", enum=e)
+    for h in api.handles:
+        out[j.file(j.type_name(h.name))] = render("handle.java.j2", handle=h)
+    out[f"src/main/c/{j.library}.c"] = render("jni.c.j2")
+    for name, text in single.items():
+        out[f"src/main/c/{name}"] = text
+    out["build.sh"] = render("build.sh.j2")
+    out["README.md"] = render("README.md.j2")
+    out[j.test_file(j.api_class + "Test")] = render("test.java.j2")
+    for name, data in cfg.testdata_files().items():
+        out[f"src/test/resources/{name}"] = data
+    return out

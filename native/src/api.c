@@ -1,0 +1,276 @@
+/*
+ * api.c: the public functions of predict.h.
+ *
+ * Each checks its arguments, calls into the engine and, on failure, sets the
+ * thread-local message prefixed with its own name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include "predict.h"
+#include "common.h"
+#include "model.h"
+#include "session.h"
+
+/* Sets the message "function: text" and returns status. */
+static pred_status pred__api_fail(const char *function, pred_status status, const char *fmt, ...) PRED__PRINTF(3, 4);
+
+static pred_status pred__api_fail(const char *function, pred_status status, const char *fmt, ...) {
+    char text[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return pred__errorf(status, "%s: %s", function, text);
+}
+
+static const char *pred__plural(size_t n, const char *word, char *buf, size_t size) {
+    snprintf(buf, size, "%lu %s%s", (unsigned long)n, word, n == 1 ? "" : "s");
+    return buf;
+}
+
+/* ---- library --------------------------------------------------------------*/
+
+const char *pred_version(void) {
+    return PRED_VERSION;
+}
+
+int pred_abi_version(void) {
+    return PRED_ABI_VERSION;
+}
+
+const char *pred_last_error(void) {
+    return pred__error_get();
+}
+
+const char *pred_status_name(pred_status status) {
+    switch (status) {
+    case PRED_OK: return "PRED_OK";
+    case PRED_ERR_ARGUMENT: return "PRED_ERR_ARGUMENT";
+    case PRED_ERR_MODEL: return "PRED_ERR_MODEL";
+    case PRED_ERR_UNSUPPORTED: return "PRED_ERR_UNSUPPORTED";
+    case PRED_ERR_SHAPE: return "PRED_ERR_SHAPE";
+    case PRED_ERR_MEMORY: return "PRED_ERR_MEMORY";
+    case PRED_ERR_IO: return "PRED_ERR_IO";
+    case PRED_ERR_STATE: return "PRED_ERR_STATE";
+    }
+    return "PRED_UNKNOWN";
+}
+
+/* ---- model ----------------------------------------------------------------*/
+
+pred_status pred_model_load(const void *bytes, size_t size, pred_model **out) {
+    static const char fn[] = "pred_model_load";
+    pred_status st;
+    if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!bytes && size > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "bytes is NULL but size is %lu", (unsigned long)size);
+    if (size == 0) return pred__api_fail(fn, PRED_ERR_MODEL, "the model is empty (0 bytes)");
+    st = pred__model_create(bytes, size, out);
+    return st == PRED_OK ? st : pred__error_prefix(st, fn);
+}
+
+pred_status pred_model_load_file(const char *path, pred_model **out) {
+    static const char fn[] = "pred_model_load_file";
+    FILE *f;
+    unsigned char *data = NULL;
+    size_t size = 0, cap = 0;
+    pred_status st;
+    if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!path) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "path is NULL");
+    errno = 0;
+    f = fopen(path, "rb");
+    if (!f) return pred__api_fail(fn, PRED_ERR_IO, "cannot open '%s': %s", path, errno ? strerror(errno) : "unknown error");
+    for (;;) {
+        size_t got;
+        if (size == cap) {
+            void *p = pred__grow(data, &cap, cap < 65536 ? 65536 : cap * 2, 1);
+            if (!p) {
+                PRED_FREE(data);
+                fclose(f);
+                return pred__api_fail(fn, PRED_ERR_MEMORY, "out of memory reading '%s'", path);
+            }
+            data = (unsigned char *)p;
+        }
+        got = fread(data + size, 1, cap - size, f);
+        size += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        int err = errno;
+        PRED_FREE(data);
+        fclose(f);
+        return pred__api_fail(fn, PRED_ERR_IO, "cannot read '%s': %s", path, err ? strerror(err) : "read error");
+    }
+    fclose(f);
+    if (size == 0) {
+        PRED_FREE(data);
+        return pred__api_fail(fn, PRED_ERR_MODEL, "the file '%s' is empty", path);
+    }
+    st = pred__model_create(data, size, out);
+    PRED_FREE(data);
+    return st == PRED_OK ? st : pred__error_prefix(st, fn);
+}
+
+void pred_model_free(pred_model *model) {
+    if (!model) return;
+    if (!pred__model_mark_released(model)) return; /* freed twice while sessions keep it alive */
+    pred__model_release(model);
+}
+
+size_t pred_model_input_count(const pred_model *model) {
+    return model ? model->graph.n_inputs : 0;
+}
+
+size_t pred_model_output_count(const pred_model *model) {
+    return model ? model->graph.n_outputs : 0;
+}
+
+/* The tensor of input (outputs == 0) or output `index`; NULL after setting the error. */
+static const pred__tensor *pred__io_tensor(const char *fn, const pred_model *model, int outputs, size_t index) {
+    const pred__graph *g;
+    size_t count;
+    char buf[64];
+    if (!model) {
+        pred__api_fail(fn, PRED_ERR_ARGUMENT, "model is NULL");
+        return NULL;
+    }
+    g = &model->graph;
+    count = outputs ? g->n_outputs : g->n_inputs;
+    if (index >= count) {
+        pred__api_fail(fn, PRED_ERR_ARGUMENT, "index %lu is out of range (the model has %s)", (unsigned long)index,
+                       pred__plural(count, outputs ? "output" : "input", buf, sizeof buf));
+        return NULL;
+    }
+    return &g->tensors[outputs ? g->outputs[index] : g->inputs[index]];
+}
+
+const char *pred_model_input_name(const pred_model *model, size_t index) {
+    const pred__tensor *t = pred__io_tensor("pred_model_input_name", model, 0, index);
+    return t ? t->name : NULL;
+}
+
+const char *pred_model_output_name(const pred_model *model, size_t index) {
+    const pred__tensor *t = pred__io_tensor("pred_model_output_name", model, 1, index);
+    return t ? t->name : NULL;
+}
+
+static pred_status pred__io_shape(const char *fn, const pred_model *model, int outputs, size_t index, int64_t *dims,
+                                  size_t capacity, size_t *ndim) {
+    const pred__tensor *t = pred__io_tensor(fn, model, outputs, index);
+    size_t k;
+    if (!t) return PRED_ERR_ARGUMENT;
+    if (!ndim) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "ndim is NULL");
+    if (capacity < t->shape.ndim)
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "capacity %lu is below the rank %lu of %s %lu",
+                              (unsigned long)capacity, (unsigned long)t->shape.ndim, outputs ? "output" : "input",
+                              (unsigned long)index);
+    if (!dims && t->shape.ndim > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "dims is NULL");
+    for (k = 0; k < t->shape.ndim; k++) dims[k] = t->shape.d[k];
+    *ndim = t->shape.ndim;
+    return PRED_OK;
+}
+
+pred_status pred_model_input_shape(const pred_model *model, size_t index, int64_t *dims, size_t capacity,
+                                   size_t *ndim) {
+    return pred__io_shape("pred_model_input_shape", model, 0, index, dims, capacity, ndim);
+}
+
+pred_status pred_model_output_shape(const pred_model *model, size_t index, int64_t *dims, size_t capacity,
+                                    size_t *ndim) {
+    return pred__io_shape("pred_model_output_shape", model, 1, index, dims, capacity, ndim);
+}
+
+/* ---- session --------------------------------------------------------------*/
+
+pred_status pred_session_create(const pred_model *model, pred_session **out) {
+    static const char fn[] = "pred_session_create";
+    pred_status st;
+    if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!model) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "model is NULL");
+    if (pred__model_is_released(model)) return pred__api_fail(fn, PRED_ERR_STATE, "the model was freed");
+    /* a session shares the model and holds a reference to it: the only
+     * mutation of a model after load, atomic where available */
+    st = pred__session_create((pred_model *)model, out);
+    return st == PRED_OK ? st : pred__error_prefix(st, fn);
+}
+
+void pred_session_free(pred_session *session) {
+    pred__session_free(session);
+}
+
+pred_status pred_session_set_threads(pred_session *session, int threads) {
+    static const char fn[] = "pred_session_set_threads";
+    if (!session) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
+    if (threads < 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "threads is %d, must be 0 or more", threads);
+    session->threads = threads;
+    return PRED_OK;
+}
+
+static const pred__tensor *pred__session_io(const pred_session *s, int outputs, size_t index) {
+    const pred__graph *g;
+    if (!s) return NULL;
+    g = &s->model->graph;
+    if (index >= (outputs ? g->n_outputs : g->n_inputs)) return NULL;
+    return &g->tensors[outputs ? g->outputs[index] : g->inputs[index]];
+}
+
+size_t pred_session_input_size(const pred_session *session, size_t index) {
+    const pred__tensor *t = pred__session_io(session, 0, index);
+    return t ? t->count : 0;
+}
+
+size_t pred_session_output_size(const pred_session *session, size_t index) {
+    const pred__tensor *t = pred__session_io(session, 1, index);
+    return t ? t->count : 0;
+}
+
+/* Common checks of set_input / get_output: session, model state, index, data and count. */
+static pred_status pred__session_check(const char *fn, const pred_session *s, int outputs, size_t index,
+                                       const float *data, size_t count, const pred__tensor **out) {
+    const pred__tensor *t;
+    const char *what = outputs ? "output" : "input";
+    char buf[64];
+    size_t n;
+    if (!s) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
+    if (pred__model_is_released(s->model))
+        return pred__api_fail(fn, PRED_ERR_STATE, "the model of this session was freed");
+    n = outputs ? s->model->graph.n_outputs : s->model->graph.n_inputs;
+    if (!(t = pred__session_io(s, outputs, index)))
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "index %lu is out of range (the model has %s)",
+                              (unsigned long)index, pred__plural(n, what, buf, sizeof buf));
+    if (outputs && !s->has_run)
+        return pred__api_fail(fn, PRED_ERR_STATE, "the session has not run yet");
+    if (!data) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "data is NULL");
+    if (count != t->count)
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "%s %lu has %lu elements, got %lu", what, (unsigned long)index,
+                              (unsigned long)t->count, (unsigned long)count);
+    *out = t;
+    return PRED_OK;
+}
+
+pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count) {
+    const pred__tensor *t;
+    pred_status st = pred__session_check("pred_session_set_input", session, 0, index, data, count, &t);
+    if (st != PRED_OK) return st;
+    memcpy(session->bufs[session->model->graph.inputs[index]], data, count * sizeof *data);
+    return PRED_OK;
+}
+
+pred_status pred_session_run(pred_session *session) {
+    static const char fn[] = "pred_session_run";
+    if (!session) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
+    if (pred__model_is_released(session->model))
+        return pred__api_fail(fn, PRED_ERR_STATE, "the model of this session was freed");
+    pred__session_run(session);
+    return PRED_OK;
+}
+
+pred_status pred_session_get_output(const pred_session *session, size_t index, float *data, size_t count) {
+    const pred__tensor *t;
+    pred_status st = pred__session_check("pred_session_get_output", session, 1, index, data, count, &t);
+    if (st != PRED_OK) return st;
+    memcpy(data, session->bufs[session->model->graph.outputs[index]], count * sizeof *data);
+    return PRED_OK;
+}

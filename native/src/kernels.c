@@ -1,0 +1,64 @@
+/*
+ * kernels.c: the naive reference kernels of kernels.h.
+ */
+#include <float.h>
+#include <math.h>
+#include "kernels.h"
+
+static void pred__sgemm(float *c, size_t ldc, const float *a, size_t lda, int trans_a,
+                        const float *b, size_t ldb, int trans_b,
+                        size_t m, size_t n, size_t k, float alpha, float beta) {
+    size_t i, j, p;
+    for (i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        if (beta == 0.0f)
+            for (j = 0; j < n; j++) ci[j] = 0.0f;
+        else if (beta != 1.0f)
+            for (j = 0; j < n; j++) ci[j] *= beta;
+        if (!trans_b) {
+            /* row i of C += alpha * A(i,p) * row p of B */
+            for (p = 0; p < k; p++) {
+                float av = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);
+                const float *bp = b + p * ldb;
+                for (j = 0; j < n; j++) ci[j] += av * bp[j];
+            }
+        } else {
+            /* C(i,j) += alpha * dot(row i of op(A), row j of B) */
+            for (j = 0; j < n; j++) {
+                const float *bj = b + j * ldb;
+                float s = 0.0f;
+                if (trans_a)
+                    for (p = 0; p < k; p++) s += a[p * lda + i] * bj[p];
+                else
+                    for (p = 0; p < k; p++) s += a[i * lda + p] * bj[p];
+                ci[j] += alpha * s;
+            }
+        }
+    }
+}
+
+static float pred__expf(float xf) {
+    double x = xf, k, r, p;
+    if (xf != xf) return xf;                  /* NaN */
+    if (xf > 89.0f) return HUGE_VALF;         /* above log(FLT_MAX) */
+    if (xf < -104.0f) return 0.0f;            /* below half the smallest subnormal */
+    /* x = k ln2 + r, |r| <= ln2 / 2; e^x = 2^k e^r. The split constant makes
+     * k * ln2_hi exact, so r carries no cancellation error. */
+    k = floor(x * 1.4426950408889634 + 0.5);
+    r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+    /* e^r by its Taylor series to r^11: truncation error below 1e-15 */
+    p = 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    p = ldexp(p, (int)k);
+    return p > FLT_MAX ? HUGE_VALF : (float)p;
+}

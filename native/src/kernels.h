@@ -1,0 +1,25 @@
+/*
+ * kernels.h: compute kernels shared by several operators.
+ *
+ * Plain functions over raw row-major float buffers, output first. These are
+ * the naive reference versions; an optimized build replaces their bodies
+ * (blocking, SIMD, a CBLAS call) without touching the operators.
+ */
+#ifndef PRED_KERNELS_H
+#define PRED_KERNELS_H
+
+#include "common.h"
+
+/* C (m,n) = alpha * op(A) (m,k) @ op(B) (k,n) + beta * C
+ * op(X) is X, or X transposed when trans_x; lda, ldb, ldc are the row
+ * strides of A, B, C as stored. beta == 0 overwrites C without reading it. */
+static void pred__sgemm(float *c, size_t ldc, const float *a, size_t lda, int trans_a,
+                        const float *b, size_t ldb, int trans_b,
+                        size_t m, size_t n, size_t k, float alpha, float beta);
+
+/* e^x for float x, accurate to within 1 ulp, computed with basic IEEE
+ * arithmetic only, so that it gives the same bits on every platform (libm's
+ * expf differs between C libraries, e.g. glibc, musl and emscripten). */
+static float pred__expf(float x);
+
+#endif /* PRED_KERNELS_H */

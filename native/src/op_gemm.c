@@ -1,0 +1,150 @@
+/*
+ * op_gemm.c: Gemm and MatMul, over the sgemm kernel.
+ */
+#include "graph.h"
+#include "attr.h"
+#include "kernels.h"
+
+/* ---- Gemm: Y (m,n) = alpha * op(A) @ op(B) + beta * C ----------------------*/
+
+static pred_status pred__gemm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__gemm_params *p = &n->p.gemm;
+    int64_t ta, tb;
+    pred_status st;
+    (void)g;
+    if ((st = pred__attr_float(n, src, "alpha", 1.0f, &p->alpha)) != PRED_OK) return st;
+    if ((st = pred__attr_float(n, src, "beta", 1.0f, &p->beta)) != PRED_OK) return st;
+    if ((st = pred__attr_int(n, src, "transA", 0, &ta)) != PRED_OK) return st;
+    if ((st = pred__attr_int(n, src, "transB", 0, &tb)) != PRED_OK) return st;
+    p->trans_a = ta != 0;
+    p->trans_b = tb != 0;
+    return PRED_OK;
+}
+
+static pred_status pred__gemm_infer(pred__graph *g, pred__node *n) {
+    pred__gemm_params *p = &n->p.gemm;
+    const pred__shape *a = pred__in_shape(g, n, 0), *b = pred__in_shape(g, n, 1);
+    char ba[PRED__SHAPE_STR_SIZE], bb[PRED__SHAPE_STR_SIZE];
+    pred__shape y;
+    int64_t k2;
+    if (a->ndim != 2 || b->ndim != 2)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "A %s and B %s must be matrices", pred__shape_str(a, ba, sizeof ba),
+                                 pred__shape_str(b, bb, sizeof bb));
+    p->m = p->trans_a ? a->d[1] : a->d[0];
+    p->k = p->trans_a ? a->d[0] : a->d[1];
+    k2 = p->trans_b ? b->d[1] : b->d[0];
+    p->n = p->trans_b ? b->d[0] : b->d[1];
+    if (p->k != k2)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "A %s%s and B %s%s do not agree", pred__shape_str(a, ba, sizeof ba),
+                                 p->trans_a ? " (transposed)" : "", pred__shape_str(b, bb, sizeof bb),
+                                 p->trans_b ? " (transposed)" : "");
+    p->c_rows = p->c_cols = 0;
+    if (n->n_in > 2 && n->in[2] >= 0) {
+        const pred__shape *c = pred__in_shape(g, n, 2);
+        int64_t rows = 1, cols = 1;
+        if (c->ndim == 1) cols = c->d[0];
+        if (c->ndim == 2) {
+            rows = c->d[0];
+            cols = c->d[1];
+        }
+        if (c->ndim > 2 || (rows != 1 && rows != p->m) || (cols != 1 && cols != p->n))
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "C %s cannot be broadcast to (%lld,%lld)",
+                                     pred__shape_str(c, ba, sizeof ba), (long long)p->m, (long long)p->n);
+        p->c_rows = rows;
+        p->c_cols = cols;
+    }
+    y.ndim = 2;
+    y.d[0] = p->m;
+    y.d[1] = p->n;
+    return pred__set_out_shape(g, n, 0, &y);
+}
+
+static void pred__gemm_run(const pred__exec *x, const pred__node *n) {
+    const pred__gemm_params *p = &n->p.gemm;
+    const float *a = PRED__IN(x, n, 0), *b = PRED__IN(x, n, 1);
+    const pred__shape *as = PRED__IN_SHAPE(x, n, 0), *bs = PRED__IN_SHAPE(x, n, 1);
+    float *y = PRED__OUT(x, n, 0);
+    float beta = 0.0f;
+    int64_t i, j;
+    if (p->c_rows && p->beta != 0.0f) {
+        /* Y = beta * C broadcast, then Y += alpha * A @ B */
+        const float *c = PRED__IN(x, n, 2);
+        for (i = 0; i < p->m; i++)
+            for (j = 0; j < p->n; j++)
+                y[i * p->n + j] = p->beta * c[(p->c_rows > 1 ? i : 0) * p->c_cols + (p->c_cols > 1 ? j : 0)];
+        beta = 1.0f;
+    }
+    pred__sgemm(y, (size_t)p->n, a, (size_t)as->d[1], p->trans_a, b, (size_t)bs->d[1], p->trans_b,
+                (size_t)p->m, (size_t)p->n, (size_t)p->k, p->alpha, beta);
+}
+
+/* ---- MatMul: numpy matmul, batched with broadcasting ----------------------*/
+
+static pred_status pred__matmul_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    (void)g;
+    (void)src;
+    (void)n;
+    return PRED_OK;
+}
+
+static pred_status pred__matmul_infer(pred__graph *g, pred__node *n) {
+    pred__matmul_params *p = &n->p.matmul;
+    const pred__shape *a = pred__in_shape(g, n, 0), *b = pred__in_shape(g, n, 1);
+    char ba[PRED__SHAPE_STR_SIZE], bb[PRED__SHAPE_STR_SIZE];
+    size_t na, nb, nbatch, i;
+    int64_t k2;
+    pred__shape y;
+    if (a->ndim == 0 || b->ndim == 0)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "A %s and B %s must not be scalars",
+                                 pred__shape_str(a, ba, sizeof ba), pred__shape_str(b, bb, sizeof bb));
+    /* A (..., m, k) or (k); B (..., k, n) or (k) */
+    p->m = a->ndim == 1 ? 1 : a->d[a->ndim - 2];
+    p->k = a->d[a->ndim - 1];
+    k2 = b->ndim == 1 ? b->d[0] : b->d[b->ndim - 2];
+    p->n = b->ndim == 1 ? 1 : b->d[b->ndim - 1];
+    if (p->k != k2)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "A %s and B %s do not agree", pred__shape_str(a, ba, sizeof ba),
+                                 pred__shape_str(b, bb, sizeof bb));
+    na = a->ndim > 2 ? a->ndim - 2 : 0;
+    nb = b->ndim > 2 ? b->ndim - 2 : 0;
+    nbatch = na > nb ? na : nb;
+    p->batch.ndim = p->a_batch.ndim = p->b_batch.ndim = nbatch;
+    for (i = 0; i < nbatch; i++) {
+        int64_t da = i + na >= nbatch ? a->d[i + na - nbatch] : 1;
+        int64_t db = i + nb >= nbatch ? b->d[i + nb - nbatch] : 1;
+        if (da != db && da != 1 && db != 1)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "the batch dimensions of A %s and B %s cannot be broadcast",
+                                     pred__shape_str(a, ba, sizeof ba), pred__shape_str(b, bb, sizeof bb));
+        p->a_batch.d[i] = da;
+        p->b_batch.d[i] = db;
+        p->batch.d[i] = da == 1 ? db : da;
+    }
+    y = p->batch;
+    if (a->ndim > 1) y.d[y.ndim++] = p->m;
+    if (b->ndim > 1) y.d[y.ndim++] = p->n;
+    return pred__set_out_shape(g, n, 0, &y);
+}
+
+/* y (batch..., m, n) = a (a_batch..., m, k) @ b (b_batch..., k, n), batch dims broadcast */
+static void pred__matmul_batched(float *y, const float *a, const float *b, const pred__matmul_params *p) {
+    size_t nb = p->batch.ndim, i;
+    int64_t idx[PRED_MAX_DIMS] = {0};
+    uint64_t total = pred__shape_count(&p->batch), t;
+    size_t m = (size_t)p->m, n = (size_t)p->n, k = (size_t)p->k;
+    for (t = 0; t < total; t++) {
+        uint64_t ia = 0, ib = 0;
+        for (i = 0; i < nb; i++) {
+            ia = ia * (uint64_t)p->a_batch.d[i] + (uint64_t)(p->a_batch.d[i] == 1 ? 0 : idx[i]);
+            ib = ib * (uint64_t)p->b_batch.d[i] + (uint64_t)(p->b_batch.d[i] == 1 ? 0 : idx[i]);
+        }
+        pred__sgemm(y + t * m * n, n, a + ia * m * k, k, 0, b + ib * k * n, n, 0, m, n, k, 1.0f, 0.0f);
+        for (i = nb; i-- > 0;) { /* next batch index */
+            if (++idx[i] < p->batch.d[i]) break;
+            idx[i] = 0;
+        }
+    }
+}
+
+static void pred__matmul_run(const pred__exec *x, const pred__node *n) {
+    pred__matmul_batched(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), &n->p.matmul);
+}

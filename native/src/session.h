@@ -1,0 +1,24 @@
+/*
+ * session.h: pred_session, the buffers of one inference at a time.
+ */
+#ifndef PRED_SESSION_H
+#define PRED_SESSION_H
+
+#include "common.h"
+#include "graph.h"
+#include "model.h"
+
+struct pred_session {
+    pred_model *model;           /* holds a reference */
+    float **bufs;                /* per tensor: its data (constants point into the model) */
+    float *arena;                /* one block for all inputs and values (see the memory plan) */
+    float *scratch;              /* graph.max_scratch floats for the node running */
+    int threads;                 /* requested thread count (0: default); unused for now */
+    int has_run;                 /* a run completed: outputs are valid */
+};
+
+static pred_status pred__session_create(pred_model *m, pred_session **out);
+static void pred__session_free(pred_session *s);
+static void pred__session_run(pred_session *s);
+
+#endif /* PRED_SESSION_H */

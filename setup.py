@@ -1,0 +1,23 @@
+"""Declares the Cython extension of the `predict` package; everything else is in pyproject.toml.
+
+The extension compiles bindgen's output: the binding (generated/python/predict/_predict.pyx)
+and the single-file library (generated/c/predict.c). Run `python -m bindgen all` first
+when the header or the engine changed.
+"""
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+extension = Extension(
+    "predict._predict",
+    ["generated/python/predict/_predict.pyx", "generated/c/predict.c"],
+    include_dirs=["generated/c", numpy.get_include()],
+    extra_compile_args=["-std=c11", "-O2"],
+    libraries=["m"],  # the engine uses libm; Python usually has it loaded, but say so
+)
+
+setup(
+    ext_modules=cythonize([extension], language_level=3),
+    # Cython's C output sits beside the .pyx; the wheel needs only the compiled module
+    exclude_package_data={"predict": ["*.c"]},
+)
