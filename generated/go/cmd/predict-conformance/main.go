@@ -41,8 +41,16 @@ func fatal(err error) {
 	os.Exit(2)
 }
 
+// resolve makes a case path relative to the case's folder (absolute ones stay).
+func (r *runner) resolve(path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(r.dir, path)
+}
+
 func (r *runner) read(path string) []byte {
-	data, err := os.ReadFile(filepath.Join(r.dir, path))
+	data, err := os.ReadFile(r.resolve(path))
 	if err != nil {
 		fatal(err)
 	}
@@ -74,7 +82,7 @@ func (r *runner) do(s step) (map[string]any, error) {
 		var m *predict.Model
 		var err error
 		if s.Op == "load_file" {
-			m, err = predict.LoadModelFile(filepath.Join(r.dir, s.Path))
+			m, err = predict.LoadModelFile(r.resolve(s.Path))
 		} else {
 			m, err = predict.LoadModel(r.read(s.Path))
 		}
