@@ -363,10 +363,15 @@ static pred_status pred__sort_nodes(pred__graph *g) {
         for (e = first[v]; e != SIZE_MAX; e = next_edge[e])
             if (--indeg[edge_to[e]] == 0) pred__heap_push(heap, &len, edge_to[e]);
     }
-    if (done < n) {
+    if (done < n) { /* every node left waits, directly or not, for itself */
+        const char *name = "";
         for (k = 0; k < n && indeg[k] == 0; k++) {
         }
-        st = pred__node_errorf(&g->nodes[k], PRED_ERR_MODEL, "the graph has a cycle through this node");
+        for (j = 0; j < g->nodes[k].n_in; j++) {
+            int t = g->nodes[k].in[j], p = t >= 0 ? g->tensors[t].producer : -1;
+            if (p >= 0 && indeg[p] > 0) name = g->tensors[t].name;
+        }
+        st = pred__node_errorf(&g->nodes[k], PRED_ERR_MODEL, "the graph has a cycle through this node and its input '%s'", name);
         goto done;
     }
     /* reorder; producers become positions in the new order */

