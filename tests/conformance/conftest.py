@@ -1,9 +1,4 @@
-"""Writes every case to disk once and runs each language's runner on it once."""
-from __future__ import annotations
-
-import importlib
-import json
-import os
+"""pytest fixtures of the conformance suite (the pieces themselves are in suite.py)."""
 import sys
 from pathlib import Path
 
@@ -11,45 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cases import Case, all_cases  # noqa: E402
-
-ALL_LANGUAGES = ["python", "java", "go", "swift"]
-
-
-def languages() -> list[str]:
-    """All languages, or those named in PREDICT_LANGS (e.g. "python,go") for a quick local run."""
-    chosen = os.environ.get("PREDICT_LANGS")
-    return [x.strip() for x in chosen.split(",")] if chosen else ALL_LANGUAGES
-
-
-CASES = all_cases()
-
-
-class Results:
-    """Each (language, case) runs once per test session; results are cached."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.cache: dict[tuple[str, str], dict] = {}
-        self.case_json: dict[str, Path] = {}
-        for case in CASES:
-            self.case_json[case.name] = self._write(case)
-
-    def _write(self, case: Case) -> Path:
-        d = self.root / case.name
-        d.mkdir(parents=True)
-        for name, data in case.files.items():
-            (d / name).write_bytes(data)
-        path = d / "case.json"
-        path.write_text(json.dumps({"name": case.name, "steps": case.steps}, indent=1))
-        return path
-
-    def get(self, lang: str, case: str) -> dict:
-        key = (lang, case)
-        if key not in self.cache:
-            runner = importlib.import_module(f"runners.{lang}")
-            self.cache[key] = runner.run_case(self.case_json[case])
-        return self.cache[key]
+from suite import Results  # noqa: E402
 
 
 @pytest.fixture(scope="session")

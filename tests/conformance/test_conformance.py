@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest import CASES, languages
+from suite import CASES, languages
 
 CASE_IDS = [c.name for c in CASES]
 
