@@ -10,12 +10,10 @@
      * @return [borrowed, error_if_null=X_ERR] What is returned.
      */
 
-Tags: @param[dir] NAME [ATTRS] text, @return [ATTRS] text,
-@errors ok=NAME closed=NAME (on the status enum),
-@handle free=FUNCTION (on an opaque typedef).
-ATTRS is a comma-separated list of `flag` or `key=value`; a value may be a
-call such as `pred_session_output_size(session, index)`.
-The full list of attributes is in bindgen/README.md.
+Tags are listed in TAGS, attributes in PARAM_ATTRS and RETURN_ATTRS, each
+with its help text: `bindgen --help` prints them and bindgen/README.md
+explains them with examples. ATTRS is a comma-separated list of `flag` or
+`key=value`; a value may be a call such as `pred_session_output_size(session, index)`.
 """
 from __future__ import annotations
 
@@ -32,8 +30,49 @@ class BindgenError(Exception):
         self.message = message
 
 
-PARAM_ATTRS = {"count", "alloc", "length", "owned", "nullable", "retained", "blocking"}
-RETURN_ATTRS = {"static", "borrowed", "owned", "error_if_null"}
+# tag -> (syntax, meaning)
+TAGS = {
+    "param": ("@param[in|out|in,out] NAME [ATTRS] text",
+              "one per parameter, all required; the direction defaults to in"),
+    "return": ("@return [ATTRS] text", "what the function returns; pointers need an ownership"),
+    "errors": ("@errors ok=MEMBER [closed=MEMBER] [message=FUNCTION]",
+               "on the status enum: functions returning it fail unless ok; closed (needed when "
+               "there are handles) is raised for a closed handle; FUNCTION (default "
+               "<prefix>last_error, if declared) returns the thread's last error message"),
+    "handle": ("@handle free=FUNCTION", "on `typedef struct x x;`: an opaque handle and its destructor"),
+    "flags": ("@flags", "on an enum: its members are bits that combine with |"),
+    "blocking": ("@blocking", "on a function: it may take long or wait while C calls back "
+                              "from other threads, so bindings release their runtime lock"),
+}
+
+# attribute -> (syntax, meaning)
+PARAM_ATTRS = {
+    "count": ("count=P", "array: P is its element count (hidden in bindings, taken from the array)"),
+    "alloc": ("alloc=N|CONST|f(a,b)", "[out] array: the binding allocates N, CONST or f(a, b) elements"),
+    "length": ("length=P", "[out] array: P ([out] size_t *) receives how many elements were "
+                           "written; the result is cut to it"),
+    "owned": ("owned", "[out] T ** / char **: the caller owns the result (strings also need free=)"),
+    "borrowed": ("borrowed", "[out] char **: the string belongs to the library (copied at once)"),
+    "static": ("static", "[out] char **: the string lives forever (copied at once)"),
+    "free": ("free=FUNCTION", "owned string: the library's deallocator, void FUNCTION(char *)"),
+    "nullable": ("nullable", "NULL is allowed: a handle, string, struct pointer or callback "
+                             "may be absent, an out handle or out string may come back empty"),
+    "retained": ("retained", "handle: the result (factory) or the receiver (method) keeps it alive"),
+    "blocking": ("blocking", "any parameter: the same as @blocking on the function"),
+    "user_data": ("user_data=P | user_data",
+                  "callback parameter: P is the void * passed back to it; in a callback "
+                  "typedef, marks that void * parameter"),
+    "scope": ("scope=call|stored", "callback parameter: called only during the call (default), "
+                                   "or kept until the function is called again"),
+}
+RETURN_ATTRS = {
+    "static": ("static", "the pointer lives forever"),
+    "borrowed": ("borrowed", "the pointer lives as long as the handle it came from"),
+    "owned": ("owned", "the caller owns it: a new handle, or a string with free="),
+    "free": ("free=FUNCTION", "owned string: the library's deallocator, void FUNCTION(char *)"),
+    "nullable": ("nullable", "NULL is a valid result (None / nil / null)"),
+    "error_if_null": ("error_if_null=STATUS", "NULL means failure: raise STATUS with the last message"),
+}
 DIRECTIONS = {"in", "out", "in,out"}
 
 
@@ -54,6 +93,9 @@ class DocComment:
     returns: Tag | None = None
     errors: dict[str, str] | None = None
     handle: dict[str, str] | None = None
+    flags: int | None = None        # line of @flags
+    blocking: int | None = None     # line of @blocking
+    line: int = 0                   # first line of the comment
 
 
 def _split_attrs(text: str) -> list[str]:
@@ -71,7 +113,7 @@ def _split_attrs(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _parse_attrs(text: str, allowed: set[str], coord: str) -> dict[str, str]:
+def _parse_attrs(text: str, allowed: dict, coord: str) -> dict[str, str]:
     attrs = {}
     for item in _split_attrs(text):
         key, _, value = item.partition("=")
@@ -85,14 +127,17 @@ def _parse_attrs(text: str, allowed: set[str], coord: str) -> dict[str, str]:
     return attrs
 
 
-def _parse_keyvalues(text: str, allowed: set[str], coord: str) -> dict[str, str]:
+def _parse_keyvalues(text: str, required: set[str], optional: set[str], coord: str) -> dict[str, str]:
     out = {}
+    syntax = " ".join([k + "=NAME" for k in sorted(required)] + [f"[{k}=NAME]" for k in sorted(optional)])
     for item in text.split():
         key, eq, value = item.partition("=")
-        if key not in allowed or not eq or not value:
-            raise BindgenError(coord, f"expected {' '.join(k + '=NAME' for k in sorted(allowed))}, "
-                                      f"got '{item}'")
+        if key not in required | optional or not eq or not value:
+            raise BindgenError(coord, f"expected {syntax}, got '{item}'")
         out[key] = value
+    missing = required - out.keys()
+    if missing:
+        raise BindgenError(coord, f"expected {syntax}: {', '.join(sorted(missing))}= is missing")
     return out
 
 
@@ -105,7 +150,7 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
     if body.startswith("<"):
         body = body[1:]
     lines = [re.sub(r"^\s*\*? ?", "", ln).rstrip() for ln in body.split("\n")]
-    doc = DocComment()
+    doc = DocComment(line=first_line)
     prose: list[str] = []
     current: Tag | None = None
     # a tag may also follow text on the same line ("/** Adds. @param a A. */")
@@ -126,6 +171,8 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
             continue
         tag, bracket, rest = m.group(1), m.group(2), stripped[m.end():].strip()
         current = None
+        if bracket and tag != "param":
+            raise BindgenError(coord, f"@{tag} takes no direction")
         if tag == "param":
             direction = "in"
             if bracket:
@@ -140,16 +187,19 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
                 raise BindgenError(coord, f"parameter '{name}' documented twice")
             current = doc.params[name] = Tag(direction, attrs, rest, lineno)
         elif tag == "return":
-            if bracket:
-                raise BindgenError(coord, "@return takes no direction")
             attrs, rest = _leading_attrs(rest, RETURN_ATTRS, coord)
             current = doc.returns = Tag("out", attrs, rest, lineno)
         elif tag == "errors":
-            doc.errors = _parse_keyvalues(rest, {"ok", "closed"}, coord)
+            doc.errors = _parse_keyvalues(rest, {"ok"}, {"closed", "message"}, coord)
         elif tag == "handle":
-            doc.handle = _parse_keyvalues(rest, {"free"}, coord)
+            doc.handle = _parse_keyvalues(rest, {"free"}, set(), coord)
+        elif tag in ("flags", "blocking"):
+            if rest:
+                raise BindgenError(coord, f"@{tag} takes no arguments")
+            setattr(doc, tag, lineno)
         else:
-            raise BindgenError(coord, f"unknown tag '@{tag}' (expected @param, @return, @errors, @handle)")
+            raise BindgenError(coord, f"unknown tag '@{tag}' (expected "
+                                      f"{', '.join('@' + t for t in TAGS)})")
     text = "\n".join(prose).strip()
     summary, _, rest = text.partition("\n\n")
     doc.summary = " ".join(summary.split())
@@ -157,7 +207,7 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
     return doc
 
 
-def _leading_attrs(text: str, allowed: set[str], coord: str) -> tuple[dict[str, str], str]:
+def _leading_attrs(text: str, allowed: dict, coord: str) -> tuple[dict[str, str], str]:
     """Split `[a, b=c] rest` into ({a: true, b: c}, rest)."""
     if not text.startswith("["):
         return {}, text

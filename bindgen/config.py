@@ -1,16 +1,23 @@
-"""The [tool.bindgen] table of pyproject.toml: what to generate, and where.
+"""Where bindgen reads its configuration: what to generate, and where.
 
-    [tool.bindgen]
-    name = "predict"                      # the library's name
+Either the [tool.bindgen] table of a pyproject.toml (found upward from the
+current folder), or a standalone TOML file (conventionally bindgen.toml)
+with the same keys at top level, selected with `bindgen --config FILE`.
+Paths are relative to the file's folder.
+
+    name = "predict"                      # the library's name (packages, error class, ...)
     header = "native/include/predict.h"   # the annotated header (the source of truth)
     prefix = "pred_"                      # stripped from C names in bindings
-    native = "native"                     # optional: engine sources to amalgamate
     output = "generated"                  # one folder per language below it
-    testdata = "tests/data"               # optional: files copied into each package's tests
     languages = ["c", "go", "java", "swift", "python"]
+    native = "native"                     # optional: engine sources to amalgamate ("c")
+    sources = ["lib.c"]                   # optional, instead of native: C files the
+                                          # packages carry and compile as they are
+    testdata = "tests/data"               # optional: files copied into each package's tests
 
-    [tool.bindgen.go]                     # per-language options, read by bindgen/<lang>.py
-    module = "..."
+    [go]                                  # per language ([tool.bindgen.go] in pyproject.toml),
+    module = "..."                        # read by bindgen/<lang>.py; every language also
+    output = "go-pkg"                     # takes output= (default <output>/<lang>)
 """
 from __future__ import annotations
 
@@ -19,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .annotations import BindgenError
+
+LANGUAGES = ("c", "go", "java", "swift", "python", "js")
+KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata"}
 
 
 @dataclass
@@ -32,6 +42,8 @@ class Config:
     languages: list[str]
     testdata: Path | None = None
     options: dict[str, dict] = field(default_factory=dict)
+    sources: list[Path] = field(default_factory=list)
+    file: Path | None = None
 
     def testdata_files(self) -> dict[str, bytes]:
         """{name: bytes} of the test data files (*.onnx) each package's tests load."""
@@ -42,6 +54,11 @@ class Config:
     def lang(self, language: str) -> dict:
         return self.options.get(language, {})
 
+    def out_dir(self, language: str) -> Path:
+        """Where a language's files go: its output= option, else <output>/<language>."""
+        own = self.lang(language).get("output")
+        return self.root / own if own else self.output / language
+
     @property
     def header_display(self) -> str:
         """The header's path as errors show it (relative to the project)."""
@@ -51,29 +68,64 @@ class Config:
             return str(self.header)
 
 
-def load_config(start: Path | None = None, file: Path | None = None) -> Config:
-    """Read [tool.bindgen] from `file`, or from the nearest pyproject.toml upward of `start`."""
-    if file is None:
-        here = (start or Path.cwd()).resolve()
-        for d in [here, *here.parents]:
-            if (d / "pyproject.toml").is_file():
-                file = d / "pyproject.toml"
-                break
-        else:
-            raise BindgenError(str(here), "no pyproject.toml with a [tool.bindgen] table found")
-    data = tomllib.loads(file.read_text())
-    table = data.get("tool", {}).get("bindgen")
-    if table is None:
-        raise BindgenError(str(file), "no [tool.bindgen] table")
+def _find_pyproject(start: Path | None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for d in [here, *here.parents]:
+        if (d / "pyproject.toml").is_file():
+            return d / "pyproject.toml"
+    raise BindgenError(str(here), "no pyproject.toml with a [tool.bindgen] table found "
+                                  "(or pass --config bindgen.toml)")
+
+
+def load_config(start: Path | None = None, file: Path | None = None,
+                output: Path | None = None) -> Config:
+    """Read `file` (pyproject.toml or a standalone file), or the nearest pyproject.toml
+    upward of `start`; `output` overrides the output folder."""
+    file = file or _find_pyproject(start)
+    try:
+        data = tomllib.loads(file.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise BindgenError(str(file), f"cannot read the configuration: {e}") from None
+    if file.name == "pyproject.toml":
+        table, where = data.get("tool", {}).get("bindgen"), "[tool.bindgen]"
+        if table is None:
+            raise BindgenError(str(file), "no [tool.bindgen] table")
+    else:
+        table, where = data, "the configuration"
     root = file.parent.resolve()
     for key in ("name", "header", "prefix"):
         if key not in table:
-            raise BindgenError(str(file), f"[tool.bindgen] needs '{key}'")
-    languages = table.get("languages", ["c", "go", "java", "swift", "python"])
+            raise BindgenError(str(file), f"{where} needs '{key}'")
+    # nothing is silently ignored: a misspelt key is an error
+    for key, value in table.items():
+        if isinstance(value, dict) and key not in LANGUAGES:
+            raise BindgenError(str(file), f"{where}: unknown language table [{key}] "
+                                          f"(languages: {', '.join(LANGUAGES)})")
+        if not isinstance(value, dict) and key not in KEYS:
+            raise BindgenError(str(file), f"{where}: unknown key '{key}' "
+                                          f"(expected: {', '.join(sorted(KEYS))})")
+    languages = list(table.get("languages", ["c", "go", "java", "swift", "python"]))
+    for lang in languages:
+        if lang not in LANGUAGES:
+            raise BindgenError(str(file), f"{where}: unknown language '{lang}'")
+    if "native" in table and "sources" in table:
+        raise BindgenError(str(file), f"{where}: give native= (amalgamated) or sources=, not both")
+    header = root / table["header"]
+    if not header.is_file():
+        raise BindgenError(str(file), f"{where}: header {table['header']}: no such file")
+    sources = [root / s for s in table.get("sources", [])]
+    for s in sources:
+        if not s.is_file():
+            raise BindgenError(str(file), f"{where}: source {s.relative_to(root)}: no such file")
+    options = {k: dict(v) for k, v in table.items() if isinstance(v, dict)}
+    if output is not None:   # one folder for everything: per-language folders give way
+        for opts in options.values():
+            opts.pop("output", None)
     return Config(
-        root=root, name=table["name"], header=root / table["header"], prefix=table["prefix"],
-        output=root / table.get("output", "generated"),
+        root=root, name=table["name"], header=header, prefix=table["prefix"],
+        output=output.resolve() if output else root / table.get("output", "generated"),
         native=root / table["native"] if "native" in table else None,
-        languages=list(languages),
+        languages=languages,
         testdata=root / table["testdata"] if "testdata" in table else None,
-        options={k: v for k, v in table.items() if isinstance(v, dict)})
+        options=options,
+        sources=sources, file=file)

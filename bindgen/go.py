@@ -15,8 +15,29 @@ Naming rules (Go style, derived from the IR):
   function pred_abi_version   -> ABIVersion (Go initialisms)
   constant PRED_MAX_DIMS      -> MaxDims; "Header" is prepended when the name is
                                  taken by a function (PRED_VERSION -> HeaderVersion)
-The last-error function (<prefix>last_error) is not exported: the binding
-reads it right after a failing call, on the same OS thread.
+  enum en_color, EN_COLOR_RED -> type Color, ColorRed (the enum's own name is not repeated)
+  struct geo_point            -> type Point (fields X, Y), copied with toC / pointFromC
+  callback cb_progress_fn     -> type ProgressFunc func(done, total uint32) bool
+The last-error function (the @errors message=) and deallocators (free=) are
+not exported: the binding reads the message right after a failing call, on
+the same OS thread, and frees owned strings once copied.
+
+Type mapping beyond scalars (see Param in ir.py for the roles):
+  string / out_string      string; nullable ones *string (nil for NULL)
+  char array_out           string (cut at `length` or the first NUL)
+  array_in / array_inout   []T, passed without a copy (in-out: updated in place);
+                           arrays sharing a count must be as long, else the call panics
+  capacity                 an int parameter: how many elements to allocate
+  inout_value              passed in and returned
+  struct                   the Go struct by value; a nullable pointer is *T
+  returned handle          *T, nil for a nullable NULL
+  @flags enum              an int type whose values OR together; String names the bits
+  callback                 a Go func type; nil only where nullable. C calls it through
+                           an exported trampoline (<package>_callbacks.go) with a
+                           cgo.Handle as user_data, on any thread. A panic never reaches
+                           C: a call-scoped callback's first panic is repeated by the
+                           registering call; a stored one's is logged.
+  no @errors enum          no Error type; closed handles give a plain error
 """
 from __future__ import annotations
 
@@ -26,6 +47,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from . import ir, names
+from . import support
 from .annotations import BindgenError
 
 # Words Go spells in capitals inside identifiers.
@@ -38,6 +60,9 @@ if import interface map package range return select struct switch type var
 any bool byte error false float32 float64 int int8 int16 int32 int64 iota len make new nil
 rune string true uint uint8 uint16 uint32 uint64 uintptr cap append copy C unsafe runtime
 fmt lastError""".split())
+
+GO_KEYWORDS = set("""break case chan const continue default defer else fallthrough for func go
+goto if import interface map package range return select struct switch type var""".split())
 
 # C scalar -> (Go type, cgo type name).
 SCALARS = {
@@ -83,6 +108,13 @@ class Arg:
     alloc: str = ""    # array_out: Go expression of the element count
     result: str = ""   # output: Go expression of the returned value
     keep: list[str] = field(default_factory=list)  # out_handle: retained parents
+    init: str = ""     # inout_value, string: the C value the local starts with
+    free: str = ""     # out_string [owned]: the deallocator
+    result_type: str = ""  # the result's Go type when not go_type (char arrays: string)
+    hold: str = ""     # a retained argument of a method: where the receiver keeps it
+    nullable_struct: str = ""  # a nullable struct pointer: the C value when not nil
+    callback: ir.Callback | None = None  # a callback param: its typedef
+    user_data: Arg | None = None         # a callback param: its user_data param
 
 
 @dataclass
@@ -99,6 +131,22 @@ class Fn:
     locks: bool                  # reads the thread-local last error
     ret_type: str = ""           # cgo result kept as `ret` ("" when unused)
     null_status: str = ""        # error_if_null: the status raised for NULL
+    checks: list[tuple[Arg, Arg]] = field(default_factory=list)  # arrays sharing a count
+    ret_free: str = ""           # an owned string result: its deallocator
+
+    @property
+    def callbacks(self) -> list[Arg]:
+        return [a for a in self.args if a.callback]
+
+    @property
+    def stores_globally(self) -> bool:
+        """Registers a stored callback process-wide (a free function)."""
+        return any(a.hold.startswith("storedCallbacks") for a in self.callbacks)
+
+    def length_panic(self, package: str, first: Arg, other: Arg) -> str:
+        """Arrays of different lengths are a programming error: the call panics."""
+        return (f'fmt.Sprintf("{package}.{self.go_name}: {other.go} has %d elements, {first.go} has %d: '
+                f'they must be as long", len({other.go}), len({first.go}))')
 
     @property
     def handles(self) -> list[Arg]:
@@ -139,11 +187,14 @@ class GoOracle:
         self.package = self.opts.get("package", api.name)
         self.module = self.opts.get("module", api.name)
         self.err = api.error_enum
-        if self.err is None:
-            raise BindgenError(api.header, "go: the header needs an @errors enum")
-        self.last_error = self._find(api.prefix + "last_error")
-        self.functions = [f for f in api.functions if f is not self.last_error]
+        # The message function is read right after a failing call, never exported.
+        self.last_error = self._find(self.err.message) if self.err and self.err.message else None
+        # Deallocators (free= of owned strings) are called by the binding only.
+        self.functions = [f for f in api.functions
+                          if f is not self.last_error and f.kind != "deallocator"]
         self.func_names = {f.name: self._func_name(f) for f in self.functions}
+        self.helpers: set[str] = set()  # the helpers the generated functions call
+        self.nil_wraps: set[str] = set()  # handles that may come back NULL (nullable results)
         self.const_names = {c.name: self._const_name(c) for c in api.constants}
         self.fns = {f.name: self._fn(f) for f in self.functions if f.kind != "destructor"}
         self._check_unique()
@@ -167,7 +218,20 @@ class GoOracle:
         """PRED_ERR_ARGUMENT -> StatusErrArgument."""
         name = m if isinstance(m, str) else m.name
         enum = enum or next(e for e in self.api.enums if any(x.name == name for x in e.members))
-        return self.type_name(enum.name) + exported(self.strip(name))
+        ws, own = names.words(self.strip(name)), names.words(self.strip(enum.name))
+        if ws[:len(own)] == own and len(ws) > len(own):  # EN_COLOR_RED -> ColorRed
+            ws = ws[len(own):]
+        return self.type_name(enum.name) + go_words(ws)
+
+    def enum_string_doc(self, e: ir.Enum) -> str:
+        what = "status" if e.is_error else "set" if e.flags else "value"
+        extra = ("; a combination names its bits, joined by \" | \"" if e.flags else "")
+        return self.comment([f'String returns the C name of the {what}, e.g. "{e.members[-1].name}"{extra}.'])
+
+    @staticmethod
+    def flag_bits(e: ir.Enum) -> list[ir.EnumMember]:
+        """The members of a @flags enum that are one bit, which String joins."""
+        return [m for m in e.members if m.value > 0 and m.value & (m.value - 1) == 0]
 
     def _func_name(self, f: ir.Function) -> str:
         ws = names.words(f.short_name)
@@ -226,29 +290,159 @@ class GoOracle:
             return "*" + self.type_name(t.pointee.name)
         if t.kind == "pointer" and t.pointee.kind == "scalar" and t.pointee.name == "char":
             return "string"
+        if t.kind == "struct":
+            return self.type_name(t.name)
         raise ValueError(t.c)
 
     def c_type(self, t: ir.Type) -> str:
         """The cgo spelling of a C type."""
         if t.kind == "scalar":
             return "C." + SCALARS[t.name][1]
-        if t.kind in ("enum", "handle"):
+        if t.kind in ("enum", "handle", "struct"):
             return "C." + t.name
         if t.kind == "pointer":
             return "*" + self.c_type(t.pointee)
         raise ValueError(t.c)
 
+    def helper(self, name: str, *args: str) -> str:
+        """A call of one of the package's unexported helpers (helpers.go.j2), which
+        the package then defines."""
+        self.helpers.add(name)
+        return f"{name}({', '.join(args)})"
+
+    def go_string(self, expr: str, nullable: bool) -> str:
+        """Copies a C string (*C.char) into Go; a nullable one into a *string."""
+        return self.helper("optionalString", expr) if nullable else f"C.GoString({expr})"
+
     def to_c(self, t: ir.Type, expr: str) -> str:
+        if t.kind == "struct":
+            return f"{expr}.toC()"
         return f"{self.c_type(t)}({expr})"
 
     def to_go(self, t: ir.Type, expr: str) -> str:
         if t.kind == "pointer":  # only strings come back as pointers (checked in _fn)
             return f"C.GoString({expr})"
+        if t.kind == "struct":
+            return f"{self.from_c(t.name)}({expr})"
         return f"{self.go_type(t)}({expr})"
+
+    # ---- callbacks ---------------------------------------------------------
+
+    def callback_type(self, cb: ir.Callback) -> str:
+        """cb_progress_fn -> ProgressFunc."""
+        ws = names.words(self.strip(cb.name))
+        if len(ws) > 1 and ws[-1] in ("fn", "func", "callback", "cb"):
+            ws = ws[:-1]
+        return go_words(ws) + "Func"
+
+    @staticmethod
+    def trampoline(cb: ir.Callback) -> str:
+        """The exported Go function C calls through the callback's function pointer."""
+        return "bindgen_go_" + cb.name
+
+    def trampoline_decl(self, cb: ir.Callback) -> str:
+        """Its C declaration, for the cgo preamble of the package file."""
+        params = ", ".join(p.type.c.rstrip() + " " + p.name for p in cb.params)
+        return f"extern {cb.returns.type.c} {self.trampoline(cb)}({params or 'void'});"
+
+    def cb_param_name(self, p: ir.Param) -> str:
+        go = names.camel(p.name)
+        return go + "Arg" if go in RESERVED or go in ("call", "result") else go
+
+    def cb_signature(self, cb: ir.Callback) -> str:
+        """The Go func type's parameters and result."""
+        params = ", ".join(f"{self.cb_param_name(p)} {self._cb_go_type(cb, p)}"
+                           for p in cb.visible_params)
+        rt = cb.returns.type
+        return f"func({params})" + ("" if rt.is_void else " " + self.go_type(rt))
+
+    def _cb_go_type(self, cb: ir.Callback, p: ir.Param) -> str:
+        t = p.type
+        if p.role == "array_in":
+            return "[]" + ELEMENTS[t.pointee.name]
+        if p.role == "struct" and t.kind == "pointer":
+            return self.go_type(t.pointee)
+        return self.go_type(t)
+
+    def trampoline_params(self, cb: ir.Callback) -> str:
+        """The exported function's cgo parameters, in C's order."""
+        out = []
+        for p in cb.params:
+            t = p.type
+            c = "unsafe.Pointer" if p.role == "user_data" else self.c_type(t)
+            out.append(f"{self.cb_param_name(p)} {c}")
+        return ", ".join(out)
+
+    def trampoline_result(self, cb: ir.Callback) -> str:
+        rt = cb.returns.type
+        return "" if rt.is_void else f" (result {self.c_type(rt)})"
+
+    def trampoline_args(self, cb: ir.Callback) -> str:
+        """The Go values the trampoline hands the Go function (copies of C memory)."""
+        out = []
+        for p in cb.visible_params:
+            t, go = p.type, self.cb_param_name(p)
+            if p.role == "array_in":
+                n = self.cb_param_name(cb.params[[q.name for q in cb.params].index(p.count)])
+                elem = ELEMENTS[t.pointee.name]
+                out.append(f"append([]{elem}(nil), unsafe.Slice((*{elem})(unsafe.Pointer({go})), int({n}))...)")
+            elif p.role == "string":
+                out.append(f"C.GoString({go})")
+            elif p.role == "struct" and t.kind == "pointer":
+                out.append(self.to_go(t.pointee, "*" + go))
+            else:
+                out.append(self.to_go(t, go))
+        return ", ".join(out)
+
+    def trampoline_return(self, cb: ir.Callback, call: str) -> str:
+        rt = cb.returns.type
+        return call if rt.is_void else "result = " + self.to_c(rt, call)
+
+    def user_data_param(self, cb: ir.Callback) -> str:
+        return self.cb_param_name(next(p for p in cb.params if p.role == "user_data"))
+
+    def cb_doc(self, cb: ir.Callback) -> str:
+        name = self.callback_type(cb)
+        params = [(self.cb_param_name(p), p.doc) for p in cb.visible_params if p.doc]
+        blocks = ["Parameters:", params] if params else []
+        if cb.returns.doc:
+            blocks.append("Returns: " + self.text(" ".join(cb.returns.doc.split())))
+        blocks.append("C may call it on any thread, also one the library started. A panic in it "
+                      "is not passed through C: see the function taking it.")
+        return self.doc(name, cb.doc, "func", extra=blocks)
+
+    @property
+    def global_stores(self) -> bool:
+        return any(fn.stores_globally for fn in self.fns.values())
+
+    def nil_callback_panic(self, fn: Fn, a: Arg) -> str:
+        return self.quote(f"{self.package}.{fn.go_name}: {a.go} is nil")
+
+    # ---- structs -----------------------------------------------------------
+
+    def from_c(self, struct: str) -> str:
+        """The unexported function copying a C struct into its Go struct."""
+        return lower_first(self.type_name(struct)) + "FromC"
+
+    def field_name(self, f: ir.Field) -> str:
+        return exported(f.name)
+
+    @staticmethod
+    def c_field(f: ir.Field) -> str:
+        """How cgo spells a C field (Go keywords get an underscore)."""
+        return "_" + f.name if f.name in GO_KEYWORDS else f.name
+
+    def field_doc(self, s: ir.Struct, f: ir.Field) -> str:
+        name = self.field_name(f)
+        if not f.doc:
+            return ""
+        return self.comment([self.text(f.doc)], "\t")
 
     def zero(self, go_type: str) -> str:
         if go_type.startswith(("*", "[]")):
             return "nil"
+        if go_type in {self.type_name(x.name) for x in self.api.structs}:
+            return go_type + "{}"
         return {"string": '""', "bool": "false"}.get(go_type, "0")
 
     # ---- functions ---------------------------------------------------------
@@ -272,6 +466,7 @@ class GoOracle:
         receiver = args[0] if f.kind == "method" else None
         if receiver:
             receiver.go = self.receiver_name(f.handle)
+        checks: list[tuple[Arg, Arg]] = []  # [in] arrays that must be as long
         for a in args:
             p, t = a.p, a.p.type
             try:
@@ -279,18 +474,63 @@ class GoOracle:
                     a.go_type, a.expr = self.go_type(t), self.to_c(t, a.go)
                 elif p.role == "handle":
                     a.go_type, a.expr = self.go_type(t), a.c
+                    if p.retained and f.kind == "method" and not f.returns_handle and a is not receiver:
+                        a.hold = f"{receiver.go}.held[{self.quote(f.name)}]"
                 elif p.role == "string":
-                    a.go_type, a.expr = "string", a.c
-                elif p.role in ("array_in", "array_out"):
+                    a.go_type, a.expr = ("*string", a.c) if p.nullable else ("string", a.c)
+                    a.init = self.helper("optionalCString", a.go) if p.nullable else f"C.CString({a.go})"
+                elif p.role == "out_string":
+                    a.c_type, a.expr = "*C.char", "&" + a.c
+                    a.go_type = "*string" if p.nullable else "string"
+                    a.result = self.go_string(a.c, p.nullable)
+                    a.free = p.free if p.ownership == "owned" else ""
+                elif p.role in ("array_in", "array_out", "array_inout"):
                     elem = ELEMENTS[t.pointee.name]
                     a.go_type = "[]" + elem
                     data = f"unsafe.Pointer(unsafe.SliceData({a.go}))"
                     a.expr = data if t.pointee.name == "void" else f"({self.c_type(t)})({data})"
                     if p.role == "array_out":
                         a.result = f"{a.go}[:{by_name[p.length].c}]" if p.length else a.go
+                        if elem == "byte" and t.pointee.name == "char":  # text
+                            a.result_type = "string"
+                            a.result = (f"string({a.result})" if p.length
+                                        else self.helper("textUpToNUL", a.go))
                 elif p.role == "count":
-                    arr = next(x for x in args if x.p.count == p.name)
-                    a.expr = self.to_c(t, f"len({arr.go})")
+                    arrs = [x for x in args if x.p.count == p.name]
+                    a.expr = self.to_c(t, f"len({arrs[0].go})")
+                    ins = [x for x in arrs if x.p.role in ("array_in", "array_inout")]
+                    checks += [(ins[0], x) for x in ins[1:]]
+                elif p.role == "capacity":
+                    a.go_type, a.expr = "int", self.to_c(t, a.go)
+                elif p.role == "struct":
+                    st = t.pointee if t.kind == "pointer" else t
+                    a.go_type = self.go_type(st)
+                    if t.kind != "pointer":
+                        a.expr = self.to_c(st, a.go)
+                    elif p.nullable:
+                        a.go_type = "*" + a.go_type
+                        a.c_type, a.expr = self.c_type(t), a.c
+                        a.init = "nil"
+                        a.nullable_struct = self.to_c(st, a.go)  # toC has a value receiver
+                    else:
+                        a.c_type, a.init, a.expr = self.c_type(st), self.to_c(st, a.go), "&" + a.c
+                elif p.role == "callback":
+                    cb = self.api.callback(t.name)
+                    a.go_type = self.callback_type(cb)
+                    a.c_type, a.expr = "C." + cb.name, a.c
+                    a.callback = cb
+                    ud = by_name[p.user_data]
+                    ud.expr = ud.c
+                    a.user_data = ud
+                    if p.scope == "stored":  # the map that keeps it, under quote(f.name)
+                        a.hold = f"{receiver.go}.held" if receiver else "storedCallbacks.held"
+                elif p.role == "user_data":
+                    pass  # filled by its callback param
+                elif p.role == "inout_value":
+                    a.c_type, a.expr = self.c_type(t.pointee), "&" + a.c
+                    a.go_type = self.go_type(t.pointee)
+                    a.init = self.to_c(t.pointee, a.go)
+                    a.result = self.to_go(t.pointee, a.c)
                 elif p.role in ("length", "out_value"):
                     a.c_type, a.expr = self.c_type(t.pointee), "&" + a.c
                     a.go_type = self.go_type(t.pointee)
@@ -302,6 +542,8 @@ class GoOracle:
                     a.c_type, a.expr = "*C." + h, "&" + a.c
                     a.go_type = "*" + self.type_name(h)
                     a.keep = [x.go for x in args if x.p.retained]
+                    if p.nullable:
+                        self.nil_wraps.add(h)
                     a.result = f"{self.wrap(h)}({', '.join([a.c, *a.keep])})"
                 else:
                     fail(f"'{p.name}': role {p.role} is not supported")
@@ -311,19 +553,28 @@ class GoOracle:
             a.alloc = self._alloc(a.p, by_name, fail)
         outs = [by_name[p.name] for p in f.outputs]
         rt = f.returns.type
-        results = [a.go_type for a in outs]
+        results = [a.result_type or a.go_type for a in outs]
         returns = [a.result for a in outs]
         ret_type = ""
+        ret_free = ""
         if not f.throws and not (rt.kind == "scalar" and rt.name == "void"):
-            if rt.kind == "pointer" and f.returns.ownership == "owned":
+            if rt.is_string and f.returns.ownership == "owned" and not f.returns.free:
                 fail("owned pointer results are not supported")
             try:
                 results.append(self.go_type(rt))
             except ValueError:
                 fail(f"result type {rt.c} is not supported")
-            if results[-1].startswith("*"):
-                fail("handle results are not supported")
-            returns.append(self.to_go(rt, "ret"))
+            if f.returns_handle:
+                if f.returns.nullable:
+                    self.nil_wraps.add(rt.pointee.name)
+                keep = [x.go for x in args if x.p.retained]
+                returns.append(f"{self.wrap(rt.pointee.name)}({', '.join(['ret', *keep])})")
+            elif rt.is_string:
+                ret_free = f.returns.free or ""
+                results[-1] = "*string" if f.returns.nullable else "string"
+                returns.append(self.go_string("ret", f.returns.nullable))
+            else:
+                returns.append(self.to_go(rt, "ret"))
             ret_type = rt.c
         locks = f.throws or f.returns.error_if_null
         fails = locks or any(a.p.role == "handle" for a in args)
@@ -332,7 +583,7 @@ class GoOracle:
             results.append("error")
         null_status = f.returns.null_status or ""
         return Fn(f, self.func_names[f.name], receiver, args, results, returns, zeros,
-                  fails, locks, ret_type, null_status)
+                  fails, locks, ret_type, null_status, checks, ret_free)
 
     def _alloc(self, p: ir.Param, by_name: dict[str, Arg], fail) -> str:
         if p.alloc_call:
@@ -348,7 +599,33 @@ class GoOracle:
             return p.alloc
         if p.alloc:
             return self.const_names[p.alloc]
+        sized = by_name.get(p.count)
+        same = [x for x in by_name.values() if x.p.count == p.count and x.p.role in ("array_in", "array_inout")]
+        if same:
+            return f"len({same[0].go})"
+        if sized is not None and sized.p.role == "capacity":
+            return sized.go
         fail(f"[out] array '{p.name}' needs alloc=")
+
+    def package_doc(self) -> list[str]:
+        api = self.api
+        errors = ("Every call that can fail returns an error of type [*Error] carrying the ["
+                  + self.error_type + "] and the message of the C library. ") if self.err else ""
+        objects = ("Objects hold C memory: Close them when done (a finalizer is only a safety net). "
+                   if api.handles else "")
+        return [f"Package {self.package} is the Go binding of " + self.text(api.doc.summary),
+                self.text(api.doc.body),
+                errors + objects + "The package compiles the C library from source with cgo; "
+                "no prebuilt library is needed."]
+
+    def closed_error(self, h: ir.Handle) -> str:
+        """The error a call on a closed handle returns (a plain error without an @errors enum)."""
+        if self.err is None:
+            return f"errors.New({self.quote(h.closed_message)})"
+        return f"&Error{{Status: {self.member(self.err.closed, self.err)}, Message: {self.quote(h.closed_message)}}}"
+
+    def closed_doc(self) -> str:
+        return f"[{self.member(self.err.closed, self.err)}]" if self.err else "an error"
 
     @property
     def error_type(self) -> str:
@@ -363,6 +640,10 @@ class GoOracle:
     def methods(self, h: ir.Handle) -> list[Fn]:
         return [self.fns[f.name] for f in self.functions if f.kind == "method" and f.handle == h.name]
 
+    def holds(self, h: ir.Handle) -> bool:
+        """Whether a method of h keeps a retained argument (in the held map)."""
+        return any(a.hold for fn in self.methods(h) for a in fn.args)
+
     def destructor(self, h: ir.Handle) -> ir.Function:
         return self.api.function(h.free)
 
@@ -372,7 +653,10 @@ class GoOracle:
         return json.dumps(text)
 
     def const_value(self, c: ir.Constant) -> str:
-        return self.quote(c.value) if c.kind == "string" else str(c.value)
+        """Untyped Go constants: exact, so float32(X) is the C float of a 1.5e-3f."""
+        if c.kind == "string":
+            return self.quote(c.value)
+        return repr(c.value) if c.kind == "float" else str(c.value)
 
     # ---- doc comments ------------------------------------------------------
 
@@ -442,7 +726,7 @@ class GoOracle:
         visible = {id(p) for p in f.visible_params}
         params = [(a.go, a.p.doc) for a in fn.args
                   if id(a.p) in visible and a is not fn.receiver and a.p.doc]
-        outs = [(a.go_type, a.p.doc) for a in fn.args if a.p in f.outputs and a.p.doc]
+        outs = [(a.result_type or a.go_type, a.p.doc) for a in fn.args if a.p in f.outputs and a.p.doc]
         blocks = []
         if params:
             blocks += ["Parameters:", params]
@@ -470,7 +754,8 @@ class GoOracle:
             "create_session": ("session", "create"), "set_threads": ("session", "set_threads"),
             "input_size": ("session", "input_size"), "output_size": ("session", "output_size"),
             "set_input": ("session", "set_input"), "run": ("session", "run"),
-            "get_output": ("session", "get_output"),
+            "get_output": ("session", "get_output"), "set_input_shape": ("session", "set_input_shape"),
+            "session_input_shape": ("session", "input_shape"), "session_output_shape": ("session", "output_shape"),
         }
         out = {"Model": self.type_name(self.api.prefix + "model"),
                "Session": self.type_name(self.api.prefix + "session"),
@@ -494,15 +779,38 @@ class GoOracle:
         return out
 
 
+IMPORTS = "import (\n\t// imports\n)"
+
+
+def with_imports(text: str) -> str:
+    """Fill the import block with the standard packages the rendered code uses
+    (Go rejects unused imports, and what is used depends on the header)."""
+    code = re.sub(r"//.*", "", text.split(IMPORTS, 1)[1])
+    used = [pkg for pkg in ("bytes", "errors", "fmt", "log", "runtime", "runtime/cgo",
+                            "runtime/debug", "sync", "unsafe")
+            if re.search(rf"\b{pkg.rsplit('/', 1)[-1]}\.", code)]
+    block = "import (\n" + "".join(f'\t"{pkg}"\n' for pkg in used) + ")" if used else ""
+    return text.replace(IMPORTS, block)
+
+
 def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | bytes]:
+    support.require(api, "go")  # new IR constructs fail clearly, see support.py
     o = GoOracle(api, cfg)
-    ctx = dict(api=api, o=o, g=o.uses(), package=o.package, module=o.module)
+    ctx = dict(api=api, o=o, package=o.package, module=o.module)
     out: dict[str, str | bytes] = {
         "go.mod": env.get_template("go/go.mod.j2").render(ctx),
-        f"{o.package}.go": env.get_template("go/package.go.j2").render(ctx),
-        f"{o.package}_test.go": env.get_template("go/package_test.go.j2").render(ctx),
-        f"cmd/{api.name}-conformance/main.go": env.get_template("go/conformance.go.j2").render(ctx),
+        f"{o.package}.go": with_imports(env.get_template("go/package.go.j2").render(ctx, imports=IMPORTS)),
     }
+    if api.callbacks:  # //export needs a file whose preamble only declares
+        out[f"{o.package}_callbacks.go"] = with_imports(
+            env.get_template("go/callbacks.go.j2").render(ctx, imports=IMPORTS))
+    # The package's own tests and the conformance runner exercise the model
+    # API with the models of testdata=; a library without it (a fixture,
+    # tested by tests/fixtures/<name>/<name>_test.go) gets neither.
+    if cfg.testdata is not None:
+        ctx["g"] = o.uses()
+        out[f"{o.package}_test.go"] = env.get_template("go/package_test.go.j2").render(ctx)
+        out[f"cmd/{api.name}-conformance/main.go"] = env.get_template("go/conformance.go.j2").render(ctx)
     out.update(single)  # cgo compiles the .c files of the package directory
     for name, data in cfg.testdata_files().items():
         out[f"testdata/{name}"] = data

@@ -46,3 +46,14 @@ def comment(text: str, lead: str, width: int = 90) -> str:
             out.append(lead.rstrip())
         out += [lead + ln for ln in lines]
     return "\n".join(out)
+
+
+def member_names(enum: str, members: list[str], prefix: str) -> dict[str, str]:
+    """Enum members without the prefix, and without the enum's own name when every
+    member repeats it: PRED_ERR_SHAPE -> ERR_SHAPE; EN_COLOR_RED of en_color -> RED."""
+    short = {m: strip_prefix(m, prefix) for m in members}
+    stem = upper_snake(strip_prefix(enum, prefix)) + "_"
+    rest = {m: s[len(stem):] for m, s in short.items() if s.startswith(stem)}
+    if len(rest) == len(short) and all(re.fullmatch(r"[A-Za-z_]\w*", r) for r in rest.values()):
+        return rest
+    return short

@@ -26,7 +26,7 @@ _STUB_NAMES = {"size_t", "int8_t", "uint8_t", "int16_t", "uint16_t", "int32_t",
                "uint32_t", "int64_t", "uint64_t", "bool"}
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_DEFINE = re.compile(r"#\s*define\s+(\w+)(?:\s+(.*))?$")
+_DEFINE = re.compile(r"#\s*define\s+(\w+)(?:\s+(.*))?$")  # no "(": not function-like
 
 
 class _Source:
@@ -37,6 +37,7 @@ class _Source:
         self.docs: dict[int, tuple[str, int]] = {}   # line of the doc's end -> (raw, first line)
         self.trailing: dict[int, tuple[str, int]] = {}  # `/**<` comments by line
         self.constants: list[tuple[str, str, int]] = []
+        self.guard: str | None = None
         self.lines = self._strip(text).split("\n")
         self.code = self._directives()
 
@@ -63,7 +64,9 @@ class _Source:
                     depth += 1
                     if skip_depth == 0 and s.split()[-1] == "__cplusplus":
                         skip_depth = depth
-                    elif not (word == "ifndef" and self._is_guard(i, s.split()[-1])):
+                    elif word == "ifndef" and self.guard is None and self._is_guard(i, s.split()[-1]):
+                        self.guard = s.split()[-1]
+                    else:
                         raise BindgenError(coord, "conditional compilation is not supported "
                                                   "(only an include guard and __cplusplus blocks)")
                 elif word == "endif":
@@ -74,8 +77,13 @@ class _Source:
                     pass
                 elif word == "define":
                     m = _DEFINE.match(s)
+                    if m is None:
+                        raise BindgenError(coord, "function-like macros are not supported")
                     if m.group(2):
                         self.constants.append((m.group(1), m.group(2).strip(), i))
+                    elif m.group(1) != self.guard:
+                        raise BindgenError(coord, f"#define {m.group(1)} has no value (only the "
+                                                  "include guard may be empty)")
                 elif word == "include":
                     if not re.match(r'#\s*include\s*<(stddef|stdint|stdbool)\.h>', s):
                         raise BindgenError(coord, "only <stddef.h>, <stdint.h> and <stdbool.h> "
@@ -105,14 +113,28 @@ def _coord(node: c_ast.Node) -> str:
     return f"{node.coord.file}:{node.coord.line}"
 
 
+# What each parameter role accepts besides `blocking` (see ir.Param).
+_ROLE_ATTRS = {
+    "value": set(), "struct": {"nullable"}, "handle": {"nullable", "retained"},
+    "string": {"nullable"}, "array_in": {"count"}, "array_out": {"count", "alloc", "length"},
+    "array_inout": {"count"}, "out_handle": {"owned", "nullable"}, "out_value": set(),
+    "inout_value": set(), "out_string": {"owned", "borrowed", "static", "free", "nullable"},
+    "callback": {"user_data", "scope", "nullable"}, "user_data": {"user_data"}, "pointer": set(),
+}
+_SCOPES = ("call", "stored")
+
+
 class _Parser:
     def __init__(self, text: str, filename: str, prefix: str, name: str):
         self.src = _Source(text, filename)
         self.filename = filename
         self.api = ir.API(name=name, prefix=prefix, header=filename, doc=self._file_doc(text))
         self.prefix = prefix
-        self.enum_names: set[str] = set()
-        self.handle_names: set[str] = set()
+        self.types: dict[str, str] = {}        # typedef name -> IR type kind
+        self.errors_doc: dict | None = None     # the @errors tag, resolved in link()
+        # `void *` / `char *` params whose role only a later declaration can tell
+        # (user_data of a callback, the pointer a deallocator frees): param -> error
+        self.pending: dict[int, BindgenError] = {}
 
     def _file_doc(self, text: str) -> ir.Doc:
         m = re.match(r"\s*(/\*\*.*?\*/)", text, re.S)
@@ -129,6 +151,11 @@ class _Parser:
             return DocComment()
         return parse_doc(found[0], self.filename, found[1])
 
+    def member_doc(self, line: int) -> DocComment:
+        """The doc of an enum member or struct field: trailing `/**<` or a `/**` above."""
+        trail = self.src.trailing.get(line)
+        return parse_doc(trail[0], self.filename, trail[1]) if trail else self.doc(line, False, "")
+
     def run(self) -> ir.API:
         for name, value, line in self.src.constants:
             self.constant(name, value, line)
@@ -144,6 +171,12 @@ class _Parser:
                 self.typedef(node)
             elif isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl):
                 self.function(node)
+            elif isinstance(node, c_ast.Decl) and node.name is None:
+                raise BindgenError(_coord(node), "declare structs, unions and enums with typedef "
+                                                 "(typedef struct x {...} x;)")
+            elif isinstance(node, c_ast.Decl):
+                raise BindgenError(_coord(node), f"global variable {node.name}: only typedefs and "
+                                                 "function declarations are supported")
             else:
                 raise BindgenError(_coord(node), "only typedefs and function declarations are supported")
         self.link()
@@ -153,12 +186,16 @@ class _Parser:
 
     def constant(self, name: str, value: str, line: int) -> None:
         coord = f"{self.filename}:{line}"
+        value = re.sub(r"^\((.*)\)$", r"\1", value.strip())   # (-1)
         if re.fullmatch(r'"[^"\\]*"', value):
-            parsed: int | str = value[1:-1]
+            parsed: int | float | str = value[1:-1]
         elif re.fullmatch(r"-?(0x[0-9a-fA-F]+|\d+)[uUlL]*", value):
             parsed = int(value.rstrip("uUlL"), 0)
+        elif re.fullmatch(r"-?(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][-+]?\d+)?[fF]?", value):
+            parsed = float(value.rstrip("fF"))
         else:
-            raise BindgenError(coord, f"constant {name} must be an integer or string literal")
+            raise BindgenError(coord, f"constant {name} must be an integer, floating-point "
+                                      "or string literal")
         d = self.doc(line, True, f"constant {name}")
         self.api.constants.append(ir.Constant(name, parsed, ir.Doc(d.summary, d.body), coord))
 
@@ -169,47 +206,129 @@ class _Parser:
         elif isinstance(inner, c_ast.Struct) and inner.decls is None:
             self.handle(node, inner)
         elif isinstance(inner, c_ast.Struct):
-            raise BindgenError(_coord(node), f"struct {node.name}: structs with fields are not supported yet")
+            self.struct(node, inner)
+        elif isinstance(inner, c_ast.Union):
+            raise BindgenError(_coord(inner), f"union {node.name}: unions are not supported")
+        elif isinstance(node.type, c_ast.PtrDecl) and isinstance(node.type.type, c_ast.FuncDecl):
+            self.callback(node, node.type.type)
+        elif isinstance(node.type, c_ast.FuncDecl):
+            raise BindgenError(_coord(node), f"typedef {node.name}: a function type; callbacks are "
+                                             "function pointer typedefs: typedef void (*name)(...)")
         else:
-            raise BindgenError(_coord(node), f"typedef {node.name}: only enums and opaque structs are supported")
+            raise BindgenError(_coord(node), f"typedef {node.name}: only enums, structs, opaque "
+                                             "structs and callbacks are supported (no type aliases)")
 
     def enum(self, node: c_ast.Typedef, enum: c_ast.Enum) -> None:
         d = self.doc(enum.coord.line, True, f"enum {node.name}")
+        if d.handle:
+            raise BindgenError(_coord(enum), f"@handle applies to opaque structs, not enum {node.name}")
         members, value = [], 0
         for e in enum.values.enumerators:
             if e.value is not None:
-                value = self.const_int(e.value)
-            trail = self.src.trailing.get(e.coord.line)
-            md = parse_doc(trail[0], self.filename, trail[1]) if trail else \
-                self.doc(e.coord.line, False, "")
+                value = self.const_int(e.value, {m.name: m.value for m in members})
+            md = self.member_doc(e.coord.line)
             members.append(ir.EnumMember(e.name, value, ir.Doc(md.summary, md.body)))
             value += 1
         en = ir.Enum(node.name, members, ir.Doc(d.summary, d.body), _coord(enum))
         if d.errors is not None:
             names = {m.name for m in members}
             for key in ("ok", "closed"):
-                if d.errors.get(key) not in names:
+                if key in d.errors and d.errors[key] not in names:
                     raise BindgenError(_coord(enum), f"@errors {key}= must name a member of {node.name}")
-            en.is_error, en.ok, en.closed = True, d.errors["ok"], d.errors["closed"]
+            en.is_error, en.ok, en.closed = True, d.errors["ok"], d.errors.get("closed")
             if next(m.value for m in members if m.name == en.ok) != 0:
                 raise BindgenError(_coord(enum), "@errors ok= must be the member whose value is 0")
-        self.enum_names.add(node.name)
+            if self.api.error_enum:
+                raise BindgenError(_coord(enum), f"only one enum may be @errors "
+                                                 f"({self.api.error_enum.name} is)")
+            self.errors_doc = d.errors
+        if d.flags:
+            if d.errors is not None:
+                raise BindgenError(_coord(enum), "an enum cannot be both @errors and @flags")
+            bits = 0
+            for m in members:
+                if m.value > 0 and m.value & (m.value - 1) == 0:
+                    bits |= m.value
+            for m in members:
+                if m.value < 0 or m.value & ~bits:
+                    raise BindgenError(_coord(enum), f"@flags {node.name}: {m.name} = {m.value} is "
+                                                     "neither 0, one bit, nor a union of other members")
+            en.flags = True
+        self.types[node.name] = "enum"
         self.api.enums.append(en)
 
-    def const_int(self, node: c_ast.Node) -> int:
-        if isinstance(node, c_ast.Constant) and node.type == "int":
+    def const_int(self, node: c_ast.Node, known: dict[str, int]) -> int:
+        """An enum value: a literal, an earlier member, or -, |, << of those."""
+        if isinstance(node, c_ast.Constant) and node.type in ("int", "unsigned int", "long int",
+                                                              "unsigned long int"):
             return int(node.value.rstrip("uUlL"), 0)
+        if isinstance(node, c_ast.ID) and node.name in known:
+            return known[node.name]
         if isinstance(node, c_ast.UnaryOp) and node.op == "-":
-            return -self.const_int(node.expr)
-        raise BindgenError(_coord(node), "enum values must be integer literals")
+            return -self.const_int(node.expr, known)
+        if isinstance(node, c_ast.BinaryOp) and node.op in ("|", "<<"):
+            left, right = self.const_int(node.left, known), self.const_int(node.right, known)
+            return left | right if node.op == "|" else left << right
+        raise BindgenError(_coord(node), "enum values must be integer literals, earlier members, "
+                                         "or -, | and << of those")
 
     def handle(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
         d = self.doc(node.coord.line, True, f"handle {node.name}")
         if not d.handle:
             raise BindgenError(_coord(node), f"opaque struct {node.name} needs '@handle free=FUNCTION'")
-        self.handle_names.add(node.name)
+        self.types[node.name] = "handle"
         self.api.handles.append(ir.Handle(node.name, d.handle["free"],
                                           ir.Doc(d.summary, d.body), _coord(node)))
+
+    def struct(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
+        coord = _coord(struct)
+        d = self.doc(struct.coord.line, True, f"struct {node.name}")
+        if d.handle:
+            raise BindgenError(coord, f"struct {node.name} has fields: @handle applies to opaque "
+                                      f"structs (typedef struct {node.name} {node.name};)")
+        fields = []
+        for decl in struct.decls:
+            fc = _coord(decl)
+            if decl.name is None:
+                raise BindgenError(fc, f"struct {node.name}: anonymous members are not supported")
+            if decl.bitsize is not None:
+                raise BindgenError(fc, f"struct {node.name}: bit-field '{decl.name}' is not supported")
+            if isinstance(decl.type, c_ast.ArrayDecl):
+                raise BindgenError(fc, f"struct {node.name}: array field '{decl.name}' is not supported")
+            if isinstance(decl.type, c_ast.PtrDecl):
+                raise BindgenError(fc, f"struct {node.name}: pointer field '{decl.name}' is not "
+                                       "supported (fields are values: scalars, enums, structs)")
+            t = self.lower(decl.type)
+            if t.kind not in ("scalar", "enum", "struct") or t.is_void:
+                raise BindgenError(fc, f"struct {node.name}: field '{decl.name}' of type {t.c} is "
+                                       "not supported (fields are values: scalars, enums, structs)")
+            fields.append(ir.Field(decl.name, t, self.member_doc(decl.coord.line).summary))
+        self.types[node.name] = "struct"
+        self.api.structs.append(ir.Struct(node.name, fields, ir.Doc(d.summary, d.body), coord))
+
+    def callback(self, node: c_ast.Typedef, fdecl: c_ast.FuncDecl) -> None:
+        coord = _coord(node)
+        d = self.doc(node.coord.line, True, f"callback {node.name}")
+        what = f"callback {node.name}"
+        params = [self.param(what, a, t, d, "callback") for a, t in self.arguments(what, fdecl, d)]
+        for p in params:
+            if id(p) in self.pending:      # no deallocator or callback can claim it
+                raise self.pending.pop(id(p))
+        users = [p for p in params if p.role == "user_data"]
+        if len(users) != 1:
+            raise BindgenError(coord, f"{what}: a callback needs exactly one 'void *' parameter "
+                                      "annotated [user_data] (C passes it back to the binding)")
+        ret = self.lower(fdecl.type)
+        if ret.kind not in ("scalar", "enum"):
+            raise BindgenError(coord, f"{what}: a callback returns void, a scalar or an enum")
+        if d.returns and d.returns.attrs:
+            raise BindgenError(f"{self.filename}:{d.returns.line}", f"{what}: return annotations "
+                                                                    "apply to pointers only")
+        self.link_counts(what, coord, params)
+        self.types[node.name] = "callback"
+        self.api.callbacks.append(ir.Callback(node.name, params,
+                                              ir.Returns(ret, d.returns.text if d.returns else ""),
+                                              ir.Doc(d.summary, d.body), coord, users[0].name))
 
     # -- types ---------------------------------------------------------------
 
@@ -221,27 +340,54 @@ class _Parser:
                 const = "const" in (node.quals or [])
                 if name in ir.SCALARS or name in _STUB_NAMES:
                     return ir.Type("scalar", name, const)
-                if name in self.enum_names:
-                    return ir.Type("enum", name, const)
-                if name in self.handle_names:
-                    return ir.Type("handle", name, const)
+                if name in self.types:
+                    return ir.Type(self.types[name], name, const)
                 raise BindgenError(_coord(node), f"unknown type '{name}'")
+            case c_ast.PtrDecl(type=c_ast.FuncDecl()):
+                raise BindgenError(_coord(node), "function pointers need a typedef with a [user_data] "
+                                                 "parameter (a callback; see bindgen/README.md)")
             case c_ast.PtrDecl(type=inner):
                 pointee = self.lower(inner)
-                t = ir.Type("pointer", const=pointee.const, pointee=pointee)
-                if pointee.kind == "pointer" and pointee.pointee.kind != "handle":
+                # `const` of a pointer says whether its pointee is const
+                const = "const" in (inner.quals or []) if pointee.kind == "pointer" else pointee.const
+                t = ir.Type("pointer", const=const, pointee=pointee)
+                if pointee.kind == "pointer" and pointee.pointee.kind != "handle" \
+                        and not pointee.is_string:
                     raise BindgenError(_coord(node), "pointers to pointers are only supported "
-                                                     "for handle out-parameters")
+                                                     "for handle and string out-parameters")
+                if pointee.kind == "callback":
+                    raise BindgenError(_coord(node), f"pointer to callback {pointee.name}: pass "
+                                                     "the callback itself")
                 return t
             case c_ast.TypeDecl(type=c_ast.Struct() | c_ast.Union() | c_ast.Enum()):
                 raise BindgenError(_coord(node), "use the typedef name, not struct/union/enum")
             case c_ast.FuncDecl():
-                raise BindgenError(_coord(node), "function pointers are not supported")
+                raise BindgenError(_coord(node), "function pointers need a typedef with a [user_data] "
+                                                 "parameter (a callback; see bindgen/README.md)")
             case c_ast.ArrayDecl():
                 raise BindgenError(_coord(node), "array parameters are not supported; use a pointer and a count")
         raise BindgenError(_coord(node), f"unsupported declarator {type(node).__name__}")
 
     # -- functions -----------------------------------------------------------
+
+    def arguments(self, what: str, fdecl: c_ast.FuncDecl, d: DocComment) -> list[tuple]:
+        """The named parameters of a declaration with their types, checked against @param tags."""
+        args = fdecl.args.params if fdecl.args else []
+        if any(isinstance(a, c_ast.EllipsisParam) for a in args):
+            raise BindgenError(_coord(fdecl), f"{what}: variadic functions are not supported")
+        params = []
+        for a in args:
+            t = self.lower(a.type)
+            if a.name is None:
+                if t.is_void:
+                    continue
+                raise BindgenError(_coord(a), f"{what}: every parameter needs a name")
+            params.append((a, t))
+        for pname in d.params:
+            if pname not in {a.name for a, _ in params}:
+                raise BindgenError(f"{self.filename}:{d.params[pname].line}",
+                                   f"@param {pname}: {what} has no such parameter")
+        return params
 
     def function(self, node: c_ast.Decl) -> None:
         coord = _coord(node)
@@ -249,38 +395,52 @@ class _Parser:
         if not name.startswith(self.prefix):
             raise BindgenError(coord, f"function {name} lacks the prefix '{self.prefix}'")
         d = self.doc(node.coord.line, True, f"function {name}")
-        fdecl = node.type
-        args = fdecl.args.params if fdecl.args else []
-        if any(isinstance(a, c_ast.EllipsisParam) for a in args):
-            raise BindgenError(coord, f"{name}: variadic functions are not supported")
-        params = []
-        for a in args:
-            t = self.lower(a.type)
-            if a.name is None:
-                if t.kind == "scalar" and t.name == "void":
-                    continue
-                raise BindgenError(_coord(a), f"{name}: every parameter needs a name")
-            params.append((a, t))
-        for pname in d.params:
-            if pname not in {a.name for a, _ in params}:
-                raise BindgenError(f"{self.filename}:{d.params[pname].line}",
-                                   f"@param {pname}: {name} has no such parameter")
-        fn_params = [self.param(name, a, t, d) for a, t in params]
-        ret_t = self.lower(fdecl.type)
-        rtag = d.returns
-        attrs = rtag.attrs if rtag else {}
-        if ret_t.kind == "pointer" and not {"static", "borrowed", "owned"} & attrs.keys():
-            raise BindgenError(coord, f"{name}: a returned pointer needs [static], [borrowed] or [owned]")
-        if ret_t.kind != "pointer" and attrs:
-            raise BindgenError(coord, f"{name}: return annotations apply to pointers only")
-        ownership = next((k for k in ("static", "borrowed", "owned") if k in attrs), "")
-        returns = ir.Returns(ret_t, rtag.text if rtag else "", ownership, "error_if_null" in attrs,
-                             attrs.get("error_if_null"))
+        if d.flags or d.handle or d.errors is not None:
+            raise BindgenError(coord, f"{name}: @flags, @handle and @errors apply to types")
+        fn_params = [self.param(name, a, t, d) for a, t in self.arguments(name, node.type, d)]
+        returns = self.returns(name, coord, self.lower(node.type.type), d)
         fn = ir.Function(name, fn_params, returns, ir.Doc(d.summary, d.body), coord)
-        fn.blocking = any(p.blocking for p in fn_params)
+        fn.blocking = bool(d.blocking) or any(p.blocking for p in fn_params)
         self.api.functions.append(fn)
 
-    def param(self, fname: str, a: c_ast.Decl, t: ir.Type, d: DocComment) -> ir.Param:
+    def returns(self, name: str, coord: str, t: ir.Type, d: DocComment) -> ir.Returns:
+        rtag = d.returns
+        attrs = rtag.attrs if rtag else {}
+        where = f"{self.filename}:{rtag.line}" if rtag else coord
+        ownership = [k for k in ("static", "borrowed", "owned") if k in attrs]
+        if len(ownership) > 1:
+            raise BindgenError(where, f"{name}: give one of static, borrowed, owned")
+        r = ir.Returns(t, rtag.text if rtag else "", ownership[0] if ownership else "",
+                       "error_if_null" in attrs, attrs.get("error_if_null"),
+                       "nullable" in attrs, attrs.get("free"))
+        if t.kind == "callback":
+            raise BindgenError(coord, f"{name}: returning a callback is not supported")
+        if t.kind != "pointer":
+            if attrs:
+                raise BindgenError(where, f"{name}: return annotations apply to pointers only")
+            return r
+        if r.nullable and r.error_if_null:
+            raise BindgenError(where, f"{name}: a result cannot be both nullable and error_if_null")
+        if t.is_string:
+            if not r.ownership:
+                raise BindgenError(coord, f"{name}: a returned pointer needs [static], [borrowed] or [owned]")
+            if (r.ownership == "owned") != bool(r.free):
+                raise BindgenError(where, f"{name}: an owned string needs free=FUNCTION (its "
+                                          "deallocator), and only an owned one")
+        elif t.pointee.kind == "handle":
+            if r.ownership != "owned" or r.free:
+                raise BindgenError(where, f"{name}: a returned handle must be [owned] (the binding "
+                                          "frees it with its @handle free= function)")
+            if not (r.nullable or r.error_if_null):
+                raise BindgenError(where, f"{name}: say what NULL means for a returned handle: "
+                                          "[owned, nullable] or [owned, error_if_null=STATUS]")
+        else:
+            raise BindgenError(coord, f"{name}: returning {t.c} is not supported (return a "
+                                      "handle, a string or a value, or use an [out] parameter)")
+        return r
+
+    def param(self, fname: str, a: c_ast.Decl, t: ir.Type, d: DocComment,
+              context: str = "function") -> ir.Param:
         coord = _coord(a)
         tag = d.params.get(a.name)
         if tag is None:
@@ -302,50 +462,134 @@ class _Parser:
         def bad(msg: str) -> BindgenError:
             return BindgenError(f"{self.filename}:{tag.line}", f"{fname}: parameter '{a.name}': {msg}")
 
+        def need_in(what: str) -> None:
+            if direction != "in":
+                raise bad(f"{what} is an [in] parameter")
+
         if t.kind in ("scalar", "enum"):
-            if direction != "in" or {"count", "alloc", "length", "owned"} & attrs.keys():
-                raise bad("a value parameter takes no direction, count, alloc, length or owned")
+            need_in("a value")
             p.role = "value"
+        elif t.kind == "struct":
+            need_in("a struct passed by value")
+            p.role = "struct"
+        elif t.kind == "callback":
+            need_in("a callback")
+            p.role = "callback"
+            if context == "callback":
+                raise bad("a callback cannot take a callback")
+            p.user_data, p.scope = attrs.get("user_data"), attrs.get("scope", "call")
+            if not p.user_data or p.user_data == "true":
+                raise bad("a callback parameter needs user_data=P naming its 'void *' parameter")
+            if p.scope not in _SCOPES:
+                raise bad(f"scope={p.scope}: use scope=call or scope=stored")
         elif t.kind == "handle":
             raise bad("handles are passed by pointer")
         elif pt.kind == "handle":
             if direction != "in":
                 raise bad("a handle pointer is an input; use T ** for out handles")
             p.role = "handle"
-        elif pt.kind == "pointer":   # T ** -> out handle
-            if direction != "out" or pt.const:
+        elif pt.kind == "pointer" and pt.pointee.kind == "handle":
+            if direction != "out" or t.const:
                 raise bad("a handle ** must be [out] and not const")
             p.role = "out_handle"
-        elif pt.kind == "scalar" and pt.name == "char" and "count" not in attrs:
-            if direction != "in" or not pt.const:
-                raise bad("strings are in-parameters of type const char *")
-            p.role = "string"
+        elif pt.kind == "pointer":                        # char ** -> out string
+            if direction != "out" or t.const:
+                raise bad("a string ** must be [out] (char ** or const char **)")
+            p.role = "out_string"
+            given = [k for k in ("owned", "borrowed", "static") if k in attrs]
+            if len(given) != 1:
+                raise bad("an [out] string needs one of owned (with free=), borrowed or static")
+            p.ownership, p.free = given[0], attrs.get("free")
+            if (p.ownership == "owned") != bool(p.free):
+                raise bad("an owned string needs free=FUNCTION (its deallocator), and only an owned one")
+        elif pt.kind == "struct":
+            if p.count:
+                raise bad("arrays of structs are not supported")
+            if direction == "in" and not pt.const:
+                raise bad("a struct pointer [in] must point to const ([in,out] if the call changes it)")
+            if direction != "in" and pt.const:
+                raise bad(f"an [{direction}] struct pointer cannot point to const")
+            p.role = {"in": "struct", "out": "out_value", "in,out": "inout_value"}[direction]
         elif p.count:
+            if pt.kind != "scalar":
+                raise bad(f"arrays of {pt.c} are not supported")
             if direction == "in":
                 if not pt.const:
-                    raise bad("an [in] array must point to const")
-                if p.alloc or p.alloc_call or p.length:
-                    raise bad("alloc and length apply to [out] arrays")
+                    raise bad("an [in] array must point to const ([in,out] if the call changes it)")
                 p.role = "array_in"
-            elif direction == "out":
-                if pt.const:
-                    raise bad("an [out] array cannot point to const")
-                if not (p.alloc or p.alloc_call):
-                    raise bad("an [out] array needs alloc=CONSTANT or alloc=function(args)")
-                p.role = "array_out"
             else:
-                raise bad("[in,out] arrays are not supported yet")
-        elif direction == "out" and pt.kind in ("scalar", "enum") and pt.name != "void":
-            p.role = "out_value"
+                if pt.const:
+                    raise bad(f"an [{direction}] array cannot point to const")
+                p.role = "array_out" if direction == "out" else "array_inout"
+            if p.role != "array_out" and (p.alloc or p.alloc_call or p.length):
+                raise bad("alloc and length apply to [out] arrays")
+        elif "user_data" in attrs and context == "callback":
+            if direction != "in" or not (pt.is_void and not pt.const):
+                raise bad("[user_data] marks a 'void *' parameter")
+            p.role = "user_data"
+        elif direction == "in" and pt.kind == "scalar" and pt.name == "char" and pt.const:
+            p.role = "string"
+        elif direction != "in" and not pt.is_void:
+            if pt.const:
+                raise bad(f"an [{direction}] pointer cannot point to const")
+            if pt.kind == "scalar" and pt.name == "char":
+                raise bad("an [out] char * is a buffer: give it count= (and alloc= or a capacity)")
+            p.role = "out_value" if direction == "out" else "inout_value"
+        elif direction == "in" and not pt.const and pt.kind == "scalar" and pt.name in ("void", "char"):
+            # a callback's user_data or a deallocator's pointer: link() decides
+            p.role = "pointer"
+            self.pending[id(p)] = bad("a pointer parameter needs [in] with count=, [out], or to be "
+                                      "a handle, a string (const char *), a callback's user_data "
+                                      "or the pointer a deallocator frees")
         else:
             raise bad("a pointer parameter needs [in] with count=, [out], or to be a handle or string")
-        if p.nullable and p.role not in ("handle", "string"):
-            raise bad("only handles and strings can be nullable")
-        if p.owned and p.role != "out_handle":
-            raise bad("owned applies to out handles (T **)")
+        if p.alloc and not p.alloc.isdigit() and not re.fullmatch(r"[A-Za-z_]\w*", p.alloc):
+            raise bad(f"alloc={p.alloc}: give a number, a constant or a call f(a, b)")
+        extra = attrs.keys() - _ROLE_ATTRS[p.role] - {"blocking"}
+        if extra:
+            raise bad(f"{', '.join(sorted(extra))} does not apply to a parameter of role {p.role}")
+        if p.nullable and p.role == "struct" and t.kind != "pointer":
+            raise bad("a struct passed by value cannot be nullable (pass a const pointer)")
+        if context == "callback" and p.role not in ("value", "string", "array_in", "struct",
+                                                    "user_data", "pointer"):   # pointer: see callback()
+            raise bad(f"a callback cannot take a parameter of role {p.role}")
         return p
 
     # -- cross references ----------------------------------------------------
+
+    def link_counts(self, owner: str, coord: str, params: list[ir.Param]) -> None:
+        """Give count params their role (count or capacity) and the arrays they size."""
+        by_name = {p.name: p for p in params}
+        for p in params:
+            if p.count:
+                c = by_name.get(p.count)
+                if c is None or c.role not in ("value", "count", "capacity") or \
+                        c.type.kind != "scalar" or ir.SCALARS[c.type.name][1] != "uint":
+                    raise BindgenError(coord, f"{owner}: count={p.count} of '{p.name}' must name an "
+                                              "unsigned integer parameter")
+                c.role = "count"
+                c.arrays.append(p.name)
+            if p.length:
+                ln = by_name.get(p.length)
+                if ln is None or ln.role != "out_value" or ln.type.pointee.kind != "scalar" or \
+                        ir.SCALARS[ln.type.pointee.name][1] != "uint":
+                    raise BindgenError(coord, f"{owner}: length={p.length} of '{p.name}' must name an "
+                                              "[out] unsigned integer parameter")
+                ln.role = "length"
+        for c in params:
+            if c.role != "count":
+                continue
+            arrays = [by_name[n] for n in c.arrays]
+            sized = [x for x in arrays if x.role in ("array_in", "array_inout")]
+            allocated = [x for x in arrays if x.alloc or x.alloc_call]
+            if sized and allocated:
+                raise BindgenError(coord, f"{owner}: '{allocated[0].name}' needs no alloc=: it has "
+                                          f"the length of '{sized[0].name}' (count={c.name})")
+            if not sized and not allocated:
+                c.role = "capacity"
+            elif not sized and len(allocated) != len(arrays):
+                raise BindgenError(coord, f"{owner}: the [out] arrays sized by {c.name} need alloc= "
+                                          "on all of them or on none (then the caller passes it)")
 
     def link(self) -> None:
         """Resolve names between declarations and give each function its kind."""
@@ -353,30 +597,32 @@ class _Parser:
         fnames = {f.name for f in api.functions}
         consts = {c.name for c in api.constants}
         err = api.error_enum
+        if err is not None:
+            self.link_errors(err)
         for h in api.handles:
             if h.free not in fnames:
                 raise BindgenError(h.coord, f"@handle free={h.free}: no such function")
+            free = api.function(h.free)
+            if [(p.role, p.type.base.name) for p in free.params] != [("handle", h.name)]:
+                raise BindgenError(free.coord, f"{free.name}: the destructor of {h.name} takes one "
+                                               f"{h.name} *")
             h.closed_message = f"{h.name} used after it was closed"
+            if err is not None and err.closed is None:
+                raise BindgenError(err.coord, f"@errors needs closed=MEMBER: bindings raise it when "
+                                              f"a closed {h.name} is used")
         abi_const, abi_fn = self.prefix.upper() + "ABI_VERSION", self.prefix + "abi_version"
         if abi_const in consts and abi_fn in fnames:
             api.abi = {"constant": abi_const, "function": abi_fn,
                        "value": next(c.value for c in api.constants if c.name == abi_const)}
+        self.link_deallocators()
         for f in api.functions:
+            self.link_callbacks(f)
+            for p in f.params:
+                if id(p) in self.pending:
+                    raise self.pending[id(p)]
+            self.link_counts(f.name, f.coord, f.params)
             by_name = {p.name: p for p in f.params}
             for p in f.params:
-                if p.count:
-                    c = by_name.get(p.count)
-                    if c is None or c.role != "value" or c.type.kind != "scalar" or \
-                            ir.SCALARS[c.type.name][1] != "uint":
-                        raise BindgenError(f.coord, f"{f.name}: count={p.count} of '{p.name}' must name an "
-                                                    "unsigned integer parameter")
-                    c.role = "count"
-                if p.length:
-                    ln = by_name.get(p.length)
-                    if ln is None or ln.role != "out_value":
-                        raise BindgenError(f.coord, f"{f.name}: length={p.length} of '{p.name}' must name an "
-                                                    "[out] integer parameter")
-                    ln.role = "length"
                 if p.alloc and p.alloc not in consts and not p.alloc.isdigit():
                     raise BindgenError(f.coord, f"{f.name}: alloc={p.alloc}: no such constant")
                 if p.alloc_call:
@@ -394,22 +640,77 @@ class _Parser:
             outs = [p for p in f.params if p.role == "out_handle"]
             if outs and not f.throws:
                 raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
-            stem = f.name[len(self.prefix):]
-            first = f.params[0] if f.params else None
-            for h in api.handles:
-                hstem = h.name[len(self.prefix):] + "_"
-                if h.free == f.name:
-                    f.kind, f.handle = "destructor", h.name
-                elif outs and outs[0].type.pointee.pointee.name == h.name and stem.startswith(hstem):
-                    f.kind, f.handle = "factory", h.name
-                elif first and first.role == "handle" and first.type.pointee.name == h.name \
-                        and stem.startswith(hstem):
-                    f.kind, f.handle = "method", h.name
-                else:
-                    continue
-                stem = stem[len(hstem):]
-                break
-            f.short_name = stem
+            if f.kind != "deallocator":
+                self.link_kind(f, outs)
+
+    def link_errors(self, err: ir.Enum) -> None:
+        """The function giving the last error's message: message= or <prefix>last_error."""
+        name = self.errors_doc.get("message")
+        if name is None:
+            default = self.prefix + "last_error"
+            name = default if any(f.name == default for f in self.api.functions) else None
+        elif not any(f.name == name for f in self.api.functions):
+            raise BindgenError(err.coord, f"@errors message={name}: no such function")
+        if name is not None:
+            f = self.api.function(name)
+            if f.params or not f.returns.type.is_string or f.returns.ownership == "owned":
+                raise BindgenError(f.coord, f"{name}: the error message function takes no "
+                                            "parameters and returns a [static] or [borrowed] string")
+        err.message = name
+
+    def link_deallocators(self) -> None:
+        """Functions named by free= of an owned string free memory the library returned."""
+        sites = [(p.free, f) for f in self.api.functions for p in f.params if p.free]
+        sites += [(f.returns.free, f) for f in self.api.functions if f.returns.free]
+        for name, user in sites:
+            try:
+                dealloc = self.api.function(name)
+            except StopIteration:
+                raise BindgenError(user.coord, f"{user.name}: free={name}: no such function") from None
+            p = dealloc.params[0] if len(dealloc.params) == 1 else None
+            if p is None or p.role not in ("pointer", "freed") or not dealloc.returns.type.is_void:
+                raise BindgenError(dealloc.coord, f"{name}: a deallocator (free=) is "
+                                                  f"void {name}(char *p) or void {name}(void *p)")
+            p.role = "freed"
+            self.pending.pop(id(p), None)
+            dealloc.kind, dealloc.short_name = "deallocator", name[len(self.prefix):]
+
+    def link_callbacks(self, f: ir.Function) -> None:
+        by_name = {p.name: p for p in f.params}
+        for p in f.params:
+            if p.role != "callback":
+                continue
+            u = by_name.get(p.user_data)
+            if u is None or u.role != "pointer" or not u.type.pointee.is_void:
+                raise BindgenError(f.coord, f"{f.name}: user_data={p.user_data} of '{p.name}' must "
+                                            "name a 'void *' parameter")
+            u.role = "user_data"
+            self.pending.pop(id(u), None)
+
+    def link_kind(self, f: ir.Function, outs: list[ir.Param]) -> None:
+        """kind, handle and short_name (see ir.Function)."""
+        stem = f.name[len(self.prefix):]
+        first = f.params[0] if f.params else None
+        made = outs[0].type.pointee.pointee.name if outs else \
+            f.returns.type.pointee.name if f.returns_handle else None
+        for h in self.api.handles:
+            hstem = h.name[len(self.prefix):] + "_"
+            receiver = first is not None and first.role == "handle" and first.type.pointee.name == h.name
+            if h.free == f.name:
+                f.kind, f.handle = "destructor", h.name
+            elif made == h.name and stem.startswith(hstem) and not (f.returns_handle and receiver):
+                f.kind, f.handle = "factory", h.name
+            elif receiver and stem.startswith(hstem):
+                f.kind, f.handle = "method", h.name
+            else:
+                continue
+            stem = stem[len(hstem):]
+            break
+        f.short_name = stem
+        kept = [p.name for p in f.params if p.retained]
+        if kept and f.kind not in ("factory", "method"):
+            raise BindgenError(f.coord, f"{f.name}: retained ({kept[0]}) needs an object to keep it: "
+                                        "a factory's result or a method's receiver")
 
 
 def parse_header(path: str | Path, prefix: str, name: str, display: str | None = None) -> ir.API:

@@ -1,29 +1,52 @@
-"""The Python binding: a Cython extension module compiled with the single file.
+"""The Python binding: a Cython extension module compiled with the C library.
 
-files() renders templates/cython/ into generated/python/<package>/ (the package
-from [tool.bindgen.python], the module "_" + the library's name):
-  _predict.pyx   the extension (C declarations, Status, PredictError, one type per handle)
-  _predict.pyi   the stub type checkers read (the extension has no Python source)
-  __init__.py    re-exports the API;  py.typed marks the package as typed
-setup.py at the project's root compiles _predict.pyx with generated/c/predict.c.
+files() renders templates/cython/ into the Python output folder, under the
+package from [python] package= (default: the library's name), the module
+"_" + the library's name:
+  <package>/_<name>.pyx   the extension (C declarations, enums, error, structs, classes)
+  <package>/_<name>.pyi   the stub type checkers read (the extension has no Python source)
+  <package>/__init__.py   re-exports the API;  py.typed marks the package as typed
+With sources= in the configuration (a library compiled as it is, like the
+fixtures under tests/fixtures/), the folder is also a project pip can build:
+pyproject.toml, setup.py and csrc/ (the header and sources). predict instead
+has setup.py at its root, compiling _predict.pyx with generated/c/predict.c.
 
 Every naming and typing decision is made here, in PyOracle; the templates only
 switch on IR kinds and roles. The rules:
   handle pred_x          -> extension type X: close() runs the destructor (idempotent,
                             also on __exit__ and __dealloc__)
-  factory named create   -> the constructor X(...) when the new handle is its only
-                            output; if its first argument is a retained handle of P,
-                            P also gets the shortcut p.x(...) (model.session())
+  factory create / new   -> the constructor X(...) when the new handle is its only
+                            output (and cannot be None); if its first argument is a
+                            retained handle of P, P also gets the shortcut p.x(...)
   other factories        -> classmethods X.short_name(...)
   method / function      -> method of X / module-level function, named short_name
-  error enum             -> enum.IntEnum (members without the prefix, .c_name) and
-                            <Name>Error(Exception) with .status and .message
+  deallocator            -> not exposed: owned strings are copied, then freed with it
+  enum                   -> enum.IntEnum (@flags: enum.IntFlag); members without the
+                            prefix and the enum's name (names.member_names), .c_name
+  error enum             -> also <Name>Error(Exception) with .status and .message
+                            ([python] error= names it); a closed object raises it with
+                            the closed status. Without an error enum: ValueError.
+  struct x_point         -> dataclass Point with the C fields, converted field by field
   constant PRED_X        -> module constant X, read from the compiled header
   array_in               -> any C-contiguous buffer of the element type, taken through
                             a typed memoryview without a copy; anything else goes
                             through numpy.ascontiguousarray (void *: any buffer, as bytes)
+  array_inout            -> a writable C-contiguous buffer of the element type (a NumPy
+                            array of any shape, bytearray, array.array), changed in place
   array_out              -> float arrays: a flat numpy array; integer arrays (shapes,
-                            indices) a tuple of ints; void/char arrays bytes
+                            indices) a tuple of ints; void/uint8_t arrays bytes; char
+                            arrays str
+  out values             -> returned, after the C return value is checked; several
+                            as a tuple; inout_value params are passed in and returned
+  strings                -> str (None for NULL); owned ones are freed once copied
+  callback               -> any callable. C may call it on any thread: the trampoline
+                            takes the GIL. scope "call": an exception it raises is
+                            raised again by the function once C returns (C gets the
+                            zero value); "stored": the module (free function) or the
+                            receiver (method) keeps it until replaced, and its
+                            exceptions go to sys.unraisablehook
+  retained argument      -> kept by the new object (factories) or by the receiver until
+                            the method is called again (methods)
 """
 from __future__ import annotations
 
@@ -33,15 +56,17 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from . import ir
+from . import ir, support
 from .annotations import BindgenError
-from .names import pascal, strip_prefix
+from .names import member_names, pascal, strip_prefix
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
 _RENAMES = {"bytes": "data"}
-# C spellings Cython needs under another name.
-_C_SCALARS = {"bool": "bint", "_Bool": "bint"}
+# C spellings Cython needs under another name: C's bool, a bint for Cython
+# (module.pyx cimports it as _cbool when used).
+_C_SCALARS = {"bool": "_cbool", "_Bool": "_cbool"}
 _STDINT = re.compile(r"u?int\d+_t")
+_INT32 = range(-2**31, 2**31)
 
 
 @dataclass
@@ -51,6 +76,16 @@ class Elem:
     dtype: str      # NumPy dtype name
     kind: str       # "raw" (void/char: bytes), "int", "uint", "float" or "bool"
     helper: str     # the module helper that views an input of this type
+
+    @property
+    def bytes(self) -> bool:
+        """Elements that come out as Python bytes (void, char and uint8_t)."""
+        return self.kind == "raw" or self.dtype == "uint8"
+
+    @property
+    def inout(self) -> str:
+        """The helper that views a buffer the call changes in place."""
+        return "_inout_bytes" if self.kind == "raw" else "_inout_" + self.dtype
 
 
 @dataclass
@@ -63,10 +98,15 @@ class Arg:
     elem: Elem | None = None   # arrays
     alloc: str = ""            # array_out: C expression of the element count
     count: str = ""            # local of the count param this array fills
-    count_decl: str = ""       # its C declaration
+    count_decl: str = ""       # its C declaration ("" when another array or a param declares it)
+    same: str = ""             # array sharing a count: the array it must be as long as
     length: str = ""           # local of the length out param that cuts the result
     new: str = ""              # out_handle: what to call __new__ on ("cls" in classmethods)
     result: str = ""           # outputs: the Python value returned
+    init: str = ""             # out slots: the initial C value ("" for none)
+    conv: str = ""             # struct, callback, inout_value: the C value of the argument
+    slot: str = ""             # key under which the keeper (_slots) holds the argument
+    callback: str = ""         # user_data: the callback arg whose _Callback it passes
 
     def __getattr__(self, name):
         return getattr(self.p, name)
@@ -88,9 +128,20 @@ class Arg:
         return "_b_" + self.p.name
 
     @property
+    def k(self) -> str:
+        """callback: the local holding its _Callback."""
+        return "_k_" + self.p.name
+
+    @property
+    def first(self) -> str:
+        """A pointer to an array's first element, in the C type of the parameter."""
+        cast = f"<{'const ' if self.p.type.const else ''}char *>" if self.p.type.pointee.name == "char" else ""
+        return f"{cast}&{self.v}[0]"
+
+    @property
     def arg(self) -> str:
         """The expression passed to the C function."""
-        by_ref = self.p.role in ("out_handle", "out_value", "length")
+        by_ref = self.p.role in ("out_handle", "out_value", "length", "out_string", "inout_value")
         return ("&" if by_ref else "") + self.c
 
 
@@ -105,15 +156,20 @@ class Fn:
     doc: str = ""
     keep: str = "None"               # what a new object keeps alive (retained args)
     result: str = ""                 # the Python value of the C return value
+    new: str = ""                    # returned handle: the class to make
 
     @property
     def receiver(self) -> str:
         return {"init": "self", "method": "self", "classmethod": "cls"}.get(self.place, "")
 
     @property
+    def keeper(self) -> str:
+        """Where stored arguments live: the receiver, or the module."""
+        return "self._slots" if self.place == "method" else "_slots"
+
+    @property
     def void(self) -> bool:
-        t = self.f.returns.type
-        return t.kind == "scalar" and t.name == "void"
+        return self.f.returns.type.is_void
 
     def __getattr__(self, name):
         return getattr(self.f, name)
@@ -127,6 +183,10 @@ class Fn:
     def outputs(self) -> list[Arg]:
         names = {p.name for p in self.f.outputs}
         return [a for a in self.args if a.p.name in names]
+
+    @property
+    def callbacks(self) -> list[Arg]:
+        return [a for a in self.args if a.role == "callback"]
 
 
 @dataclass
@@ -154,24 +214,43 @@ class Cls:
         """How users get one, for the error of a class without constructor."""
         return ", ".join(f"{self.name}.{f.name}()" for f in self.factories)
 
+    @property
+    def slots(self) -> bool:
+        """True when methods store arguments on the object (stored callbacks, retained)."""
+        return any(a.slot for f in self.methods for a in f.args)
+
+
+@dataclass
+class Trampoline:
+    """The C function that calls a Python callable for one callback typedef."""
+    name: str
+    signature: str             # its C declaration
+    user_data: str             # the C name of the user_data param
+    args: list[str]            # Python values passed to the callable
+    ret: str                   # how the callable's result becomes the C result ("" for void)
+
 
 class PyOracle:
     """Names and types of the Python binding, computed from the IR (like UniFFI's oracles)."""
 
     def __init__(self, api: ir.API, cfg):
         self.api, self.cfg = api, cfg
-        self.package = cfg.lang("python").get("package", cfg.name)
+        opts = cfg.lang("python")
+        self.package = opts.get("package", cfg.name)
         self.prefix = api.prefix
         self.err = api.error_enum
-        if self.err is None:
-            raise BindgenError(cfg.header_display, "the Python binding needs an @errors enum")
-        self.error_class = pascal(cfg.name) + "Error"
+        self.error_class = opts.get("error", pascal(cfg.name) + "Error")
+        if self.err and hasattr(builtins, self.error_class):
+            raise BindgenError(cfg.header_display, f"python: the error class {self.error_class} "
+                                                   "would shadow a builtin; set [python] error=")
         self.module = "_" + cfg.name          # the extension module inside the package
-        # DESIGN.md fixes <prefix>last_error(): the message every error carries.
-        try:
-            self.last_error = api.function(self.prefix + "last_error")
-        except StopIteration:
-            raise BindgenError(cfg.header_display, f"{self.prefix}last_error() is needed") from None
+        # The message every error carries: the @errors message= function (None: the C name).
+        self.last_error = api.function(self.err.message) if self.err and self.err.message else None
+        self.members = {m: py for e in api.enums
+                        for m, py in member_names(e.name, [x.name for x in e.members],
+                                                  self.prefix).items()}
+        self.deallocators = [f for f in api.functions if f.kind == "deallocator"]
+        self.trampolines = [self._trampoline(cb) for cb in api.callbacks]
         self.classes = [self._cls(h) for h in api.handles]
         self.functions = [self._fn(f, "function") for f in api.free_functions]
         self._shortcuts()
@@ -186,14 +265,21 @@ class PyOracle:
             return name + "_"
         return name
 
+    def field_name(self, name: str) -> str:
+        """A struct field as a dataclass field (attributes may shadow builtins)."""
+        return name + "_" if keyword.iskeyword(name) else name
+
     def class_of(self, handle: str) -> str:
         return pascal(strip_prefix(handle, self.prefix))
 
     def enum_class(self, enum: str) -> str:
         return pascal(strip_prefix(enum, self.prefix))
 
+    def struct_class(self, struct: str) -> str:
+        return pascal(strip_prefix(struct, self.prefix))
+
     def member(self, name: str) -> str:
-        return strip_prefix(name, self.prefix)
+        return self.members[name]
 
     def constant(self, name: str) -> str:
         return strip_prefix(name, self.prefix)
@@ -215,10 +301,37 @@ class PyOracle:
         return self.constant(name) if any(c.name == name for c in self.api.constants) else ""
 
     @property
+    def version(self) -> str:
+        """The project version for pyproject.toml: the <PREFIX>VERSION string, else 0.0.0."""
+        name = self.prefix.upper() + "VERSION"
+        found = [c.value for c in self.api.constants if c.name == name and c.kind == "string"]
+        return found[0] if found else "0.0.0"
+
+    @property
     def exports(self) -> list[str]:
         return ([self.constant(c.name) for c in self.api.constants]
-                + [self.enum_class(e.name) for e in self.api.enums] + [self.error_class]
+                + [self.enum_class(e.name) for e in self.api.enums]
+                + ([self.error_class] if self.err else [])
+                + [self.struct_class(s.name) for s in self.api.structs]
                 + [c.name for c in self.classes] + [f.name for f in self.functions])
+
+    @property
+    def summary(self) -> str:
+        """What the package offers, for its docstring."""
+        names = [c.name for c in self.classes] + ([self.error_class] if self.err else [])
+        names += [self.struct_class(s.name) for s in self.api.structs]
+        return ", ".join(names + ["module-level functions"]).replace(", module", " and module")
+
+    def closed_error(self, c: Cls) -> str:
+        """The exception a closed object raises."""
+        if self.err is None:
+            return f"ValueError({self.lit(c.h.closed_message)})"
+        return f"{self.error_class}({self.enum_of(self.err.closed)}, {self.lit(c.h.closed_message)})"
+
+    @property
+    def needs_slots(self) -> bool:
+        """True when module functions store arguments (stored callbacks)."""
+        return any(a.slot for f in self.functions for a in f.args)
 
     # -- C types -----------------------------------------------------------
 
@@ -231,20 +344,42 @@ class PyOracle:
             return ("const " if t.const else "") + base + " *" + name
         return _C_SCALARS.get(t.name, t.name) + (" " + name if name else "")
 
-    def prototype(self, f: ir.Function) -> str:
+    def prototype(self, f: ir.Function | ir.Callback, name: str | None = None) -> str:
         params = ", ".join(self.cdecl(p.type, self.ident(p.name)) for p in f.params)
-        return self.cdecl(f.returns.type, f"{f.name}({params})")
+        return self.cdecl(f.returns.type, f"{name or f.name}({params})")
+
+    def extern_constant(self, c: ir.Constant) -> str:
+        """How the extern block declares a #define (Cython reads its value from C)."""
+        if c.kind == "string":
+            return f"const char *{c.name}"
+        if c.kind == "float":
+            return f"const double {c.name}"
+        if c.value in _INT32:
+            return f"enum: {c.name}"
+        return f"const {'unsigned ' if c.value > 0 else ''}long long {c.name}"
+
+    def extern_field(self, f: ir.Field) -> str:
+        py = self.field_name(f.name)
+        return self.cdecl(f.type, py) + (f' "{f.name}"' if py != f.name else "")
+
+    @property
+    def uses_bool(self) -> bool:
+        return any(t.base.name in ("bool", "_Bool") for t in self._types)
+
+    @property
+    def _types(self) -> list[ir.Type]:
+        """Every C type the declarations use."""
+        types = [t for f in self.api.functions + self.api.callbacks
+                 for t in [f.returns.type] + [p.type for p in f.params]]
+        return types + [fl.type for s in self.api.structs for fl in s.fields]
 
     @property
     def stdint(self) -> list[str]:
         """The <stdint.h> names the declarations use (Cython cimports them)."""
         found = set()
-        for f in self.api.functions:
-            for t in [f.returns.type] + [p.type for p in f.params]:
-                while t.kind == "pointer":
-                    t = t.pointee
-                if _STDINT.fullmatch(t.name):
-                    found.add(t.name)
+        for t in self._types:
+            if _STDINT.fullmatch(t.base.name):
+                found.add(t.base.name)
         return sorted(found)
 
     def elem(self, t: ir.Type) -> Elem:
@@ -256,16 +391,30 @@ class PyOracle:
                  "float": f"float{8 * size}", "bool": "bool_"}[kind]
         return Elem(_C_SCALARS.get(name, name), dtype, kind, "_in_" + dtype)
 
-    @property
-    def in_elems(self) -> list[Elem]:
-        """One input helper per element type of the array_in params."""
+    def _elems(self, role: str, key) -> list[Elem]:
         seen = {}
         for f in self.api.functions:
             for p in f.params:
-                if p.role == "array_in":
+                if p.role == role:
                     e = self.elem(p.type)
-                    seen.setdefault(e.helper, e)
+                    seen.setdefault(key(e), e)
         return list(seen.values())
+
+    @property
+    def in_elems(self) -> list[Elem]:
+        """One input helper per element type of the array_in params."""
+        return self._elems("array_in", lambda e: e.helper)
+
+    @property
+    def inout_elems(self) -> list[Elem]:
+        """One in-place helper per element type of the array_inout params."""
+        return self._elems("array_inout", lambda e: e.inout)
+
+    @property
+    def uses_text(self) -> bool:
+        """True when a char array comes out (the _text helper)."""
+        return any(p.role == "array_out" and p.type.pointee.name == "char"
+                   for f in self.api.functions for p in f.params)
 
     def py_value(self, t: ir.Type, c: str) -> str:
         """The Python value of the C value `c` of type `t`."""
@@ -273,55 +422,141 @@ class PyOracle:
             return f"_str({c})"
         if t.kind == "enum":
             return f"{self.enum_class(t.name)}({c})"
+        if t.kind == "struct":
+            return f"_from_{t.name}(&{c})"
         return c
+
+    def to_c(self, t: ir.Type, py: str) -> str:
+        """The C value of type `t` (scalar, enum or struct) of the Python value `py`."""
+        if t.kind == "enum":
+            return f"<{t.name}><int>{py}"
+        if t.kind == "struct":
+            return f"_to_{t.name}({py})"
+        return py
+
+    # -- callbacks -----------------------------------------------------------
+
+    def _trampoline(self, cb: ir.Callback) -> Trampoline:
+        """The arguments C passes become Python values (copies: they are borrowed for the call)."""
+        name = self.trampoline(cb.name)
+        args = []
+        for p in cb.visible_params:
+            c = self.ident(p.name)
+            if p.role == "string":
+                args.append(f"_str({c})")
+            elif p.role == "array_in":
+                e, n = self.elem(p.type), self.ident(p.count)
+                raw = f"(<const char *>{c})[:{n}" + ("]" if e.bytes else f" * sizeof({e.c})]")
+                args.append(raw if e.bytes else f"numpy.frombuffer({raw}, dtype=numpy.{e.dtype})")
+            elif p.role == "struct" and p.type.kind == "pointer":
+                value = f"_from_{p.type.base.name}({c})"
+                args.append(f"(None if {c} == NULL else {value})" if p.nullable else value)
+            else:
+                args.append(self.py_value(p.type, c))
+        call = f"_cb.fn({', '.join(args)})"
+        ret = "" if cb.returns.type.is_void else self.to_c(cb.returns.type, call)
+        signature = self.prototype(cb, name) + " noexcept with gil"
+        return Trampoline(name, signature, self.ident(cb.user_data), args, ret)
+
+    def trampoline(self, callback: str) -> str:
+        return "_call_" + callback
 
     # -- placing functions ---------------------------------------------------
 
     def _args(self, f: ir.Function, place: str, cls: str = "") -> list[Arg]:
         args = []
         by_name = {p.name: p for p in f.params}
+        makes = f.returns_handle or any(p.role == "out_handle" for p in f.params)
         for i, p in enumerate(f.params):
             py = "self" if i == 0 and place == "method" else self.ident(p.name)
             a = Arg(p, py, "_c_" + p.name)
             if p.role == "handle":
                 a.cls = self.class_of(p.type.pointee.name)
+                if p.retained and place == "method" and not makes:
+                    a.slot = f"{f.name}.{p.name}"
             elif p.role == "out_handle":
                 a.cls = self.class_of(p.type.pointee.pointee.name)
                 a.new = "cls" if place == "classmethod" and a.cls == cls else a.cls
-                a.result = a.r
+                a.result, a.init = a.r, "NULL"
                 if not p.owned:
                     raise BindgenError(f.coord, f"{f.name}: Python needs out handles to be owned")
-            elif p.role in ("array_in", "array_out"):
-                a.elem = self.elem(p.type)
-                if p.count:
-                    a.count = "_c_" + p.count
-                    a.count_decl = self.cdecl(by_name[p.count].type, a.count)
-                a.length = "_c_" + p.length if p.length else ""
-                a.result = {"raw": f"{a.r}.tobytes()", "int": f"tuple({a.r}.tolist())",
-                            "uint": f"tuple({a.r}.tolist())"}.get(a.elem.kind, a.r)
-                if p.alloc_call:
-                    call = p.alloc_call
-                    a.alloc = f"{call['function']}({', '.join('_c_' + x for x in call['args'])})"
-                    if any(by_name[x].role not in ("handle", "value") for x in call["args"]):
-                        raise BindgenError(f.coord, f"{f.name}: alloc takes handles or values")
-                elif p.alloc:
-                    a.alloc = p.alloc
+            elif p.role in ("array_in", "array_out", "array_inout"):
+                self._array(f, a, by_name)
             elif p.role == "out_value":
                 a.result = self.py_value(p.type.pointee, a.c)
+                a.init = "" if p.type.pointee.kind == "struct" else f"<{self.cdecl(p.type.pointee)}>0"
+            elif p.role == "length":
+                a.init = f"<{self.cdecl(p.type.pointee)}>0"
+            elif p.role == "inout_value":
+                a.conv = self.to_c(p.type.pointee, py)
+                a.result = self.py_value(p.type.pointee, a.c)
+            elif p.role == "out_string":
+                a.init = "NULL"
+                a.conv = f"_take_{p.free}({a.c})" if p.free else f"_str({a.c})"
+                a.result = a.r
+            elif p.role == "struct":
+                a.conv = self.to_c(p.type.base, py)
+                a.c = a.c if p.nullable else ("&" if p.type.kind == "pointer" else "") + a.v
+            elif p.role == "callback":
+                a.c = "_c_" + p.name
+                if p.scope == "stored":
+                    a.slot = f"{f.name}.{p.name}"
+            elif p.role == "user_data":
+                a.callback = "_k_" + next(x.name for x in f.params if x.user_data == p.name)
             args.append(a)
         return args
 
+    def _array(self, f: ir.Function, a: Arg, by_name: dict[str, ir.Param]) -> None:
+        p = a.p
+        a.elem = self.elem(p.type)
+        count = by_name[p.count] if p.count else None
+        if count:
+            a.count = "_c_" + count.name
+            sizers = [by_name[x] for x in count.arrays if by_name[x].role != "array_out"]
+            first = sizers[0] if sizers else by_name[count.arrays[0]]
+            if first is p and count.role == "count":
+                a.count_decl = self.cdecl(count.type, a.count)
+            elif first is not p and p.role != "array_out":
+                a.same = self.ident(first.name)
+        a.length = "_c_" + p.length if p.length else ""
+        if p.role != "array_out":
+            return
+        if p.type.pointee.name == "char":
+            a.result = f"_text({a.r})"
+        elif a.elem.bytes:
+            a.result = f"{a.r}.tobytes()"
+        else:
+            a.result = {"raw": f"{a.r}.tobytes()", "int": f"tuple({a.r}.tolist())",
+                        "uint": f"tuple({a.r}.tolist())"}.get(a.elem.kind, a.r)
+        if p.alloc_call:
+            call = p.alloc_call
+            a.alloc = f"{call['function']}({', '.join('_c_' + x for x in call['args'])})"
+            if any(by_name[x].role not in ("handle", "value") for x in call["args"]):
+                raise BindgenError(f.coord, f"{f.name}: alloc takes handles or values")
+        elif p.alloc:
+            a.alloc = p.alloc
+        else:   # the length of the [in] array sharing the count, or the capacity param
+            a.alloc = a.count
+        if count and count.role == "count" and sum(1 for x in count.arrays if by_name[x].alloc
+                                                   or by_name[x].alloc_call) > 1:
+            raise BindgenError(f.coord, f"{f.name}: python: [out] arrays sharing count={count.name} "
+                                        "with alloc= each are not supported")
+
     def _fn(self, f: ir.Function, place: str, name: str | None = None) -> Fn:
         r = f.returns
-        if r.type.kind == "pointer" and not (r.type.pointee.kind == "scalar"
-                                             and r.type.pointee.name == "char"):
-            raise BindgenError(f.coord, f"{f.name}: the Python binding returns only strings by pointer")
-        if r.ownership == "owned":
-            raise BindgenError(f.coord, f"{f.name}: owned returned strings have no free function")
+        if r.type.kind == "pointer" and not (r.type.is_string or f.returns_handle):
+            raise BindgenError(f.coord, f"{f.name}: python: returning {r.type.c} is not supported")
         cls = self.class_of(f.handle) if f.handle else ""
         fn = Fn(f, self.ident(name or f.short_name), place, self._args(f, place, cls), cls)
-        fn.result = self.py_value(r.type, "_c_result")
-        kept = [a.py for a in fn.args if a.p.retained]
+        if f.returns_handle:
+            made = self.class_of(r.type.pointee.name)
+            fn.new = "cls" if place == "classmethod" and made == cls else made
+            fn.result = "_r_result"
+        elif r.free:
+            fn.result = f"_take_{r.free}(_c_result)"
+        else:
+            fn.result = self.py_value(r.type, "_c_result")
+        kept = [a.py for a in fn.args if a.p.retained and not a.slot]
         if kept:
             fn.keep = "(" + ", ".join(kept) + ",)"
         fn.doc = self.docstring(f, fn)
@@ -331,13 +566,22 @@ class PyOracle:
         free = self.api.function(h.free)
         c = Cls(h, self.class_of(h.name), free, self.doc_text(free.doc.text))
         for f in self.api.functions_of(h.name, "factory"):
-            outs = f.outputs
-            if f.short_name == "create" and len(outs) == 1:
+            if c.ctor is None and self._constructs(f):
                 c.ctor = self._fn(f, "init", "__init__")
             else:
                 c.factories.append(self._fn(f, "classmethod"))
         c.methods = [self._fn(f, "method") for f in self.api.functions_of(h.name, "method")]
         return c
+
+    @staticmethod
+    def _constructs(f: ir.Function) -> bool:
+        """A factory named create or new whose only result is a handle that cannot be None."""
+        if f.short_name not in ("create", "new"):
+            return False
+        outs = f.outputs
+        if f.returns_handle:
+            return not outs and not f.returns.nullable
+        return len(outs) == 1 and outs[0].role == "out_handle" and not outs[0].nullable
 
     def _shortcuts(self) -> None:
         """Give parents the p.child(...) shortcut for children's constructors."""
@@ -377,35 +621,69 @@ class PyOracle:
             section("Returns", [(self.stub_out(a), a.p.doc) for a in fn.outputs])
         elif fn.place != "init" and not fn.void and not f.throws:
             section("Returns", [(self.stub_return(fn), f.returns.doc)])
+        raises = [(a.py + "'s exceptions", "raised again here once the call returns.")
+                  for a in fn.callbacks if a.scope == "call"]
         if f.throws:
             # a raised error never carries ok: drop "PRED_OK; " from the status list
-            section("Raises", [(self.error_class, re.sub(rf"^{self.err.ok}\W*", "", f.returns.doc))])
+            raises.append((self.error_class, re.sub(rf"^{self.err.ok}\W*", "", f.returns.doc)))
         elif f.returns.error_if_null:
-            section("Raises", [(self.error_class,
-                                f"status {self.member(f.returns.null_status)} where C returns NULL.")])
+            raises.append((self.error_class,
+                           f"status {self.member(f.returns.null_status)} where C returns NULL."))
+        section("Raises", raises)
         text = "\n\n".join(p for p in parts if p)
         return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
     def stub_in(self, a: Arg) -> str:
         p = a.p
+        opt = " | None" if p.nullable else ""
         if p.role == "handle":
-            return a.cls + (" | None" if p.nullable else "")
+            return a.cls + opt
         if p.role == "string":
-            return "str | bytes | os.PathLike[str]" + (" | None" if p.nullable else "")
+            return "str | bytes | os.PathLike[str]" + opt
         if p.role == "array_in":
             return "bytes | bytearray | memoryview" if a.elem.kind == "raw" else "npt.ArrayLike"
+        if p.role == "array_inout":
+            return "bytearray | memoryview" if a.elem.kind == "raw" else f"npt.NDArray[numpy.{a.elem.dtype}]"
+        if p.role == "struct":
+            return self.struct_class(p.type.base.name) + opt
+        if p.role == "callback":
+            return self.stub_callback(self.api.callback(p.type.name)) + opt
+        if p.role == "inout_value":
+            return self.stub_value(p.type.pointee, True)
         return self.stub_value(p.type, True)
 
     def stub_value(self, t: ir.Type, arg: bool = False) -> str:
         if t.kind == "enum":
             return self.enum_class(t.name) + (" | int" if arg else "")
+        if t.kind == "struct":
+            return self.struct_class(t.name)
         return {"float": "float", "bool": "bool"}.get(ir.SCALARS[t.name][1], "int")
+
+    def stub_callback(self, cb: ir.Callback) -> str:
+        args = []
+        for p in cb.visible_params:
+            if p.role == "string":
+                args.append("str")
+            elif p.role == "array_in":
+                e = self.elem(p.type)
+                args.append("bytes" if e.bytes else f"npt.NDArray[numpy.{e.dtype}]")
+            else:
+                args.append(self.stub_value(p.type.base) + (" | None" if p.nullable else ""))
+        ret = "None" if cb.returns.type.is_void else self.stub_value(cb.returns.type)
+        return f"Callable[[{', '.join(args)}], {ret}]"
 
     def stub_out(self, a: Arg) -> str:
         p = a.p
+        opt = " | None" if p.nullable else ""
         if p.role == "out_handle":
-            return a.cls
+            return a.cls + opt
+        if p.role == "out_string":
+            return "str" + opt
         if p.role == "array_out":
+            if p.type.pointee.name == "char":
+                return "str"
+            if a.elem.bytes:
+                return "bytes"
             return {"raw": "bytes", "int": "tuple[int, ...]", "uint": "tuple[int, ...]"}.get(
                 a.elem.kind, f"npt.NDArray[numpy.{a.elem.dtype}]")
         return self.stub_value(p.type.pointee)
@@ -417,21 +695,36 @@ class PyOracle:
         if fn.outputs:
             types = [self.stub_out(a) for a in fn.outputs]
             return types[0] if len(types) == 1 else f"tuple[{', '.join(types)}]"
-        t = fn.returns.type
+        r = fn.returns
         if fn.throws or fn.void:
             return "None"
-        if t.kind == "pointer":
-            return "str"
-        return self.stub_value(t)
+        opt = " | None" if r.nullable else ""
+        if fn.f.returns_handle:
+            return self.class_of(r.type.pointee.name) + opt
+        if r.type.kind == "pointer":
+            return "str" + opt
+        return self.stub_value(r.type)
+
+    @property
+    def uses_callable(self) -> bool:
+        return bool(self.api.callbacks)
 
 
 def files(api: ir.API, cfg, env, single) -> dict[str, str | bytes]:
+    support.require(api, "python")
     o = PyOracle(api, cfg)
     ctx = {"api": api, "o": o}
     pkg, mod = o.package, o.module
-    return {
+    out = {
         f"{pkg}/{mod}.pyx": env.get_template("cython/module.pyx.j2").render(ctx),
         f"{pkg}/{mod}.pyi": env.get_template("cython/module.pyi.j2").render(ctx),
         f"{pkg}/__init__.py": env.get_template("cython/__init__.py.j2").render(ctx),
         f"{pkg}/py.typed": "",
     }
+    if cfg.sources:   # a project of its own: the library's files beside the binding
+        ctx["csources"] = sorted(name for name in single if name.endswith(".c"))
+        ctx["libraries"] = list(cfg.lang("python").get("libraries", []))
+        out["setup.py"] = env.get_template("cython/setup.py.j2").render(ctx)
+        out["pyproject.toml"] = env.get_template("cython/pyproject.toml.j2").render(ctx)
+        out.update({f"csrc/{name}": text for name, text in single.items()})
+    return out

@@ -3,9 +3,10 @@
 Each language has a module bindgen/<lang>.py exposing
     files(api, cfg, env, single) -> {path relative to <output>/<lang>/: text}
 where `env` is the shared Jinja2 environment over templates/ and `single`
-the amalgamation ({"predict.c": ..., "predict.h": ...}, empty without
-native=) for packages that carry the single file. The "c" language is the
-amalgamation itself (bindgen/amalgamate.py).
+the C library packages carry ({"predict.c": ..., "predict.h": ...}: the
+amalgamation of native=, or the header and sources= as they are; empty
+without either). The "c" language is the amalgamation itself
+(bindgen/amalgamate.py).
 """
 from __future__ import annotations
 
@@ -45,8 +46,18 @@ def load_api(cfg: Config) -> ir.API:
 
 def c_files(cfg: Config) -> dict[str, str]:
     if cfg.native is None:
-        raise BindgenError(str(cfg.root / "pyproject.toml"), "[tool.bindgen] native= is needed for 'c'")
+        raise BindgenError(str(cfg.file), "native= (the sources to amalgamate) is needed for 'c'")
     return amalgamate(cfg.native, cfg.header)
+
+
+def library_files(cfg: Config) -> dict[str, str]:
+    """The C library packages carry: the amalgamation (native=), or the header and
+    the sources= as they are, by file name."""
+    if cfg.native:
+        return c_files(cfg)
+    if not cfg.sources:
+        return {}
+    return {p.name: p.read_text() for p in [cfg.header, *cfg.sources]}
 
 
 def render(cfg: Config, languages: list[str] | None = None) -> dict[Path, str | bytes]:
@@ -54,15 +65,15 @@ def render(cfg: Config, languages: list[str] | None = None) -> dict[Path, str | 
     api = load_api(cfg)
     env = make_env(cfg)
     out: dict[Path, str] = {}
-    single = c_files(cfg) if cfg.native else {}
+    single = library_files(cfg)
     for lang in languages or cfg.languages:
         if lang == "c":
-            files = single
+            files = c_files(cfg)
         else:
             module = importlib.import_module(f"bindgen.{lang}")
             files = module.files(api, cfg, env, single)
         for rel, text in files.items():
-            out[cfg.output / lang / rel] = text
+            out[cfg.out_dir(lang) / rel] = text
     return out
 
 
@@ -72,7 +83,7 @@ def _read(path: Path, like: str | bytes) -> str | bytes:
 
 def tracked(cfg: Config, languages: list[str]) -> set[Path]:
     """Files git tracks under the languages' output folders (empty outside git)."""
-    dirs = [str(cfg.output / lang) for lang in languages]
+    dirs = [str(cfg.out_dir(lang)) for lang in languages]
     try:
         res = subprocess.run(["git", "ls-files", "-z", "--", *dirs], cwd=cfg.root,
                              capture_output=True, text=True, check=True)

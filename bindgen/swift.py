@@ -26,6 +26,23 @@ Mapping rules (every name is derived from the IR):
 - integers are `Int`, floats `Float`/`Double`, `const char *` `String`,
   arrays `[T]` (`[UInt8]` for `const void *`), plus `UnsafeBufferPointer`
   overloads when no element conversion is needed.
+- [in,out] arrays are `inout [T]` in C's element type (the caller's own array,
+  changed in place); capacities are `Int` params; arrays sharing a count must be
+  as long as the first (a precondition); `char` arrays out are `String`.
+- returned strings are copied (`String`, `String?` when nullable); owned ones
+  are then given to their deallocator (`free=`), never exposed.
+- enums are Swift enums (raw value = C value); @flags enums are OptionSets.
+  A header without an @errors enum has no error type; one without closed=
+  falls back to its first failure for unknown statuses.
+- structs are Swift structs with the same fields (`init(_c:)` / `_c` convert);
+  `const T *` params point to a copy (`nil` -> NULL when nullable).
+- callback typedefs are `typealias X = (...) throws -> R` closures, called by a
+  C trampoline with a `_Callback` box as user_data. scope "call": the closure
+  is non-escaping and its first error is rethrown once C returns; "stored": the
+  box is kept by the receiver (`_kept`) or the module until replaced, and its
+  errors go to standard error. No runtime lock: any thread may call.
+- nullable handles / out handles / returned handles are optionals; a method
+  keeps its `retained` arguments (`_kept`) until called again or closed.
 """
 from __future__ import annotations
 
@@ -33,6 +50,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import ir, names
+from . import support
 from .annotations import BindgenError
 
 # Swift's spelling of the C scalar types it imports from the header.
@@ -68,6 +86,8 @@ class SwiftEnum:
     doc: str
     cases: list[tuple[str, int, str, str]]  # (swift case, value, C member, doc)
     fallback: str        # case used for a C value the binding does not know
+    flags: bool = False  # @flags: an OptionSet whose members are `cases`
+    bits: list[tuple[str, str]] = field(default_factory=list)  # flags: (case, C member) of one bit
 
 
 @dataclass
@@ -107,6 +127,25 @@ class SwiftFunction:
     returns_doc: str = ""
     throws_doc: str = ""
     buffer: dict | None = None  # the buffer-pointer variant: params, outs, call, ret, result
+    pre: list[str] = field(default_factory=list)  # statements before the call: lengths
+    post: list[str] = field(default_factory=list)  # statements after it: retained arguments
+    after: list[str] = field(default_factory=list)  # right after the call: callback errors
+    wrap: str = ""       # a non-escaping closure the body runs under withoutActuallyEscaping
+
+
+@dataclass
+class SwiftCallback:
+    c: ir.Callback
+    name: str            # the Swift closure type (typealias)
+    trampoline: str      # the C function that calls the closure
+    doc: str
+    params: list[str]    # Swift types of the values the closure receives
+    result: str          # Swift result type ("Void")
+    c_params: list[str]  # the trampoline's parameter names (every C param)
+    args: list[str]      # Swift expressions of the closure's arguments
+    zero: str            # what C gets when the closure throws ("()" for void)
+    ret: str             # the closure's result `_r` converted for C ("" for void)
+    context: str = ""    # the trampoline's user_data parameter
 
 
 @dataclass
@@ -118,6 +157,7 @@ class SwiftHandle:
     close_doc: str
     closed_message: str
     functions: list[SwiftFunction] = field(default_factory=list)
+    keeps: bool = False  # methods keep retained arguments (in `_kept`)
 
 
 class SwiftOracle:
@@ -132,15 +172,23 @@ class SwiftOracle:
         self.error = names.pascal(api.name) + "Error"
         self.constants_type = names.pascal(api.name) + "Constants"
         err = api.error_enum
-        if err is None:
-            raise BindgenError(api.header, "the Swift binding needs an @errors enum")
+        if err is None and api.handles:
+            raise BindgenError(api.handles[0].coord,
+                               "swift: handles in a header without an @errors enum: not supported yet")
+        if err is not None and err.message is None:
+            raise BindgenError(err.coord, "swift: an @errors enum without a message function: "
+                                          "not supported yet")
+        if err is not None and err.closed is None and api.handles:
+            raise BindgenError(err.coord, "swift: handles with an @errors enum without closed=: "
+                                          "not supported yet")
         self.err = err
         self.enums = {e.name: self._enum(e) for e in api.enums}
-        self.status = self.enums[err.name]
-        self.status_type = ir.Type(kind="enum", name=err.name)
-        self.ok_case = self.case(err, err.ok)
-        self.closed_case = self.case(err, err.closed)
-        self.last_error = self._last_error_function()
+        self.status = self.enums[err.name] if err else None
+        self.status_type = ir.Type(kind="enum", name=err.name) if err else None
+        self.ok_case = self.case(err, err.ok) if err else ""
+        self.closed_case = self.case(err, err.closed) if err and err.closed else ""
+        self.last_error = self._last_error_function() if err else ""
+        self.helpers: set[str] = set()   # string helpers the functions use (library.swift.j2)
 
     # -- names ---------------------------------------------------------------
 
@@ -176,22 +224,29 @@ class SwiftOracle:
 
     def _enum(self, e: ir.Enum) -> SwiftEnum:
         cases = [(self.case(e, m.name), m.value, m.name, m.doc.text) for m in e.members]
-        fallback = self.case(e, e.closed) if e.is_error else cases[0][0]
+        if e.is_error:
+            # an unknown status is a failure: the closed status, else the first failure
+            fallback = self.case(e, e.closed or next(m.name for m in e.members if m.name != e.ok))
+        else:
+            fallback = cases[0][0]
+        bits = [(case, c) for case, v, c, _ in cases if v > 0 and v & (v - 1) == 0]
         return SwiftEnum(name="Status" if e.is_error else self.enum_type(e), c_name=e.name,
-                         doc=e.doc.text, cases=cases, fallback=fallback)
+                         doc=e.doc.text, cases=cases, fallback=fallback, flags=e.flags, bits=bits)
 
     def c_type(self, t: ir.Type) -> str:
-        """The Swift type of a C scalar or enum as Swift imports it."""
-        if t.kind == "enum":
+        """The Swift type of a C scalar, enum or struct as Swift imports it."""
+        if t.kind in ("enum", "struct"):
             return t.name
         if t.kind == "scalar" and t.name in C_SWIFT:
             return C_SWIFT[t.name]
         raise BindgenError(self.api.header, f"no Swift mapping for C type {t.c}")
 
     def swift_type(self, t: ir.Type) -> str:
-        """The public Swift type of a C scalar or enum."""
+        """The public Swift type of a C scalar, enum or struct."""
         if t.kind == "enum":
             return self.enum_type(self._ir_enum(t.name))
+        if t.kind == "struct":
+            return names.pascal(self.strip(t.name))
         kind = ir.SCALARS.get(t.name, (0, ""))[1]
         if t.name in ("uint8_t", "int8_t", "char"):
             return C_SWIFT[t.name]  # bytes stay bytes
@@ -206,6 +261,8 @@ class SwiftOracle:
         ct, st = self.c_type(t), self.swift_type(t)
         if t.kind == "enum":
             return f"{ct}(rawValue: numericCast({expr}.rawValue))"
+        if t.kind == "struct":
+            return f"{expr}._c"
         if ct == st:
             return expr
         signed = ct.startswith("Int")
@@ -213,8 +270,12 @@ class SwiftOracle:
 
     def from_c(self, expr: str, t: ir.Type) -> str:
         ct, st = self.c_type(t), self.swift_type(t)
+        if t.kind == "struct":
+            return f"{st}(_c: {expr})"
         if t.kind == "enum":
             e = self.enums[t.name]
+            if e.flags:  # every combination of bits is a value
+                return f"{self.swift_type(t)}(rawValue: Int({expr}.rawValue))"
             return f"{self.swift_type(t)}(rawValue: Int({expr}.rawValue)) ?? .{e.fallback}"
         if ct == st:
             return expr
@@ -253,7 +314,13 @@ class SwiftOracle:
         if f.kind == "factory":
             outs = f.outputs
             simple = len(outs) == 1 and outs[0].type.pointee.pointee.name == f.handle
-            return "init" if f.short_name == "create" and simple else "static"
+            if f.short_name == "create" and simple:
+                return "init"
+            # `new` returning the handle (not NULL: it throws instead) is the initializer too
+            if f.short_name == "new" and not outs and self._returns_handle(f) \
+                    and f.returns.type.pointee.name == f.handle and not f.returns.nullable:
+                return "init"
+            return "static"
         if (not f.visible_params and not f.blocking and not f.outputs and not f.throws
                 and f.returns.type.name != "void" and not self._returns_handle(f)):
             return "property"
@@ -274,6 +341,19 @@ class SwiftOracle:
             sp = SwiftParam(c=p, label=label, local=local, doc=p.doc)
             if p.role == "value":
                 sp.type = sp.buffer_type = self.swift_type(p.type)
+            elif p.role == "callback":
+                cb = self.callback(p.type.name)
+                if p.nullable:   # an optional closure always escapes
+                    sp.type = sp.buffer_type = f"{cb.name}?"
+                elif p.scope == "stored":
+                    sp.type = sp.buffer_type = f"@escaping {cb.name}"
+                else:
+                    sp.type = sp.buffer_type = cb.name
+            elif p.role == "struct":
+                t = p.type.pointee if p.type.kind == "pointer" else p.type
+                sp.type = sp.buffer_type = self.swift_type(t) + ("?" if p.nullable else "")
+            elif p.role == "inout_value" and p.type.pointee.kind in ("scalar", "enum", "struct"):
+                sp.type = sp.buffer_type = self.swift_type(p.type.pointee)
             elif p.role == "string":
                 sp.type = sp.buffer_type = "String?" if p.nullable else "String"
             elif p.role == "handle":
@@ -282,6 +362,10 @@ class SwiftOracle:
             elif p.role == "array_in":
                 _, el, buf = self.array_types(p)
                 sp.type, sp.buffer_type = f"[{el}]", buf
+            elif p.role == "array_inout":  # the caller's own array, in C's element type
+                sp.type = sp.buffer_type = f"inout [{self.array_types(p)[0]}]"
+            elif p.role == "capacity":
+                sp.type = sp.buffer_type = "Int"
             else:
                 raise BindgenError(f.coord, f"{f.name}: no Swift mapping for param {p.name} ({p.role})")
             out.append(sp)
@@ -298,29 +382,146 @@ class SwiftOracle:
                     else escape(names.camel(p.name))
                 handles.append(("_" + names.camel(p.name), owner, p.nullable))
         outs = [self._out(f, p) for p in f.params
-                if p.role in ("out_handle", "out_value", "array_out", "length")]
+                if p.role in ("out_handle", "out_value", "inout_value", "out_string", "array_out",
+                              "length")]
         check = ("status" if f.throws else "null" if f.returns.error_if_null
                  else "void" if f.returns.type.name == "void" else "value")
         if f.returns.error_if_null and f.returns.type.kind != "pointer":
             raise BindgenError(f.coord, f"{f.name}: error_if_null on a non-pointer")
         result, ret = self._result(f, shape)
-        throws = shape != "free" or check in ("status", "null") or bool(handles)
+        calls = [p for p in f.params if p.role == "callback" and p.scope == "call"]
+        throws = shape != "free" or check in ("status", "null") or bool(handles) or bool(calls)
         null_status = self.case(self.err, f.returns.null_status) if check == "null" else ""
         sf = SwiftFunction(
             c=f, name=name, shape=shape, doc=f.doc.text, params=params, throws=throws,
             result=result, handles=handles, outs=outs, call=self._call(f, {}), check=check,
             null_status=null_status, ret=ret, returns_doc=self._returns_doc(f),
             throws_doc=self._throws_doc(f, handles, check, null_status))
+        sf.pre = self._pre(f, {})
+        self._callbacks(f, sf)
+        if f.kind == "method" and not f.returns_handle:
+            # the receiver keeps retained arguments until this method is called again
+            sf.post += [f'_kept["{f.name}"] = {escape(names.camel(p.name))}'
+                        for p in f.params[1:] if p.retained]
         sf.buffer = self._buffer_variant(f, sf)
         return sf
+
+    def _callbacks(self, f: ir.Function, sf: SwiftFunction) -> None:
+        """Box each closure for C (its user_data); a call-scoped one rethrows its error once C
+        returns, a stored one is kept by the receiver (or the module) until replaced."""
+        cbs = [p for p in f.params if p.role == "callback"]
+        if len(cbs) > 1:
+            raise BindgenError(f.coord, "swift: two callbacks in one function: not supported yet")
+        for p in cbs:
+            local, box = escape(names.camel(p.name)), "_" + names.camel(p.name)
+            stored = "true" if p.scope == "stored" else "false"
+            if p.nullable:
+                sf.pre.append(f"let {box} = {local}.map {{ _Callback($0, stored: {stored}) }}")
+            else:
+                sf.pre.append(f"let {box} = _Callback({local}, stored: {stored})")
+            if p.scope == "call":
+                sf.after.append(f"try {box}{'?' if p.nullable else ''}.rethrow()")
+                if not p.nullable:
+                    if sf.shape == "init":
+                        raise BindgenError(f.coord, "swift: a callback in an initializer: "
+                                                    "not supported yet")
+                    sf.wrap = local
+            elif f.kind == "method":
+                sf.post.append(f'_kept["{f.name}"] = {box}')
+            else:
+                self.helpers.add("stored")
+                sf.post.append(f'_storedCallbacks["{f.name}"] = {box}')
+
+    def callback(self, name: str) -> SwiftCallback:
+        cb = self.api.callback(name)
+        c_params = [escape(names.camel(p.name)) for p in cb.params]
+        types, args = [], []
+        for p, local in zip(cb.params, c_params):
+            if p.role == "value":
+                types.append(self.swift_type(p.type))
+                args.append(self.from_c(local, p.type))
+            elif p.role == "string":
+                types.append("String")
+                args.append(f"_string({local})")
+            elif p.role == "struct":
+                ptr = p.type.kind == "pointer"
+                t = p.type.pointee if ptr else p.type
+                types.append(self.swift_type(t))
+                args.append(self.from_c(f"{local}!.pointee" if ptr else local, t))
+            elif p.role == "array_in":
+                n = f"Int({escape(names.camel(p.count))})"
+                el = self.element(p)
+                if el.kind == "scalar" and el.name == "void":
+                    types.append("[UInt8]")
+                    args.append(f"Array(UnsafeRawBufferPointer(start: {local}, count: {n}))")
+                else:
+                    ct, st, _ = self.array_types(p)
+                    expr = f"Array(UnsafeBufferPointer(start: {local}, count: {n}))"
+                    if ct != st:
+                        expr += f".map {{ {self.from_c('$0', el)} }}"
+                    types.append(f"[{st}]")
+                    args.append(expr)
+            elif p.role not in ("user_data", "count"):
+                raise BindgenError(cb.coord, f"swift: callback parameters of role {p.role}: "
+                                             "not supported yet")
+        t = cb.returns.type
+        if t.is_void:
+            result, zero, ret = "Void", "()", ""
+        else:
+            result = self.swift_type(t)
+            zero = (f"{self.c_type(t)}(rawValue: 0)" if t.kind == "enum"
+                    else "false" if self.c_type(t) == "Bool" else "0")
+            ret = self.to_c("_r", t)
+        name = names.pascal(self.strip(cb.name))
+        return SwiftCallback(c=cb, name=name, trampoline=f"_{names.camel(self.strip(cb.name))}Trampoline",
+                             doc=cb.doc.text, params=types, result=result, c_params=c_params,
+                             args=args, zero=zero, ret=ret,
+                             context=escape(names.camel(cb.user_data)))
+
+    def _sized(self, f: ir.Function, count: ir.Param, buffers: dict) -> list[str]:
+        """The Swift expressions of the caller's arrays a count param sizes."""
+        return [buffers.get(a.name, escape(names.camel(a.name))) for a in f.params
+                if a.count == count.name and (a.role in ("array_in", "array_inout")
+                                              or a.name in buffers)]
+
+    def _pre(self, f: ir.Function, buffers: dict) -> list[str]:
+        """Statements before the call: arrays sharing a count must be as long as the first
+        (a precondition, like an index out of range), and the count of an in-out array is
+        read before the array is lent to C (Swift's exclusive access)."""
+        lines = []
+        for p in f.params:
+            if p.role == "struct" and p.type.kind == "pointer":
+                local, c = escape(names.camel(p.name)), "_" + names.camel(p.name)
+                if p.nullable:  # NULL for nil, else a pointer to a copy
+                    self.helpers.add("boxed")
+                    lines += [f"let {c} = _boxed({local}?._c)", f"defer {{ {c}?.deallocate() }}"]
+                else:
+                    lines.append(f"var {c} = {local}._c")
+            if p.role != "count":
+                continue
+            arrays = self._sized(f, p, buffers)
+            for other in arrays[1:]:
+                lines.append(f'precondition({other}.count == {arrays[0]}.count, '
+                             f'"{other.strip("`")} must be as long as {arrays[0].strip("`")}")')
+            if any(a.count == p.name and a.role == "array_inout" for a in f.params):
+                lines.append(f"let _{names.camel(p.name)} = {arrays[0]}.count")
+        return lines
 
     def _out(self, f: ir.Function, p: ir.Param) -> SwiftOut:
         local = "_" + names.camel(p.name)
         if p.role == "out_handle":
             return SwiftOut(local, "OpaquePointer?.none")
+        if p.role == "out_string":
+            kind = "UnsafePointer" if p.type.pointee.const else "UnsafeMutablePointer"
+            return SwiftOut(local, f"{kind}<CChar>?.none")
         if p.role in ("out_value", "length"):
-            return SwiftOut(local, f"{self.c_type(p.type.pointee)}()")
+            zero = "rawValue: 0" if p.type.pointee.kind == "enum" else ""
+            return SwiftOut(local, f"{self.c_type(p.type.pointee)}({zero})")
+        if p.role == "inout_value":  # starts as the caller's value
+            return SwiftOut(local, self.to_c(escape(names.camel(p.name)), p.type.pointee))
         ct, _, _ = self.array_types(p)
+        count = f.param(p.count) if p.count else None
+        sized = self._sized(f, count, {}) if count else []
         if p.alloc_call:
             args = ", ".join(self._arg(f, f.param(a)) for a in p.alloc_call["args"])
             callee = self.api.function(p.alloc_call["function"])
@@ -329,6 +530,10 @@ class SwiftOracle:
                 alloc = f"Int({alloc})"
         elif p.alloc:
             alloc = f"Int({p.alloc})"
+        elif sized:  # as long as the caller's array sharing its count
+            alloc = f"{sized[0]}.count"
+        elif count is not None and count.role == "capacity":
+            alloc = escape(names.camel(count.name))
         else:
             raise BindgenError(f.coord, f"{f.name}: [out] array {p.name} needs alloc=")
         alloc_local = local + "Alloc"
@@ -341,8 +546,10 @@ class SwiftOracle:
         local = escape(names.camel(p.name))
         if p.role == "handle":
             return "_" + names.camel(p.name)
-        if p.role == "value":
+        if p.role == "value" or (p.role == "struct" and p.type.kind == "struct"):
             return self.to_c(local, p.type)
+        if p.role == "struct":  # const T *: a copy the call reads
+            return "_" + names.camel(p.name) if p.nullable else "&_" + names.camel(p.name)
         if p.role == "string":
             return local
         if p.role == "array_in":
@@ -350,12 +557,23 @@ class SwiftOracle:
                 return f"{local}.baseAddress"
             ct, st, _ = self.array_types(p)
             return local if ct == st else f"{local}.map {{ {self.to_c('$0', self.element(p))} }}"
-        if p.role in ("out_handle", "out_value", "length"):
+        if p.role in ("out_handle", "out_value", "inout_value", "out_string", "length"):
             return "&_" + names.camel(p.name)
+        if p.role == "array_inout":
+            return "&" + local
+        if p.role == "callback":
+            tramp = self.callback(p.type.name).trampoline
+            return f"{local} == nil ? nil : {tramp}" if p.nullable else tramp
+        if p.role == "user_data":
+            cb = next(c for c in f.params if c.role == "callback" and c.user_data == p.name)
+            return f"_{names.camel(cb.name)}{'?' if cb.nullable else ''}.context"
+        if p.role == "count" and any(a.count == p.name and a.role == "array_inout"
+                                     for a in f.params):
+            return self.to_c("_" + names.camel(p.name), p.type)
         if p.role == "array_out":
             return f"{buffers[p.name]}.baseAddress" if p.name in buffers \
                 else "&_" + names.camel(p.name)
-        if p.role == "count":
+        if p.role in ("count", "capacity"):
             arr = next(a for a in f.params if a.count == p.name)
             if arr.role == "array_out" and arr.name not in buffers:
                 n = "_" + names.camel(arr.name) + "Alloc"  # the array is being written
@@ -374,10 +592,20 @@ class SwiftOracle:
         if p.role == "out_handle":
             cls = self.class_name(p.type.pointee.pointee.name)
             keep = [escape(names.camel(q.name)) for q in f.params if q.retained]
+            if p.nullable and not init:  # NULL is no object
+                return f"{cls}?", f"{local}.map {{ {cls}(_raw: $0, retaining: [{', '.join(keep)}]) }}"
             return cls, f"{'self.init' if init else cls}(_raw: {local}, retaining: [{', '.join(keep)}])"
-        if p.role == "out_value":
+        if p.role in ("out_value", "inout_value"):
             return self.swift_type(p.type.pointee), self.from_c(local, p.type.pointee)
+        if p.role == "out_string":
+            return self._text(local, p.ownership, p.free, p.nullable)
         ct, st, _ = self.array_types(p)
+        if self.element(p).name == "char":  # text: cut at its length, else at the first NUL
+            self.helpers.add("chars")
+            if p.length:
+                n = self.from_c("_" + names.camel(p.length), f.param(p.length).type.pointee)
+                return "String", f"_chars({local}, length: {n})"
+            return "String", f"_chars({local})"
         expr = local
         if p.length:
             n = self.from_c("_" + names.camel(p.length), f.param(p.length).type.pointee)
@@ -406,11 +634,35 @@ class SwiftOracle:
         t = f.returns.type
         if t.kind == "pointer":
             if t.pointee.kind == "scalar" and t.pointee.name == "char":
-                if f.returns.ownership == "owned":
-                    raise BindgenError(f.coord, f"{f.name}: owned strings are not supported")
-                return "String", "_string(_result)"
+                r = f.returns
+                return self._text("_result", r.ownership, r.free, r.nullable)
+            if t.pointee.kind == "handle":
+                cls = self.class_name(t.pointee.name)
+                keep = ", ".join("self" if i == 0 and f.kind == "method"
+                                 else escape(names.camel(q.name))
+                                 for i, q in enumerate(f.params) if q.retained)
+                if shape == "init":
+                    return "", f"self.init(_raw: _result, retaining: [{keep}])"
+                if f.returns.nullable:
+                    return f"{cls}?", f"_result.map {{ {cls}(_raw: $0, retaining: [{keep}]) }}"
+                return cls, f"{cls}(_raw: _result, retaining: [{keep}])"
             raise BindgenError(f.coord, f"{f.name}: no Swift mapping for return type {t.c}")
         return self.swift_type(t), self.from_c("_result", t)
+
+    def _text(self, local: str, ownership: str, free: str | None, nullable: bool) -> tuple[str, str]:
+        """(Swift type, expression) of a C string the call gave: copied at once; an owned
+        one is then given back to its deallocator; NULL is nil when nullable, else ""."""
+        if ownership == "owned":
+            if not free:
+                raise BindgenError(self.api.header, "swift: an owned string without free=")
+            self.helpers.add("owned")
+            expr = f"_owned({local}, {free})"
+        elif nullable:
+            self.helpers.add("optional")
+            expr = f"_optionalString({local})"
+        else:
+            return "String", f"_string({local})"
+        return ("String?", expr) if nullable else ("String", f"{expr} ?? \"\"")
 
     def _returns_doc(self, f: ir.Function) -> str:
         if f.outputs:
@@ -442,6 +694,9 @@ class SwiftOracle:
         arrays_in = [p for p in sf.params if p.c.role == "array_in"]
         outs = f.outputs
         into = outs[0] if len(outs) == 1 and outs[0].role == "array_out" else None
+        if any(p.role in ("array_inout", "capacity", "callback") for p in f.params) \
+                or any(p.role == "array_out" and self.element(p).name == "char" for p in f.params):
+            return None  # in-out arrays and capacities: the array variant alone
         if (not arrays_in and not into) or sf.shape in ("init", "property") \
                 or any(not p.buffer_type for p in arrays_in) \
                 or (into and not self.array_types(into)[2]):
@@ -462,7 +717,22 @@ class SwiftOracle:
             else:
                 result, ret = "", ""
         return dict(params=params, outs=outs_b, call=self._call(f, buffers), result=result,
+                    pre=self._pre(f, buffers),
                     ret=ret, discardable=bool(into and into.length))
+
+    def structs(self) -> list[dict]:
+        """Each C struct as a Swift struct: name, C name, doc, fields (name, type, doc,
+        from C, to C)."""
+        out = []
+        for st in self.api.structs:
+            fields = [dict(name=escape(names.camel(fd.name)), c_name=fd.name,
+                           type=self.swift_type(fd.type), doc=fd.doc,
+                           from_c=self.from_c(f"c.{fd.name}", fd.type),
+                           to_c=self.to_c(escape(names.camel(fd.name)), fd.type))
+                      for fd in st.fields]
+            out.append(dict(name=self.swift_type(ir.Type(kind="struct", name=st.name)),
+                            c_name=st.name, doc=st.doc.text, fields=fields))
+        return out
 
     def handle(self, h: ir.Handle) -> SwiftHandle:
         fns = [f for f in self.api.functions_of(h.name) if f.kind != "destructor"]
@@ -470,6 +740,7 @@ class SwiftOracle:
         sh = SwiftHandle(c=h, name=self.class_name(h.name), doc=h.doc.text, free=h.free,
                          close_doc=free.doc.text, closed_message=h.closed_message)
         sh.functions = [self.function(f, fns) for f in fns]
+        sh.keeps = any(sf.post for sf in sh.functions)
         return sh
 
     def free_functions(self) -> list[SwiftFunction]:
@@ -483,6 +754,9 @@ class SwiftOracle:
             if c.kind == "string":
                 lit = '"' + c.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
                 out.append((self.constant_name(c), "String", lit, c.doc.text))
+            elif c.kind == "float":
+                # read from the C macro, so a float literal (1.5e-3f) keeps its float rounding
+                out.append((self.constant_name(c), "Double", f"Double({c.name})", c.doc.text))
             else:
                 out.append((self.constant_name(c), "Int", str(c.value), c.doc.text))
         return out
@@ -492,11 +766,16 @@ class SwiftOracle:
 
 
 def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | bytes]:
+    support.require(api, "swift")  # new IR constructs fail clearly, see support.py
     o = SwiftOracle(api, cfg)
     handles = [o.handle(h) for h in api.handles]
-    ctx = dict(o=o, api=api, handles=handles, functions=o.free_functions(),
+    # The package's own tests and the conformance runner are predict's (tests/data);
+    # a library without test data (the fixtures) gets the library alone.
+    conformance = bool(cfg.testdata_files())
+    ctx = dict(o=o, api=api, conformance=conformance, handles=handles, functions=o.free_functions(),
                enums=[o.enums[e.name] for e in api.enums if not e.is_error],
-               status=o.status, constants=o.constants(),
+               status=o.status, constants=o.constants(), helpers=o.helpers, structs=o.structs(),
+               callbacks=[o.callback(c.name) for c in api.callbacks],
                closed_messages={h.name: o.swift_string(h.closed_message) for h in handles},
                data_dir="Data", testdata=sorted(cfg.testdata_files()),
                runner=f"{api.name}-conformance")
@@ -504,9 +783,10 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     out: dict[str, str | bytes] = {
         "Package.swift": render("Package.swift.j2"),
         f"Sources/{o.module}/{o.module}.swift": render("library.swift.j2"),
-        f"Sources/{ctx['runner']}/main.swift": render("runner.swift.j2"),
-        f"Tests/{o.module}Tests/{o.module}Tests.swift": render("tests.swift.j2"),
     }
+    if conformance:
+        out[f"Sources/{ctx['runner']}/main.swift"] = render("runner.swift.j2")
+        out[f"Tests/{o.module}Tests/{o.module}Tests.swift"] = render("tests.swift.j2")
     for name, text in single.items():
         rel = f"include/{name}" if name.endswith(".h") else name
         out[f"Sources/{o.c_module}/{rel}"] = text

@@ -46,6 +46,13 @@ const HeaderABIVersion = 1
 // MaxDims is the most dimensions a tensor of a model can have.
 const MaxDims = 8
 
+// LoadNoOptimize is the option of [LoadModelWithOptions]: load the graph as the
+// file gives it, without the load-time optimizations (folding
+// BatchNormalization and Pad into Conv, fusing activations, removing Identity
+// and the nodes constant folding computed). For comparing and inspecting
+// graphs.
+const LoadNoOptimize = 1
+
 // Status is the result of every call that can fail.
 type Status int
 
@@ -156,6 +163,35 @@ func StatusName(status Status) string {
 	return C.GoString(ret)
 }
 
+// OperatorCount returns the number of ONNX operators (of the default domain,
+// ai.onnx) the library implements. A model using any other operator is refused
+// at load with [StatusErrUnsupported].
+//
+// Returns: The operator count.
+func OperatorCount() int {
+	ret := C.pred_operator_count()
+	return int(ret)
+}
+
+// OperatorName returns the name of an implemented ONNX operator: its op_type,
+// e.g. "Conv".
+//
+// Parameters:
+//
+//   - index: Index of the operator, below [OperatorCount].
+//
+// Returns: The name; NULL (and [StatusErrArgument]) for an index out of range.
+func OperatorName(index int) (string, error) {
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ret := C.pred_operator_name(C.size_t(index))
+	if ret == nil {
+		return "", lastError(C.PRED_ERR_ARGUMENT)
+	}
+	return C.GoString(ret), nil
+}
+
 // Model is a loaded model: immutable, safe to share between threads.
 //
 // Call Close when done; a finalizer frees it otherwise. Close must not race
@@ -205,6 +241,31 @@ func LoadModel(bytes []byte) (*Model, error) {
 	defer runtime.UnlockOSThread()
 	var cOut *C.pred_model
 	status := C.pred_model_load(unsafe.Pointer(unsafe.SliceData(bytes)), C.size_t(len(bytes)), &cOut)
+	if status != C.PRED_OK {
+		return nil, lastError(status)
+	}
+	return wrapModel(cOut), nil
+}
+
+// LoadModelWithOptions loads an ONNX model from memory, with options.
+//
+// Parameters:
+//
+//   - bytes: The serialized ONNX ModelProto.
+//   - options: 0 or [LoadNoOptimize]; 0 loads as [LoadModel] does.
+//
+// Results:
+//
+//   - *Model: Receives the model; free it with [Model.Close].
+//
+// Status: [StatusOK]; [StatusErrArgument] for unknown options; otherwise as
+// [LoadModel].
+func LoadModelWithOptions(bytes []byte, options int) (*Model, error) {
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cOut *C.pred_model
+	status := C.pred_model_load_with_options(unsafe.Pointer(unsafe.SliceData(bytes)), C.size_t(len(bytes)), C.int(options), &cOut)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -373,6 +434,31 @@ func (m *Model) OutputShape(index int) ([]int64, error) {
 	return dims[:cNdim], nil
 }
 
+// Describe describes the graph the model runs, as JSON: "inputs" and "outputs"
+// (name, shape, type), "nodes" in execution order (op, name, inputs and outputs
+// with their shapes and kind: input, value, const or folded; "folded" when the
+// node was computed at load; a fused "activation"; estimated "flops") and
+// "totals" (node count, count per op, parameters, bytes of constants and of
+// intermediate values, flops).
+//
+// Returns: The JSON text, valid as long as the model; NULL (and
+// [StatusErrMemory]) when it cannot be made.
+func (m *Model) Describe() (string, error) {
+	cModel, err := m.cptr(false)
+	if err != nil {
+		return "", err
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ret := C.pred_model_describe(cModel)
+	runtime.KeepAlive(m)
+	if ret == nil {
+		return "", lastError(C.PRED_ERR_MEMORY)
+	}
+	return C.GoString(ret), nil
+}
+
 // Close frees a model. Sessions created from it stay valid objects (they hold a
 // reference), but running them fails with [StatusErrState]. NULL is ignored.
 //
@@ -468,6 +554,97 @@ func (s *Session) SetThreads(threads int) error {
 		return lastError(status)
 	}
 	return nil
+}
+
+// SetInputShape fixes the shape of an input for this session, e.g. a batch of 8
+// where the model leaves the batch symbolic, and re-plans the session: shapes
+// are inferred again and its buffers allocated anew (the data of inputs set
+// before is dropped). The model and its other sessions are not affected. Only
+// the dimensions the model leaves symbolic can change.
+//
+// Parameters:
+//
+//   - index: Index of the input.
+//   - dims: The dimensions, each 1 or more.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or dimension;
+// [StatusErrShape] for another rank, a change of a fixed dimension, or a shape
+// the model cannot run; on failure the session is unchanged.
+func (s *Session) SetInputShape(index int, dims []int64) error {
+	cSession, err := s.cptr(false)
+	if err != nil {
+		return err
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	status := C.pred_session_set_input_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)))
+	runtime.KeepAlive(s)
+	if status != C.PRED_OK {
+		return lastError(status)
+	}
+	return nil
+}
+
+// InputShape returns the shape of an input as this session runs it (see
+// [Session.SetInputShape]).
+//
+// Parameters:
+//
+//   - index: Index of the input.
+//
+// Results:
+//
+//   - []int64: Receives the dimensions.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
+// the rank.
+func (s *Session) InputShape(index int) ([]int64, error) {
+	cSession, err := s.cptr(false)
+	if err != nil {
+		return nil, err
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	dims := make([]int64, MaxDims)
+	var cNdim C.size_t
+	status := C.pred_session_input_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
+	runtime.KeepAlive(s)
+	if status != C.PRED_OK {
+		return nil, lastError(status)
+	}
+	return dims[:cNdim], nil
+}
+
+// OutputShape returns the shape of an output as this session computes it.
+//
+// Parameters:
+//
+//   - index: Index of the output.
+//
+// Results:
+//
+//   - []int64: Receives the dimensions.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
+// the rank.
+func (s *Session) OutputShape(index int) ([]int64, error) {
+	cSession, err := s.cptr(false)
+	if err != nil {
+		return nil, err
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	dims := make([]int64, MaxDims)
+	var cNdim C.size_t
+	status := C.pred_session_output_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
+	runtime.KeepAlive(s)
+	if status != C.PRED_OK {
+		return nil, lastError(status)
+	}
+	return dims[:cNdim], nil
 }
 
 // InputSize returns the number of float elements of an input (the product of

@@ -33,6 +33,12 @@ extern "C" {
 /** The most dimensions a tensor of a model can have. */
 #define PRED_MAX_DIMS 8
 
+/** Option of pred_model_load_with_options(): load the graph as the file
+ *  gives it, without the load-time optimizations (folding BatchNormalization
+ *  and Pad into Conv, fusing activations, removing Identity and the nodes
+ *  constant folding computed). For comparing and inspecting graphs. */
+#define PRED_LOAD_NO_OPTIMIZE 1
+
 /**
  * Result of every call that can fail.
  *
@@ -94,6 +100,24 @@ const char *pred_last_error(void);
 const char *pred_status_name(pred_status status);
 
 /**
+ * Number of ONNX operators (of the default domain, ai.onnx) the library
+ * implements. A model using any other operator is refused at load with
+ * PRED_ERR_UNSUPPORTED.
+ *
+ * @return The operator count.
+ */
+size_t pred_operator_count(void);
+
+/**
+ * Name of an implemented ONNX operator: its op_type, e.g. "Conv".
+ *
+ * @param index Index of the operator, below pred_operator_count().
+ * @return [static, error_if_null=PRED_ERR_ARGUMENT] The name; NULL (and
+ *         PRED_ERR_ARGUMENT) for an index out of range.
+ */
+const char *pred_operator_name(size_t index);
+
+/**
  * Loads an ONNX model from memory.
  *
  * The bytes are only read during the call; the model keeps its own copy of
@@ -106,6 +130,18 @@ const char *pred_status_name(pred_status status);
  *         for an operator or attribute this library does not implement.
  */
 pred_status pred_model_load(const void *bytes, size_t size, pred_model **out);
+
+/**
+ * Loads an ONNX model from memory, with options.
+ *
+ * @param[in] bytes [count=size] The serialized ONNX ModelProto.
+ * @param size Number of bytes.
+ * @param options 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load() does.
+ * @param[out] out [owned] Receives the model; free it with pred_model_free().
+ * @return PRED_OK; PRED_ERR_ARGUMENT for unknown options; otherwise as
+ *         pred_model_load().
+ */
+pred_status pred_model_load_with_options(const void *bytes, size_t size, int options, pred_model **out);
 
 /**
  * Loads an ONNX model from a file.
@@ -189,6 +225,20 @@ pred_status pred_model_output_shape(const pred_model *model, size_t index,
                                     int64_t *dims, size_t capacity, size_t *ndim);
 
 /**
+ * Describes the graph the model runs, as JSON: "inputs" and "outputs" (name,
+ * shape, type), "nodes" in execution order (op, name, inputs and outputs
+ * with their shapes and kind: input, value, const or folded; "folded" when
+ * the node was computed at load; a fused "activation"; estimated "flops")
+ * and "totals" (node count, count per op, parameters, bytes of constants
+ * and of intermediate values, flops).
+ *
+ * @param model The model.
+ * @return [borrowed, error_if_null=PRED_ERR_MEMORY] The JSON text, valid as long as the
+ *         model; NULL (and PRED_ERR_MEMORY) when it cannot be made.
+ */
+const char *pred_model_describe(const pred_model *model);
+
+/**
  * Creates a session that runs a model. The session holds a reference to the
  * model, so the model's memory lives until both are freed.
  *
@@ -213,6 +263,50 @@ void pred_session_free(pred_session *session);
  * @return PRED_OK; PRED_ERR_ARGUMENT for a negative count.
  */
 pred_status pred_session_set_threads(pred_session *session, int threads);
+
+/**
+ * Fixes the shape of an input for this session, e.g. a batch of 8 where the
+ * model leaves the batch symbolic, and re-plans the session: shapes are
+ * inferred again and its buffers allocated anew (the data of inputs set
+ * before is dropped). The model and its other sessions are not affected.
+ * Only the dimensions the model leaves symbolic can change.
+ *
+ * @param session The session.
+ * @param index Index of the input.
+ * @param[in] dims [count=ndim] The dimensions, each 1 or more.
+ * @param ndim Number of dimensions: the rank of the input.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or dimension;
+ *         PRED_ERR_SHAPE for another rank, a change of a fixed dimension, or
+ *         a shape the model cannot run; on failure the session is unchanged.
+ */
+pred_status pred_session_set_input_shape(pred_session *session, size_t index,
+                                         const int64_t *dims, size_t ndim);
+
+/**
+ * Shape of an input as this session runs it (see pred_session_set_input_shape()).
+ *
+ * @param session The session.
+ * @param index Index of the input.
+ * @param[out] dims [count=capacity, alloc=PRED_MAX_DIMS, length=ndim] Receives the dimensions.
+ * @param capacity Number of elements dims can hold.
+ * @param[out] ndim Receives the number of dimensions.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+ */
+pred_status pred_session_input_shape(const pred_session *session, size_t index,
+                                     int64_t *dims, size_t capacity, size_t *ndim);
+
+/**
+ * Shape of an output as this session computes it.
+ *
+ * @param session The session.
+ * @param index Index of the output.
+ * @param[out] dims [count=capacity, alloc=PRED_MAX_DIMS, length=ndim] Receives the dimensions.
+ * @param capacity Number of elements dims can hold.
+ * @param[out] ndim Receives the number of dimensions.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+ */
+pred_status pred_session_output_shape(const pred_session *session, size_t index,
+                                      int64_t *dims, size_t capacity, size_t *ndim);
 
 /**
  * Number of float elements of an input (the product of its shape).

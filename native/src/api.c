@@ -56,17 +56,39 @@ const char *pred_status_name(pred_status status) {
     return "PRED_UNKNOWN";
 }
 
+size_t pred_operator_count(void) {
+    return PRED__OP_COUNT;
+}
+
+const char *pred_operator_name(size_t index) {
+    if (index >= PRED__OP_COUNT) {
+        pred__api_fail("pred_operator_name", PRED_ERR_ARGUMENT, "index %lu is out of range (there are %d operators)",
+                       (unsigned long)index, PRED__OP_COUNT);
+        return NULL;
+    }
+    return pred__op_get((int)index)->name;
+}
+
 /* ---- model ----------------------------------------------------------------*/
 
-pred_status pred_model_load(const void *bytes, size_t size, pred_model **out) {
-    static const char fn[] = "pred_model_load";
+static pred_status pred__model_load(const char *fn, const void *bytes, size_t size, int options, pred_model **out) {
     pred_status st;
     if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
     *out = NULL;
     if (!bytes && size > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "bytes is NULL but size is %lu", (unsigned long)size);
+    if (options & ~PRED_LOAD_NO_OPTIMIZE)
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "options has unknown bits (0x%x)", (unsigned)options);
     if (size == 0) return pred__api_fail(fn, PRED_ERR_MODEL, "the model is empty (0 bytes)");
-    st = pred__model_create(bytes, size, out);
+    st = pred__model_create(bytes, size, options, out);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
+}
+
+pred_status pred_model_load(const void *bytes, size_t size, pred_model **out) {
+    return pred__model_load("pred_model_load", bytes, size, 0, out);
+}
+
+pred_status pred_model_load_with_options(const void *bytes, size_t size, int options, pred_model **out) {
+    return pred__model_load("pred_model_load_with_options", bytes, size, options, out);
 }
 
 pred_status pred_model_load_file(const char *path, pred_model **out) {
@@ -107,7 +129,7 @@ pred_status pred_model_load_file(const char *path, pred_model **out) {
         PRED_FREE(data);
         return pred__api_fail(fn, PRED_ERR_MODEL, "the file '%s' is empty", path);
     }
-    st = pred__model_create(data, size, out);
+    st = pred__model_create(data, size, 0, out);
     PRED_FREE(data);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
 }
@@ -181,6 +203,17 @@ pred_status pred_model_output_shape(const pred_model *model, size_t index, int64
     return pred__io_shape("pred_model_output_shape", model, 1, index, dims, capacity, ndim);
 }
 
+const char *pred_model_describe(const pred_model *model) {
+    static const char fn[] = "pred_model_describe";
+    const char *text;
+    if (!model) {
+        pred__api_fail(fn, PRED_ERR_ARGUMENT, "model is NULL");
+        return NULL;
+    }
+    if (!(text = pred__model_describe(model))) pred__api_fail(fn, PRED_ERR_MEMORY, "out of memory");
+    return text;
+}
+
 /* ---- session --------------------------------------------------------------*/
 
 pred_status pred_session_create(const pred_model *model, pred_session **out) {
@@ -211,7 +244,7 @@ pred_status pred_session_set_threads(pred_session *session, int threads) {
 static const pred__tensor *pred__session_io(const pred_session *s, int outputs, size_t index) {
     const pred__graph *g;
     if (!s) return NULL;
-    g = &s->model->graph;
+    g = s->graph;
     if (index >= (outputs ? g->n_outputs : g->n_inputs)) return NULL;
     return &g->tensors[outputs ? g->outputs[index] : g->inputs[index]];
 }
@@ -236,7 +269,7 @@ static pred_status pred__session_check(const char *fn, const pred_session *s, in
     if (!s) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
     if (pred__model_is_released(s->model))
         return pred__api_fail(fn, PRED_ERR_STATE, "the model of this session was freed");
-    n = outputs ? s->model->graph.n_outputs : s->model->graph.n_inputs;
+    n = outputs ? s->graph->n_outputs : s->graph->n_inputs;
     if (!(t = pred__session_io(s, outputs, index)))
         return pred__api_fail(fn, PRED_ERR_ARGUMENT, "index %lu is out of range (the model has %s)",
                               (unsigned long)index, pred__plural(n, what, buf, sizeof buf));
@@ -250,11 +283,79 @@ static pred_status pred__session_check(const char *fn, const pred_session *s, in
     return PRED_OK;
 }
 
+pred_status pred_session_set_input_shape(pred_session *session, size_t index, const int64_t *dims, size_t ndim) {
+    static const char fn[] = "pred_session_set_input_shape";
+    const pred__tensor *t;
+    pred__shape shape;
+    char buf[64], bs[PRED__SHAPE_STR_SIZE];
+    pred_status st;
+    size_t k;
+    if (!session) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
+    if (pred__model_is_released(session->model))
+        return pred__api_fail(fn, PRED_ERR_STATE, "the model of this session was freed");
+    if (index >= session->model->base.n_inputs)
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "index %lu is out of range (the model has %s)", (unsigned long)index,
+                              pred__plural(session->model->base.n_inputs, "input", buf, sizeof buf));
+    if (!dims && ndim > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "dims is NULL");
+    t = &session->model->base.tensors[session->model->base.inputs[index]]; /* as the file declares it */
+    if (ndim != t->shape.ndim)
+        return pred__api_fail(fn, PRED_ERR_SHAPE, "input '%s' has %lu dimensions, got %lu", t->name,
+                              (unsigned long)t->shape.ndim, (unsigned long)ndim);
+    shape.ndim = ndim;
+    for (k = 0; k < ndim; k++) {
+        if (dims[k] < 1)
+            return pred__api_fail(fn, PRED_ERR_ARGUMENT, "dimension %lu is %lld, must be 1 or more", (unsigned long)k,
+                                  (long long)dims[k]);
+        if (!((t->symbolic >> k) & 1) && dims[k] != t->shape.d[k])
+            return pred__api_fail(fn, PRED_ERR_SHAPE, "dimension %lu of input '%s' %s is fixed by the model, got %lld",
+                                  (unsigned long)k, t->name, pred__shape_str(&t->shape, bs, sizeof bs),
+                                  (long long)dims[k]);
+        shape.d[k] = dims[k];
+    }
+    if (pred__shape_count(&shape) == 0)
+        return pred__api_fail(fn, PRED_ERR_SHAPE, "the shape %s has more than %llu elements",
+                              pred__shape_str(&shape, bs, sizeof bs), (unsigned long long)PRED_MAX_ELEMENTS);
+    st = pred__session_reshape(session, index, &shape);
+    return st == PRED_OK ? st : pred__error_prefix(st, fn);
+}
+
+static pred_status pred__session_shape(const char *fn, const pred_session *s, int outputs, size_t index,
+                                       int64_t *dims, size_t capacity, size_t *ndim) {
+    const pred__tensor *t;
+    char buf[64];
+    size_t k;
+    if (!s) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
+    if (!(t = pred__session_io(s, outputs, index)))
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "index %lu is out of range (the model has %s)",
+                              (unsigned long)index,
+                              pred__plural(outputs ? s->graph->n_outputs : s->graph->n_inputs,
+                                           outputs ? "output" : "input", buf, sizeof buf));
+    if (!ndim) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "ndim is NULL");
+    if (capacity < t->shape.ndim)
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "capacity %lu is below the rank %lu of %s %lu",
+                              (unsigned long)capacity, (unsigned long)t->shape.ndim, outputs ? "output" : "input",
+                              (unsigned long)index);
+    if (!dims && t->shape.ndim > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "dims is NULL");
+    for (k = 0; k < t->shape.ndim; k++) dims[k] = t->shape.d[k];
+    *ndim = t->shape.ndim;
+    return PRED_OK;
+}
+
+pred_status pred_session_input_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity,
+                                     size_t *ndim) {
+    return pred__session_shape("pred_session_input_shape", session, 0, index, dims, capacity, ndim);
+}
+
+pred_status pred_session_output_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity,
+                                      size_t *ndim) {
+    return pred__session_shape("pred_session_output_shape", session, 1, index, dims, capacity, ndim);
+}
+
 pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count) {
     const pred__tensor *t;
     pred_status st = pred__session_check("pred_session_set_input", session, 0, index, data, count, &t);
     if (st != PRED_OK) return st;
-    memcpy(session->bufs[session->model->graph.inputs[index]], data, count * sizeof *data);
+    memcpy(session->bufs[session->graph->inputs[index]], data, count * sizeof *data);
     return PRED_OK;
 }
 
@@ -271,6 +372,6 @@ pred_status pred_session_get_output(const pred_session *session, size_t index, f
     const pred__tensor *t;
     pred_status st = pred__session_check("pred_session_get_output", session, 1, index, data, count, &t);
     if (st != PRED_OK) return st;
-    memcpy(data, session->bufs[session->model->graph.outputs[index]], count * sizeof *data);
+    memcpy(data, session->bufs[session->graph->outputs[index]], count * sizeof *data);
     return PRED_OK;
 }

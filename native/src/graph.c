@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include "graph.h"
 #include "attr.h"
+#include "optimize.h"
 
 /* ---- messages -------------------------------------------------------------*/
 
@@ -40,7 +41,15 @@ static const pred__shape *pred__in_shape(const pred__graph *g, const pred__node 
     return &g->tensors[n->in[i]].shape;
 }
 
+static size_t pred__elem_size(int32_t dtype) {
+    return dtype == PRED__DT_FLOAT ? sizeof(float) : sizeof(int64_t);
+}
+
 static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int i, const pred__shape *s) {
+    return pred__set_out(g, n, i, s, PRED__DT_FLOAT);
+}
+
+static pred_status pred__set_out(pred__graph *g, const pred__node *n, int i, const pred__shape *s, int32_t dtype) {
     pred__tensor *t;
     char buf[PRED__SHAPE_STR_SIZE];
     uint64_t count;
@@ -58,7 +67,7 @@ static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int 
                                  t->name, pred__shape_str(s, buf, sizeof buf), (unsigned long long)PRED_MAX_ELEMENTS);
     t->shape = *s;
     t->count = (size_t)count;
-    t->dtype = PRED__DT_FLOAT;
+    t->dtype = dtype;
     return PRED_OK;
 }
 
@@ -207,6 +216,10 @@ static pred_status pred__add_inputs(pred__builder *b) {
             return pred__errorf(PRED_ERR_UNSUPPORTED, "input '%s' has element type %s, only FLOAT is supported",
                                 t->name, pred__onnx_dtype_name(v->elem_type));
         if (!v->has_shape) return pred__errorf(PRED_ERR_MODEL, "input '%s' has no shape", t->name);
+        /* over every dim of the file, also those above PRED_MAX_DIMS */
+        if (v->product.negative) return pred__errorf(PRED_ERR_MODEL, "input '%s' has a negative dimension", t->name);
+        if (v->product.overflow && !v->product.zero)
+            return pred__errorf(PRED_ERR_MODEL, "input '%s' has dimensions whose product overflows 64 bits", t->name);
         if (v->ndim > PRED_MAX_DIMS)
             return pred__errorf(PRED_ERR_UNSUPPORTED, "input '%s' has %lu dimensions, at most %d are supported",
                                 t->name, (unsigned long)v->ndim, PRED_MAX_DIMS);
@@ -214,6 +227,7 @@ static pred_status pred__add_inputs(pred__builder *b) {
         for (d = 0; d < v->ndim; d++) {
             if (v->dims[d] < -1) return pred__errorf(PRED_ERR_MODEL, "input '%s' has a negative dimension", t->name);
             t->shape.d[d] = v->dims[d] == -1 ? 1 : v->dims[d]; /* symbolic: 1 */
+            if (v->dims[d] == -1) t->symbolic |= 1u << d;
             if (t->shape.d[d] == 0)
                 return pred__errorf(PRED_ERR_UNSUPPORTED, "input '%s' has shape %s: empty tensors are not supported",
                                     t->name, pred__shape_str(&t->shape, buf, sizeof buf));
@@ -419,19 +433,24 @@ static pred_status pred__check_types(pred__graph *g) {
         for (j = 0; j < n->n_in; j++) {
             const pred__tensor *t;
             int want_int = (def->int_inputs >> j) & 1, want_const = (def->const_inputs >> j) & 1;
+            int want_any = (def->any_inputs >> j) & 1;
             if (n->in[j] < 0) continue;
             t = &g->tensors[n->in[j]];
+            if (t->kind == PRED__TENSOR_VALUE) continue; /* checked once folded (pred__check_folded_inputs) */
             if ((want_int || want_const) && t->kind != PRED__TENSOR_CONST)
-                return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') must be an initializer", j, t->name);
+                return pred__node_errorf(n, PRED_ERR_UNSUPPORTED,
+                                         "input %d ('%s') must be known at load (shapes are resolved at load), "
+                                         "but it is a graph input",
+                                         j, t->name);
             if (t->kind == PRED__TENSOR_CONST && (st = pred__check_const(t)) != PRED_OK)
                 return pred__node_errorf(n, st, "%s", pred__error_get());
             if (want_int && t->dtype != PRED__DT_INT64 && t->dtype != PRED__DT_INT32)
                 return pred__node_errorf(n, PRED_ERR_MODEL, "input %d ('%s') has type %s, expected INT64",
                                          j, t->name, pred__onnx_dtype_name(t->dtype));
-            if (!want_int && t->dtype != PRED__DT_FLOAT)
+            if (!want_int && !want_any && t->dtype != PRED__DT_FLOAT)
                 return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') has type %s, only FLOAT is supported",
                                          j, t->name, pred__onnx_dtype_name(t->dtype));
-            if (!want_int && t->kind == PRED__TENSOR_CONST && t->count == 0)
+            if (!want_int && !want_const && t->kind == PRED__TENSOR_CONST && t->count == 0)
                 return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') is empty: empty tensors are not supported",
                                          j, t->name);
         }
@@ -462,6 +481,36 @@ static pred_status pred__add_outputs(pred__builder *b) {
     return PRED_OK;
 }
 
+/* Inputs that must be constants (integer and initializer inputs) may be
+ * computed by other nodes; by the time n is inferred they must have been
+ * folded into constants. */
+static pred_status pred__check_folded_inputs(const pred__graph *g, const pred__node *n) {
+    const pred__op_def *def = pred__op_get(n->op);
+    int j;
+    for (j = 0; j < n->n_in; j++) {
+        const pred__tensor *t;
+        int want_int = (def->int_inputs >> j) & 1, want_const = (def->const_inputs >> j) & 1;
+        if (n->in[j] < 0 || !(want_int || want_const)) continue;
+        t = &g->tensors[n->in[j]];
+        if (t->kind != PRED__TENSOR_CONST)
+            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED,
+                                     "input %d ('%s') must be known at load, but it depends on the values of graph inputs",
+                                     j, t->name);
+        if (want_int && t->dtype != PRED__DT_INT64 && t->dtype != PRED__DT_INT32)
+            return pred__node_errorf(n, PRED_ERR_MODEL, "input %d ('%s') has type %s, expected INT64",
+                                     j, t->name, pred__onnx_dtype_name(t->dtype));
+    }
+    /* the types of computed inputs are known once their producers were inferred */
+    for (j = 0; j < n->n_in; j++) {
+        const pred__tensor *t = n->in[j] >= 0 ? &g->tensors[n->in[j]] : NULL;
+        if (!t || ((def->int_inputs | def->any_inputs) >> j) & 1) continue;
+        if (t->dtype != PRED__DT_FLOAT)
+            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') has type %s, only FLOAT is supported",
+                                     j, t->name, pred__onnx_dtype_name(t->dtype));
+    }
+    return PRED_OK;
+}
+
 static pred_status pred__graph_infer(pred__graph *g) {
     size_t k;
     int j;
@@ -469,6 +518,8 @@ static pred_status pred__graph_infer(pred__graph *g) {
     g->max_scratch = 0;
     for (k = 0; k < g->n_nodes; k++) {
         pred__node *n = &g->nodes[k];
+        if (pred__node_is_folded(g, n)) continue; /* computed at load already */
+        if ((st = pred__check_folded_inputs(g, n)) != PRED_OK) return st;
         for (j = 0; j < n->n_out; j++) /* every output must be set by infer */
             if (n->out[j] >= 0) g->tensors[n->out[j]].count = 0;
         n->scratch = 0;
@@ -479,7 +530,19 @@ static pred_status pred__graph_infer(pred__graph *g) {
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "needs more than %llu elements of scratch memory",
                                      (unsigned long long)PRED_MAX_ELEMENTS);
-        if (n->scratch > g->max_scratch) g->max_scratch = n->scratch;
+        /* constant inputs: compute the outputs now (optimize.c) */
+        if ((st = pred__fold_node(g, n)) != PRED_OK) return st;
+        if (!pred__node_is_folded(g, n)) {
+            /* a session's buffers hold floats: integers exist only as constants */
+            for (j = 0; j < n->n_out; j++)
+                if (n->out[j] >= 0 && g->tensors[n->out[j]].dtype != PRED__DT_FLOAT)
+                    return pred__node_errorf(n, PRED_ERR_UNSUPPORTED,
+                                             "output '%s' (%s) would be computed at run time; integer tensors "
+                                             "are supported only when they are known at load",
+                                             g->tensors[n->out[j]].name,
+                                             pred__onnx_dtype_name(g->tensors[n->out[j]].dtype));
+            if (n->scratch > g->max_scratch) g->max_scratch = n->scratch;
+        }
     }
     return PRED_OK;
 }
@@ -495,7 +558,6 @@ static pred_status pred__graph_build_(pred__builder *b) {
     g->opset = -1;
     for (k = 0; k < m->n_opsets; k++)
         if (pred__is_default_domain(m->opsets[k].domain)) g->opset = m->opsets[k].version;
-    if (g->opset < 1) return pred__errorf(PRED_ERR_MODEL, "the model does not import the default operator set (ai.onnx)");
     if (og->n_sparse_initializers)
         return pred__errorf(PRED_ERR_UNSUPPORTED, "sparse initializers are not supported");
 
@@ -504,6 +566,7 @@ static pred_status pred__graph_build_(pred__builder *b) {
         const pred__onnx_node *src = &og->nodes[k];
         const char *op_type = src->op_type ? src->op_type : "";
         const char *domain = pred__is_default_domain(src->domain) ? NULL : src->domain;
+        if (!op_type[0]) return pred__errorf(PRED_ERR_MODEL, "node #%lu has no operator type", (unsigned long)k);
         if (!domain && pred__op_find(op_type) != PRED__OP_COUNT) continue;
         if (src->name && src->name[0])
             return pred__errorf(PRED_ERR_UNSUPPORTED, "unsupported operator '%s'%s%s%s (node '%s')", op_type,
@@ -511,6 +574,8 @@ static pred_status pred__graph_build_(pred__builder *b) {
         return pred__errorf(PRED_ERR_UNSUPPORTED, "unsupported operator '%s'%s%s%s (node #%lu)", op_type,
                             domain ? " of domain '" : "", domain ? domain : "", domain ? "'" : "", (unsigned long)k);
     }
+    /* checked after the operators: a model of other domains' operators only is unsupported, not malformed */
+    if (g->opset < 1) return pred__errorf(PRED_ERR_MODEL, "the model does not import the default operator set (ai.onnx)");
 
     /* 2. tensors */
     n_tensors = og->n_initializers + og->n_inputs;

@@ -29,11 +29,19 @@ struct pred__tensor {
     int64_t *i;                  /* integer constant data, widened (owned) */
     int producer;                /* index of the node computing it, or -1 */
     const pred__onnx_tensor *src; /* the initializer while loading, else NULL */
+    unsigned flags;              /* PRED__TF_* */
+    unsigned symbolic;           /* graph inputs: bit d is set when dimension d is symbolic in the file */
 };
 
-/* Most inputs / outputs a node may have (the supported ops need 5 / 1). */
+/* pred__tensor.flags */
+enum {
+    PRED__TF_FOLDED = 1,         /* a node output computed at load (constant folding): kind CONST */
+    PRED__TF_SHAPE_DEP = 2       /* folded from input shapes: computed again when they change */
+};
+
+/* Most inputs / outputs a node may have (Split computes up to PRED__SPLIT_MAX outputs). */
 #define PRED__NODE_MAX_INPUTS 8
-#define PRED__NODE_MAX_OUTPUTS 4
+#define PRED__NODE_MAX_OUTPUTS PRED__SPLIT_MAX
 
 struct pred__node {
     char *name;
@@ -83,9 +91,18 @@ static const pred__shape *pred__in_shape(const pred__graph *g, const pred__node 
 static pred__tensor *pred__in_tensor(const pred__graph *g, const pred__node *n, int i);
 /* Sets the shape of output i; refuses empty or too large tensors. */
 static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int i, const pred__shape *s);
+/* The same for an output of element type dtype (PRED__DT_*). */
+static pred_status pred__set_out(pred__graph *g, const pred__node *n, int i, const pred__shape *s, int32_t dtype);
+/* Bytes per element of a tensor's data: float for FLOAT, int64_t for the
+ * integer types (INT32 data is widened). A buffer in pred__exec points to
+ * data of its tensor's type: read integers with PRED__IN_I64. */
+static size_t pred__elem_size(int32_t dtype);
 
 #define PRED__IN(x, n, i) ((const float *)(x)->bufs[(n)->in[i]])
 #define PRED__OUT(x, n, i) ((x)->bufs[(n)->out[i]])
+#define PRED__IN_I64(x, n, i) ((const int64_t *)(const void *)(x)->bufs[(n)->in[i]])
+#define PRED__OUT_I64(x, n, i) ((int64_t *)(void *)(x)->bufs[(n)->out[i]])
+#define PRED__IN_TYPE(x, n, i) ((x)->tensors[(n)->in[i]].dtype)
 #define PRED__IN_SHAPE(x, n, i) (&(x)->tensors[(n)->in[i]].shape)
 #define PRED__OUT_SHAPE(x, n, i) (&(x)->tensors[(n)->out[i]].shape)
 

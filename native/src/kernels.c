@@ -4,6 +4,7 @@
 #include <float.h>
 #include <math.h>
 #include "kernels.h"
+#include "fmath.h"
 
 static void pred__sgemm(float *c, size_t ldc, const float *a, size_t lda, int trans_a,
                         const float *b, size_t ldb, int trans_b,
@@ -61,4 +62,33 @@ static float pred__expf(float xf) {
     p = p * r + 1.0;
     p = ldexp(p, (int)k);
     return p > FLT_MAX ? HUGE_VALF : (float)p;
+}
+
+static void pred__act_apply(float *y, size_t n, const pred__act *act) {
+    size_t i;
+    switch (act->kind) {
+    case PRED__ACT_RELU:
+        for (i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        break;
+    case PRED__ACT_CLIP:
+        for (i = 0; i < n; i++) {
+            float v = y[i] < act->a ? act->a : y[i];
+            y[i] = v > act->b ? act->b : v;
+        }
+        break;
+    case PRED__ACT_LEAKYRELU:
+        for (i = 0; i < n; i++) y[i] = y[i] < 0.0f ? act->a * y[i] : y[i];
+        break;
+    case PRED__ACT_SIGMOID:
+        for (i = 0; i < n; i++) y[i] = pred__sigmoidf(y[i]);
+        break;
+    case PRED__ACT_HARDSWISH: /* the arithmetic of the HardSwish op, so fusing keeps the bits */
+        for (i = 0; i < n; i++) {
+            float s = act->a * y[i] + act->b;
+            y[i] = y[i] * (s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s));
+        }
+        break;
+    default:
+        break;
+    }
 }

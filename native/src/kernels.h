@@ -9,6 +9,7 @@
 #define PRED_KERNELS_H
 
 #include "common.h"
+#include "ops.h"
 
 /* C (m,n) = alpha * op(A) (m,k) @ op(B) (k,n) + beta * C
  * op(X) is X, or X transposed when trans_x; lda, ldb, ldc are the row
@@ -21,5 +22,8 @@ static void pred__sgemm(float *c, size_t ldc, const float *a, size_t lda, int tr
  * arithmetic only, so that it gives the same bits on every platform (libm's
  * expf differs between C libraries, e.g. glibc, musl and emscripten). */
 static float pred__expf(float x);
+
+/* y (n,) = act(y): the activation Conv and Gemm apply to their output (see pred__act). */
+static void pred__act_apply(float *y, size_t n, const pred__act *act);
 
 #endif /* PRED_KERNELS_H */

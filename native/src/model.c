@@ -4,7 +4,7 @@
 #include "model.h"
 #include "onnx.h"
 
-static pred_status pred__model_create(const void *bytes, size_t size, pred_model **out) {
+static pred_status pred__model_create(const void *bytes, size_t size, int options, pred_model **out) {
     pred__onnx_model onnx;
     pred_model *m;
     pred_status st;
@@ -15,8 +15,12 @@ static pred_status pred__model_create(const void *bytes, size_t size, pred_model
         pred__onnx_free(&onnx);
         return pred__oom();
     }
-    st = pred__graph_build(&m->graph, &onnx);
+    m->optimize = !(options & PRED_LOAD_NO_OPTIMIZE);
+    st = pred__graph_build(&m->base, &onnx);
     pred__onnx_free(&onnx);
+    if (st == PRED_OK && (st = pred__optimize_base(&m->base, m->optimize)) != PRED_OK) pred__graph_free(&m->base);
+    if (st == PRED_OK && (st = pred__plan_create(&m->base, NULL, m->optimize, &m->graph)) != PRED_OK)
+        pred__graph_free(&m->base);
     if (st != PRED_OK) {
         PRED_FREE(m);
         return st;
@@ -27,13 +31,27 @@ static pred_status pred__model_create(const void *bytes, size_t size, pred_model
     return PRED_OK;
 }
 
+static const char *pred__model_describe(const pred_model *m) {
+    pred_model *mm = (pred_model *)m; /* the text is made once and then never changes */
+    char *text = PRED__ATOMIC_LOAD_PTR(mm->description);
+    if (text) return text;
+    if (!(text = pred__describe(&m->graph))) return NULL;
+    if (!PRED__ATOMIC_PUBLISH(mm->description, text)) { /* another thread was first */
+        PRED_FREE(text);
+        text = PRED__ATOMIC_LOAD_PTR(mm->description);
+    }
+    return text;
+}
+
 static void pred__model_retain(pred_model *m) {
     PRED__ATOMIC_INC(m->refs);
 }
 
 static void pred__model_release(pred_model *m) {
     if (PRED__ATOMIC_DEC(m->refs) != 0) return;
-    pred__graph_free(&m->graph);
+    pred__plan_free(&m->graph);
+    pred__graph_free(&m->base);
+    PRED_FREE(PRED__ATOMIC_LOAD_PTR(m->description));
     PRED_FREE(m);
 }
 

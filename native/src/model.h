@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "graph.h"
+#include "optimize.h"
 
 #if !defined(__STDC_NO_ATOMICS__)
 #include <stdatomic.h>
@@ -21,6 +22,14 @@ typedef atomic_int pred__flag;
 #define PRED__ATOMIC_DEC(a) (atomic_fetch_sub(&(a), 1) - 1) /* the new value */
 #define PRED__ATOMIC_LOAD(a) atomic_load(&(a))
 #define PRED__ATOMIC_SWAP(a, v) atomic_exchange(&(a), (v)) /* the old value */
+typedef _Atomic(char *) pred__text_slot;
+/* Stores v in the empty slot a; 0 if another thread filled it first. */
+#define PRED__ATOMIC_PUBLISH(a, v) pred__publish_text(&(a), (v))
+static int pred__publish_text(pred__text_slot *slot, char *v) {
+    char *expected = NULL;
+    return atomic_compare_exchange_strong(slot, &expected, v);
+}
+#define PRED__ATOMIC_LOAD_PTR(a) atomic_load(&(a))
 #else
 typedef size_t pred__refcount; /* no atomics: sessions and frees must not race */
 typedef int pred__flag;
@@ -34,16 +43,30 @@ static int pred__swap_int(int *a, int v) {
     return old;
 }
 #define PRED__ATOMIC_SWAP(a, v) pred__swap_int(&(a), (v))
+typedef char *pred__text_slot;
+static int pred__publish_text(pred__text_slot *slot, char *v) {
+    if (*slot) return 0;
+    *slot = v;
+    return 1;
+}
+#define PRED__ATOMIC_PUBLISH(a, v) pred__publish_text(&(a), (v))
+#define PRED__ATOMIC_LOAD_PTR(a) (a)
 #endif
 
 struct pred_model {
     pred__refcount refs;
     pred__flag released;         /* pred_model_free was called */
-    pred__graph graph;
+    pred__graph base;            /* as built and optimized for any input shape (optimize.h) */
+    pred__graph graph;           /* the plan for the default input shapes: what sessions run */
+    int optimize;                /* the plans are optimized (not PRED_LOAD_NO_OPTIMIZE) */
+    pred__text_slot description; /* pred_model_describe's text, made at the first call */
 };
 
-/* Parses and builds a model with one reference (the caller's). */
-static pred_status pred__model_create(const void *bytes, size_t size, pred_model **out);
+/* Parses and builds a model with one reference (the caller's); options are
+ * PRED_LOAD_* flags. */
+static pred_status pred__model_create(const void *bytes, size_t size, int options, pred_model **out);
+/* The description of the model's plan, made once; NULL when out of memory. */
+static const char *pred__model_describe(const pred_model *m);
 static void pred__model_retain(pred_model *m);
 /* Drops one reference; frees the model with the last one. */
 static void pred__model_release(pred_model *m);

@@ -68,6 +68,14 @@ static void pred__onnx_push_dim(size_t *ndim, int64_t *dims, int64_t v) {
     (*ndim)++;
 }
 
+/* Counts one more dim into a product (see onnx.h); p->n starts at 1. */
+static void pred__onnx_product_dim(pred__onnx_product *p, int64_t v) {
+    if (v < 0) p->negative = 1;
+    else if (v == 0) p->zero = 1;
+    else if (p->overflow || p->n > (uint64_t)INT64_MAX / (uint64_t)v) p->overflow = 1;
+    else p->n *= (uint64_t)v;
+}
+
 /* Decodes the typed field `number` of the tensor message into a vector of
  * exactly t->count elements (the first pass checked the count). */
 static pred_status pred__onnx_tensor_typed(pred__pb msg, uint32_t number, pred__onnx_tensor *t) {
@@ -113,7 +121,7 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
     int has_raw = 0;
     uint32_t field = 0;
     int32_t v32 = 0;
-    uint64_t count = 1;
+    pred__onnx_product product = {1, 0, 0, 0};
     raw.p = raw.end = raw.base = msg.base;
 
     while (pred__pb_more(&r)) {
@@ -125,7 +133,10 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
                 PRED_FREE(dims.v);
                 return st;
             }
-            for (k = 0; k < dims.n; k++) pred__onnx_push_dim(&t->ndim, t->dims, dims.v[k]);
+            for (k = 0; k < dims.n; k++) {
+                pred__onnx_push_dim(&t->ndim, t->dims, dims.v[k]);
+                pred__onnx_product_dim(&product, dims.v[k]);
+            }
             PRED_FREE(dims.v);
             break;
         }
@@ -143,22 +154,23 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
         }
     }
 
-    /* Shape checks are deferred to the graph builder for tensors it would
-     * refuse anyway (too many dims, external data, unsupported types). */
-    if (t->ndim > PRED_MAX_DIMS || t->external) return PRED_OK;
-    for (k = 0; k < t->ndim; k++) {
-        if (t->dims[k] < 0) {
-            snprintf(t->problem, sizeof t->problem, "has a negative dimension");
-            return PRED_OK;
-        }
-        if (t->dims[k] == 0) count = 0;
-        else if ((uint64_t)t->dims[k] > PRED_MAX_ELEMENTS || count > PRED_MAX_ELEMENTS / (uint64_t)t->dims[k]) {
-            snprintf(t->problem, sizeof t->problem, "has more than %llu elements", (unsigned long long)PRED_MAX_ELEMENTS);
-            return PRED_OK;
-        }
-        else count *= (uint64_t)t->dims[k];
+    /* External data is refused by the graph builder if a node uses it. The
+     * dims and the data must agree at any rank; above PRED_MAX_DIMS the
+     * data is then left undecoded, and refused as unsupported if used. */
+    if (t->external) return PRED_OK;
+    if (product.negative) {
+        snprintf(t->problem, sizeof t->problem, "has a negative dimension");
+        return PRED_OK;
     }
-    t->count = (size_t)count;
+    if (!product.zero && product.overflow) {
+        snprintf(t->problem, sizeof t->problem, "has dimensions whose product overflows 64 bits");
+        return PRED_OK;
+    }
+    if (!product.zero && product.n > PRED_MAX_ELEMENTS) {
+        snprintf(t->problem, sizeof t->problem, "has more than %llu elements", (unsigned long long)PRED_MAX_ELEMENTS);
+        return PRED_OK;
+    }
+    t->count = product.zero ? 0 : (size_t)product.n;
 
     switch (t->data_type) {
     case PRED__DT_FLOAT: elem = 4; field = 4; have = n_float; break;
@@ -174,6 +186,7 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
                      (unsigned long)(raw.end - raw.p), (unsigned long)t->count, (unsigned long)elem);
             return PRED_OK;
         }
+        if (t->ndim > PRED_MAX_DIMS) return PRED_OK;
         if (t->data_type == PRED__DT_FLOAT) {
             if (!(t->f = (float *)pred__calloc(t->count, sizeof(float)))) return pred__oom();
             for (k = 0; k < t->count; k++) {
@@ -193,6 +206,7 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
                  pred__onnx_dtype_name(t->data_type), (unsigned long)t->count);
         return PRED_OK;
     }
+    if (t->ndim > PRED_MAX_DIMS) return PRED_OK;
     return pred__onnx_tensor_typed(msg, field, t);
 }
 
@@ -349,6 +363,7 @@ static pred_status pred__onnx_dim_parse(pred__pb r, pred__onnx_value_info *v) {
         }
     }
     pred__onnx_push_dim(&v->ndim, v->dims, dim);
+    if (dim != -1) pred__onnx_product_dim(&v->product, dim);
     return PRED_OK;
 }
 
@@ -371,6 +386,7 @@ static pred_status pred__onnx_type_parse(pred__pb r, pred__onnx_value_info *v) {
                 if ((st = pred__pb_int32(&f, &v->elem_type)) != PRED_OK) return st;
             } else if (f.number == 2) {
                 if ((st = pred__pb_bytes(&f, &shape)) != PRED_OK) return st;
+                if (!v->has_shape) v->product.n = 1;
                 v->has_shape = 1;
                 while (pred__pb_more(&shape)) {
                     if ((st = pred__pb_next(&shape, &f)) != PRED_OK) return st;

@@ -42,6 +42,16 @@ enum {
     PRED__ATTR_TYPE_PROTOS = 14
 };
 
+/* The element count of a list of dims, updated as each dim is read, over
+ * every dim (also those beyond PRED_MAX_DIMS, which are not kept), so that a
+ * file cannot hide an overflow or a negative dim behind a high rank. */
+typedef struct pred__onnx_product {
+    uint64_t n;                     /* product of the positive dims while it fits in int64 (starts at 1) */
+    int negative;                   /* a dim is negative (not counting symbolic ones) */
+    int zero;                       /* a dim is 0: the tensor is empty, whatever the others are */
+    int overflow;                   /* the positive dims multiply to more than INT64_MAX */
+} pred__onnx_product;
+
 /* TensorProto. The data of FLOAT tensors is decoded into f, that of INT32
  * and INT64 tensors (widened) into i; other types keep no data. Tensors with
  * other types or inconsistent data (`problem`) are refused by the graph
@@ -96,6 +106,7 @@ typedef struct pred__onnx_value_info {
     int has_shape;
     size_t ndim;                    /* may exceed PRED_MAX_DIMS: then only the first are kept */
     int64_t dims[PRED_MAX_DIMS];    /* -1 for symbolic (dim_param) or unknown dimensions */
+    pred__onnx_product product;     /* of every dim in the file */
 } pred__onnx_value_info;
 
 typedef struct pred__onnx_graph {

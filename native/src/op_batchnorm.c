@@ -1,17 +1,24 @@
 /*
- * op_batchnorm.c: BatchNormalization in inference mode.
+ * op_batchnorm.c: BatchNormalization, in inference mode (the given
+ * statistics), or with training_mode = 1 (opset 14+) with the batch's own
+ * statistics, then also computing the running mean and variance.
  */
 #include <math.h>
 #include "graph.h"
 #include "attr.h"
 
 static pred_status pred__batchnorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__batchnorm_params *p = &n->p.batchnorm;
     int64_t v;
     pred_status st;
     (void)g;
-    if ((st = pred__attr_float(n, src, "epsilon", 1e-5f, &n->p.batchnorm.epsilon)) != PRED_OK) return st;
+    if ((st = pred__attr_float(n, src, "epsilon", 1e-5f, &p->epsilon)) != PRED_OK) return st;
+    if ((st = pred__attr_float(n, src, "momentum", 0.9f, &p->momentum)) != PRED_OK) return st;
     if ((st = pred__attr_int(n, src, "training_mode", 0, &v)) != PRED_OK) return st;
-    if (v != 0) return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'training_mode' = %lld is not supported", (long long)v);
+    if (v != 0 && v != 1) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'training_mode' must be 0 or 1");
+    p->training = (int)v;
+    if (!p->training && n->n_out > 1)
+        return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "the outputs besides Y are not supported in inference mode");
     if ((st = pred__attr_int(n, src, "spatial", 1, &v)) != PRED_OK) return st;
     if (v != 1) return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'spatial' = %lld is not supported", (long long)v);
     return PRED_OK;
@@ -21,6 +28,7 @@ static pred_status pred__batchnorm_infer(pred__graph *g, pred__node *n) {
     static const char *const names[] = {"X", "scale", "B", "mean", "var"};
     const pred__shape *x = pred__in_shape(g, n, 0);
     char buf[PRED__SHAPE_STR_SIZE];
+    pred_status st;
     int i;
     if (x->ndim < 2)
         return pred__node_errorf(n, PRED_ERR_SHAPE, "input X has shape %s, expected (N,C,...)",
@@ -31,6 +39,9 @@ static pred_status pred__batchnorm_infer(pred__graph *g, pred__node *n) {
             return pred__node_errorf(n, PRED_ERR_SHAPE, "input %s has shape %s, expected (%lld)", names[i],
                                      pred__shape_str(s, buf, sizeof buf), (long long)x->d[1]);
     }
+    for (i = 1; i < n->n_out; i++)
+        if ((st = pred__set_out_shape(g, n, i, pred__in_shape(g, n, 3))) != PRED_OK) return st;
+    if (n->p.batchnorm.training) n->scratch = 2 * (size_t)x->d[1]; /* the batch's mean and variance */
     return pred__set_out_shape(g, n, 0, x);
 }
 
@@ -47,9 +58,45 @@ static void pred__batchnorm(float *y, const float *x, const float *scale, const 
         }
 }
 
+/* mean (c), var (c) = the statistics of x (n, c, size) per channel; var is
+ * the population variance. run_mean, run_var (c) (may be NULL) = momentum *
+ * the given ones + (1 - momentum) * the batch's. */
+static void pred__batch_stats(float *mean, float *var, float *run_mean, float *run_var, const float *x,
+                              const float *in_mean, const float *in_var, float momentum, int64_t n, int64_t c,
+                              int64_t size) {
+    int64_t ni, ci, i;
+    double count = (double)(n * size);
+    for (ci = 0; ci < c; ci++) {
+        double s = 0.0, s2 = 0.0, m;
+        for (ni = 0; ni < n; ni++)
+            for (i = 0; i < size; i++) s += x[(ni * c + ci) * size + i];
+        m = s / count;
+        for (ni = 0; ni < n; ni++)
+            for (i = 0; i < size; i++) {
+                double d = x[(ni * c + ci) * size + i] - m;
+                s2 += d * d;
+            }
+        mean[ci] = (float)m;
+        var[ci] = (float)(s2 / count);
+        if (run_mean) run_mean[ci] = in_mean[ci] * momentum + mean[ci] * (1.0f - momentum);
+        if (run_var) run_var[ci] = in_var[ci] * momentum + var[ci] * (1.0f - momentum);
+    }
+}
+
 static void pred__batchnorm_run(const pred__exec *x, const pred__node *n) {
+    const pred__batchnorm_params *p = &n->p.batchnorm;
     const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
-    pred__batchnorm(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__IN(x, n, 2), PRED__IN(x, n, 3),
-                    PRED__IN(x, n, 4), n->p.batchnorm.epsilon, s->d[0], s->d[1],
-                    (int64_t)pred__shape_range(s, 2, s->ndim));
+    int64_t size = (int64_t)pred__shape_range(s, 2, s->ndim);
+    const float *mean = PRED__IN(x, n, 3), *var = PRED__IN(x, n, 4);
+    if (p->training) {
+        /* the batch statistics go to the scratch memory */
+        float *bm = x->scratch, *bv = x->scratch + s->d[1];
+        pred__batch_stats(bm, bv, n->n_out > 1 && n->out[1] >= 0 ? PRED__OUT(x, n, 1) : NULL,
+                          n->n_out > 2 && n->out[2] >= 0 ? PRED__OUT(x, n, 2) : NULL, PRED__IN(x, n, 0), mean, var,
+                          p->momentum, s->d[0], s->d[1], size);
+        mean = bm;
+        var = bv;
+    }
+    pred__batchnorm(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__IN(x, n, 2), mean, var,
+                    p->epsilon, s->d[0], s->d[1], size);
 }

@@ -1,22 +1,70 @@
 /*
- * op_conv.c: Conv (2-D, grouped, dilated, padded), as im2col + sgemm.
+ * op_conv.c: Conv and ConvTranspose (1-D to 3-D, grouped, dilated, padded),
+ * as im2col + sgemm and sgemm + col2im. Spatial dims sit right-aligned in
+ * three slots (see pred__window), so the kernels below are 3-D.
  */
 #include "graph.h"
 #include "attr.h"
 #include "window.h"
 #include "kernels.h"
 
+static pred_status pred__conv_group(pred__node *n, const pred__onnx_node *src, int64_t *group) {
+    pred_status st;
+    if ((st = pred__attr_int(n, src, "group", 1, group)) != PRED_OK) return st;
+    if (*group < 1 || *group > INT32_MAX)
+        return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'group' has the value %lld, out of range",
+                                 (long long)*group);
+    return PRED_OK;
+}
+
+/* Takes the kernel from the weights w (M, C/group, k...) and checks it
+ * against kernel_shape; x is the input. */
+static pred_status pred__conv_kernel(const pred__node *n, pred__window *win, const pred__shape *x,
+                                     const pred__shape *w) {
+    char bx[PRED__SHAPE_STR_SIZE], bw[PRED__SHAPE_STR_SIZE];
+    int first = pred__window_first(x), i;
+    if (w->ndim != x->ndim)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "input X %s and weights W %s have different ranks",
+                                 pred__shape_str(x, bx, sizeof bx), pred__shape_str(w, bw, sizeof bw));
+    for (i = first; i < PRED__SPATIAL; i++) {
+        int64_t k = w->d[2 + i - first];
+        if (win->has_kernel && win->kernel[i] != k)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "attribute 'kernel_shape' does not match weights W %s",
+                                     pred__shape_str(w, bw, sizeof bw));
+        win->kernel[i] = k;
+    }
+    return PRED_OK;
+}
+
+/* Checks an optional bias B (m). */
+static pred_status pred__conv_bias(const pred__graph *g, const pred__node *n, int64_t m) {
+    char buf[PRED__SHAPE_STR_SIZE];
+    const pred__shape *b;
+    if (n->n_in < 3 || n->in[2] < 0) return PRED_OK;
+    b = pred__in_shape(g, n, 2);
+    if (b->ndim != 1 || b->d[0] != m)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "bias B has shape %s, expected (%lld)",
+                                 pred__shape_str(b, buf, sizeof buf), (long long)m);
+    return PRED_OK;
+}
+
+/* The output shape (N, channels, out...) of a window over x. */
+static pred__shape pred__conv_out_shape(const pred__shape *x, int64_t channels, const int64_t *out) {
+    pred__shape y = *x;
+    int first = pred__window_first(x), i;
+    y.d[1] = channels;
+    for (i = first; i < PRED__SPATIAL; i++) y.d[2 + i - first] = out[i];
+    return y;
+}
+
+/* ---- Conv -----------------------------------------------------------------*/
+
 static pred_status pred__conv_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__conv_params *p = &n->p.conv;
     pred_status st;
     (void)g;
     if ((st = pred__window_init(n, src, &p->w, 0, 0, 1)) != PRED_OK) return st;
-    p->has_kernel_shape = p->w.kernel[0] != 0;
-    if ((st = pred__attr_int(n, src, "group", 1, &p->group)) != PRED_OK) return st;
-    if (p->group < 1 || p->group > INT32_MAX)
-        return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'group' has the value %lld, out of range",
-                                 (long long)p->group);
-    return PRED_OK;
+    return pred__conv_group(n, src, &p->group);
 }
 
 static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
@@ -26,80 +74,71 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     pred__shape y;
     pred_status st;
     size_t cols, rows;
-    if ((st = pred__window_check_rank(n, x, "input X")) != PRED_OK) return st;
-    if (w->ndim != 4)
-        return pred__node_errorf(n, PRED_ERR_SHAPE, "weights W have shape %s, expected (M,C/group,kH,kW)",
-                                 pred__shape_str(w, bw, sizeof bw));
+    int i, pointwise = 1;
+    if ((st = pred__window_input(n, &p->w, x, "input X")) != PRED_OK) return st;
+    if ((st = pred__conv_kernel(n, &p->w, x, w)) != PRED_OK) return st;
     if (x->d[1] != w->d[1] * p->group || w->d[0] % p->group != 0)
         return pred__node_errorf(n, PRED_ERR_SHAPE, "input X %s and weights W %s do not agree with group %lld",
                                  pred__shape_str(x, bx, sizeof bx), pred__shape_str(w, bw, sizeof bw),
                                  (long long)p->group);
-    if (p->has_kernel_shape && (p->w.kernel[0] != w->d[2] || p->w.kernel[1] != w->d[3]))
-        return pred__node_errorf(n, PRED_ERR_SHAPE, "attribute 'kernel_shape' (%lld,%lld) does not match weights W %s",
-                                 (long long)p->w.kernel[0], (long long)p->w.kernel[1],
-                                 pred__shape_str(w, bw, sizeof bw));
-    p->w.kernel[0] = w->d[2];
-    p->w.kernel[1] = w->d[3];
-    if (n->n_in > 2 && n->in[2] >= 0) {
-        const pred__shape *b = pred__in_shape(g, n, 2);
-        if (b->ndim != 1 || b->d[0] != w->d[0])
-            return pred__node_errorf(n, PRED_ERR_SHAPE, "bias B has shape %s, expected (%lld)",
-                                     pred__shape_str(b, bx, sizeof bx), (long long)w->d[0]);
-    }
-    if ((st = pred__window_infer(n, &p->w, x->d[2], x->d[3])) != PRED_OK) return st;
-    y.ndim = 4;
-    y.d[0] = x->d[0];
-    y.d[1] = w->d[0];
-    y.d[2] = p->w.out[0];
-    y.d[3] = p->w.out[1];
+    if ((st = pred__conv_bias(g, n, w->d[0])) != PRED_OK) return st;
+    if ((st = pred__window_infer(n, &p->w)) != PRED_OK) return st;
+    y = pred__conv_out_shape(x, w->d[0], p->w.out);
     if ((st = pred__set_out_shape(g, n, 0, &y)) != PRED_OK) return st;
     /* scratch: the im2col matrix of one group, unless the kernel is pointwise */
-    if (p->w.kernel[0] == 1 && p->w.kernel[1] == 1 && p->w.strides[0] == 1 && p->w.strides[1] == 1 &&
-        p->w.pads[0] == 0 && p->w.pads[1] == 0 && p->w.pads[2] == 0 && p->w.pads[3] == 0)
-        return PRED_OK;
-    rows = (size_t)pred__shape_range(w, 1, 4);
-    cols = (size_t)(p->w.out[0] * p->w.out[1]);
+    for (i = 0; i < PRED__SPATIAL; i++)
+        if (p->w.kernel[i] != 1 || p->w.strides[i] != 1 || p->w.pad_begin[i] || p->w.pad_end[i]) pointwise = 0;
+    if (pointwise) return PRED_OK;
+    rows = (size_t)pred__shape_range(w, 1, w->ndim);
+    cols = (size_t)(p->w.out[0] * p->w.out[1] * p->w.out[2]);
     if (!pred__mul_size(rows, cols, &n->scratch) || n->scratch > PRED_MAX_ELEMENTS)
         return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     return PRED_OK;
 }
 
-/* col (c*kh*kw, oh*ow) = the windows of x (c, h, w), row (ci, ki, kj), column (oy, ox); padding reads 0 */
-static void pred__im2col(float *col, const float *x, int64_t c, int64_t h, int64_t w, const pred__window *win) {
-    int64_t kh = win->kernel[0], kw = win->kernel[1], oh = win->out[0], ow = win->out[1];
-    int64_t ci, ki, kj, oy, ox;
+/* col (c*kd*kh*kw, od*oh*ow) = the windows of x (c, d, h, w): row (ci, kz, ky, kx),
+ * column (oz, oy, ox); padding reads 0 */
+static void pred__im2col(float *col, const float *x, int64_t c, const pred__window *win) {
+    const int64_t *in = win->in, *k = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
+    const int64_t *pb = win->pad_begin;
+    int64_t spatial = o[0] * o[1] * o[2], ci, kz, ky, kx, oz, oy, ox;
     for (ci = 0; ci < c; ci++)
-        for (ki = 0; ki < kh; ki++)
-            for (kj = 0; kj < kw; kj++) {
-                float *row = col + ((ci * kh + ki) * kw + kj) * oh * ow;
-                for (oy = 0; oy < oh; oy++) {
-                    int64_t iy = oy * win->strides[0] - win->pads[0] + ki * win->dilations[0];
-                    float *dst = row + oy * ow;
-                    if (iy < 0 || iy >= h) {
-                        for (ox = 0; ox < ow; ox++) dst[ox] = 0.0f;
-                        continue;
-                    }
-                    for (ox = 0; ox < ow; ox++) {
-                        int64_t ix = ox * win->strides[1] - win->pads[1] + kj * win->dilations[1];
-                        dst[ox] = ix >= 0 && ix < w ? x[(ci * h + iy) * w + ix] : 0.0f;
+        for (kz = 0; kz < k[0]; kz++)
+            for (ky = 0; ky < k[1]; ky++)
+                for (kx = 0; kx < k[2]; kx++) {
+                    float *dst = col + (((ci * k[0] + kz) * k[1] + ky) * k[2] + kx) * spatial;
+                    for (oz = 0; oz < o[0]; oz++) {
+                        int64_t iz = oz * s[0] - pb[0] + kz * dl[0];
+                        for (oy = 0; oy < o[1]; oy++, dst += o[2]) {
+                            int64_t iy = oy * s[1] - pb[1] + ky * dl[1];
+                            const float *row;
+                            if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) {
+                                for (ox = 0; ox < o[2]; ox++) dst[ox] = 0.0f;
+                                continue;
+                            }
+                            row = x + ((ci * in[0] + iz) * in[1] + iy) * in[2];
+                            for (ox = 0; ox < o[2]; ox++) {
+                                int64_t ix = ox * s[2] - pb[2] + kx * dl[2];
+                                dst[ox] = ix >= 0 && ix < in[2] ? row[ix] : 0.0f;
+                            }
+                        }
                     }
                 }
-            }
 }
 
-/* y (n, m, oh, ow) = conv(x (n, c, h, w), w (m, c/group, kh, kw)) + b (m) */
-static void pred__conv2d(float *y, const float *x, const float *w, const float *b, float *scratch,
-                         int64_t batch, int64_t c, int64_t h, int64_t wd, int64_t m, int64_t group,
-                         const pred__window *win) {
-    int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1];
-    int64_t spatial = win->out[0] * win->out[1], ni, gi, r, j;
+/* y (n, m, od, oh, ow) = conv(x (n, c, d, h, w), w (m, c/group, kd, kh, kw)) + b (m) */
+static void pred__conv(float *y, const float *x, const float *w, const float *b, float *scratch, int64_t batch,
+                       int64_t c, int64_t m, int64_t group, const pred__window *win, const pred__act *act) {
+    int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
+    int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
+    int64_t ni, gi, r, j;
     for (ni = 0; ni < batch; ni++)
         for (gi = 0; gi < group; gi++) {
-            const float *xg = x + (ni * c + gi * cg) * h * wd;
+            const float *xg = x + (ni * c + gi * cg) * in_size;
             const float *col = xg;
             float *yg = y + (ni * m + gi * mg) * spatial;
             if (scratch) {
-                pred__im2col(scratch, xg, cg, h, wd, win);
+                pred__im2col(scratch, xg, cg, win);
                 col = scratch;
             }
             for (r = 0; r < mg; r++) {
@@ -108,6 +147,7 @@ static void pred__conv2d(float *y, const float *x, const float *w, const float *
             }
             pred__sgemm(yg, (size_t)spatial, w + gi * mg * k, (size_t)k, 0, col, (size_t)spatial, 0,
                         (size_t)mg, (size_t)spatial, (size_t)k, 1.0f, 1.0f);
+            pred__act_apply(yg, (size_t)(mg * spatial), act);
         }
 }
 
@@ -115,6 +155,169 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__conv_params *p = &n->p.conv;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
-    pred__conv2d(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, n->scratch ? x->scratch : NULL,
-                 xs->d[0], xs->d[1], xs->d[2], xs->d[3], ws->d[0], p->group, &p->w);
+    pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, n->scratch ? x->scratch : NULL,
+               xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+}
+
+/* ---- ConvTranspose --------------------------------------------------------*/
+
+static pred_status pred__convtranspose_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__convtranspose_params *p = &n->p.convtranspose;
+    int64_t v[PRED_MAX_DIMS];
+    size_t count, k;
+    int present, i, first;
+    pred_status st;
+    (void)g;
+    if ((st = pred__window_init(n, src, &p->w, 0, 0, 1)) != PRED_OK) return st;
+    if ((st = pred__conv_group(n, src, &p->group)) != PRED_OK) return st;
+    for (i = 0; i < PRED__SPATIAL; i++) p->output_padding[i] = 0;
+    if ((st = pred__attr_int_list(n, src, "output_padding", v, PRED_MAX_DIMS, &count, &present)) != PRED_OK) return st;
+    if (present) {
+        if (count < 1 || count > PRED__SPATIAL || (p->w.rank && (int)count != p->w.rank))
+            return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'output_padding' has %lu values, not one per spatial dim",
+                                     (unsigned long)count);
+        first = PRED__SPATIAL - (int)count;
+        for (k = 0; k < count; k++) {
+            if (v[k] < 0 || v[k] > ((int64_t)1 << 30))
+                return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'output_padding' has the value %lld, out of range",
+                                         (long long)v[k]);
+            p->output_padding[first + (int)k] = v[k];
+        }
+        p->n_output_padding = (int)count;
+    }
+    if ((st = pred__attr_int_list(n, src, "output_shape", v, PRED_MAX_DIMS, &count, &present)) != PRED_OK) return st;
+    p->n_output_shape = 0;
+    if (present) {
+        if (count < 1 || count > PRED__SPATIAL + 2)
+            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'output_shape' has %lu values",
+                                     (unsigned long)count);
+        for (k = 0; k < count; k++) {
+            if (v[k] < 1 || v[k] > ((int64_t)1 << 30))
+                return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'output_shape' has the value %lld, out of range",
+                                         (long long)v[k]);
+            p->output_shape[k] = v[k];
+        }
+        p->n_output_shape = (int)count;
+    }
+    return PRED_OK;
+}
+
+static pred_status pred__convtranspose_infer(pred__graph *g, pred__node *n) {
+    pred__convtranspose_params *p = &n->p.convtranspose;
+    pred__window *win = &p->w;
+    const pred__shape *x = pred__in_shape(g, n, 0), *w = pred__in_shape(g, n, 1);
+    char bx[PRED__SHAPE_STR_SIZE], bw[PRED__SHAPE_STR_SIZE];
+    pred__shape y;
+    pred_status st;
+    int64_t m;
+    int i, first, rank;
+    size_t rows, cols;
+    if ((st = pred__window_input(n, win, x, "input X")) != PRED_OK) return st;
+    if ((st = pred__conv_kernel(n, win, x, w)) != PRED_OK) return st;
+    first = pred__window_first(x);
+    rank = PRED__SPATIAL - first;
+    /* W (C, M/group, k...) */
+    if (x->d[1] != w->d[0] || w->d[0] % p->group != 0)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "input X %s and weights W %s do not agree with group %lld",
+                                 pred__shape_str(x, bx, sizeof bx), pred__shape_str(w, bw, sizeof bw),
+                                 (long long)p->group);
+    m = w->d[1] * p->group;
+    if ((st = pred__conv_bias(g, n, m)) != PRED_OK) return st;
+    if (p->n_output_padding && p->n_output_padding != rank)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "attribute 'output_padding' has %d values for a %d-D input",
+                                 p->n_output_padding, rank);
+    if (p->n_output_shape && p->n_output_shape != rank && p->n_output_shape != rank + 2)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "attribute 'output_shape' has %d values for a %d-D input",
+                                 p->n_output_shape, rank);
+    for (i = first; i < PRED__SPATIAL; i++) {
+        int64_t keff = (win->kernel[i] - 1) * win->dilations[i] + 1;
+        int64_t full = win->strides[i] * (win->in[i] - 1) + p->output_padding[i] + keff, out, total, half;
+        if (p->n_output_shape || win->auto_pad == PRED__PAD_SAME_UPPER || win->auto_pad == PRED__PAD_SAME_LOWER) {
+            /* the output size is given (or in * stride): the pads make up the difference */
+            out = p->n_output_shape ? p->output_shape[p->n_output_shape - rank + (i - first)] : win->in[i] * win->strides[i];
+            /* an output larger than the full one grows at the end, where only the bias reaches
+             * (as onnxruntime and PyTorch's output_padding do) */
+            total = full - out;
+            half = total / 2;
+            if (total < 0) {
+                win->pad_begin[i] = 0;
+                win->pad_end[i] = total;
+            } else if (win->auto_pad == PRED__PAD_SAME_UPPER) {
+                win->pad_begin[i] = half;
+                win->pad_end[i] = total - half;
+            } else {
+                win->pad_begin[i] = total - half;
+                win->pad_end[i] = half;
+            }
+        } else {
+            if (win->auto_pad == PRED__PAD_VALID) win->pad_begin[i] = win->pad_end[i] = 0;
+            out = full - win->pad_begin[i] - win->pad_end[i];
+        }
+        if (out < 1) return pred__node_errorf(n, PRED_ERR_SHAPE, "the output would be empty");
+        win->out[i] = out;
+    }
+    y = pred__conv_out_shape(x, m, win->out);
+    if ((st = pred__set_out_shape(g, n, 0, &y)) != PRED_OK) return st;
+    /* scratch: the column matrix of one group */
+    rows = (size_t)(w->d[1] * win->kernel[0] * win->kernel[1] * win->kernel[2]);
+    cols = (size_t)(win->in[0] * win->in[1] * win->in[2]);
+    if (!pred__mul_size(rows, cols, &n->scratch) || n->scratch > PRED_MAX_ELEMENTS)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "the transposed convolution needs too much scratch memory");
+    return PRED_OK;
+}
+
+/* y (m, od, oh, ow) += the columns col (m*kd*kh*kw, d*h*w) added back at their windows
+ * (the inverse of im2col, with win->in the size of col's windows and win->out that of y) */
+static void pred__col2im(float *y, const float *col, int64_t m, const pred__window *win) {
+    const int64_t *in = win->in, *k = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
+    const int64_t *pb = win->pad_begin;
+    int64_t spatial = in[0] * in[1] * in[2], mi, kz, ky, kx, iz, iy, ix;
+    for (mi = 0; mi < m; mi++)
+        for (kz = 0; kz < k[0]; kz++)
+            for (ky = 0; ky < k[1]; ky++)
+                for (kx = 0; kx < k[2]; kx++) {
+                    const float *src = col + (((mi * k[0] + kz) * k[1] + ky) * k[2] + kx) * spatial;
+                    for (iz = 0; iz < in[0]; iz++) {
+                        int64_t oz = iz * s[0] - pb[0] + kz * dl[0];
+                        for (iy = 0; iy < in[1]; iy++, src += in[2]) {
+                            int64_t oy = iy * s[1] - pb[1] + ky * dl[1];
+                            float *row;
+                            if (oz < 0 || oz >= o[0] || oy < 0 || oy >= o[1]) continue;
+                            row = y + ((mi * o[0] + oz) * o[1] + oy) * o[2];
+                            for (ix = 0; ix < in[2]; ix++) {
+                                int64_t ox = ix * s[2] - pb[2] + kx * dl[2];
+                                if (ox >= 0 && ox < o[2]) row[ox] += src[ix];
+                            }
+                        }
+                    }
+                }
+}
+
+/* y (n, m, od, oh, ow) = conv_transpose(x (n, c, d, h, w), w (c, m/group, kd, kh, kw)) + b (m) */
+static void pred__convtranspose(float *y, const float *x, const float *w, const float *b, float *scratch,
+                                int64_t batch, int64_t c, int64_t m, int64_t group, const pred__window *win) {
+    int64_t cg = c / group, mg = m / group, kprod = win->kernel[0] * win->kernel[1] * win->kernel[2];
+    int64_t in_size = win->in[0] * win->in[1] * win->in[2], out_size = win->out[0] * win->out[1] * win->out[2];
+    int64_t ni, gi, r, j;
+    for (ni = 0; ni < batch; ni++)
+        for (gi = 0; gi < group; gi++) {
+            float *yg = y + (ni * m + gi * mg) * out_size;
+            for (r = 0; r < mg; r++) {
+                float v = b ? b[gi * mg + r] : 0.0f;
+                for (j = 0; j < out_size; j++) yg[r * out_size + j] = v;
+            }
+            /* col (mg*k, in) = W_g^T (mg*k, cg) @ x_g (cg, in) */
+            pred__sgemm(scratch, (size_t)in_size, w + gi * cg * mg * kprod, (size_t)(mg * kprod), 1,
+                        x + (ni * c + gi * cg) * in_size, (size_t)in_size, 0, (size_t)(mg * kprod), (size_t)in_size,
+                        (size_t)cg, 1.0f, 0.0f);
+            pred__col2im(yg, scratch, mg, win);
+        }
+}
+
+static void pred__convtranspose_run(const pred__exec *x, const pred__node *n) {
+    const pred__convtranspose_params *p = &n->p.convtranspose;
+    const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
+    const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
+    pred__convtranspose(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, x->scratch, xs->d[0], xs->d[1],
+                        ws->d[1] * p->group, p->group, &p->w);
 }

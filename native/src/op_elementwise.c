@@ -1,18 +1,67 @@
 /*
- * op_elementwise.c: Add and Mul (numpy broadcasting), Relu, Clip.
+ * op_elementwise.c: the binary operators Add, Sub, Mul, Div, Pow, PRelu and
+ * the variadic Sum, Max, Min, with numpy broadcasting. Add, Sub, Mul, Div,
+ * Max and Min also compute on integers (shape arithmetic, at load).
  */
-#include <float.h>
 #include "graph.h"
 #include "attr.h"
+#include "fmath.h"
 
-/* ---- Add, Mul -------------------------------------------------------------*/
+enum { PRED__BIN_ADD, PRED__BIN_SUB, PRED__BIN_MUL, PRED__BIN_DIV, PRED__BIN_POW, PRED__BIN_PRELU, PRED__BIN_MAX,
+       PRED__BIN_MIN };
 
-enum { PRED__BINARY_ADD, PRED__BINARY_MUL };
+static int pred__bin_code(int op) {
+    switch (op) {
+    case PRED__OP_SUB: return PRED__BIN_SUB;
+    case PRED__OP_MUL: return PRED__BIN_MUL;
+    case PRED__OP_DIV: return PRED__BIN_DIV;
+    case PRED__OP_POW: return PRED__BIN_POW;
+    case PRED__OP_PRELU: return PRED__BIN_PRELU;
+    case PRED__OP_MAX: return PRED__BIN_MAX;
+    case PRED__OP_MIN: return PRED__BIN_MIN;
+    default: return PRED__BIN_ADD; /* Add, Sum */
+    }
+}
+
+/* s aligned to rank ndim: leading 1s. */
+static pred__shape pred__align_shape(const pred__shape *s, size_t ndim) {
+    pred__shape a;
+    size_t i, lead = ndim - s->ndim;
+    a.ndim = ndim;
+    for (i = 0; i < ndim; i++) a.d[i] = i < lead ? 1 : s->d[i - lead];
+    return a;
+}
+
+/* *y = the numpy broadcast of *y and *s; 0 if they do not broadcast. */
+static int pred__broadcast(pred__shape *y, const pred__shape *s) {
+    size_t nd = y->ndim > s->ndim ? y->ndim : s->ndim, i;
+    pred__shape a = pred__align_shape(y, nd), b = pred__align_shape(s, nd);
+    for (i = 0; i < nd; i++) {
+        if (a.d[i] != b.d[i] && a.d[i] != 1 && b.d[i] != 1) return 0;
+        if (a.d[i] == 1) a.d[i] = b.d[i];
+    }
+    *y = a;
+    return 1;
+}
+
+/* Inputs first..n_in-1 must all have the type of input 0 (FLOAT or an integer type). */
+static pred_status pred__same_types(const pred__graph *g, const pred__node *n, int32_t *dtype) {
+    int j;
+    *dtype = pred__in_tensor(g, n, 0)->dtype;
+    for (j = 1; j < n->n_in; j++)
+        if (n->in[j] >= 0 && pred__in_tensor(g, n, j)->dtype != *dtype)
+            return pred__node_errorf(n, PRED_ERR_MODEL, "input %d has type %s, input 0 has type %s", j,
+                                     pred__onnx_dtype_name(pred__in_tensor(g, n, j)->dtype),
+                                     pred__onnx_dtype_name(*dtype));
+    return PRED_OK;
+}
+
+/* ---- binary ---------------------------------------------------------------*/
 
 static pred_status pred__binary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__binary_params *p = &n->p.binary;
     pred_status st;
-    p->legacy = g->opset < 7;
+    p->legacy = g->opset < 7 && n->op != PRED__OP_PRELU;
     if (!p->legacy) return PRED_OK;
     if ((st = pred__attr_int(n, src, "broadcast", 0, &p->legacy_broadcast)) != PRED_OK) return st;
     if ((st = pred__attr_int(n, src, "axis", -1, &p->legacy_axis)) != PRED_OK) return st;
@@ -25,7 +74,9 @@ static pred_status pred__binary_infer(pred__graph *g, pred__node *n) {
     const pred__shape *a = pred__in_shape(g, n, 0);
     pred__shape b = *pred__in_shape(g, n, 1), y;
     char ba[PRED__SHAPE_STR_SIZE], bb[PRED__SHAPE_STR_SIZE];
-    size_t i;
+    int32_t dtype;
+    pred_status st;
+    if ((st = pred__same_types(g, n, &dtype)) != PRED_OK) return st;
     if (p->legacy) {
         /* opset < 7: B must equal A, or with broadcast=1 match A from `axis` on */
         if (!p->legacy_broadcast) {
@@ -36,63 +87,102 @@ static pred_status pred__binary_infer(pred__graph *g, pred__node *n) {
             while (b.ndim < a->ndim - (size_t)axis) b.d[b.ndim++] = 1;
         }
     }
-    y.ndim = a->ndim > b.ndim ? a->ndim : b.ndim;
-    p->a.ndim = p->b.ndim = y.ndim;
-    for (i = 0; i < y.ndim; i++) {
-        int64_t da = i + a->ndim >= y.ndim ? a->d[i + a->ndim - y.ndim] : 1;
-        int64_t db = i + b.ndim >= y.ndim ? b.d[i + b.ndim - y.ndim] : 1;
-        if (da != db && da != 1 && db != 1) goto mismatch;
-        p->a.d[i] = da;
-        p->b.d[i] = db;
-        y.d[i] = da == 1 ? db : da;
-    }
-    if (p->legacy && !pred__shape_equal(&y, a)) goto mismatch;
-    return pred__set_out_shape(g, n, 0, &y);
+    y = *a;
+    if (!pred__broadcast(&y, &b)) goto mismatch;
+    p->a = pred__align_shape(a, y.ndim);
+    p->b = pred__align_shape(&b, y.ndim);
+    /* legacy ops and PRelu broadcast B to A only */
+    if ((p->legacy || n->op == PRED__OP_PRELU) && !pred__shape_equal(&y, a)) goto mismatch;
+    return pred__set_out(g, n, 0, &y, dtype);
 mismatch:
     return pred__node_errorf(n, PRED_ERR_SHAPE, "shapes %s and %s cannot be broadcast",
                              pred__shape_str(a, ba, sizeof ba), pred__shape_str(pred__in_shape(g, n, 1), bb, sizeof bb));
 }
 
+static float pred__bin_f32(float a, float b, int op) {
+    switch (op) {
+    case PRED__BIN_ADD: return a + b;
+    case PRED__BIN_SUB: return a - b;
+    case PRED__BIN_MUL: return a * b;
+    case PRED__BIN_DIV: return a / b;
+    case PRED__BIN_POW: return pred__powf(a, b);
+    case PRED__BIN_PRELU: return a < 0.0f ? a * b : a;
+    case PRED__BIN_MAX: return a > b || a != a ? a : b; /* NaN propagates, as in numpy */
+    default: return a < b || a != a ? a : b;
+    }
+}
+
+/* Integer arithmetic wraps around (through uint64) instead of overflowing;
+ * division truncates, and a division by 0 gives 0. */
+static int64_t pred__bin_i64(int64_t a, int64_t b, int op) {
+    switch (op) {
+    case PRED__BIN_ADD: return (int64_t)((uint64_t)a + (uint64_t)b);
+    case PRED__BIN_SUB: return (int64_t)((uint64_t)a - (uint64_t)b);
+    case PRED__BIN_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
+    case PRED__BIN_DIV: return b == 0 ? 0 : (b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b);
+    case PRED__BIN_MAX: return a > b ? a : b;
+    default: return a < b ? a : b;
+    }
+}
+
 /* y (n,) = a (n, stride sa) op b (n, stride sb); a stride of 0 repeats one value */
 static void pred__binary_row(float *y, const float *a, size_t sa, const float *b, size_t sb, size_t n, int op) {
     size_t i;
-    if (op == PRED__BINARY_ADD)
+    switch (op) { /* the common ops get loops of their own, which compilers vectorize */
+    case PRED__BIN_ADD:
         for (i = 0; i < n; i++) y[i] = a[i * sa] + b[i * sb];
-    else
+        break;
+    case PRED__BIN_SUB:
+        for (i = 0; i < n; i++) y[i] = a[i * sa] - b[i * sb];
+        break;
+    case PRED__BIN_MUL:
         for (i = 0; i < n; i++) y[i] = a[i * sa] * b[i * sb];
+        break;
+    case PRED__BIN_DIV:
+        for (i = 0; i < n; i++) y[i] = a[i * sa] / b[i * sb];
+        break;
+    default:
+        for (i = 0; i < n; i++) y[i] = pred__bin_f32(a[i * sa], b[i * sb], op);
+    }
 }
 
-/* y (ys) = a (as) op b (bs), numpy broadcasting; as and bs have the rank of ys */
-static void pred__binary(float *y, const float *a, const float *b, const pred__shape *ys, const pred__shape *as,
-                         const pred__shape *bs, int op) {
+static void pred__binary_row_i64(int64_t *y, const int64_t *a, size_t sa, const int64_t *b, size_t sb, size_t n,
+                                 int op) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = pred__bin_i64(a[i * sa], b[i * sb], op);
+}
+
+/* y (ys) = a (as) op b (bs), numpy broadcasting; as and bs have the rank of
+ * ys. Elements are floats, or int64 when is_int. y may be a (same shape). */
+static void pred__binary(void *y, const void *a, const void *b, const pred__shape *ys, const pred__shape *as,
+                         const pred__shape *bs, int op, int is_int) {
     size_t nd = ys->ndim, i, inner, sa_in, sb_in;
-    uint64_t sa[PRED_MAX_DIMS], sb[PRED_MAX_DIMS], oa = 0, ob = 0, rows, r;
+    uint64_t sa[PRED_MAX_DIMS], sb[PRED_MAX_DIMS], oa = 0, ob = 0, rows, r, ca = 1, cb = 1;
     int64_t idx[PRED_MAX_DIMS] = {0};
     uint64_t total = pred__shape_count(ys);
-    if (pred__shape_equal(as, bs)) {
-        pred__binary_row(y, a, 1, b, 1, (size_t)total, op);
-        return;
-    }
-    if (nd == 0) {
-        y[0] = op == PRED__BINARY_ADD ? a[0] + b[0] : a[0] * b[0];
+    if (nd == 0 || (pred__shape_equal(as, bs) && pred__shape_equal(as, ys))) { /* Sum/Max/Min: a, b may both broadcast */
+        if (is_int) pred__binary_row_i64((int64_t *)y, (const int64_t *)a, 1, (const int64_t *)b, 1, (size_t)total, op);
+        else pred__binary_row((float *)y, (const float *)a, 1, (const float *)b, 1, (size_t)total, op);
         return;
     }
     /* strides of a and b over the output index; 0 along broadcast dims */
-    {
-        uint64_t ca = 1, cb = 1;
-        for (i = nd; i-- > 0;) {
-            sa[i] = as->d[i] == 1 ? 0 : ca;
-            sb[i] = bs->d[i] == 1 ? 0 : cb;
-            ca *= (uint64_t)as->d[i];
-            cb *= (uint64_t)bs->d[i];
-        }
+    for (i = nd; i-- > 0;) {
+        sa[i] = as->d[i] == 1 ? 0 : ca;
+        sb[i] = bs->d[i] == 1 ? 0 : cb;
+        ca *= (uint64_t)as->d[i];
+        cb *= (uint64_t)bs->d[i];
     }
     inner = (size_t)ys->d[nd - 1];
     sa_in = (size_t)sa[nd - 1];
     sb_in = (size_t)sb[nd - 1];
     rows = total / inner;
     for (r = 0; r < rows; r++) {
-        pred__binary_row(y + r * inner, a + oa, sa_in, b + ob, sb_in, inner, op);
+        if (is_int)
+            pred__binary_row_i64((int64_t *)y + r * inner, (const int64_t *)a + oa, sa_in, (const int64_t *)b + ob,
+                                 sb_in, inner, op);
+        else
+            pred__binary_row((float *)y + r * inner, (const float *)a + oa, sa_in, (const float *)b + ob, sb_in, inner,
+                             op);
         for (i = nd - 1; i-- > 0;) { /* next row: advance the outer index */
             oa += sa[i];
             ob += sb[i];
@@ -104,73 +194,45 @@ static void pred__binary(float *y, const float *a, const float *b, const pred__s
     }
 }
 
-static void pred__add_run(const pred__exec *x, const pred__node *n) {
+static void pred__binary_run(const pred__exec *x, const pred__node *n) {
     pred__binary(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__OUT_SHAPE(x, n, 0), &n->p.binary.a,
-                 &n->p.binary.b, PRED__BINARY_ADD);
+                 &n->p.binary.b, pred__bin_code(n->op), PRED__IN_TYPE(x, n, 0) != PRED__DT_FLOAT);
 }
 
-static void pred__mul_run(const pred__exec *x, const pred__node *n) {
-    pred__binary(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__OUT_SHAPE(x, n, 0), &n->p.binary.a,
-                 &n->p.binary.b, PRED__BINARY_MUL);
-}
+/* ---- Sum, Max, Min: any number of inputs ----------------------------------*/
 
-/* ---- unary: Relu, Clip ----------------------------------------------------*/
-
-static pred_status pred__unary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
-    (void)g;
-    (void)n;
-    (void)src;
-    return PRED_OK;
-}
-
-/* The output has the shape of input 0. */
-static pred_status pred__unary_infer(pred__graph *g, pred__node *n) {
-    return pred__set_out_shape(g, n, 0, pred__in_shape(g, n, 0));
-}
-
-/* y (n,) = max(x, 0) */
-static void pred__relu(float *y, const float *x, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
-
-static void pred__relu_run(const pred__exec *x, const pred__node *n) {
-    pred__relu(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count);
-}
-
-/* Clip bounds: attributes before opset 11, optional scalar initializers after. */
-static pred_status pred__clip_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
-    pred__clip_params *p = &n->p.clip;
+static pred_status pred__variadic_infer(pred__graph *g, pred__node *n) {
+    pred__shape y = *pred__in_shape(g, n, 0);
+    char by[PRED__SHAPE_STR_SIZE], bs[PRED__SHAPE_STR_SIZE];
+    int32_t dtype;
     pred_status st;
-    int i;
-    p->min = -FLT_MAX;
-    p->max = FLT_MAX;
-    if (g->opset < 11) {
-        if (n->n_in > 1) return pred__node_errorf(n, PRED_ERR_MODEL, "min and max are attributes before opset 11");
-        if ((st = pred__attr_float(n, src, "min", -FLT_MAX, &p->min)) != PRED_OK) return st;
-        return pred__attr_float(n, src, "max", FLT_MAX, &p->max);
+    int j;
+    if ((st = pred__same_types(g, n, &dtype)) != PRED_OK) return st;
+    if (n->op == PRED__OP_SUM && dtype != PRED__DT_FLOAT)
+        return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "only FLOAT inputs are supported");
+    for (j = 1; j < n->n_in; j++) {
+        const pred__shape *s;
+        if (n->in[j] < 0) return pred__node_errorf(n, PRED_ERR_MODEL, "input %d is missing", j);
+        s = pred__in_shape(g, n, j);
+        if (!pred__broadcast(&y, s))
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "input %d %s cannot be broadcast to %s", j,
+                                     pred__shape_str(s, bs, sizeof bs), pred__shape_str(&y, by, sizeof by));
     }
-    for (i = 1; i < n->n_in; i++) {
-        const pred__tensor *t;
-        if (n->in[i] < 0) continue;
-        t = pred__in_tensor(g, n, i);
-        if (t->count != 1)
-            return pred__node_errorf(n, PRED_ERR_SHAPE, "%s ('%s') must be a scalar", i == 1 ? "min" : "max", t->name);
-        if (i == 1) p->min = t->f[0];
-        else p->max = t->f[0];
-    }
-    return PRED_OK;
+    return pred__set_out(g, n, 0, &y, dtype);
 }
 
-/* y (n,) = min(max(x, lo), hi) */
-static void pred__clip(float *y, const float *x, size_t n, float lo, float hi) {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        float v = x[i] < lo ? lo : x[i];
-        y[i] = v > hi ? hi : v;
+/* y = in0 op in1 op ..., each broadcast to y; one input is copied */
+static void pred__variadic_run(const pred__exec *x, const pred__node *n) {
+    const pred__shape *ys = PRED__OUT_SHAPE(x, n, 0);
+    pred__shape a = pred__align_shape(PRED__IN_SHAPE(x, n, 0), ys->ndim), b;
+    int op = pred__bin_code(n->op), is_int = PRED__IN_TYPE(x, n, 0) != PRED__DT_FLOAT, j;
+    if (n->n_in == 1) {
+        memcpy(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count * pred__elem_size(PRED__IN_TYPE(x, n, 0)));
+        return;
     }
-}
-
-static void pred__clip_run(const pred__exec *x, const pred__node *n) {
-    pred__clip(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, n->p.clip.min, n->p.clip.max);
+    for (j = 1; j < n->n_in; j++) {
+        b = pred__align_shape(PRED__IN_SHAPE(x, n, j), ys->ndim);
+        pred__binary(PRED__OUT(x, n, 0), j == 1 ? PRED__IN(x, n, 0) : PRED__OUT(x, n, 0), PRED__IN(x, n, j), ys,
+                     j == 1 ? &a : ys, &b, op, is_int);
+    }
 }

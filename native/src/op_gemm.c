@@ -76,6 +76,7 @@ static void pred__gemm_run(const pred__exec *x, const pred__node *n) {
     }
     pred__sgemm(y, (size_t)p->n, a, (size_t)as->d[1], p->trans_a, b, (size_t)bs->d[1], p->trans_b,
                 (size_t)p->m, (size_t)p->n, (size_t)p->k, p->alpha, beta);
+    pred__act_apply(y, (size_t)(p->m * p->n), &p->act);
 }
 
 /* ---- MatMul: numpy matmul, batched with broadcasting ----------------------*/

@@ -1,5 +1,7 @@
 /*
- * op_pool.c: MaxPool, AveragePool (2-D) and GlobalAveragePool.
+ * op_pool.c: MaxPool, AveragePool (1-D to 3-D), GlobalAveragePool and
+ * GlobalMaxPool. Spatial dims sit right-aligned in three slots (see
+ * pred__window), so the kernels below are 3-D.
  */
 #include <float.h>
 #include "graph.h"
@@ -13,15 +15,14 @@ static pred_status pred__pool_init(pred__graph *g, pred__node *n, const pred__on
     pred_status st;
     int i;
     (void)g;
-    if ((st = pred__window_init(n, src, &p->w, 1, 1, is_max)) != PRED_OK) return st;
-    for (i = 0; i < 4; i++)
-        if (p->w.pads[i] >= p->w.kernel[i % 2])
+    if ((st = pred__window_init(n, src, &p->w, 1, 1, 1)) != PRED_OK) return st;
+    for (i = 0; i < PRED__SPATIAL; i++)
+        if (p->w.pad_begin[i] >= p->w.kernel[i] || p->w.pad_end[i] >= p->w.kernel[i])
             return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'pads' must be smaller than the kernel");
     if (is_max) {
+        /* storage_order only orders the Indices output, which is not computed */
         if ((st = pred__attr_int(n, src, "storage_order", 0, &v)) != PRED_OK) return st;
-        if (v != 0)
-            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'storage_order' = %lld is not supported",
-                                     (long long)v);
+        if (v != 0 && v != 1) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'storage_order' must be 0 or 1");
     } else {
         if ((st = pred__attr_int(n, src, "count_include_pad", 0, &v)) != PRED_OK) return st;
         p->count_include_pad = v != 0;
@@ -32,58 +33,70 @@ static pred_status pred__pool_init(pred__graph *g, pred__node *n, const pred__on
 static pred_status pred__pool_infer(pred__graph *g, pred__node *n) {
     pred__pool_params *p = &n->p.pool;
     const pred__shape *x = pred__in_shape(g, n, 0);
-    pred__shape y;
+    pred__shape y = *x;
     pred_status st;
-    if ((st = pred__window_check_rank(n, x, "input X")) != PRED_OK) return st;
-    if ((st = pred__window_infer(n, &p->w, x->d[2], x->d[3])) != PRED_OK) return st;
-    y = *x;
-    y.d[2] = p->w.out[0];
-    y.d[3] = p->w.out[1];
+    int i, first;
+    if ((st = pred__window_input(n, &p->w, x, "input X")) != PRED_OK) return st;
+    if ((st = pred__window_infer(n, &p->w)) != PRED_OK) return st;
+    first = pred__window_first(x);
+    for (i = first; i < PRED__SPATIAL; i++) y.d[2 + i - first] = p->w.out[i];
     return pred__set_out_shape(g, n, 0, &y);
 }
 
-/* y (planes, oh, ow) = max over each window of x (planes, h, w); padding is ignored */
-static void pred__maxpool2d(float *y, const float *x, int64_t planes, int64_t h, int64_t w, const pred__window *win) {
-    int64_t c, oy, ox, ki, kj, oh = win->out[0], ow = win->out[1];
-    for (c = 0; c < planes; c++) {
-        const float *xc = x + c * h * w;
-        for (oy = 0; oy < oh; oy++)
-            for (ox = 0; ox < ow; ox++) {
-                float m = -FLT_MAX;
-                for (ki = 0; ki < win->kernel[0]; ki++) {
-                    int64_t iy = oy * win->strides[0] - win->pads[0] + ki * win->dilations[0];
-                    if (iy < 0 || iy >= h) continue;
-                    for (kj = 0; kj < win->kernel[1]; kj++) {
-                        int64_t ix = ox * win->strides[1] - win->pads[1] + kj * win->dilations[1];
-                        if (ix >= 0 && ix < w && xc[iy * w + ix] > m) m = xc[iy * w + ix];
-                    }
-                }
-                y[(c * oh + oy) * ow + ox] = m;
-            }
-    }
+/* The taps of window o along one slot: the first input index, and the range
+ * [t0, t1) of taps that fall inside [lo, hi) (taps step by the dilation). */
+static void pred__pool_taps(const pred__window *win, int i, int64_t o, int64_t lo, int64_t hi, int64_t *start,
+                            int64_t *t0, int64_t *t1) {
+    int64_t s = o * win->strides[i] - win->pad_begin[i], d = win->dilations[i], k = win->kernel[i];
+    int64_t a = s >= lo ? 0 : (lo - s + d - 1) / d, b = s >= hi ? 0 : (hi - s + d - 1) / d;
+    *start = s;
+    *t0 = a < k ? a : k;
+    *t1 = b < k ? b : k;
+    if (*t1 < *t0) *t1 = *t0;
 }
 
-/* y (planes, oh, ow) = mean over each window of x (planes, h, w); the divisor
- * counts padding when count_include_pad (up to the end padding), else only
- * the input elements of the window */
-static void pred__avgpool2d(float *y, const float *x, int64_t planes, int64_t h, int64_t w, const pred__window *win,
-                            int count_include_pad) {
-    int64_t c, oy, ox, iy, ix, oh = win->out[0], ow = win->out[1];
+/* y (planes, od, oh, ow) = max or mean over each window of x (planes, d, h, w).
+ * Max ignores padding. The mean divides by the taps inside the input, or,
+ * with count_include_pad, by those inside the padded input (explicit pads,
+ * not the extra room of ceil_mode). */
+static void pred__pool(float *y, const float *x, int64_t planes, const pred__window *win, int is_max,
+                       int count_include_pad) {
+    const int64_t *in = win->in, *o = win->out, *dl = win->dilations;
+    int64_t in_size = in[0] * in[1] * in[2], c, oz, oy, ox, tz, ty, tx;
     for (c = 0; c < planes; c++) {
-        const float *xc = x + c * h * w;
-        for (oy = 0; oy < oh; oy++) {
-            int64_t y0 = oy * win->strides[0] - win->pads[0], y1 = y0 + win->kernel[0];
-            int64_t py1 = y1 < h + win->pads[2] ? y1 : h + win->pads[2];
-            int64_t cy0 = y0 < 0 ? 0 : y0, cy1 = y1 < h ? y1 : h;
-            for (ox = 0; ox < ow; ox++) {
-                int64_t x0 = ox * win->strides[1] - win->pads[1], x1 = x0 + win->kernel[1];
-                int64_t px1 = x1 < w + win->pads[3] ? x1 : w + win->pads[3];
-                int64_t cx0 = x0 < 0 ? 0 : x0, cx1 = x1 < w ? x1 : w;
-                int64_t count = count_include_pad ? (py1 - y0) * (px1 - x0) : (cy1 - cy0) * (cx1 - cx0);
-                float s = 0.0f;
-                for (iy = cy0; iy < cy1; iy++)
-                    for (ix = cx0; ix < cx1; ix++) s += xc[iy * w + ix];
-                y[(c * oh + oy) * ow + ox] = count > 0 ? s / (float)count : 0.0f;
+        const float *xc = x + c * in_size;
+        for (oz = 0; oz < o[0]; oz++) {
+            int64_t sz, z0, z1, pz0, pz1;
+            pred__pool_taps(win, 0, oz, 0, in[0], &sz, &z0, &z1);
+            pred__pool_taps(win, 0, oz, -win->pad_begin[0], in[0] + win->pad_end[0], &sz, &pz0, &pz1);
+            for (oy = 0; oy < o[1]; oy++) {
+                int64_t sy, y0, y1, py0, py1;
+                pred__pool_taps(win, 1, oy, 0, in[1], &sy, &y0, &y1);
+                pred__pool_taps(win, 1, oy, -win->pad_begin[1], in[1] + win->pad_end[1], &sy, &py0, &py1);
+                for (ox = 0; ox < o[2]; ox++, y++) {
+                    int64_t sx, x0, x1, px0, px1;
+                    double count; /* up to 2^90 taps with padding: overflows int64, exact in double below 2^53 */
+                    float acc = is_max ? -FLT_MAX : 0.0f;
+                    pred__pool_taps(win, 2, ox, 0, in[2], &sx, &x0, &x1);
+                    pred__pool_taps(win, 2, ox, -win->pad_begin[2], in[2] + win->pad_end[2], &sx, &px0, &px1);
+                    for (tz = z0; tz < z1; tz++)
+                        for (ty = y0; ty < y1; ty++) {
+                            int64_t at = ((sz + tz * dl[0]) * in[1] + sy + ty * dl[1]) * in[2] + sx;
+                            if (is_max) {
+                                for (tx = x0; tx < x1; tx++)
+                                    if (xc[at + tx * dl[2]] > acc) acc = xc[at + tx * dl[2]];
+                            } else {
+                                for (tx = x0; tx < x1; tx++) acc += xc[at + tx * dl[2]];
+                            }
+                        }
+                    if (is_max) {
+                        *y = acc;
+                        continue;
+                    }
+                    count = count_include_pad ? (double)(pz1 - pz0) * (double)(py1 - py0) * (double)(px1 - px0)
+                                              : (double)((z1 - z0) * (y1 - y0) * (x1 - x0));
+                    *y = count > 0 ? acc / (float)count : 0.0f;
+                }
             }
         }
     }
@@ -91,16 +104,16 @@ static void pred__avgpool2d(float *y, const float *x, int64_t planes, int64_t h,
 
 static void pred__maxpool_run(const pred__exec *x, const pred__node *n) {
     const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
-    pred__maxpool2d(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), s->d[0] * s->d[1], s->d[2], s->d[3], &n->p.pool.w);
+    pred__pool(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), s->d[0] * s->d[1], &n->p.pool.w, 1, 0);
 }
 
 static void pred__averagepool_run(const pred__exec *x, const pred__node *n) {
     const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
-    pred__avgpool2d(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), s->d[0] * s->d[1], s->d[2], s->d[3], &n->p.pool.w,
-                    n->p.pool.count_include_pad);
+    pred__pool(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), s->d[0] * s->d[1], &n->p.pool.w, 0,
+               n->p.pool.count_include_pad);
 }
 
-/* ---- GlobalAveragePool: (N, C, spatial...) -> (N, C, 1...) ----------------*/
+/* ---- GlobalAveragePool, GlobalMaxPool: (N, C, spatial...) -> (N, C, 1...) ---*/
 
 static pred_status pred__global_pool_infer(pred__graph *g, pred__node *n) {
     const pred__shape *x = pred__in_shape(g, n, 0);
@@ -124,8 +137,25 @@ static void pred__mean_rows(float *y, const float *x, size_t planes, size_t size
     }
 }
 
+/* y (planes,) = max of each row of x (planes, size) */
+static void pred__max_rows(float *y, const float *x, size_t planes, size_t size) {
+    size_t c, i;
+    for (c = 0; c < planes; c++) {
+        float m = x[c * size];
+        for (i = 1; i < size; i++)
+            if (x[c * size + i] > m) m = x[c * size + i];
+        y[c] = m;
+    }
+}
+
 static void pred__global_averagepool_run(const pred__exec *x, const pred__node *n) {
     const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
     pred__mean_rows(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), (size_t)(s->d[0] * s->d[1]),
                     (size_t)pred__shape_range(s, 2, s->ndim));
+}
+
+static void pred__global_maxpool_run(const pred__exec *x, const pred__node *n) {
+    const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
+    pred__max_rows(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), (size_t)(s->d[0] * s->d[1]),
+                   (size_t)pred__shape_range(s, 2, s->ndim));
 }

@@ -43,6 +43,40 @@ typedef enum pred__op {
     PRED__OP_RESHAPE,
     PRED__OP_SOFTMAX,
     PRED__OP_BATCHNORMALIZATION,
+    PRED__OP_CONVTRANSPOSE,
+    PRED__OP_GLOBALMAXPOOL,
+    PRED__OP_SUB,
+    PRED__OP_DIV,
+    PRED__OP_POW,
+    PRED__OP_PRELU,
+    PRED__OP_SUM,
+    PRED__OP_MAX,
+    PRED__OP_MIN,
+    PRED__OP_LEAKYRELU,
+    PRED__OP_SIGMOID,
+    PRED__OP_HARDSIGMOID,
+    PRED__OP_HARDSWISH,
+    PRED__OP_TANH,
+    PRED__OP_EXP,
+    PRED__OP_SQRT,
+    PRED__OP_ERF,
+    PRED__OP_LOGSOFTMAX,
+    PRED__OP_IDENTITY,
+    PRED__OP_DROPOUT,
+    PRED__OP_SQUEEZE,
+    PRED__OP_UNSQUEEZE,
+    PRED__OP_TRANSPOSE,
+    PRED__OP_CONCAT,
+    PRED__OP_SPLIT,
+    PRED__OP_SLICE,
+    PRED__OP_GATHER,
+    PRED__OP_PAD,
+    PRED__OP_SHAPE,
+    PRED__OP_CAST,
+    PRED__OP_CONSTANTOFSHAPE,
+    PRED__OP_CONSTANT,
+    PRED__OP_REDUCEMEAN,
+    PRED__OP_RESIZE,
     PRED__OP_COUNT
 } pred__op;
 
@@ -50,22 +84,41 @@ typedef enum pred__op {
 
 enum { PRED__PAD_NOTSET, PRED__PAD_SAME_UPPER, PRED__PAD_SAME_LOWER, PRED__PAD_VALID };
 
-/* The sliding window of Conv and the 2-D pools. pads are in ONNX order
- * (begin_h, begin_w, end_h, end_w); with auto_pad they are resolved by infer. */
+/* Conv, ConvTranspose and the pools work over 1 to 3 spatial dims. */
+#define PRED__SPATIAL 3
+
+/* The sliding window of Conv, ConvTranspose and the pools. Each array has
+ * PRED__SPATIAL slots holding the spatial dims right-aligned: a 2-D window
+ * (H, W) uses slots 1 and 2, and slot 0 holds the identity (kernel 1, stride
+ * 1, dilation 1, no padding, size 1), so kernels loop over three dims
+ * whatever the rank. With auto_pad, infer resolves the pads. */
 typedef struct pred__window {
+    int rank;                    /* spatial dims the attributes give; 0 if they give none */
+    int has_kernel;              /* kernel_shape was given (else Conv takes it from the weights) */
     int auto_pad;
     int ceil_mode;
-    int64_t kernel[2];
-    int64_t strides[2];
-    int64_t dilations[2];
-    int64_t pads[4];
-    int64_t out[2];              /* resolved output height, width */
+    int64_t kernel[PRED__SPATIAL];
+    int64_t strides[PRED__SPATIAL];
+    int64_t dilations[PRED__SPATIAL];
+    int64_t pad_begin[PRED__SPATIAL];
+    int64_t pad_end[PRED__SPATIAL];
+    int64_t in[PRED__SPATIAL];   /* resolved input size */
+    int64_t out[PRED__SPATIAL];  /* resolved output size */
 } pred__window;
+
+/* An activation that Conv and Gemm apply to their output: the optimizer
+ * (optimize.c) fuses a following Relu, Clip... into them at load. */
+enum { PRED__ACT_NONE, PRED__ACT_RELU, PRED__ACT_CLIP, PRED__ACT_LEAKYRELU, PRED__ACT_SIGMOID, PRED__ACT_HARDSWISH };
+
+typedef struct pred__act {
+    int kind;                    /* PRED__ACT_* */
+    float a, b;                  /* CLIP: min, max; LEAKYRELU: alpha; HARDSWISH: alpha, beta */
+} pred__act;
 
 typedef struct pred__conv_params {
     pred__window w;
     int64_t group;
-    int has_kernel_shape;
+    pred__act act;               /* fused activation */
 } pred__conv_params;
 
 typedef struct pred__pool_params {
@@ -78,6 +131,7 @@ typedef struct pred__gemm_params {
     int trans_a, trans_b;
     int64_t m, n, k;             /* resolved */
     int64_t c_rows, c_cols;      /* resolved shape of C as a broadcast (1 or m, 1 or n); 0 without C */
+    pred__act act;               /* fused activation */
 } pred__gemm_params;
 
 typedef struct pred__matmul_params {
@@ -111,7 +165,98 @@ typedef struct pred__reshape_params {
 
 typedef struct pred__batchnorm_params {
     float epsilon;
+    float momentum;              /* training_mode: weight of the running statistics */
+    int training;                /* training_mode = 1: normalize with the batch's statistics */
 } pred__batchnorm_params;
+
+typedef struct pred__convtranspose_params {
+    pred__window w;
+    int64_t group;
+    int64_t output_padding[PRED__SPATIAL]; /* right-aligned like the window */
+    int n_output_padding;
+    int n_output_shape;          /* values in output_shape: the spatial dims, or N, C and them */
+    int64_t output_shape[PRED__SPATIAL + 2];
+} pred__convtranspose_params;
+
+typedef struct pred__unary_params {
+    float alpha, beta;           /* LeakyRelu: alpha; HardSigmoid: alpha, beta */
+} pred__unary_params;
+
+/* The most outputs Split computes. */
+#define PRED__SPLIT_MAX 8
+
+typedef struct pred__split_params {
+    int64_t axis;
+    int64_t num_outputs;         /* opset 18 attribute; 0 if absent */
+    size_t n_split;              /* sizes given by the `split` attribute (opset < 13) */
+    int64_t split[PRED__SPLIT_MAX];
+    int64_t size[PRED__SPLIT_MAX]; /* resolved: each output's size along the axis */
+    int64_t outer, inner;        /* resolved: the input seen as (outer, dim, inner) */
+} pred__split_params;
+
+typedef struct pred__transpose_params {
+    size_t n_perm;               /* 0: reverse the dims */
+    int64_t perm[PRED_MAX_DIMS];
+} pred__transpose_params;
+
+/* Axes from an attribute (older opsets) or an input: Squeeze, Unsqueeze, ReduceMean. */
+typedef struct pred__axes_params {
+    int from_attr;
+    size_t n_axes;
+    int64_t axes[PRED_MAX_DIMS];
+    int keepdims, noop_with_empty_axes; /* ReduceMean */
+    unsigned reduce;             /* ReduceMean, resolved: bit d set when dim d is reduced */
+} pred__axes_params;
+
+typedef struct pred__slice_params {
+    int from_attr;               /* opset < 10: starts, ends and axes attributes */
+    size_t n;                    /* values in those attributes */
+    int has_axes;
+    int64_t starts[PRED_MAX_DIMS], ends[PRED_MAX_DIMS], axes[PRED_MAX_DIMS];
+    int64_t start[PRED_MAX_DIMS], step[PRED_MAX_DIMS]; /* resolved, per input dim */
+} pred__slice_params;
+
+enum { PRED__PADMODE_CONSTANT, PRED__PADMODE_REFLECT, PRED__PADMODE_EDGE, PRED__PADMODE_WRAP };
+
+typedef struct pred__pad_params {
+    int mode;                    /* PRED__PADMODE_* */
+    int from_attr;               /* opset < 11: `pads` and `value` attributes */
+    float value;
+    size_t n_pads;
+    int64_t pads[2 * PRED_MAX_DIMS]; /* the attribute; resolved: begins then ends, per input dim */
+} pred__pad_params;
+
+typedef struct pred__shape_params {
+    int64_t start, end;          /* Shape: the attributes (clamped to the rank by infer and run) */
+} pred__shape_params;
+
+typedef struct pred__cast_params {
+    int32_t to;                  /* PRED__DT_* */
+} pred__cast_params;
+
+typedef struct pred__fill_params {
+    int32_t dtype;               /* ConstantOfShape: the value's type */
+    float f;
+    int64_t i;
+} pred__fill_params;
+
+enum { PRED__RESIZE_NEAREST, PRED__RESIZE_LINEAR, PRED__RESIZE_CUBIC };
+
+typedef struct pred__resize_params {
+    int mode;                    /* PRED__RESIZE_* */
+    int coord;                   /* coordinate_transformation_mode (see op_resize.c) */
+    int nearest;                 /* nearest_mode */
+    int exclude_outside;
+    int antialias;
+    int keep_aspect;             /* keep_aspect_ratio_policy: 0 stretch, 1 not_larger, 2 not_smaller */
+    float cubic_a;
+    float extrapolation;
+    int legacy;                  /* opset 10: the second input is `scales`; Upsample's coordinates */
+    size_t n_axes;
+    int64_t axes[PRED_MAX_DIMS];
+    double scale[PRED_MAX_DIMS]; /* resolved, per dim */
+    float roi[2 * PRED_MAX_DIMS]; /* resolved (tf_crop_and_resize): starts then ends, per dim */
+} pred__resize_params;
 
 typedef union pred__op_params {
     pred__conv_params conv;
@@ -123,6 +268,17 @@ typedef union pred__op_params {
     pred__axis_params axis;
     pred__reshape_params reshape;
     pred__batchnorm_params batchnorm;
+    pred__convtranspose_params convtranspose;
+    pred__unary_params unary;
+    pred__split_params split;
+    pred__transpose_params transpose;
+    pred__axes_params axes;
+    pred__slice_params slice;
+    pred__pad_params pad;
+    pred__shape_params shape;
+    pred__cast_params cast;
+    pred__fill_params fill;
+    pred__resize_params resize;
 } pred__op_params;
 
 /* ---- the table ------------------------------------------------------------*/
@@ -137,6 +293,7 @@ typedef struct pred__op_def {
     int max_outputs;             /* outputs this engine computes */
     unsigned int_inputs;         /* bit i: input i is an integer tensor (INT64/INT32 constant) */
     unsigned const_inputs;       /* bit i: input i must be an initializer */
+    unsigned any_inputs;         /* bit i: input i may be FLOAT or integer (infer checks it); others are FLOAT */
     pred__op_init_fn init;
     pred__op_infer_fn infer;
     pred__op_run_fn run;
@@ -158,12 +315,11 @@ static pred_status pred__matmul_infer(pred__graph *g, pred__node *n);
 static void pred__matmul_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__binary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__binary_infer(pred__graph *g, pred__node *n);
-static void pred__add_run(const pred__exec *x, const pred__node *n);
-static void pred__mul_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__unary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__unary_infer(pred__graph *g, pred__node *n);
 static void pred__relu_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__clip_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__clip_infer(pred__graph *g, pred__node *n);
 static void pred__clip_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__pool_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__pool_infer(pred__graph *g, pred__node *n);
@@ -182,5 +338,56 @@ static void pred__softmax_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__batchnorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__batchnorm_infer(pred__graph *g, pred__node *n);
 static void pred__batchnorm_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__convtranspose_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__convtranspose_infer(pred__graph *g, pred__node *n);
+static void pred__convtranspose_run(const pred__exec *x, const pred__node *n);
+static void pred__global_maxpool_run(const pred__exec *x, const pred__node *n);
+static void pred__binary_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__variadic_infer(pred__graph *g, pred__node *n);
+static void pred__variadic_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static void pred__activation_run(const pred__exec *x, const pred__node *n);
+static void pred__logsoftmax_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__identity_infer(pred__graph *g, pred__node *n);
+static pred_status pred__dropout_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__squeeze_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__squeeze_infer(pred__graph *g, pred__node *n);
+static pred_status pred__unsqueeze_infer(pred__graph *g, pred__node *n);
+static pred_status pred__transpose_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__transpose_infer(pred__graph *g, pred__node *n);
+static void pred__transpose_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__concat_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__concat_infer(pred__graph *g, pred__node *n);
+static void pred__concat_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__split_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__split_infer(pred__graph *g, pred__node *n);
+static void pred__split_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__slice_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__slice_infer(pred__graph *g, pred__node *n);
+static void pred__slice_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__gather_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__gather_infer(pred__graph *g, pred__node *n);
+static void pred__gather_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__pad_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__pad_infer(pred__graph *g, pred__node *n);
+static void pred__pad_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__shape_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__shape_infer(pred__graph *g, pred__node *n);
+static void pred__shape_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__cast_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__cast_infer(pred__graph *g, pred__node *n);
+static void pred__cast_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__constantofshape_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__constantofshape_infer(pred__graph *g, pred__node *n);
+static void pred__constantofshape_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__constant_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__constant_infer(pred__graph *g, pred__node *n);
+static void pred__constant_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__reducemean_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__reducemean_infer(pred__graph *g, pred__node *n);
+static void pred__reducemean_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__resize_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__resize_infer(pred__graph *g, pred__node *n);
+static void pred__resize_run(const pred__exec *x, const pred__node *n);
 
 #endif /* PRED_OPS_H */

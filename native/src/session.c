@@ -22,6 +22,7 @@ static pred_status pred__memory_plan(const pred__graph *g, size_t *offsets, size
         size_t size;
         offsets[k] = SIZE_MAX;
         if (t->kind == PRED__TENSOR_CONST) continue;
+        if (t->kind == PRED__TENSOR_VALUE && t->producer < 0) continue; /* no node computes it any more */
         size = (t->count + PRED__ALIGN_FLOATS - 1) / PRED__ALIGN_FLOATS * PRED__ALIGN_FLOATS;
         offsets[k] = at;
         if (!pred__add_size(at, size, &at)) return pred__oom();
@@ -32,6 +33,7 @@ static pred_status pred__memory_plan(const pred__graph *g, size_t *offsets, size
 
 static void pred__session_free(pred_session *s) {
     if (!s) return;
+    if (s->graph == &s->own) pred__plan_free(&s->own);
     if (s->model) pred__model_release(s->model);
     PRED_FREE(s->bufs);
     PRED_FREE(s->arena);
@@ -39,50 +41,96 @@ static void pred__session_free(pred_session *s) {
     PRED_FREE(s);
 }
 
-static pred_status pred__session_create(pred_model *m, pred_session **out) {
-    const pred__graph *g = &m->graph;
-    pred_session *s;
-    size_t *offsets = NULL, total = 0, k;
+/* Allocates the buffers of graph g into s (replacing those it had). On
+ * failure s is unchanged. */
+static pred_status pred__session_alloc(pred_session *s, const pred__graph *g) {
+    float **bufs = (float **)pred__calloc(g->n_tensors, sizeof *bufs);
+    size_t *offsets = (size_t *)pred__calloc(g->n_tensors, sizeof *offsets);
+    float *arena = NULL, *scratch = NULL;
+    size_t total = 0, k;
     pred_status st = PRED_OK;
+    if (!bufs || !offsets) {
+        st = pred__oom();
+        goto done;
+    }
+    if ((st = pred__memory_plan(g, offsets, &total)) != PRED_OK) goto done;
+    /* zeroed: inputs never set read as zeros */
+    arena = (float *)pred__calloc(total, sizeof(float));
+    scratch = (float *)pred__calloc(g->max_scratch, sizeof(float));
+    if (!arena || !scratch) {
+        st = pred__oom();
+        goto done;
+    }
+    for (k = 0; k < g->n_tensors; k++) {
+        const pred__tensor *t = &g->tensors[k];
+        if (t->kind == PRED__TENSOR_CONST) /* read-only: never a node output */
+            bufs[k] = t->dtype == PRED__DT_FLOAT ? t->f : (float *)(void *)t->i;
+        else if (offsets[k] != SIZE_MAX) bufs[k] = arena + offsets[k];
+    }
+    PRED_FREE(s->bufs);
+    PRED_FREE(s->arena);
+    PRED_FREE(s->scratch);
+    s->bufs = bufs;
+    s->arena = arena;
+    s->scratch = scratch;
+    bufs = NULL;
+    arena = scratch = NULL;
+done:
+    PRED_FREE(bufs);
+    PRED_FREE(offsets);
+    PRED_FREE(arena);
+    PRED_FREE(scratch);
+    return st;
+}
+
+static pred_status pred__session_create(pred_model *m, pred_session **out) {
+    pred_session *s;
+    pred_status st;
     *out = NULL;
     if (!(s = (pred_session *)pred__calloc(1, sizeof *s))) return pred__oom();
     pred__model_retain(m);
     s->model = m;
-    s->bufs = (float **)pred__calloc(g->n_tensors, sizeof *s->bufs);
-    offsets = (size_t *)pred__calloc(g->n_tensors, sizeof *offsets);
-    if (!s->bufs || !offsets) {
-        st = pred__oom();
-        goto fail;
+    s->graph = &m->graph;
+    if ((st = pred__session_alloc(s, s->graph)) != PRED_OK) {
+        pred__session_free(s);
+        return st;
     }
-    if ((st = pred__memory_plan(g, offsets, &total)) != PRED_OK) goto fail;
-    /* zeroed: inputs never set read as zeros */
-    s->arena = (float *)pred__calloc(total, sizeof(float));
-    s->scratch = (float *)pred__calloc(g->max_scratch, sizeof(float));
-    if (!s->arena || !s->scratch) {
-        st = pred__oom();
-        goto fail;
-    }
-    for (k = 0; k < g->n_tensors; k++) {
-        const pred__tensor *t = &g->tensors[k];
-        if (t->kind == PRED__TENSOR_CONST) s->bufs[k] = (float *)t->f; /* read-only: never a node output */
-        else s->bufs[k] = s->arena + offsets[k];
-    }
-    PRED_FREE(offsets);
     *out = s;
     return PRED_OK;
-fail:
-    PRED_FREE(offsets);
-    pred__session_free(s);
-    return st;
+}
+
+static pred_status pred__session_reshape(pred_session *s, size_t index, const pred__shape *shape) {
+    const pred__graph *g = s->graph;
+    pred__shape *shapes = (pred__shape *)pred__calloc(g->n_inputs, sizeof *shapes);
+    pred__graph plan;
+    pred_status st;
+    size_t k;
+    if (!shapes) return pred__oom();
+    for (k = 0; k < g->n_inputs; k++) shapes[k] = k == index ? *shape : g->tensors[g->inputs[k]].shape;
+    st = pred__plan_create(&s->model->base, shapes, s->model->optimize, &plan);
+    PRED_FREE(shapes);
+    if (st != PRED_OK) return st;
+    if ((st = pred__session_alloc(s, &plan)) != PRED_OK) {
+        pred__plan_free(&plan);
+        return st;
+    }
+    if (s->graph == &s->own) pred__plan_free(&s->own);
+    s->own = plan;
+    s->graph = &s->own;
+    s->has_run = 0;
+    return PRED_OK;
 }
 
 static void pred__session_run(pred_session *s) {
-    const pred__graph *g = &s->model->graph;
+    const pred__graph *g = s->graph;
     pred__exec x;
     size_t k;
     x.tensors = g->tensors;
     x.bufs = s->bufs;
     x.scratch = s->scratch;
-    for (k = 0; k < g->n_nodes; k++) pred__op_get(g->nodes[k].op)->run(&x, &g->nodes[k]);
+    for (k = 0; k < g->n_nodes; k++) {
+        if (pred__node_is_folded(g, &g->nodes[k])) continue; /* computed at load */
+        pred__op_get(g->nodes[k].op)->run(&x, &g->nodes[k]);
+    }
     s->has_run = 1;
 }

@@ -10,6 +10,8 @@
 
 struct pred_session {
     pred_model *model;           /* holds a reference */
+    const pred__graph *graph;    /* what runs: the model's plan, or `own` */
+    pred__graph own;             /* the plan for shapes set with pred_session_set_input_shape; empty if none */
     float **bufs;                /* per tensor: its data (constants point into the model) */
     float *arena;                /* one block for all inputs and values (see the memory plan) */
     float *scratch;              /* graph.max_scratch floats for the node running */
@@ -20,5 +22,8 @@ struct pred_session {
 static pred_status pred__session_create(pred_model *m, pred_session **out);
 static void pred__session_free(pred_session *s);
 static void pred__session_run(pred_session *s);
+/* Re-plans the session for input `index` having shape *shape (the other
+ * inputs keep theirs). On failure the session is unchanged. */
+static pred_status pred__session_reshape(pred_session *s, size_t index, const pred__shape *shape);
 
 #endif /* PRED_SESSION_H */

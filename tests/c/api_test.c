@@ -35,10 +35,14 @@ static unsigned char *read_file(const char *path, size_t *size) {
     return buf;
 }
 
-/* Load, and if that works run with zero inputs and read every output. */
+/* Load (every other call without optimization), and if that works run with
+ * zero inputs, read every output and describe the model; then run again
+ * with the first input's first dimension doubled, if the model allows it. */
 static void load_and_run(const unsigned char *bytes, size_t size) {
+    static int calls = 0;
     pred_model *model = NULL;
-    if (pred_model_load(bytes, size, &model) != PRED_OK) {
+    int options = calls++ % 2 ? PRED_LOAD_NO_OPTIMIZE : 0;
+    if (pred_model_load_with_options(bytes, size, options, &model) != PRED_OK) {
         CHECK(model == NULL);
         CHECK(pred_last_error()[0] != '\0');
         return;
@@ -53,8 +57,17 @@ static void load_and_run(const unsigned char *bytes, size_t size) {
                 free(out);
             }
         }
+        int64_t dims[PRED_MAX_DIMS];
+        size_t ndim = 0;
+        if (pred_session_input_shape(session, 0, dims, PRED_MAX_DIMS, &ndim) == PRED_OK && ndim > 0 &&
+            pred_session_input_size(session, 0) < ((size_t)1 << 20)) {
+            dims[0] *= 2;
+            if (pred_session_set_input_shape(session, 0, dims, ndim) == PRED_OK)
+                CHECK(pred_session_run(session) == PRED_OK);
+        }
         pred_session_free(session);
     }
+    CHECK(pred_model_describe(model) != NULL);
     pred_model_free(model);
 }
 
@@ -85,6 +98,27 @@ static void check_add_relu(const char *path) {
         float want = x[i] + bias[i] > 0 ? x[i] + bias[i] : 0;
         CHECK(y[i] == want);
     }
+    /* a batch of 3 in this session only */
+    int64_t three[2] = {3, 4}, bad[2] = {3, 5};
+    float x3[12], y3[12];
+    for (int i = 0; i < 12; i++) x3[i] = (float)(i - 5) * 0.75f;
+    CHECK(pred_session_set_input_shape(session, 0, bad, 2) == PRED_ERR_SHAPE);
+    CHECK(pred_session_set_input_shape(session, 0, three, 1) == PRED_ERR_SHAPE);
+    CHECK(pred_session_set_input_shape(session, 0, three, 2) == PRED_OK);
+    CHECK(pred_session_input_size(session, 0) == 12 && pred_session_output_size(session, 0) == 12);
+    CHECK(pred_model_output_shape(model, 0, dims, PRED_MAX_DIMS, &ndim) == PRED_OK && dims[0] == 1);
+    CHECK(pred_session_output_shape(session, 0, dims, PRED_MAX_DIMS, &ndim) == PRED_OK && ndim == 2 && dims[0] == 3);
+    CHECK(pred_session_get_output(session, 0, y3, 12) == PRED_ERR_STATE);
+    CHECK(pred_session_set_input(session, 0, x3, 12) == PRED_OK);
+    CHECK(pred_session_run(session) == PRED_OK);
+    CHECK(pred_session_get_output(session, 0, y3, 12) == PRED_OK);
+    for (int i = 0; i < 12; i++) {
+        float want = x3[i] + bias[i % 4] > 0 ? x3[i] + bias[i % 4] : 0;
+        CHECK(y3[i] == want);
+    }
+    const char *text = pred_model_describe(model);
+    CHECK(text != NULL && strstr(text, "\"op\":\"Add\"") != NULL);
+    CHECK(text == pred_model_describe(model)); /* made once */
     /* the session keeps the freed model's memory alive but refuses to run */
     pred_model_free(model);
     CHECK(pred_session_run(session) == PRED_ERR_STATE);

@@ -2,6 +2,7 @@
 
     python -m predict_models convert lite0 -o lite0.onnx [--weights FILE.pth]
     python -m predict_models classify lite0.onnx [IMAGE ...]   (dev check, needs onnxruntime)
+    python -m predict_models inspect lite0.onnx [--nodes] [--json]   (the graph predict runs)
 """
 
 import argparse
@@ -11,7 +12,7 @@ import time
 import numpy as np
 import onnx
 
-from . import ConvertError, VARIANTS, efficientnet_lite, find_weights, pth, verify_hash
+from . import ConvertError, VARIANTS, efficientnet_lite, find_weights, inspect_graph, pth, verify_hash
 
 # scikit-image sample photos and the ImageNet class each one shows.
 SAMPLES = {"chelsea": 285, "coffee": 967, "rocket": 657}
@@ -83,6 +84,11 @@ def main(argv=None):
     p.add_argument("images", nargs="*",
                    help=f"image files or sample names (default: {', '.join(SAMPLES)})")
     p.set_defaults(func=cmd_classify)
+    p = sub.add_parser("inspect", help="the graph predict runs, before and after load-time optimization")
+    p.add_argument("model")
+    p.add_argument("--nodes", action="store_true", help="also list the optimized graph's nodes")
+    p.add_argument("--json", action="store_true", help="print both descriptions as JSON")
+    p.set_defaults(func=inspect_graph.cmd_inspect)
     args = parser.parse_args(argv)
     try:
         args.func(args)

@@ -8,6 +8,7 @@ from ._predict import (
     VERSION,
     ABI_VERSION,
     MAX_DIMS,
+    LOAD_NO_OPTIMIZE,
     Status,
     PredictError,
     Model,
@@ -16,12 +17,15 @@ from ._predict import (
     abi_version,
     last_error,
     status_name,
+    operator_count,
+    operator_name,
 )
 
 __all__ = [
     'VERSION',
     'ABI_VERSION',
     'MAX_DIMS',
+    'LOAD_NO_OPTIMIZE',
     'Status',
     'PredictError',
     'Model',
@@ -30,6 +34,8 @@ __all__ = [
     'abi_version',
     'last_error',
     'status_name',
+    'operator_count',
+    'operator_name',
 ]
 
 __version__ = VERSION

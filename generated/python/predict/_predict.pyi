@@ -10,6 +10,7 @@ import numpy.typing as npt
 VERSION: Final[str]
 ABI_VERSION: Final[int]
 MAX_DIMS: Final[int]
+LOAD_NO_OPTIMIZE: Final[int]
 
 class Status(enum.IntEnum):
     OK = 0
@@ -46,6 +47,21 @@ class Model:
         Raises:
             PredictError: PRED_ERR_MODEL for malformed bytes; PRED_ERR_UNSUPPORTED for an
                 operator or attribute this library does not implement.
+        """
+    @classmethod
+    def load_with_options(cls, data: bytes | bytearray | memoryview, options: int) -> Model:
+        """Loads an ONNX model from memory, with options.
+
+        Args:
+            data: The serialized ONNX ModelProto.
+            options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load() does.
+
+        Returns:
+            Model: Receives the model; free it with pred_model_free().
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for unknown options; otherwise as
+                pred_model_load().
         """
     @classmethod
     def load_file(cls, path: str | bytes | os.PathLike[str]) -> Model:
@@ -128,6 +144,20 @@ class Model:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
+    def describe(self) -> str:
+        """Describes the graph the model runs, as JSON: "inputs" and "outputs" (name, shape,
+        type), "nodes" in execution order (op, name, inputs and outputs with their shapes
+        and kind: input, value, const or folded; "folded" when the node was computed at
+        load; a fused "activation"; estimated "flops") and "totals" (node count, count per
+        op, parameters, bytes of constants and of intermediate values, flops).
+
+        Returns:
+            str: The JSON text, valid as long as the model; NULL (and PRED_ERR_MEMORY) when
+                it cannot be made.
+
+        Raises:
+            PredictError: status ERR_MEMORY where C returns NULL.
+        """
     def session(self) -> Session: ...
 
 class Session:
@@ -155,6 +185,46 @@ class Session:
 
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a negative count.
+        """
+    def set_input_shape(self, index: int, dims: npt.ArrayLike) -> None:
+        """Fixes the shape of an input for this session, e.g. a batch of 8 where the model
+        leaves the batch symbolic, and re-plans the session: shapes are inferred again and
+        its buffers allocated anew (the data of inputs set before is dropped). The model and
+        its other sessions are not affected. Only the dimensions the model leaves symbolic
+        can change.
+
+        Args:
+            index: Index of the input.
+            dims: The dimensions, each 1 or more.
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or dimension; PRED_ERR_SHAPE for
+                another rank, a change of a fixed dimension, or a shape the model cannot run; on
+                failure the session is unchanged.
+        """
+    def input_shape(self, index: int) -> tuple[int, ...]:
+        """Shape of an input as this session runs it (see pred_session_set_input_shape()).
+
+        Args:
+            index: Index of the input.
+
+        Returns:
+            tuple[int, ...]: Receives the dimensions.
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+        """
+    def output_shape(self, index: int) -> tuple[int, ...]:
+        """Shape of an output as this session computes it.
+
+        Args:
+            index: Index of the output.
+
+        Returns:
+            tuple[int, ...]: Receives the dimensions.
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
     def input_size(self, index: int) -> int:
         """Number of float elements of an input (the product of its shape).
@@ -234,4 +304,25 @@ def status_name(status: Status | int) -> str:
 
     Returns:
         str: The name; "PRED_UNKNOWN" for a value that is not a status.
+    """
+
+def operator_count() -> int:
+    """Number of ONNX operators (of the default domain, ai.onnx) the library implements. A
+    model using any other operator is refused at load with PRED_ERR_UNSUPPORTED.
+
+    Returns:
+        int: The operator count.
+    """
+
+def operator_name(index: int) -> str:
+    """Name of an implemented ONNX operator: its op_type, e.g. "Conv".
+
+    Args:
+        index: Index of the operator, below pred_operator_count().
+
+    Returns:
+        str: The name; NULL (and PRED_ERR_ARGUMENT) for an index out of range.
+
+    Raises:
+        PredictError: status ERR_ARGUMENT where C returns NULL.
     """

@@ -27,6 +27,7 @@ cdef extern from "predict.h" nogil:
     const char *PRED_VERSION
     enum: PRED_ABI_VERSION
     enum: PRED_MAX_DIMS
+    enum: PRED_LOAD_NO_OPTIMIZE
 
     ctypedef enum pred_status:
         PRED_OK
@@ -47,7 +48,10 @@ cdef extern from "predict.h" nogil:
     int pred_abi_version()
     const char *pred_last_error()
     const char *pred_status_name(pred_status status)
+    size_t pred_operator_count()
+    const char *pred_operator_name(size_t index)
     pred_status pred_model_load(const void *data, size_t size, pred_model **out)
+    pred_status pred_model_load_with_options(const void *data, size_t size, int options, pred_model **out)
     pred_status pred_model_load_file(const char *path, pred_model **out)
     void pred_model_free(pred_model *model)
     size_t pred_model_input_count(const pred_model *model)
@@ -56,9 +60,13 @@ cdef extern from "predict.h" nogil:
     const char *pred_model_output_name(const pred_model *model, size_t index)
     pred_status pred_model_input_shape(const pred_model *model, size_t index, int64_t *dims, size_t capacity, size_t *ndim)
     pred_status pred_model_output_shape(const pred_model *model, size_t index, int64_t *dims, size_t capacity, size_t *ndim)
+    const char *pred_model_describe(const pred_model *model)
     pred_status pred_session_create(const pred_model *model, pred_session **out)
     void pred_session_free(pred_session *session)
     pred_status pred_session_set_threads(pred_session *session, int threads)
+    pred_status pred_session_set_input_shape(pred_session *session, size_t index, const int64_t *dims, size_t ndim)
+    pred_status pred_session_input_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity, size_t *ndim)
+    pred_status pred_session_output_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity, size_t *ndim)
     size_t pred_session_input_size(const pred_session *session, size_t index)
     size_t pred_session_output_size(const pred_session *session, size_t index)
     pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count)
@@ -77,6 +85,12 @@ ABI_VERSION = PRED_ABI_VERSION
 
 #: The most dimensions a tensor of a model can have.
 MAX_DIMS = PRED_MAX_DIMS
+
+#: Option of pred_model_load_with_options(): load the graph as the file gives it, without
+#: the load-time optimizations (folding BatchNormalization and Pad into Conv, fusing
+#: activations, removing Identity and the nodes constant folding computed). For comparing
+#: and inspecting graphs.
+LOAD_NO_OPTIMIZE = PRED_LOAD_NO_OPTIMIZE
 
 
 class Status(enum.IntEnum):
@@ -174,6 +188,15 @@ cdef const unsigned char[::1] _in_bytes(object x):
     return memoryview(x).cast("B")
 
 
+cdef const int64_t[::1] _in_int64(object x):
+    """x as a flat int64 array: not copied when it already is a C-contiguous int64 buffer."""
+    try:
+        return x
+    except (TypeError, ValueError, BufferError):
+        # other dtypes, shapes or layouts (a C-contiguous N-d array only gets a flat view)
+        return numpy.ascontiguousarray(x, dtype=numpy.int64).reshape(-1)
+
+
 cdef const float[::1] _in_float32(object x):
     """x as a flat float32 array: not copied when it already is a C-contiguous float32 buffer."""
     try:
@@ -216,7 +239,7 @@ cdef class Model:
         self._keep = keep
 
     def __init__(self, *args, **kwargs):
-        raise TypeError("Model objects come from Model.load(), Model.load_file()")
+        raise TypeError("Model objects come from Model.load(), Model.load_with_options(), Model.load_file()")
 
     @classmethod
     def load(cls, data):
@@ -243,6 +266,36 @@ cdef class Model:
         cdef pred_model *_c_out = NULL
         cdef pred_status _c_result
         _c_result = pred_model_load(_c_bytes, _c_size, &_c_out)
+        if _c_result != PRED_OK:
+            raise _error(_c_result)
+        _r_out = cls.__new__(cls)
+        (<Model>_r_out)._adopt(_c_out, None)
+        return _r_out
+
+    @classmethod
+    def load_with_options(cls, data, int options):
+        """Loads an ONNX model from memory, with options.
+
+        Args:
+            data: The serialized ONNX ModelProto.
+            options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load() does.
+
+        Returns:
+            Model: Receives the model; free it with pred_model_free().
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for unknown options; otherwise as
+                pred_model_load().
+        """
+        cdef int _c_options = options
+        cdef const unsigned char[::1] _v_bytes = _in_bytes(data)
+        cdef const void *_c_bytes = <const void *>_EMPTY
+        if _v_bytes.shape[0]:
+            _c_bytes = &_v_bytes[0]
+        cdef size_t _c_size = _v_bytes.shape[0]
+        cdef pred_model *_c_out = NULL
+        cdef pred_status _c_result
+        _c_result = pred_model_load_with_options(_c_bytes, _c_size, _c_options, &_c_out)
         if _c_result != PRED_OK:
             raise _error(_c_result)
         _r_out = cls.__new__(cls)
@@ -284,9 +337,10 @@ cdef class Model:
         """
         cdef pred_model *ptr = self._ptr
         self._ptr = NULL
-        self._keep = None
         if ptr != NULL:
             pred_model_free(ptr)
+        # only now: what it kept may go, and a parent's destructor run after the child's
+        self._keep = None
 
     @property
     def closed(self):
@@ -424,6 +478,27 @@ cdef class Model:
         _r_dims = _r_dims[:_c_ndim]
         return tuple(_r_dims.tolist())
 
+    def describe(self):
+        """Describes the graph the model runs, as JSON: "inputs" and "outputs" (name, shape,
+        type), "nodes" in execution order (op, name, inputs and outputs with their shapes
+        and kind: input, value, const or folded; "folded" when the node was computed at
+        load; a fused "activation"; estimated "flops") and "totals" (node count, count per
+        op, parameters, bytes of constants and of intermediate values, flops).
+
+        Returns:
+            str: The JSON text, valid as long as the model; NULL (and PRED_ERR_MEMORY) when
+                it cannot be made.
+
+        Raises:
+            PredictError: status ERR_MEMORY where C returns NULL.
+        """
+        cdef const pred_model *_c_model = self._get()
+        cdef const char *_c_result
+        _c_result = pred_model_describe(_c_model)
+        if _c_result == NULL:
+            raise _error(PRED_ERR_MEMORY)
+        return _str(_c_result)
+
     def session(self):
         """A new Session of this object: the same as ``Session(self)``."""
         return Session(self)
@@ -481,9 +556,10 @@ cdef class Session:
         """
         cdef pred_session *ptr = self._ptr
         self._ptr = NULL
-        self._keep = None
         if ptr != NULL:
             pred_session_free(ptr)
+        # only now: what it kept may go, and a parent's destructor run after the child's
+        self._keep = None
 
     @property
     def closed(self):
@@ -514,6 +590,92 @@ cdef class Session:
         _c_result = pred_session_set_threads(_c_session, _c_threads)
         if _c_result != PRED_OK:
             raise _error(_c_result)
+
+    def set_input_shape(self, size_t index, dims):
+        """Fixes the shape of an input for this session, e.g. a batch of 8 where the model
+        leaves the batch symbolic, and re-plans the session: shapes are inferred again and
+        its buffers allocated anew (the data of inputs set before is dropped). The model and
+        its other sessions are not affected. Only the dimensions the model leaves symbolic
+        can change.
+
+        Args:
+            index: Index of the input.
+            dims: The dimensions, each 1 or more.
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or dimension; PRED_ERR_SHAPE for
+                another rank, a change of a fixed dimension, or a shape the model cannot run; on
+                failure the session is unchanged.
+        """
+        cdef pred_session *_c_session = self._get()
+        cdef size_t _c_index = index
+        cdef const int64_t[::1] _v_dims = _in_int64(dims)
+        cdef const int64_t *_c_dims = <const int64_t *>_EMPTY
+        if _v_dims.shape[0]:
+            _c_dims = &_v_dims[0]
+        cdef size_t _c_ndim = _v_dims.shape[0]
+        cdef pred_status _c_result
+        _c_result = pred_session_set_input_shape(_c_session, _c_index, _c_dims, _c_ndim)
+        if _c_result != PRED_OK:
+            raise _error(_c_result)
+
+    def input_shape(self, size_t index):
+        """Shape of an input as this session runs it (see pred_session_set_input_shape()).
+
+        Args:
+            index: Index of the input.
+
+        Returns:
+            tuple[int, ...]: Receives the dimensions.
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+        """
+        cdef const pred_session *_c_session = self._get()
+        cdef size_t _c_index = index
+        cdef size_t _n_dims = PRED_MAX_DIMS
+        _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
+        cdef int64_t[::1] _v_dims = _r_dims
+        cdef int64_t *_c_dims = <int64_t *>_EMPTY
+        if _n_dims:
+            _c_dims = &_v_dims[0]
+        cdef size_t _c_capacity = _n_dims
+        cdef size_t _c_ndim = <size_t>0
+        cdef pred_status _c_result
+        _c_result = pred_session_input_shape(_c_session, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        if _c_result != PRED_OK:
+            raise _error(_c_result)
+        _r_dims = _r_dims[:_c_ndim]
+        return tuple(_r_dims.tolist())
+
+    def output_shape(self, size_t index):
+        """Shape of an output as this session computes it.
+
+        Args:
+            index: Index of the output.
+
+        Returns:
+            tuple[int, ...]: Receives the dimensions.
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+        """
+        cdef const pred_session *_c_session = self._get()
+        cdef size_t _c_index = index
+        cdef size_t _n_dims = PRED_MAX_DIMS
+        _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
+        cdef int64_t[::1] _v_dims = _r_dims
+        cdef int64_t *_c_dims = <int64_t *>_EMPTY
+        if _n_dims:
+            _c_dims = &_v_dims[0]
+        cdef size_t _c_capacity = _n_dims
+        cdef size_t _c_ndim = <size_t>0
+        cdef pred_status _c_result
+        _c_result = pred_session_output_shape(_c_session, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        if _c_result != PRED_OK:
+            raise _error(_c_result)
+        _r_dims = _r_dims[:_c_ndim]
+        return tuple(_r_dims.tolist())
 
     def input_size(self, size_t index):
         """Number of float elements of an input (the product of its shape).
@@ -658,6 +820,38 @@ def status_name(status):
     cdef pred_status _c_status = <pred_status><int>status
     cdef const char *_c_result
     _c_result = pred_status_name(_c_status)
+    return _str(_c_result)
+
+
+def operator_count():
+    """Number of ONNX operators (of the default domain, ai.onnx) the library implements. A
+    model using any other operator is refused at load with PRED_ERR_UNSUPPORTED.
+
+    Returns:
+        int: The operator count.
+    """
+    cdef size_t _c_result
+    _c_result = pred_operator_count()
+    return _c_result
+
+
+def operator_name(size_t index):
+    """Name of an implemented ONNX operator: its op_type, e.g. "Conv".
+
+    Args:
+        index: Index of the operator, below pred_operator_count().
+
+    Returns:
+        str: The name; NULL (and PRED_ERR_ARGUMENT) for an index out of range.
+
+    Raises:
+        PredictError: status ERR_ARGUMENT where C returns NULL.
+    """
+    cdef size_t _c_index = index
+    cdef const char *_c_result
+    _c_result = pred_operator_name(_c_index)
+    if _c_result == NULL:
+        raise _error(PRED_ERR_ARGUMENT)
     return _str(_c_result)
 
 

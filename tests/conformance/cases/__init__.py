@@ -106,5 +106,5 @@ def run_case(name: str, model: onnx.ModelProto, inputs: dict[str, np.ndarray],
 
 
 def all_cases() -> list[Case]:
-    from . import errors, models
-    return models.cases() + errors.cases()
+    from . import errors, hostile, models, ops, shapes
+    return models.cases() + errors.cases() + hostile.cases() + shapes.cases() + ops.cases()

@@ -45,7 +45,8 @@ def _java():
     pkg = "dev.predict"
     return {name: jpype.JClass(f"{pkg}.{name}")
             for name in ("Model", "Session", "Status", "PredictException")} | {
-        "floats": jpype.JArray(jpype.JFloat), "bytes": jpype.JArray(jpype.JByte)}
+        "floats": jpype.JArray(jpype.JFloat), "bytes": jpype.JArray(jpype.JByte),
+        "longs": jpype.JArray(jpype.JLong)}
 
 
 class _Runner:
@@ -96,6 +97,12 @@ class _Runner:
         elif op == "set_input":
             data = np.fromfile(self.folder / step["path"], dtype="<f4").astype("=f4")
             self._session().setInput(index, j["floats"](data))
+        elif op == "set_input_shape":
+            self._session().setInputShape(index, j["longs"]([int(d) for d in step["dims"]]))
+        elif op in ("session_input_shape", "session_output_shape"):
+            s = self._session()
+            shape = s.inputShape if op == "session_input_shape" else s.outputShape
+            return {"dims": [int(d) for d in shape(index)]}
         elif op == "run":
             self._session().run()
         elif op == "get_output":

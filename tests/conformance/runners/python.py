@@ -56,6 +56,12 @@ class _Runner:
             raw = (self.folder / step["path"]).read_bytes()
             data = np.frombuffer(raw, dtype="<f4", count=len(raw) // 4)   # size / 4 elements
             self._session().set_input(index, data)
+        elif op == "set_input_shape":
+            self._session().set_input_shape(index, np.asarray(step["dims"], dtype=np.int64))
+        elif op in ("session_input_shape", "session_output_shape"):
+            s = self._session()
+            shape = s.input_shape if op == "session_input_shape" else s.output_shape
+            return {"dims": list(shape(index))}
         elif op == "run":
             self._session().run()
         elif op == "get_output":

@@ -23,9 +23,10 @@ import (
 )
 
 type step struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Index int    `json:"index"`
+	Op    string  `json:"op"`
+	Path  string  `json:"path"`
+	Index int     `json:"index"`
+	Dims  []int64 `json:"dims"`
 }
 
 // runner holds at most one model and one session, as the protocol says.
@@ -130,6 +131,18 @@ func (r *runner) do(s step) (map[string]any, error) {
 		return nil, nil
 	case "set_input":
 		return nil, r.session.SetInput(s.Index, floats(r.read(s.Path)))
+	case "set_input_shape":
+		return nil, r.session.SetInputShape(s.Index, s.Dims)
+	case "session_input_shape", "session_output_shape":
+		shape := r.session.InputShape
+		if s.Op == "session_output_shape" {
+			shape = r.session.OutputShape
+		}
+		dims, err := shape(s.Index)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"dims": dims}, nil
 	case "run":
 		return nil, r.session.Run()
 	case "get_output":

@@ -14,6 +14,11 @@ public enum PredictConstants {
     public static let abiVersion: Int = 1
     /// The most dimensions a tensor of a model can have.
     public static let maxDims: Int = 8
+    /// Option of pred_model_load_with_options(): load the graph as the file gives it, without
+    /// the load-time optimizations (folding BatchNormalization and Pad into Conv, fusing
+    /// activations, removing Identity and the nodes constant folding computed). For comparing
+    /// and inspecting graphs.
+    public static let loadNoOptimize: Int = 1
 }
 
 /// The error every failing call throws: the library's status and its message.
@@ -147,6 +152,34 @@ public final class Model {
         return Model(_raw: _out, retaining: [])
     }
 
+    /// Loads an ONNX model from memory, with options.
+    ///
+    /// - Parameters:
+    ///   - bytes: The serialized ONNX ModelProto.
+    ///   - options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load() does.
+    /// - Returns: Receives the model; free it with pred_model_free().
+    /// - Throws: `PredictError`: PRED_ERR_ARGUMENT for unknown options; otherwise as pred_model_load().
+    public static func load(bytes: [UInt8], options: Int) throws -> Model {
+        _checkABI()
+        var _out = OpaquePointer?.none
+        try _check(pred_model_load_with_options(bytes, bytes.count, Int32(clamping: options), &_out))
+        return Model(_raw: _out, retaining: [])
+    }
+
+    /// Loads an ONNX model from memory, with options.
+    ///
+    /// - Parameters:
+    ///   - bytes: The serialized ONNX ModelProto.
+    ///   - options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load() does.
+    /// - Returns: Receives the model; free it with pred_model_free().
+    /// - Throws: `PredictError`: PRED_ERR_ARGUMENT for unknown options; otherwise as pred_model_load().
+    public static func load(bytes: UnsafeRawBufferPointer, options: Int) throws -> Model {
+        _checkABI()
+        var _out = OpaquePointer?.none
+        try _check(pred_model_load_with_options(bytes.baseAddress, bytes.count, Int32(clamping: options), &_out))
+        return Model(_raw: _out, retaining: [])
+    }
+
     /// Loads an ONNX model from a file.
     ///
     /// - Parameters:
@@ -237,6 +270,22 @@ public final class Model {
         try _check(pred_model_output_shape(_model, index, &_dims, _dimsAlloc, &_ndim))
         return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
+
+    /// Describes the graph the model runs, as JSON: "inputs" and "outputs" (name, shape,
+    /// type), "nodes" in execution order (op, name, inputs and outputs with their shapes and
+    /// kind: input, value, const or folded; "folded" when the node was computed at load; a
+    /// fused "activation"; estimated "flops") and "totals" (node count, count per op,
+    /// parameters, bytes of constants and of intermediate values, flops).
+    ///
+    /// - Returns: The JSON text, valid as long as the model; NULL (and PRED_ERR_MEMORY) when it cannot be made.
+    /// - Throws: `PredictError`: `.state` if this object is closed; `.memory` when the call fails.
+    public var describe: String {
+        get throws {
+            let _model = try self._handle()
+            guard let _result = pred_model_describe(_model) else { throw PredictError._last(.memory) }
+            return _string(_result)
+        }
+    }
 }
 
 /// The buffers for running a model, one inference at a time: use one per thread.
@@ -296,6 +345,51 @@ public final class Session {
     public func setThreads(_ threads: Int) throws {
         let _session = try self._handle()
         try _check(pred_session_set_threads(_session, Int32(clamping: threads)))
+    }
+
+    /// Fixes the shape of an input for this session, e.g. a batch of 8 where the model leaves
+    /// the batch symbolic, and re-plans the session: shapes are inferred again and its
+    /// buffers allocated anew (the data of inputs set before is dropped). The model and its
+    /// other sessions are not affected. Only the dimensions the model leaves symbolic can
+    /// change.
+    ///
+    /// - Parameters:
+    ///   - index: Index of the input.
+    ///   - dims: The dimensions, each 1 or more.
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or dimension; PRED_ERR_SHAPE for another rank, a change of a fixed dimension, or a shape the model cannot run; on failure the session is unchanged.
+    public func setInputShape(at index: Int, dims: [Int]) throws {
+        let _session = try self._handle()
+        try _check(pred_session_set_input_shape(_session, index, dims.map { Int64(clamping: $0) }, dims.count))
+    }
+
+    /// Shape of an input as this session runs it (see pred_session_set_input_shape()).
+    ///
+    /// - Parameters:
+    ///   - index: Index of the input.
+    /// - Returns: Receives the dimensions.
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+    public func inputShape(at index: Int) throws -> [Int] {
+        let _session = try self._handle()
+        let _dimsAlloc = Int(PRED_MAX_DIMS)
+        var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
+        var _ndim = Int()
+        try _check(pred_session_input_shape(_session, index, &_dims, _dimsAlloc, &_ndim))
+        return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
+    }
+
+    /// Shape of an output as this session computes it.
+    ///
+    /// - Parameters:
+    ///   - index: Index of the output.
+    /// - Returns: Receives the dimensions.
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
+    public func outputShape(at index: Int) throws -> [Int] {
+        let _session = try self._handle()
+        let _dimsAlloc = Int(PRED_MAX_DIMS)
+        var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
+        var _ndim = Int()
+        try _check(pred_session_output_shape(_session, index, &_dims, _dimsAlloc, &_ndim))
+        return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
 
     /// Number of float elements of an input (the product of its shape).
@@ -409,6 +503,26 @@ public func lastError() -> String {
 /// - Returns: The name; "PRED_UNKNOWN" for a value that is not a status.
 public func statusName(_ status: PredictError.Status) -> String {
     let _result = pred_status_name(pred_status(rawValue: numericCast(status.rawValue)))
+    return _string(_result)
+}
+
+/// Number of ONNX operators (of the default domain, ai.onnx) the library implements. A
+/// model using any other operator is refused at load with PRED_ERR_UNSUPPORTED.
+///
+/// - Returns: The operator count.
+public func operatorCount() -> Int {
+    let _result = pred_operator_count()
+    return _result
+}
+
+/// Name of an implemented ONNX operator: its op_type, e.g. "Conv".
+///
+/// - Parameters:
+///   - index: Index of the operator, below pred_operator_count().
+/// - Returns: The name; NULL (and PRED_ERR_ARGUMENT) for an index out of range.
+/// - Throws: `PredictError`: `.argument` when the call fails.
+public func operatorName(at index: Int) throws -> String {
+    guard let _result = pred_operator_name(index) else { throw PredictError._last(.argument) }
     return _string(_result)
 }
 

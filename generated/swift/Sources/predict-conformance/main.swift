@@ -87,6 +87,13 @@ func perform(_ step: [String: Any]) throws -> [String: Any] {
         session = try Session(model: live(model))
     case "set_input":
         try live(session).setInput(at: index, data: floats(Data(contentsOf: file(step))))
+    case "set_input_shape":
+        let dims = (step["dims"] as? [NSNumber] ?? []).map { $0.intValue }
+        try live(session).setInputShape(at: index, dims: dims)
+    case "session_input_shape":
+        return ["dims": try live(session).inputShape(at: index)]
+    case "session_output_shape":
+        return ["dims": try live(session).outputShape(at: index)]
     case "run":
         try live(session).run()
     case "get_output":

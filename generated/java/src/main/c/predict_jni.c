@@ -98,6 +98,33 @@ JNIEXPORT jstring JNICALL Java_dev_predict_PredictJni_pred_1status_1name(JNIEnv 
     return pj_string(env, cls, pred_status_name((pred_status)j_status));
 }
 
+/* pred_operator_count */
+JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1operator_1count(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)pred_operator_count();
+}
+
+/* pred_operator_name */
+JNIEXPORT jstring JNICALL Java_dev_predict_PredictJni_pred_1operator_1name(JNIEnv *env, jclass cls, jlong j_index)
+{
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    const char *result;
+    (void)cls;
+    result = pred_operator_name((size_t)j_index);
+    if (result == NULL) {
+        status = PRED_ERR_ARGUMENT;
+        error = pred_last_error();
+    }
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(error == NULL))
+        return 0;
+    return pj_string(env, cls, result);
+}
+
 /* pred_model_load */
 JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1model_1load(JNIEnv *env, jclass cls, jbyteArray j_bytes)
 {
@@ -114,6 +141,35 @@ JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1model_1load(JNIEnv *en
             goto release;
     }
     status = pred_model_load(c_bytes, (size_t)n_bytes, &c_out);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (c_bytes != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, j_bytes, (void *)c_bytes, JNI_ABORT);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return 0;
+    return (jlong)(intptr_t)c_out;
+}
+
+/* pred_model_load_with_options */
+JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1model_1load_1with_1options(JNIEnv *env, jclass cls, jbyteArray j_bytes, jint j_options)
+{
+    void *c_bytes = NULL;
+    size_t n_bytes = j_bytes != NULL ? (size_t)(*env)->GetArrayLength(env, j_bytes) : 0;
+    pred_model *c_out = NULL;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (j_bytes != NULL) {
+        c_bytes = (*env)->GetPrimitiveArrayCritical(env, j_bytes, NULL);
+        if (c_bytes == NULL)
+            goto release;
+    }
+    status = pred_model_load_with_options(c_bytes, (size_t)n_bytes, (int)j_options, &c_out);
     called = 1;
     if (status != PRED_OK)
         error = pred_last_error();
@@ -295,6 +351,25 @@ release:
     return result_array;
 }
 
+/* pred_model_describe */
+JNIEXPORT jstring JNICALL Java_dev_predict_PredictJni_pred_1model_1describe(JNIEnv *env, jclass cls, jlong j_model)
+{
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    const char *result;
+    (void)cls;
+    result = pred_model_describe((const pred_model *)(intptr_t)j_model);
+    if (result == NULL) {
+        status = PRED_ERR_MEMORY;
+        error = pred_last_error();
+    }
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(error == NULL))
+        return 0;
+    return pj_string(env, cls, result);
+}
+
 /* pred_session_create */
 JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1session_1create(JNIEnv *env, jclass cls, jlong j_model)
 {
@@ -333,6 +408,111 @@ JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1session_1set_1threads(J
         pj_throw(env, cls, (int)status, error);
     if (!(error == NULL))
         return;
+}
+
+/* pred_session_set_input_shape */
+JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1session_1set_1input_1shape(JNIEnv *env, jclass cls, jlong j_session, jlong j_index, jlongArray j_dims)
+{
+    void *c_dims = NULL;
+    size_t n_dims = j_dims != NULL ? (size_t)(*env)->GetArrayLength(env, j_dims) : 0;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (j_dims != NULL) {
+        c_dims = (*env)->GetPrimitiveArrayCritical(env, j_dims, NULL);
+        if (c_dims == NULL)
+            goto release;
+    }
+    status = pred_session_set_input_shape((pred_session *)(intptr_t)j_session, (size_t)j_index, c_dims, (size_t)n_dims);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (c_dims != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, j_dims, (void *)c_dims, JNI_ABORT);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return;
+}
+
+/* pred_session_input_shape */
+JNIEXPORT jlongArray JNICALL Java_dev_predict_PredictJni_pred_1session_1input_1shape(JNIEnv *env, jclass cls, jlong j_session, jlong j_index)
+{
+    int64_t *c_dims = NULL;
+    size_t n_dims = (size_t)(PRED_MAX_DIMS);
+    jlongArray result_array = NULL;
+    size_t c_ndim = 0;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (n_dims > (size_t)INT32_MAX) {
+        pj_throw_java(env, "java/lang/OutOfMemoryError", "pred_session_input_shape: dims too large for a Java array");
+        goto release;
+    }
+    c_dims = malloc(n_dims ? n_dims * sizeof *c_dims : 1);
+    if (c_dims == NULL) {
+        pj_throw_java(env, "java/lang/OutOfMemoryError", "pred_session_input_shape: no memory for dims");
+        goto release;
+    }
+    status = pred_session_input_shape((const pred_session *)(intptr_t)j_session, (size_t)j_index, c_dims, (size_t)n_dims, &c_ndim);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (called && error == NULL) {
+        jsize n = (jsize)(c_ndim < n_dims ? c_ndim : n_dims);
+        result_array = (*env)->NewLongArray(env, n);
+        if (result_array != NULL)
+            (*env)->SetLongArrayRegion(env, result_array, 0, n, (const jlong *)c_dims);
+    }
+    free(c_dims);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return 0;
+    return result_array;
+}
+
+/* pred_session_output_shape */
+JNIEXPORT jlongArray JNICALL Java_dev_predict_PredictJni_pred_1session_1output_1shape(JNIEnv *env, jclass cls, jlong j_session, jlong j_index)
+{
+    int64_t *c_dims = NULL;
+    size_t n_dims = (size_t)(PRED_MAX_DIMS);
+    jlongArray result_array = NULL;
+    size_t c_ndim = 0;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (n_dims > (size_t)INT32_MAX) {
+        pj_throw_java(env, "java/lang/OutOfMemoryError", "pred_session_output_shape: dims too large for a Java array");
+        goto release;
+    }
+    c_dims = malloc(n_dims ? n_dims * sizeof *c_dims : 1);
+    if (c_dims == NULL) {
+        pj_throw_java(env, "java/lang/OutOfMemoryError", "pred_session_output_shape: no memory for dims");
+        goto release;
+    }
+    status = pred_session_output_shape((const pred_session *)(intptr_t)j_session, (size_t)j_index, c_dims, (size_t)n_dims, &c_ndim);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (called && error == NULL) {
+        jsize n = (jsize)(c_ndim < n_dims ? c_ndim : n_dims);
+        result_array = (*env)->NewLongArray(env, n);
+        if (result_array != NULL)
+            (*env)->SetLongArrayRegion(env, result_array, 0, n, (const jlong *)c_dims);
+    }
+    free(c_dims);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return 0;
+    return result_array;
 }
 
 /* pred_session_input_size */

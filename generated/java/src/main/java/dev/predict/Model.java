@@ -46,6 +46,20 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Loads an ONNX model from memory, with options.
+     *
+     * @param bytes The serialized ONNX ModelProto.
+     * @param options 0 or {@code Predict.LOAD_NO_OPTIMIZE}; 0 loads as
+     * {@code Model.load()} does.
+     * @return Receives the model; free it with {@code Model.close()}.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for unknown options; otherwise
+     * as {@code Model.load()}
+     */
+    public static Model loadWithOptions(byte[] bytes, int options) throws PredictException {
+        return new Model(PredictJni.pred_model_load_with_options(Objects.requireNonNull(bytes, "bytes"), options));
+    }
+
+    /**
      * Loads an ONNX model from a file.
      *
      * @param path Path of the .onnx file.
@@ -146,6 +160,26 @@ public final class Model implements AutoCloseable {
     public long[] outputShape(long index) throws PredictException {
         try {
             return PredictJni.pred_model_output_shape(ptr(), index);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Describes the graph the model runs, as JSON: "inputs" and "outputs" (name, shape,
+     * type), "nodes" in execution order (op, name, inputs and outputs with their shapes
+     * and kind: input, value, const or folded; "folded" when the node was computed at
+     * load; a fused "activation"; estimated "flops") and "totals" (node count, count per
+     * op, parameters, bytes of constants and of intermediate values, flops).
+     *
+     * @return The JSON text, valid as long as the model; NULL (and
+     * {@code Status.ERR_MEMORY}) when it cannot be made.
+     * @throws PredictException {@code Status.ERR_MEMORY} when the call fails;
+     * {@code Status.ERR_STATE} if a closed object is used
+     */
+    public String describe() throws PredictException {
+        try {
+            return PredictJni.pred_model_describe(ptr());
         } finally {
             Reference.reachabilityFence(this);
         }

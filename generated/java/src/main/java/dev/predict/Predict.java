@@ -40,6 +40,14 @@ public final class Predict {
     public static final int MAX_DIMS = 8;
 
     /**
+     * Option of {@code Model.loadWithOptions()}: load the graph as the file gives it,
+     * without the load-time optimizations (folding BatchNormalization and Pad into Conv,
+     * fusing activations, removing Identity and the nodes constant folding computed). For
+     * comparing and inspecting graphs.
+     */
+    public static final int LOAD_NO_OPTIMIZE = 1;
+
+    /**
      * The library version, e.g. "0.1.0".
      *
      * @return The version string.
@@ -76,5 +84,27 @@ public final class Predict {
      */
     public static String statusName(Status status) {
         return PredictJni.pred_status_name(status.value());
+    }
+
+    /**
+     * Number of ONNX operators (of the default domain, ai.onnx) the library implements. A
+     * model using any other operator is refused at load with
+     * {@code Status.ERR_UNSUPPORTED}.
+     *
+     * @return The operator count.
+     */
+    public static long operatorCount() {
+        return PredictJni.pred_operator_count();
+    }
+
+    /**
+     * Name of an implemented ONNX operator: its op_type, e.g. "Conv".
+     *
+     * @param index Index of the operator, below {@code Predict.operatorCount()}.
+     * @return The name; NULL (and {@code Status.ERR_ARGUMENT}) for an index out of range.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} when the call fails
+     */
+    public static String operatorName(long index) throws PredictException {
+        return PredictJni.pred_operator_name(index);
     }
 }

@@ -127,7 +127,13 @@ final class PredictJni {
 
     static native String pred_status_name(int status);
 
+    static native long pred_operator_count();
+
+    static native String pred_operator_name(long index);
+
     static native long pred_model_load(byte[] bytes);
+
+    static native long pred_model_load_with_options(byte[] bytes, int options);
 
     static native long pred_model_load_file(byte[] path);
 
@@ -145,11 +151,19 @@ final class PredictJni {
 
     static native long[] pred_model_output_shape(long model, long index);
 
+    static native String pred_model_describe(long model);
+
     static native long pred_session_create(long model);
 
     static native void pred_session_free(long session);
 
     static native void pred_session_set_threads(long session, int threads);
+
+    static native void pred_session_set_input_shape(long session, long index, long[] dims);
+
+    static native long[] pred_session_input_shape(long session, long index);
+
+    static native long[] pred_session_output_shape(long session, long index);
 
     static native long pred_session_input_size(long session, long index);
 

@@ -60,6 +60,60 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Fixes the shape of an input for this session, e.g. a batch of 8 where the model
+     * leaves the batch symbolic, and re-plans the session: shapes are inferred again and
+     * its buffers allocated anew (the data of inputs set before is dropped). The model
+     * and its other sessions are not affected. Only the dimensions the model leaves
+     * symbolic can change.
+     *
+     * @param index Index of the input.
+     * @param dims The dimensions, each 1 or more.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for a bad index or dimension;
+     * {@code Status.ERR_SHAPE} for another rank, a change of a fixed dimension, or a
+     * shape the model cannot run; on failure the session is unchanged;
+     * {@code Status.ERR_STATE} if a closed object is used
+     */
+    public void setInputShape(long index, long[] dims) throws PredictException {
+        try {
+            PredictJni.pred_session_set_input_shape(ptr(), index, Objects.requireNonNull(dims, "dims"));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Shape of an input as this session runs it (see {@code Session.setInputShape()}).
+     *
+     * @param index Index of the input.
+     * @return Receives the dimensions.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for a bad index or a capacity
+     * below the rank; {@code Status.ERR_STATE} if a closed object is used
+     */
+    public long[] inputShape(long index) throws PredictException {
+        try {
+            return PredictJni.pred_session_input_shape(ptr(), index);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Shape of an output as this session computes it.
+     *
+     * @param index Index of the output.
+     * @return Receives the dimensions.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for a bad index or a capacity
+     * below the rank; {@code Status.ERR_STATE} if a closed object is used
+     */
+    public long[] outputShape(long index) throws PredictException {
+        try {
+            return PredictJni.pred_session_output_shape(ptr(), index);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
      * Number of float elements of an input (the product of its shape).
      *
      * @param index Index of the input.

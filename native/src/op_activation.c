@@ -1,0 +1,136 @@
+/*
+ * op_activation.c: the elementwise functions of one float tensor: Relu,
+ * LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf.
+ */
+#include <float.h>
+#include <math.h>
+#include "graph.h"
+#include "attr.h"
+#include "fmath.h"
+#include "kernels.h"
+
+static pred_status pred__unary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    (void)g;
+    (void)n;
+    (void)src;
+    return PRED_OK;
+}
+
+/* The output has the shape and type of input 0. */
+static pred_status pred__unary_infer(pred__graph *g, pred__node *n) {
+    return pred__set_out(g, n, 0, pred__in_shape(g, n, 0), pred__in_tensor(g, n, 0)->dtype);
+}
+
+/* ---- Relu -----------------------------------------------------------------*/
+
+/* y (n,) = max(x, 0) */
+static void pred__relu(float *y, const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static void pred__relu_run(const pred__exec *x, const pred__node *n) {
+    pred__relu(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count);
+}
+
+/* ---- Clip: bounds from attributes before opset 11, from optional inputs after */
+
+static pred_status pred__clip_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__clip_params *p = &n->p.clip;
+    pred_status st;
+    p->min = -FLT_MAX;
+    p->max = FLT_MAX;
+    if (g->opset >= 11) return PRED_OK;
+    if (n->n_in > 1) return pred__node_errorf(n, PRED_ERR_MODEL, "min and max are attributes before opset 11");
+    if ((st = pred__attr_float(n, src, "min", -FLT_MAX, &p->min)) != PRED_OK) return st;
+    return pred__attr_float(n, src, "max", FLT_MAX, &p->max);
+}
+
+static pred_status pred__clip_infer(pred__graph *g, pred__node *n) {
+    int i;
+    for (i = 1; i < n->n_in; i++) {
+        const pred__tensor *t;
+        if (n->in[i] < 0) continue;
+        t = pred__in_tensor(g, n, i);
+        if (t->count != 1)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "%s ('%s') must be a scalar", i == 1 ? "min" : "max", t->name);
+    }
+    return pred__unary_infer(g, n);
+}
+
+/* y (n,) = min(max(x, lo), hi) */
+static void pred__clip(float *y, const float *x, size_t n, float lo, float hi) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float v = x[i] < lo ? lo : x[i];
+        y[i] = v > hi ? hi : v;
+    }
+}
+
+static void pred__clip_run(const pred__exec *x, const pred__node *n) {
+    float lo = n->n_in > 1 && n->in[1] >= 0 ? PRED__IN(x, n, 1)[0] : n->p.clip.min;
+    float hi = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2)[0] : n->p.clip.max;
+    pred__clip(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, lo, hi);
+}
+
+/* ---- LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf -----*/
+
+static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__unary_params *p = &n->p.unary;
+    pred_status st;
+    (void)g;
+    p->alpha = p->beta = 0.0f;
+    if (n->op == PRED__OP_LEAKYRELU) return pred__attr_float(n, src, "alpha", 0.01f, &p->alpha);
+    if (n->op == PRED__OP_HARDSIGMOID) {
+        if ((st = pred__attr_float(n, src, "alpha", 0.2f, &p->alpha)) != PRED_OK) return st;
+        return pred__attr_float(n, src, "beta", 0.5f, &p->beta);
+    }
+    if (n->op == PRED__OP_HARDSWISH) {
+        p->alpha = 1.0f / 6.0f;
+        p->beta = 0.5f;
+    }
+    return PRED_OK;
+}
+
+/* max(0, min(1, alpha * v + beta)) */
+static float pred__hard_sigmoid(float v, float alpha, float beta) {
+    float s = alpha * v + beta;
+    return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
+}
+
+/* y (n,) = f(x), f the activation op with its params */
+static void pred__activation(float *y, const float *x, size_t n, int op, const pred__unary_params *p) {
+    size_t i;
+    switch (op) {
+    case PRED__OP_LEAKYRELU:
+        for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? p->alpha * x[i] : x[i];
+        break;
+    case PRED__OP_SIGMOID:
+        for (i = 0; i < n; i++) y[i] = pred__sigmoidf(x[i]);
+        break;
+    case PRED__OP_HARDSIGMOID:
+        for (i = 0; i < n; i++) y[i] = pred__hard_sigmoid(x[i], p->alpha, p->beta);
+        break;
+    case PRED__OP_HARDSWISH:
+        for (i = 0; i < n; i++) y[i] = x[i] * pred__hard_sigmoid(x[i], p->alpha, p->beta);
+        break;
+    case PRED__OP_TANH:
+        for (i = 0; i < n; i++) y[i] = pred__tanhf(x[i]);
+        break;
+    case PRED__OP_EXP:
+        for (i = 0; i < n; i++) y[i] = pred__expf(x[i]);
+        break;
+    case PRED__OP_SQRT: /* correctly rounded everywhere (IEEE 754) */
+        for (i = 0; i < n; i++) y[i] = sqrtf(x[i]);
+        break;
+    case PRED__OP_ERF:
+        for (i = 0; i < n; i++) y[i] = pred__erff(x[i]);
+        break;
+    default:
+        break;
+    }
+}
+
+static void pred__activation_run(const pred__exec *x, const pred__node *n) {
+    pred__activation(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, n->op, &n->p.unary);
+}
