@@ -18,7 +18,9 @@ HERE = Path(__file__).resolve().parent
 @pytest.mark.slow
 def test_fuzz_load(tmp_path):
     seconds = os.environ.get("PREDICT_FUZZ_SECONDS", "60")
-    res = subprocess.run(["bash", str(HERE / "run.sh"), seconds], capture_output=True, text=True,
+    # a fixed seed: CI explores the same inputs in the same order every time, so what
+    # it finds reproduces (long runs with run.sh stay random)
+    res = subprocess.run(["bash", str(HERE / "run.sh"), seconds, "-seed=1"], capture_output=True, text=True,
                          env={**os.environ, "PREDICT_FUZZ_DIR": str(tmp_path)}, timeout=int(seconds) + 600)
     if res.returncode == 77:
         pytest.skip(res.stderr.strip())
