@@ -177,11 +177,10 @@ const char *pred_model_output_name(const pred_model *model, size_t index) {
     return t ? t->name : NULL;
 }
 
-static pred_status pred__io_shape(const char *fn, const pred_model *model, int outputs, size_t index, int64_t *dims,
-                                  size_t capacity, size_t *ndim) {
-    const pred__tensor *t = pred__io_tensor(fn, model, outputs, index);
+/* Copies the shape of t (input or output `index`) out to dims/ndim for `fn`. */
+static pred_status pred__copy_shape(const char *fn, const pred__tensor *t, int outputs, size_t index, int64_t *dims,
+                                    size_t capacity, size_t *ndim) {
     size_t k;
-    if (!t) return PRED_ERR_ARGUMENT;
     if (!ndim) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "ndim is NULL");
     if (capacity < t->shape.ndim)
         return pred__api_fail(fn, PRED_ERR_ARGUMENT, "capacity %lu is below the rank %lu of %s %lu",
@@ -191,6 +190,13 @@ static pred_status pred__io_shape(const char *fn, const pred_model *model, int o
     for (k = 0; k < t->shape.ndim; k++) dims[k] = t->shape.d[k];
     *ndim = t->shape.ndim;
     return PRED_OK;
+}
+
+static pred_status pred__io_shape(const char *fn, const pred_model *model, int outputs, size_t index, int64_t *dims,
+                                  size_t capacity, size_t *ndim) {
+    const pred__tensor *t = pred__io_tensor(fn, model, outputs, index);
+    if (!t) return PRED_ERR_ARGUMENT;
+    return pred__copy_shape(fn, t, outputs, index, dims, capacity, ndim);
 }
 
 pred_status pred_model_input_shape(const pred_model *model, size_t index, int64_t *dims, size_t capacity,
@@ -323,22 +329,13 @@ static pred_status pred__session_shape(const char *fn, const pred_session *s, in
                                        int64_t *dims, size_t capacity, size_t *ndim) {
     const pred__tensor *t;
     char buf[64];
-    size_t k;
     if (!s) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
     if (!(t = pred__session_io(s, outputs, index)))
         return pred__api_fail(fn, PRED_ERR_ARGUMENT, "index %lu is out of range (the model has %s)",
                               (unsigned long)index,
                               pred__plural(outputs ? s->graph->n_outputs : s->graph->n_inputs,
                                            outputs ? "output" : "input", buf, sizeof buf));
-    if (!ndim) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "ndim is NULL");
-    if (capacity < t->shape.ndim)
-        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "capacity %lu is below the rank %lu of %s %lu",
-                              (unsigned long)capacity, (unsigned long)t->shape.ndim, outputs ? "output" : "input",
-                              (unsigned long)index);
-    if (!dims && t->shape.ndim > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "dims is NULL");
-    for (k = 0; k < t->shape.ndim; k++) dims[k] = t->shape.d[k];
-    *ndim = t->shape.ndim;
-    return PRED_OK;
+    return pred__copy_shape(fn, t, outputs, index, dims, capacity, ndim);
 }
 
 pred_status pred_session_input_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity,
