@@ -558,9 +558,11 @@ func (s *Session) SetThreads(threads int) error {
 
 // SetInputShape fixes the shape of an input for this session, e.g. a batch of 8
 // where the model leaves the batch symbolic, and re-plans the session: shapes
-// are inferred again and its buffers allocated anew (the data of inputs set
-// before is dropped). The model and its other sessions are not affected. Only
-// the dimensions the model leaves symbolic can change.
+// are inferred again and its buffers allocated anew (inputs whose shape stays
+// keep their data; the others read as zeros). The model and its other sessions
+// are not affected. Only the dimensions the model leaves symbolic can change;
+// symbolic dimensions with one name in the model (say every input's "batch")
+// are one size, so they all change together.
 //
 // Parameters:
 //
@@ -685,12 +687,19 @@ func (s *Session) OutputSize(index int) (int, error) {
 
 // SetInput copies the data of an input into the session.
 //
+// A few inputs fix shapes by their values (a "shape input": Resize's scales fed
+// by the caller). The model is planned with ones in them; setting other values
+// re-plans the session as [Session.SetInputShape] does, so output shapes may
+// change: read them with [Session.OutputShape].
+//
 // Parameters:
 //
 //   - index: Index of the input.
 //   - data: The elements, row-major, as many as [Session.InputSize].
 //
-// Status: [StatusOK]; [StatusErrArgument] for a bad index or a wrong count.
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a wrong count; for
+// a shape input, [StatusErrShape] or [StatusErrUnsupported] when the model
+// cannot run with those values (the session is unchanged).
 func (s *Session) SetInput(index int, data []float32) error {
 	cSession, err := s.cptr(false)
 	if err != nil {

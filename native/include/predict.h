@@ -267,9 +267,11 @@ pred_status pred_session_set_threads(pred_session *session, int threads);
 /**
  * Fixes the shape of an input for this session, e.g. a batch of 8 where the
  * model leaves the batch symbolic, and re-plans the session: shapes are
- * inferred again and its buffers allocated anew (the data of inputs set
- * before is dropped). The model and its other sessions are not affected.
- * Only the dimensions the model leaves symbolic can change.
+ * inferred again and its buffers allocated anew (inputs whose shape stays
+ * keep their data; the others read as zeros). The model and its other
+ * sessions are not affected. Only the dimensions the model leaves symbolic
+ * can change; symbolic dimensions with one name in the model (say every
+ * input's "batch") are one size, so they all change together.
  *
  * @param session The session.
  * @param index Index of the input.
@@ -329,11 +331,18 @@ size_t pred_session_output_size(const pred_session *session, size_t index);
 /**
  * Copies the data of an input into the session.
  *
+ * A few inputs fix shapes by their values (a "shape input": Resize's scales
+ * fed by the caller). The model is planned with ones in them; setting other
+ * values re-plans the session as pred_session_set_input_shape() does, so
+ * output shapes may change: read them with pred_session_output_shape().
+ *
  * @param session The session.
  * @param index Index of the input.
  * @param[in] data [count=count] The elements, row-major, as many as pred_session_input_size().
  * @param count Number of elements in data.
- * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a wrong count.
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a wrong count;
+ *         for a shape input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when
+ *         the model cannot run with those values (the session is unchanged).
  */
 pred_status pred_session_set_input(pred_session *session, size_t index,
                                    const float *data, size_t count);

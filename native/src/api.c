@@ -289,12 +289,39 @@ static pred_status pred__session_check(const char *fn, const pred_session *s, in
     return PRED_OK;
 }
 
+/* Gives every symbolic dim named like dim d of input `index` the size n
+ * (in shapes: one per input), as one name is one size. */
+static pred_status pred__link_dim(const char *fn, const pred__graph *base, size_t index, size_t d, int64_t n,
+                                  pred__shape *shapes) {
+    const int *sym = base->dim_symbols;
+    int s = sym[index * PRED_MAX_DIMS + d];
+    size_t k, e;
+    char bs[PRED__SHAPE_STR_SIZE];
+    if (s < 0) return PRED_OK;
+    for (k = 0; k < base->n_inputs; k++)
+        for (e = 0; e < shapes[k].ndim; e++) {
+            if (sym[k * PRED_MAX_DIMS + e] != s || (k == index && e == d)) continue;
+            if (k == index && shapes[k].d[e] != n) /* the caller set both */
+                return pred__api_fail(fn, PRED_ERR_SHAPE,
+                                      "dimensions %lu and %lu of input '%s' have one symbolic name, got %lld and %lld",
+                                      (unsigned long)e, (unsigned long)d, base->tensors[base->inputs[k]].name,
+                                      (long long)shapes[k].d[e], (long long)n);
+            shapes[k].d[e] = n;
+            if (pred__shape_count(&shapes[k]) == 0)
+                return pred__api_fail(fn, PRED_ERR_SHAPE, "input '%s' would have shape %s, more than %llu elements",
+                                      base->tensors[base->inputs[k]].name,
+                                      pred__shape_str(&shapes[k], bs, sizeof bs),
+                                      (unsigned long long)PRED_MAX_ELEMENTS);
+        }
+    return PRED_OK;
+}
+
 pred_status pred_session_set_input_shape(pred_session *session, size_t index, const int64_t *dims, size_t ndim) {
     static const char fn[] = "pred_session_set_input_shape";
     const pred__tensor *t;
-    pred__shape shape;
+    pred__shape shape, *shapes;
     char buf[64], bs[PRED__SHAPE_STR_SIZE];
-    pred_status st;
+    pred_status st = PRED_OK;
     size_t k;
     if (!session) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
     if (pred__model_is_released(session->model))
@@ -321,8 +348,14 @@ pred_status pred_session_set_input_shape(pred_session *session, size_t index, co
     if (pred__shape_count(&shape) == 0)
         return pred__api_fail(fn, PRED_ERR_SHAPE, "the shape %s has more than %llu elements",
                               pred__shape_str(&shape, bs, sizeof bs), (unsigned long long)PRED_MAX_ELEMENTS);
-    st = pred__session_reshape(session, index, &shape);
-    return st == PRED_OK ? st : pred__error_prefix(st, fn);
+    if (!(shapes = (pred__shape *)pred__calloc(session->graph->n_inputs, sizeof *shapes)))
+        return pred__error_prefix(pred__oom(), fn);
+    for (k = 0; k < session->graph->n_inputs; k++) shapes[k] = session->graph->tensors[session->graph->inputs[k]].shape;
+    shapes[index] = shape;
+    for (k = 0; st == PRED_OK && k < ndim; k++) st = pred__link_dim(fn, &session->model->base, index, k, dims[k], shapes);
+    if (st == PRED_OK && (st = pred__session_replan(session, shapes, NULL)) != PRED_OK) st = pred__error_prefix(st, fn);
+    PRED_FREE(shapes);
+    return st;
 }
 
 static pred_status pred__session_shape(const char *fn, const pred_session *s, int outputs, size_t index,
@@ -349,11 +382,23 @@ pred_status pred_session_output_shape(const pred_session *session, size_t index,
 }
 
 pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count) {
+    static const char fn[] = "pred_session_set_input";
     const pred__tensor *t;
-    pred_status st = pred__session_check("pred_session_set_input", session, 0, index, data, count, &t);
+    const float **values;
+    pred_status st = pred__session_check(fn, session, 0, index, data, count, &t);
     if (st != PRED_OK) return st;
-    memcpy(session->bufs[session->graph->inputs[index]], data, count * sizeof *data);
-    return PRED_OK;
+    if (!(t->flags & PRED__TF_SHAPE_INPUT)) {
+        memcpy(session->bufs[session->graph->inputs[index]], data, count * sizeof *data);
+        return PRED_OK;
+    }
+    /* a shape input: the session's plan holds its values; other values need another plan */
+    if (memcmp(t->f, data, count * sizeof *data) == 0) return PRED_OK;
+    if (!(values = (const float **)pred__calloc(session->graph->n_inputs, sizeof *values)))
+        return pred__error_prefix(pred__oom(), fn);
+    values[index] = data;
+    st = pred__session_replan(session, NULL, values);
+    PRED_FREE(values);
+    return st == PRED_OK ? st : pred__error_prefix(st, fn);
 }
 
 pred_status pred_session_run(pred_session *session) {

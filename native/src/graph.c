@@ -7,7 +7,7 @@
  *                  outputs (values), in a table with a name index;
  *   3. wiring      node inputs are resolved to tensors, then the nodes are put
  *                  in topological order (keeping the file order when it is one);
- *   4. checks      element types and constant-ness of node inputs;
+ *   4. checks      shape inputs, element types and constant-ness of node inputs;
  *   5. ops         each node's attributes are read (init) and its output
  *                  shapes inferred (infer), in execution order;
  *   6. outputs     the graph outputs are resolved to tensors.
@@ -49,24 +49,41 @@ static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int 
     return pred__set_out(g, n, i, s, PRED__DT_FLOAT);
 }
 
+/* Ops that may compute empty tensors (a 0 dimension): Split and Slice
+ * (exporters cut off nothing that way), and Concat of those. */
+static int pred__op_makes_empty(int op) {
+    return op == PRED__OP_SPLIT || op == PRED__OP_SLICE || op == PRED__OP_CONCAT;
+}
+
+/* Ops that read empty tensors: Concat skips them, Shape reads the shape. */
+static int pred__op_reads_empty(int op) {
+    return op == PRED__OP_CONCAT || op == PRED__OP_SHAPE;
+}
+
 static pred_status pred__set_out(pred__graph *g, const pred__node *n, int i, const pred__shape *s, int32_t dtype) {
     pred__tensor *t;
+    pred__shape nonzero = *s;    /* the other dims of an empty tensor must be sane too: loops run over them */
     char buf[PRED__SHAPE_STR_SIZE];
-    uint64_t count;
+    int empty = 0;
     size_t k;
     if (n->out[i] < 0) return PRED_OK;
     t = &g->tensors[n->out[i]];
-    for (k = 0; k < s->ndim; k++)
-        if (s->d[k] <= 0)
+    for (k = 0; k < s->ndim; k++) {
+        if (s->d[k] < 0 || (s->d[k] == 0 && !pred__op_makes_empty(n->op)))
             return pred__node_errorf(n, s->d[k] == 0 ? PRED_ERR_UNSUPPORTED : PRED_ERR_SHAPE,
-                                     "output '%s' would have shape %s: empty tensors are not supported",
-                                     t->name, pred__shape_str(s, buf, sizeof buf));
-    count = pred__shape_count(s);
-    if (count == 0)
+                                     "output '%s' would have shape %s: %s", t->name,
+                                     pred__shape_str(s, buf, sizeof buf),
+                                     s->d[k] == 0 ? "empty tensors are not supported here" : "a negative dimension");
+        if (s->d[k] == 0) {
+            empty = 1;
+            nonzero.d[k] = 1;
+        }
+    }
+    if (pred__shape_count(&nonzero) == 0)
         return pred__node_errorf(n, PRED_ERR_SHAPE, "output '%s' would have shape %s, more than %llu elements",
                                  t->name, pred__shape_str(s, buf, sizeof buf), (unsigned long long)PRED_MAX_ELEMENTS);
     t->shape = *s;
-    t->count = (size_t)count;
+    t->count = empty ? 0 : (size_t)pred__shape_count(s);
     t->dtype = dtype;
     return PRED_OK;
 }
@@ -78,13 +95,17 @@ typedef struct pred__names {
     size_t mask;
 } pred__names;
 
-static uint64_t pred__names_hash(const char *s) {
+static uint64_t pred__hash_bytes(const uint8_t *p, size_t n) {
     uint64_t h = 1469598103934665603u;
-    while (*s) {
-        h ^= (unsigned char)*s++;
+    while (n--) {
+        h ^= *p++;
         h *= 1099511628211u;
     }
     return h;
+}
+
+static uint64_t pred__names_hash(const char *s) {
+    return pred__hash_bytes((const uint8_t *)s, strlen(s));
 }
 
 static int pred__names_init(pred__names *h, size_t n) {
@@ -128,6 +149,7 @@ static void pred__graph_free(pred__graph *g) {
     for (k = 0; k < g->n_nodes; k++) PRED_FREE(g->nodes[k].name);
     PRED_FREE(g->nodes);
     PRED_FREE(g->inputs);
+    PRED_FREE(g->dim_symbols);
     PRED_FREE(g->outputs);
     memset(g, 0, sizeof *g);
 }
@@ -191,12 +213,41 @@ static pred_status pred__add_initializers(pred__builder *b) {
     return PRED_OK;
 }
 
-static pred_status pred__add_inputs(pred__builder *b) {
+/* Numbers the symbolic dimensions of the inputs by name (g->dim_symbols);
+ * src[k] is the file's value info of input k. A hash table of the names'
+ * bytes, since a hostile file may have very many. */
+static pred_status pred__number_dim_symbols(pred__graph *g, const pred__onnx_value_info *const *src) {
+    size_t n = g->n_inputs * PRED_MAX_DIMS, cap = 16, mask, k, at;
+    int *slots;                  /* entries k * PRED_MAX_DIMS + d: the first dim with each name */
+    if (!(g->dim_symbols = (int *)pred__calloc(n, sizeof *g->dim_symbols))) return pred__oom();
+    while (cap < 2 * n) cap *= 2; /* n <= the file's size * PRED_MAX_DIMS: no overflow */
+    if (!(slots = (int *)pred__calloc(cap, sizeof *slots))) return pred__oom();
+    mask = cap - 1;
+    for (k = 0; k < cap; k++) slots[k] = -1;
+    for (k = 0; k < n; k++) {
+        const pred__onnx_value_info *v = src[k / PRED_MAX_DIMS];
+        size_t d = k % PRED_MAX_DIMS, len = v->dim_param_len[d];
+        g->dim_symbols[k] = -1;
+        if (d >= v->ndim || !v->dim_param[d]) continue;
+        at = (size_t)pred__hash_bytes(v->dim_param[d], len) & mask;
+        for (; slots[at] >= 0; at = (at + 1) & mask) {
+            const pred__onnx_value_info *w = src[(size_t)slots[at] / PRED_MAX_DIMS];
+            size_t e = (size_t)slots[at] % PRED_MAX_DIMS;
+            if (w->dim_param_len[e] == len && memcmp(w->dim_param[e], v->dim_param[d], len) == 0) break;
+        }
+        if (slots[at] < 0) slots[at] = (int)k;
+        g->dim_symbols[k] = slots[at];
+    }
+    PRED_FREE(slots);
+    return PRED_OK;
+}
+
+/* The graph inputs that are no initializers, with their file's value infos in src. */
+static pred_status pred__add_inputs_(pred__builder *b, const pred__onnx_value_info **src) {
     pred__graph *g = b->g;
     pred__onnx_graph *og = &b->m->graph;
     size_t k, d;
     pred_status st;
-    if (!(g->inputs = (int *)pred__calloc(og->n_inputs, sizeof *g->inputs))) return pred__oom();
     for (k = 0; k < og->n_inputs; k++) {
         const pred__onnx_value_info *v = &og->inputs[k];
         pred__tensor *t;
@@ -236,9 +287,23 @@ static pred_status pred__add_inputs(pred__builder *b) {
             return pred__errorf(PRED_ERR_SHAPE, "input '%s' has more than %llu elements", t->name,
                                 (unsigned long long)PRED_MAX_ELEMENTS);
         t->count = (size_t)pred__shape_count(&t->shape);
+        src[g->n_inputs] = v;
         g->inputs[g->n_inputs++] = index;
     }
     return PRED_OK;
+}
+
+static pred_status pred__add_inputs(pred__builder *b) {
+    pred__graph *g = b->g;
+    pred__onnx_graph *og = &b->m->graph;
+    const pred__onnx_value_info **src;
+    pred_status st;
+    if (!(g->inputs = (int *)pred__calloc(og->n_inputs, sizeof *g->inputs))) return pred__oom();
+    if (!(src = (const pred__onnx_value_info **)pred__calloc(og->n_inputs, sizeof *src))) return pred__oom();
+    st = pred__add_inputs_(b, src);
+    if (st == PRED_OK) st = pred__number_dim_symbols(g, src);
+    PRED_FREE(src);
+    return st;
 }
 
 /* Creates the nodes (file order) with their op and output tensors. */
@@ -423,6 +488,28 @@ static pred_status pred__check_const(const pred__tensor *t) {
     return PRED_OK;
 }
 
+/* A graph input in a position that must be known at load, where FLOAT is
+ * expected (Resize's roi and scales), becomes a shape input, planned with
+ * ones until a session is given its values. */
+static pred_status pred__mark_shape_inputs(pred__graph *g) {
+    size_t k, e;
+    int j;
+    for (k = 0; k < g->n_nodes; k++) {
+        const pred__node *n = &g->nodes[k];
+        const pred__op_def *def = pred__op_get(n->op);
+        for (j = 0; j < n->n_in; j++) {
+            pred__tensor *t = n->in[j] >= 0 ? &g->tensors[n->in[j]] : NULL;
+            if (!t || t->kind != PRED__TENSOR_INPUT || !((def->const_inputs >> j) & 1) || ((def->int_inputs >> j) & 1))
+                continue;
+            if (!(t->f = (float *)pred__calloc(t->count, sizeof *t->f))) return pred__oom();
+            for (e = 0; e < t->count; e++) t->f[e] = 1.0f;
+            t->kind = PRED__TENSOR_CONST;
+            t->flags |= PRED__TF_SHAPE_INPUT | PRED__TF_SHAPE_DEP;
+        }
+    }
+    return PRED_OK;
+}
+
 static pred_status pred__check_types(pred__graph *g) {
     size_t k;
     int j;
@@ -450,7 +537,7 @@ static pred_status pred__check_types(pred__graph *g) {
             if (!want_int && !want_any && t->dtype != PRED__DT_FLOAT)
                 return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') has type %s, only FLOAT is supported",
                                          j, t->name, pred__onnx_dtype_name(t->dtype));
-            if (!want_int && !want_const && t->kind == PRED__TENSOR_CONST && t->count == 0)
+            if (!want_int && !want_const && t->kind == PRED__TENSOR_CONST && t->count == 0 && !pred__op_reads_empty(n->op))
                 return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') is empty: empty tensors are not supported",
                                          j, t->name);
         }
@@ -508,6 +595,16 @@ static pred_status pred__check_folded_inputs(const pred__graph *g, const pred__n
             return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') has type %s, only FLOAT is supported",
                                      j, t->name, pred__onnx_dtype_name(t->dtype));
     }
+    /* an empty data input (integer and load-time inputs may be empty: an empty roi, no axes) */
+    for (j = 0; j < n->n_in && !pred__op_reads_empty(n->op); j++) {
+        const pred__tensor *t = n->in[j] >= 0 ? &g->tensors[n->in[j]] : NULL;
+        char buf[PRED__SHAPE_STR_SIZE];
+        if (t && t->count == 0 && !(((def->int_inputs | def->const_inputs) >> j) & 1))
+            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED,
+                                     "input %d ('%s') is empty (shape %s): empty tensors are supported only "
+                                     "into Concat and Shape",
+                                     j, t->name, pred__shape_str(&t->shape, buf, sizeof buf));
+    }
     return PRED_OK;
 }
 
@@ -520,12 +617,12 @@ static pred_status pred__graph_infer(pred__graph *g) {
         pred__node *n = &g->nodes[k];
         if (pred__node_is_folded(g, n)) continue; /* computed at load already */
         if ((st = pred__check_folded_inputs(g, n)) != PRED_OK) return st;
-        for (j = 0; j < n->n_out; j++) /* every output must be set by infer */
-            if (n->out[j] >= 0) g->tensors[n->out[j]].count = 0;
+        for (j = 0; j < n->n_out; j++) /* every output must be set by infer (pred__set_out) */
+            if (n->out[j] >= 0) g->tensors[n->out[j]].count = SIZE_MAX;
         n->scratch = 0;
         if ((st = pred__op_get(n->op)->infer(g, n)) != PRED_OK) return st;
         for (j = 0; j < n->n_out; j++)
-            if (n->out[j] >= 0 && g->tensors[n->out[j]].count == 0)
+            if (n->out[j] >= 0 && g->tensors[n->out[j]].count == SIZE_MAX)
                 return pred__node_errorf(n, PRED_ERR_SHAPE, "output %d has no shape", j);
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "needs more than %llu elements of scratch memory",
@@ -592,6 +689,7 @@ static pred_status pred__graph_build_(pred__builder *b) {
     if ((st = pred__sort_nodes(g)) != PRED_OK) return st;
 
     /* 4. types */
+    if ((st = pred__mark_shape_inputs(g)) != PRED_OK) return st;
     if ((st = pred__check_types(g)) != PRED_OK) return st;
 
     /* 5. attributes (the ONNX node of g->nodes[k] is og->nodes[g->nodes[k].index]) and shapes */

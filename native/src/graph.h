@@ -5,6 +5,11 @@
  * (initializers) own their data; graph inputs and intermediate values get
  * their buffers from a session. Nodes are stored in execution order
  * (topologically sorted) and every shape is resolved at load.
+ *
+ * A graph input whose values an operator needs to resolve shapes (Resize's
+ * scales fed by the caller) is a shape input: it is a constant in every
+ * graph, holding the values the graph was planned for (ones at load), and a
+ * session that is given other values plans again (session.h).
  */
 #ifndef PRED_GRAPH_H
 #define PRED_GRAPH_H
@@ -36,7 +41,8 @@ struct pred__tensor {
 /* pred__tensor.flags */
 enum {
     PRED__TF_FOLDED = 1,         /* a node output computed at load (constant folding): kind CONST */
-    PRED__TF_SHAPE_DEP = 2       /* folded from input shapes: computed again when they change */
+    PRED__TF_SHAPE_DEP = 2,      /* folded from input shapes: computed again when they change */
+    PRED__TF_SHAPE_INPUT = 4     /* a shape input (see above): kind CONST, flagged SHAPE_DEP too */
 };
 
 /* Most inputs / outputs a node may have (Split computes up to PRED__SPLIT_MAX outputs). */
@@ -61,6 +67,8 @@ struct pred__graph {
     size_t n_nodes;
     int *inputs;                 /* tensor numbers of the caller's inputs */
     size_t n_inputs;
+    int *dim_symbols;            /* the base only: per input, PRED_MAX_DIMS numbers naming its symbolic
+                                    dimensions (dims with one dim_param name share a number); -1: none */
     int *outputs;                /* tensor numbers of the graph outputs */
     size_t n_outputs;
     int64_t opset;               /* version of the default ("ai.onnx") operator set */

@@ -19,7 +19,7 @@ static pred_status pred__model_create(const void *bytes, size_t size, int option
     st = pred__graph_build(&m->base, &onnx);
     pred__onnx_free(&onnx);
     if (st == PRED_OK && (st = pred__optimize_base(&m->base, m->optimize)) != PRED_OK) pred__graph_free(&m->base);
-    if (st == PRED_OK && (st = pred__plan_create(&m->base, NULL, m->optimize, &m->graph)) != PRED_OK)
+    if (st == PRED_OK && (st = pred__plan_create(&m->base, NULL, NULL, m->optimize, &m->graph)) != PRED_OK)
         pred__graph_free(&m->base);
     if (st != PRED_OK) {
         PRED_FREE(m);

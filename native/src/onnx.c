@@ -351,6 +351,7 @@ static pred_status pred__onnx_dim_parse(pred__pb r, pred__onnx_value_info *v) {
     pred__pb_field f;
     pred_status st;
     int64_t dim = -1, value = 0;
+    pred__pb name = {NULL, NULL, NULL};
     while (pred__pb_more(&r)) {
         if ((st = pred__pb_next(&r, &f)) != PRED_OK) return st;
         if (f.number == 1) { /* dim_value; negative values are refused by the graph */
@@ -359,8 +360,13 @@ static pred_status pred__onnx_dim_parse(pred__pb r, pred__onnx_value_info *v) {
             if (value == -1) dim = -1;
         } else if (f.number == 2) { /* dim_param: symbolic */
             if (f.wire != PRED__PB_LEN) return pred__errorf(PRED_ERR_MODEL, "malformed model: dim_param is not a string");
+            if ((st = pred__pb_bytes(&f, &name)) != PRED_OK) return st;
             dim = -1;
         }
+    }
+    if (v->ndim < PRED_MAX_DIMS && dim == -1 && name.p != name.end) {
+        v->dim_param[v->ndim] = name.p;
+        v->dim_param_len[v->ndim] = (size_t)(name.end - name.p);
     }
     pred__onnx_push_dim(&v->ndim, v->dims, dim);
     if (dim != -1) pred__onnx_product_dim(&v->product, dim);

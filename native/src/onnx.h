@@ -106,6 +106,9 @@ typedef struct pred__onnx_value_info {
     int has_shape;
     size_t ndim;                    /* may exceed PRED_MAX_DIMS: then only the first are kept */
     int64_t dims[PRED_MAX_DIMS];    /* -1 for symbolic (dim_param) or unknown dimensions */
+    const uint8_t *dim_param[PRED_MAX_DIMS]; /* the name of a symbolic dim, in the file's bytes (valid while
+                                                loading); NULL if none */
+    size_t dim_param_len[PRED_MAX_DIMS];
     pred__onnx_product product;     /* of every dim in the file */
 } pred__onnx_value_info;
 

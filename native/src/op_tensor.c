@@ -30,6 +30,7 @@ static void pred__strided_copy(void *y, const void *x, size_t esize, const pred_
     inner = dims->d[nd - 1];
     step = strides[nd - 1];
     rows = pred__shape_range(dims, 0, nd - 1);
+    if (inner == 0) return; /* an empty y (rows is 0 if another dim is) */
     for (r = 0; r < rows; r++) {
         if (esize == sizeof(float)) {
             float *yr = (float *)y + r * (uint64_t)inner;
@@ -156,6 +157,7 @@ static void pred__concat_run(const pred__exec *x, const pred__node *n) {
     for (j = 0; j < n->n_in; j++) {
         size_t band = (size_t)(PRED__IN_SHAPE(x, n, j)->d[axis] * p->inner) * es;
         const char *src = (const char *)PRED__IN(x, n, j);
+        if (band == 0) continue; /* an empty input */
         for (o = 0; o < p->outer; o++) memcpy(y + (size_t)o * row + at, src + (size_t)o * band, band);
         at += band;
     }
@@ -233,7 +235,7 @@ static void pred__split_run(const pred__exec *x, const pred__node *n) {
     int j;
     for (j = 0; j < n->n_out; j++) {
         size_t band = (size_t)(p->size[j] * p->inner) * es;
-        if (n->out[j] >= 0) { /* an omitted output is skipped */
+        if (n->out[j] >= 0 && band > 0) { /* an omitted or empty output is skipped */
             char *y = (char *)PRED__OUT(x, n, j);
             for (o = 0; o < p->outer; o++) memcpy(y + (size_t)o * band, src + (size_t)o * row + at, band);
         }

@@ -590,8 +590,8 @@ done:
     return st;
 }
 
-static pred_status pred__plan_create(const pred__graph *base, const pred__shape *inputs, int optimize,
-                                     pred__graph *plan) {
+static pred_status pred__plan_create(const pred__graph *base, const pred__shape *inputs,
+                                     const float *const *values, int optimize, pred__graph *plan) {
     size_t k;
     pred_status st;
     memset(plan, 0, sizeof *plan);
@@ -617,22 +617,36 @@ static pred_status pred__plan_create(const pred__graph *base, const pred__shape 
     for (k = 0; k < plan->n_tensors; k++) {
         pred__tensor *t = &plan->tensors[k];
         if (t->kind != PRED__TENSOR_CONST || !(t->flags & PRED__TF_SHAPE_DEP)) continue;
+        if (t->flags & PRED__TF_SHAPE_INPUT) { /* gets this plan's values below */
+            t->f = NULL;
+            continue;
+        }
         t->kind = PRED__TENSOR_VALUE;
         t->flags &= ~(unsigned)(PRED__TF_FOLDED | PRED__TF_SHAPE_DEP);
         t->f = NULL;
         t->i = NULL;
     }
-    for (k = 0; inputs && k < plan->n_inputs; k++) {
+    for (k = 0; k < plan->n_inputs; k++) {
         pred__tensor *t = &plan->tensors[plan->inputs[k]];
-        t->shape = inputs[k];
-        t->count = (size_t)pred__shape_count(&inputs[k]);
+        const float *v = values ? values[k] : NULL;
+        size_t e;
+        if (inputs) {
+            t->shape = inputs[k];
+            t->count = (size_t)pred__shape_count(&inputs[k]);
+        }
+        if (!(t->flags & PRED__TF_SHAPE_INPUT)) continue;
+        if (!(t->f = (float *)pred__calloc(t->count, sizeof *t->f))) {
+            pred__plan_free(plan);
+            return pred__oom();
+        }
+        for (e = 0; e < t->count; e++) t->f[e] = v ? v[e] : 1.0f;
     }
     st = pred__graph_infer(plan);
     if (st == PRED_OK && optimize) st = pred__optimize_plan(plan);
     for (k = 0; st == PRED_OK && k < plan->n_outputs; k++) {
         const pred__tensor *t = &plan->tensors[plan->outputs[k]];
-        if (t->dtype != PRED__DT_FLOAT)
-            st = pred__errorf(PRED_ERR_UNSUPPORTED, "graph output '%s' is not a FLOAT tensor", t->name);
+        if (t->dtype != PRED__DT_FLOAT || t->count == 0)
+            st = pred__errorf(PRED_ERR_UNSUPPORTED, "graph output '%s' is not a non-empty FLOAT tensor", t->name);
     }
     if (st != PRED_OK) pred__plan_free(plan);
     return st;
@@ -718,7 +732,7 @@ static const char *pred__dtype_text(int32_t dtype) {
 }
 
 static const char *pred__kind_text(const pred__tensor *t) {
-    if (t->kind == PRED__TENSOR_INPUT) return "input";
+    if (t->kind == PRED__TENSOR_INPUT || (t->flags & PRED__TF_SHAPE_INPUT)) return "input";
     if (t->kind == PRED__TENSOR_VALUE) return "value";
     return t->flags & PRED__TF_FOLDED ? "folded" : "const";
 }

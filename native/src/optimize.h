@@ -13,8 +13,8 @@
  * (which recomputes the constants folded from shapes), then rewritten with
  * the rest: folded nodes dropped, zero Pad merged into Conv, activations
  * fused into Conv and Gemm, Identity removed, dead nodes removed. The model
- * keeps one plan for its default shapes; pred_session_set_input_shape makes
- * a session its own.
+ * keeps one plan for its default shapes; pred_session_set_input_shape (or
+ * pred_session_set_input on a shape input, graph.h) makes a session its own.
  */
 #ifndef PRED_OPTIMIZE_H
 #define PRED_OPTIMIZE_H
@@ -35,9 +35,11 @@ static pred_status pred__fold_node(pred__graph *g, pred__node *n);
 static pred_status pred__optimize_base(pred__graph *g, int optimize);
 
 /* *plan = the graph to run from base, for input shapes `inputs` (one per
- * base input; NULL keeps base's). On failure *plan is left empty. */
-static pred_status pred__plan_create(const pred__graph *base, const pred__shape *inputs, int optimize,
-                                     pred__graph *plan);
+ * base input; NULL keeps base's) and the values of its shape inputs
+ * (`values`: one per base input, each of its input's element count; NULL
+ * or a NULL entry: ones). On failure *plan is left empty. */
+static pred_status pred__plan_create(const pred__graph *base, const pred__shape *inputs,
+                                     const float *const *values, int optimize, pred__graph *plan);
 /* Frees what a plan owns (not what it shares with its base). */
 static void pred__plan_free(pred__graph *plan);
 

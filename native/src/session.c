@@ -41,9 +41,10 @@ static void pred__session_free(pred_session *s) {
     PRED_FREE(s);
 }
 
-/* Allocates the buffers of graph g into s (replacing those it had). On
- * failure s is unchanged. */
-static pred_status pred__session_alloc(pred_session *s, const pred__graph *g) {
+/* Allocates the buffers of graph g into s, replacing those it had for graph
+ * `old` (NULL: none), and copies over the data of inputs whose shape stays.
+ * On failure s is unchanged. */
+static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, const pred__graph *old) {
     float **bufs = (float **)pred__calloc(g->n_tensors, sizeof *bufs);
     size_t *offsets = (size_t *)pred__calloc(g->n_tensors, sizeof *offsets);
     float *arena = NULL, *scratch = NULL;
@@ -66,6 +67,11 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g) {
         if (t->kind == PRED__TENSOR_CONST) /* read-only: never a node output */
             bufs[k] = t->dtype == PRED__DT_FLOAT ? t->f : (float *)(void *)t->i;
         else if (offsets[k] != SIZE_MAX) bufs[k] = arena + offsets[k];
+    }
+    for (k = 0; old && k < g->n_inputs; k++) { /* plans of one base number the inputs alike */
+        const pred__tensor *t = &g->tensors[g->inputs[k]], *was = &old->tensors[old->inputs[k]];
+        if (t->kind == PRED__TENSOR_INPUT && pred__shape_equal(&t->shape, &was->shape))
+            memcpy(bufs[g->inputs[k]], s->bufs[old->inputs[k]], t->count * sizeof(float));
     }
     PRED_FREE(s->bufs);
     PRED_FREE(s->arena);
@@ -91,7 +97,7 @@ static pred_status pred__session_create(pred_model *m, pred_session **out) {
     pred__model_retain(m);
     s->model = m;
     s->graph = &m->graph;
-    if ((st = pred__session_alloc(s, s->graph)) != PRED_OK) {
+    if ((st = pred__session_alloc(s, s->graph, NULL)) != PRED_OK) {
         pred__session_free(s);
         return st;
     }
@@ -99,18 +105,25 @@ static pred_status pred__session_create(pred_model *m, pred_session **out) {
     return PRED_OK;
 }
 
-static pred_status pred__session_reshape(pred_session *s, size_t index, const pred__shape *shape) {
+static pred_status pred__session_replan(pred_session *s, const pred__shape *shapes, const float *const *values) {
     const pred__graph *g = s->graph;
-    pred__shape *shapes = (pred__shape *)pred__calloc(g->n_inputs, sizeof *shapes);
+    const float **kept = (const float **)pred__calloc(g->n_inputs, sizeof *kept);
+    pred__shape *now = (pred__shape *)pred__calloc(g->n_inputs, sizeof *now);
     pred__graph plan;
-    pred_status st;
+    pred_status st = PRED_OK;
     size_t k;
-    if (!shapes) return pred__oom();
-    for (k = 0; k < g->n_inputs; k++) shapes[k] = k == index ? *shape : g->tensors[g->inputs[k]].shape;
-    st = pred__plan_create(&s->model->base, shapes, s->model->optimize, &plan);
-    PRED_FREE(shapes);
+    if (!kept || !now) st = pred__oom();
+    for (k = 0; st == PRED_OK && k < g->n_inputs; k++) {
+        const pred__tensor *t = &g->tensors[g->inputs[k]];
+        now[k] = shapes ? shapes[k] : t->shape;
+        if (values && values[k]) kept[k] = values[k];
+        else if ((t->flags & PRED__TF_SHAPE_INPUT) && pred__shape_equal(&t->shape, &now[k])) kept[k] = t->f;
+    }
+    if (st == PRED_OK) st = pred__plan_create(&s->model->base, now, kept, s->model->optimize, &plan);
+    PRED_FREE(kept);
+    PRED_FREE(now);
     if (st != PRED_OK) return st;
-    if ((st = pred__session_alloc(s, &plan)) != PRED_OK) {
+    if ((st = pred__session_alloc(s, &plan, g)) != PRED_OK) {
         pred__plan_free(&plan);
         return st;
     }

@@ -22,8 +22,12 @@ struct pred_session {
 static pred_status pred__session_create(pred_model *m, pred_session **out);
 static void pred__session_free(pred_session *s);
 static void pred__session_run(pred_session *s);
-/* Re-plans the session for input `index` having shape *shape (the other
- * inputs keep theirs). On failure the session is unchanged. */
-static pred_status pred__session_reshape(pred_session *s, size_t index, const pred__shape *shape);
+/* Re-plans the session for the input shapes `shapes` (one per input; NULL:
+ * the shapes it has) and
+ * the values of its shape inputs (graph.h) `values` (one per input; a NULL
+ * entry keeps the values the session has, or ones if the shape changed).
+ * The data of inputs whose shape stays is kept. On failure the session is
+ * unchanged. */
+static pred_status pred__session_replan(pred_session *s, const pred__shape *shapes, const float *const *values);
 
 #endif /* PRED_SESSION_H */

@@ -12,11 +12,12 @@ Each case ends as one of:
             does not implement something the model uses;
   failed    anything else: a wrong answer, a wrong shape, or another error.
 
-predict's API feeds and returns float32 tensors, and it resolves every shape
-at load, so a case whose integer inputs (indices, axes, pads...) or
-shape-determining inputs (Resize scales...) are graph inputs is refused as it
-stands. Such cases also run "frozen": those inputs become initializers with
-the case's own values, which checks the operator's arithmetic all the same.
+predict's API feeds and returns float32 tensors, so a case whose integer
+inputs (indices, axes, pads...) are graph inputs is refused as it stands.
+(Float inputs that fix shapes, Resize's scales, are fed at run time: setting
+one re-plans the session, so outputs are read with the session's shapes.)
+Refused cases also run "frozen": those inputs become initializers with the
+case's own values, which checks the operator's arithmetic all the same.
 
     python tests/onnx_node/harness.py            per-operator counts and totals
     python tests/onnx_node/harness.py -v         and every case that did not pass
@@ -109,7 +110,8 @@ def run_model(model: onnx.ModelProto, inputs: list, expected: list, rtol: float,
                     return FAILED, f"input {i} has shape {tuple(m.input_shape(i))}, the case feeds {x.shape}"
                 s.set_input(i, np.ascontiguousarray(x))
             s.run()
-            outputs = [s.get_output(i).reshape(m.output_shape(i)) for i in range(m.output_count())]
+            # the session's shapes: a shape input (Resize scales) re-plans it
+            outputs = [s.get_output(i).reshape(s.output_shape(i)) for i in range(m.output_count())]
     except predict.PredictError as e:
         return FAILED, str(e)
     why = _compare(outputs, expected, rtol, atol)

@@ -189,9 +189,10 @@ class Session:
     def set_input_shape(self, index: int, dims: npt.ArrayLike) -> None:
         """Fixes the shape of an input for this session, e.g. a batch of 8 where the model
         leaves the batch symbolic, and re-plans the session: shapes are inferred again and
-        its buffers allocated anew (the data of inputs set before is dropped). The model and
-        its other sessions are not affected. Only the dimensions the model leaves symbolic
-        can change.
+        its buffers allocated anew (inputs whose shape stays keep their data; the others
+        read as zeros). The model and its other sessions are not affected. Only the
+        dimensions the model leaves symbolic can change; symbolic dimensions with one name
+        in the model (say every input's "batch") are one size, so they all change together.
 
         Args:
             index: Index of the input.
@@ -247,12 +248,19 @@ class Session:
     def set_input(self, index: int, data: npt.ArrayLike) -> None:
         """Copies the data of an input into the session.
 
+        A few inputs fix shapes by their values (a "shape input": Resize's scales fed by the
+        caller). The model is planned with ones in them; setting other values re-plans the
+        session as pred_session_set_input_shape() does, so output shapes may change: read
+        them with pred_session_output_shape().
+
         Args:
             index: Index of the input.
             data: The elements, row-major, as many as pred_session_input_size().
 
         Raises:
-            PredictError: PRED_ERR_ARGUMENT for a bad index or a wrong count.
+            PredictError: PRED_ERR_ARGUMENT for a bad index or a wrong count; for a shape
+                input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when the model cannot run with
+                those values (the session is unchanged).
         """
     def run(self) -> None:
         """Runs the model on the inputs set so far (inputs never set are zeros).

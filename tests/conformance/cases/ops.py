@@ -133,13 +133,17 @@ def refused(name: str, model, *contains: str) -> Case:
 
 
 def refusals() -> list[Case]:
-    """What the engine needs at load: shape-determining inputs, integers computed at run time."""
-    resize = make_model([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up", mode="nearest")],
-                        [tensor("x", [1, 1, 2, 2]), tensor("scales", [4])], [tensor("y", [1, 1, 4, 4])])
+    """What the engine needs at load: scales computed from graph inputs (scales fed as they are
+    are shape inputs, see shapes.py), integers computed at run time."""
+    resize = make_model([helper.make_node("Mul", ["s", "two"], ["scales"], name="double"),
+                         helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up", mode="nearest")],
+                        [tensor("x", [1, 1, 2, 2]), tensor("s", [4])], [tensor("y", None)],
+                        [const("two", np.array([1, 1, 2, 2], np.float32))])
     cast = make_model([helper.make_node("Cast", ["x"], ["i"], name="to_int", to=TensorProto.INT64),
                        helper.make_node("Gather", ["x", "i"], ["y"], name="gather")],
                       [tensor("x", [3])], [tensor("y", [3])])
-    return [refused("refuse_runtime_scales", resize, "Resize", "'up'", "'scales'", "must be known at load"),
+    return [refused("refuse_computed_scales", resize, "Resize", "'up'", "'scales'", "must be known at load",
+                    "depends on the values of graph inputs"),
             refused("refuse_runtime_integers", cast, "Cast", "'to_int'", "computed at run time")]
 
 

@@ -208,7 +208,78 @@ def split_omitted_output(rng) -> Case:
     return Case("split_omitted_output", files, [s for s, _ in pairs], [e for _, e in pairs])
 
 
+def shape_input(rng) -> Case:
+    """Resize's scales fed by the caller: planned with ones, re-planned when set (keeping the data
+    of x, set before); values the model cannot run are refused and leave the session as it was."""
+    model = make_model([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up", mode="linear")],
+                       [tensor("x", [1, 2, 3, 4]), tensor("scales", [4])], [tensor("y", ["n", "c", "h", "w"])],
+                       opset=13)
+    x = rand(rng, 1, 2, 3, 4)
+    up, down = np.array([1, 1, 2, 1.5], np.float32), np.array([1, 1, 0.5, 0.5], np.float32)
+    (want_up,) = oracle(model, {"x": x, "scales": up})
+    (want_down,) = oracle(model, {"x": x, "scales": down})
+    files = {"model.onnx": model.SerializeToString(), "x.bin": f32(x), "up.bin": f32(up), "down.bin": f32(down),
+             "zero.bin": f32([1, 1, 0, 1]), "empty.bin": f32([1, 1, 0.2, 1])}
+    pairs = [
+        ({"op": "load_file", "path": "model.onnx"}, Expect()),
+        ({"op": "output_shape", "index": 0}, Expect(fields={"dims": [1, 2, 3, 4]})),  # scales of ones
+        ({"op": "create_session"}, Expect()),
+        ({"op": "set_input", "index": 0, "path": "x.bin"}, Expect()),
+        ({"op": "set_input", "index": 1, "path": "up.bin"}, Expect()),
+        ({"op": "session_output_shape", "index": 0}, Expect(fields={"dims": [1, 2, 6, 6]})),
+        ({"op": "output_shape", "index": 0}, Expect(fields={"dims": [1, 2, 3, 4]})),  # the model keeps its own
+        ({"op": "run"}, Expect()),
+        ({"op": "get_output", "index": 0}, Expect(output=want_up)),
+        ({"op": "set_input", "index": 1, "path": "zero.bin"},
+         Expect("PRED_ERR_SHAPE", contains=("pred_session_set_input", "'up'", "scale 0"))),
+        ({"op": "set_input", "index": 1, "path": "empty.bin"},
+         Expect("PRED_ERR_UNSUPPORTED", contains=("pred_session_set_input", "'up'", "empty"))),
+        ({"op": "get_output", "index": 0}, Expect(output=want_up)),  # unchanged, last run still readable
+        ({"op": "set_input", "index": 1, "path": "down.bin"}, Expect()),
+        ({"op": "get_output", "index": 0}, Expect("PRED_ERR_STATE")),  # a new plan has not run
+        ({"op": "run"}, Expect()),
+        ({"op": "session_output_shape", "index": 0}, Expect(fields={"dims": [1, 2, 1, 2]})),
+        ({"op": "get_output", "index": 0}, Expect(output=want_down)),
+    ]
+    return Case("shape_input", files, [s for s, _ in pairs], [e for _, e in pairs])
+
+
+def shared_symbolic_dims(rng) -> Case:
+    """Inputs whose batch has one symbolic name change together; one input cannot give two sizes
+    to one name."""
+    model = make_model([helper.make_node("Add", ["a", "b"], ["s"], name="add"),
+                        helper.make_node("Concat", ["s", "c"], ["y"], name="concat", axis=1)],
+                       [tensor("a", ["batch", 3]), tensor("b", ["batch", 3]), tensor("c", ["batch", "k"])],
+                       [tensor("y", ["batch", None])])
+    a, b, c = rand(rng, 4, 3), rand(rng, 4, 3), rand(rng, 4, 2)
+    (want,) = oracle(model, {"a": a, "b": b, "c": c})
+    square = make_model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+                        [tensor("x", ["n", "n"])], [tensor("y", ["n", "n"])])
+    files = {"model.onnx": model.SerializeToString(), "square.onnx": square.SerializeToString(),
+             "a.bin": f32(a), "b.bin": f32(b), "c.bin": f32(c)}
+    pairs = [
+        ({"op": "load_file", "path": "model.onnx"}, Expect()),
+        ({"op": "create_session"}, Expect()),
+        ({"op": "set_input_shape", "index": 2, "dims": [4, 2]}, Expect()),
+        ({"op": "session_input_shape", "index": 0}, Expect(fields={"dims": [4, 3]})),
+        ({"op": "session_input_shape", "index": 1}, Expect(fields={"dims": [4, 3]})),
+        ({"op": "session_output_shape", "index": 0}, Expect(fields={"dims": [4, 5]})),
+        ({"op": "set_input", "index": 0, "path": "a.bin"}, Expect()),
+        ({"op": "set_input", "index": 1, "path": "b.bin"}, Expect()),
+        ({"op": "set_input", "index": 2, "path": "c.bin"}, Expect()),
+        ({"op": "run"}, Expect()),
+        ({"op": "get_output", "index": 0}, Expect(output=want)),
+        ({"op": "load_file", "path": "square.onnx"}, Expect()),
+        ({"op": "create_session"}, Expect()),
+        ({"op": "set_input_shape", "index": 0, "dims": [2, 3]},
+         Expect("PRED_ERR_SHAPE", contains=("pred_session_set_input_shape", "one symbolic name", "'x'"))),
+        ({"op": "set_input_shape", "index": 0, "dims": [3, 3]}, Expect()),
+        ({"op": "session_output_shape", "index": 0}, Expect(fields={"dims": [3, 3]})),
+    ]
+    return Case("shared_symbolic_dims", files, [s for s, _ in pairs], [e for _, e in pairs])
+
+
 def cases() -> list[Case]:
     makers = [batch8, input_shape_errors, shape_the_model_cannot_run, fusions, dynamic_same_padding,
-              nhwc_transposes, split_omitted_output]
+              nhwc_transposes, split_omitted_output, shape_input, shared_symbolic_dims]
     return [make(np.random.default_rng(100 + seed)) for seed, make in enumerate(makers)]

@@ -349,9 +349,10 @@ public final class Session {
 
     /// Fixes the shape of an input for this session, e.g. a batch of 8 where the model leaves
     /// the batch symbolic, and re-plans the session: shapes are inferred again and its
-    /// buffers allocated anew (the data of inputs set before is dropped). The model and its
-    /// other sessions are not affected. Only the dimensions the model leaves symbolic can
-    /// change.
+    /// buffers allocated anew (inputs whose shape stays keep their data; the others read as
+    /// zeros). The model and its other sessions are not affected. Only the dimensions the
+    /// model leaves symbolic can change; symbolic dimensions with one name in the model (say
+    /// every input's "batch") are one size, so they all change together.
     ///
     /// - Parameters:
     ///   - index: Index of the input.
@@ -418,10 +419,15 @@ public final class Session {
 
     /// Copies the data of an input into the session.
     ///
+    /// A few inputs fix shapes by their values (a "shape input": Resize's scales fed by the
+    /// caller). The model is planned with ones in them; setting other values re-plans the
+    /// session as pred_session_set_input_shape() does, so output shapes may change: read them
+    /// with pred_session_output_shape().
+    ///
     /// - Parameters:
     ///   - index: Index of the input.
     ///   - data: The elements, row-major, as many as pred_session_input_size().
-    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count.
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count; for a shape input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when the model cannot run with those values (the session is unchanged).
     public func setInput(at index: Int, data: [Float]) throws {
         let _session = try self._handle()
         try _check(pred_session_set_input(_session, index, data, data.count))
@@ -429,10 +435,15 @@ public final class Session {
 
     /// Copies the data of an input into the session.
     ///
+    /// A few inputs fix shapes by their values (a "shape input": Resize's scales fed by the
+    /// caller). The model is planned with ones in them; setting other values re-plans the
+    /// session as pred_session_set_input_shape() does, so output shapes may change: read them
+    /// with pred_session_output_shape().
+    ///
     /// - Parameters:
     ///   - index: Index of the input.
     ///   - data: The elements, row-major, as many as pred_session_input_size().
-    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count.
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count; for a shape input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when the model cannot run with those values (the session is unchanged).
     public func setInput(at index: Int, data: UnsafeBufferPointer<Float>) throws {
         let _session = try self._handle()
         try _check(pred_session_set_input(_session, index, data.baseAddress, data.count))

@@ -62,9 +62,10 @@ public final class Session implements AutoCloseable {
     /**
      * Fixes the shape of an input for this session, e.g. a batch of 8 where the model
      * leaves the batch symbolic, and re-plans the session: shapes are inferred again and
-     * its buffers allocated anew (the data of inputs set before is dropped). The model
-     * and its other sessions are not affected. Only the dimensions the model leaves
-     * symbolic can change.
+     * its buffers allocated anew (inputs whose shape stays keep their data; the others
+     * read as zeros). The model and its other sessions are not affected. Only the
+     * dimensions the model leaves symbolic can change; symbolic dimensions with one name
+     * in the model (say every input's "batch") are one size, so they all change together.
      *
      * @param index Index of the input.
      * @param dims The dimensions, each 1 or more.
@@ -146,10 +147,17 @@ public final class Session implements AutoCloseable {
     /**
      * Copies the data of an input into the session.
      *
+     * <p>A few inputs fix shapes by their values (a "shape input": Resize's scales fed by
+     * the caller). The model is planned with ones in them; setting other values re-plans
+     * the session as {@code Session.setInputShape()} does, so output shapes may change:
+     * read them with {@code Session.outputShape()}.
+     *
      * @param index Index of the input.
      * @param data The elements, row-major, as many as {@code Session.inputSize()}.
      * @throws PredictException {@code Status.ERR_ARGUMENT} for a bad index or a wrong
-     * count; {@code Status.ERR_STATE} if a closed object is used
+     * count; for a shape input, {@code Status.ERR_SHAPE} or
+     * {@code Status.ERR_UNSUPPORTED} when the model cannot run with those values (the
+     * session is unchanged); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInput(long index, float[] data) throws PredictException {
         try {
@@ -162,6 +170,11 @@ public final class Session implements AutoCloseable {
     /**
      * Copies the data of an input into the session.
      *
+     * <p>A few inputs fix shapes by their values (a "shape input": Resize's scales fed by
+     * the caller). The model is planned with ones in them; setting other values re-plans
+     * the session as {@code Session.setInputShape()} does, so output shapes may change:
+     * read them with {@code Session.outputShape()}.
+     *
      * <p>This overload works on direct {@code FloatBuffer}s in native byte order without
      * copying: it uses the {@code remaining()} elements from the buffer's position, and
      * leaves the position unchanged.
@@ -169,7 +182,9 @@ public final class Session implements AutoCloseable {
      * @param index Index of the input.
      * @param data The elements, row-major, as many as {@code Session.inputSize()}.
      * @throws PredictException {@code Status.ERR_ARGUMENT} for a bad index or a wrong
-     * count; {@code Status.ERR_STATE} if a closed object is used
+     * count; for a shape input, {@code Status.ERR_SHAPE} or
+     * {@code Status.ERR_UNSUPPORTED} when the model cannot run with those values (the
+     * session is unchanged); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInput(long index, FloatBuffer data) throws PredictException {
         try {
