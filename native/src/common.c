@@ -61,7 +61,15 @@ static pred_status pred__error_prefix(pred_status status, const char *function) 
     return status;
 }
 
+/* See pred__budget_begin. */
+static PRED_THREAD_LOCAL uint64_t pred__budget_left;
+static PRED_THREAD_LOCAL uint64_t pred__budget_limit;
+static PRED_THREAD_LOCAL int pred__budget_state; /* 0 none, 1 counting, 2 exceeded */
+
 static pred_status pred__oom(void) {
+    if (pred__budget_state == 2)
+        return pred__errorf(PRED_ERR_MODEL, "loading the model would take more than %llu MiB, the limit for its file "
+                            "size (PRED_LOAD_BUDGET)", (unsigned long long)(pred__budget_limit >> 20));
     return pred__errorf(PRED_ERR_MEMORY, "out of memory");
 }
 
@@ -129,11 +137,32 @@ static char *pred__shape_str(const pred__shape *s, char *buf, size_t size) {
 
 /* ---- memory ---------------------------------------------------------------*/
 
+static void pred__budget_begin(uint64_t limit) {
+    pred__budget_left = pred__budget_limit = limit;
+    pred__budget_state = 1;
+}
+
+static void pred__budget_end(void) {
+    pred__budget_state = 0;
+}
+
+/* 1 if `bytes` more fit the budget (always, without one). */
+static int pred__budget_take(size_t bytes) {
+    if (pred__budget_state == 0) return 1;
+    if (pred__budget_state == 2 || bytes > pred__budget_left) {
+        pred__budget_state = 2;
+        return 0;
+    }
+    pred__budget_left -= bytes;
+    return 1;
+}
+
 static void *pred__calloc(size_t n, size_t size) {
     size_t bytes;
     void *p;
     if (!pred__mul_size(n, size, &bytes)) return NULL;
     if (bytes == 0) bytes = 1;
+    if (!pred__budget_take(bytes)) return NULL;
     p = PRED_MALLOC(bytes);
     if (p) memset(p, 0, bytes);
     return p;
@@ -149,6 +178,7 @@ static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size) {
         n *= 2;
     }
     if (!pred__mul_size(n, size, &bytes)) return NULL;
+    if (!pred__budget_take(bytes)) return NULL; /* the whole new size: growth doubles, so at most 2x counted */
     p = PRED_REALLOC(ptr, bytes);
     if (!p) return NULL;
     *cap = n;
@@ -157,7 +187,7 @@ static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size) {
 
 static char *pred__strndup(const char *s, size_t len) {
     char *p;
-    if (len == SIZE_MAX) return NULL;
+    if (len == SIZE_MAX || !pred__budget_take(len + 1)) return NULL;
     p = (char *)PRED_MALLOC(len + 1);
     if (!p) return NULL;
     if (len) memcpy(p, s, len);

@@ -34,7 +34,16 @@
 #define PRED_MAX_ELEMENTS ((uint64_t)INT32_MAX)
 #endif
 
-/* Thread-local storage for the error message. */
+/* The most memory loading a model file of n bytes may allocate. Decoded data
+ * is at most 8 times the file (int8 widened to int64) and a real model's
+ * structures take a few times more; a small hostile file (millions of empty
+ * nodes or attributes) must not take gigabytes. Loads that need more fail
+ * with PRED_ERR_MODEL. */
+#ifndef PRED_LOAD_BUDGET
+#define PRED_LOAD_BUDGET(n) ((uint64_t)256 * 1024 * 1024 + (uint64_t)(n) * 32)
+#endif
+
+/* Thread-local storage for the error message and the load budget. */
 #ifndef PRED_THREAD_LOCAL
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_THREADS__)
 #define PRED_THREAD_LOCAL _Thread_local
@@ -107,6 +116,11 @@ static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size);
 /* Copy of len bytes as a NUL-terminated string; NULL on failure. */
 static char *pred__strndup(const char *s, size_t len);
 static char *pred__strdup(const char *s);
+/* While a budget is set (on this thread), the three functions above count
+ * the bytes they allocate and fail once `limit` is spent; pred__oom then
+ * reports the budget. */
+static void pred__budget_begin(uint64_t limit);
+static void pred__budget_end(void);
 
 /* ---- text -----------------------------------------------------------------*/
 

@@ -4,11 +4,10 @@
 #include "model.h"
 #include "onnx.h"
 
-static pred_status pred__model_create(const void *bytes, size_t size, int options, pred_model **out) {
+static pred_status pred__model_create_(const void *bytes, size_t size, int options, pred_model **out) {
     pred__onnx_model onnx;
     pred_model *m;
     pred_status st;
-    *out = NULL;
     if ((st = pred__onnx_parse(bytes, size, &onnx)) != PRED_OK) return st;
     m = (pred_model *)pred__calloc(1, sizeof *m);
     if (!m) {
@@ -29,6 +28,16 @@ static pred_status pred__model_create(const void *bytes, size_t size, int option
     PRED__ATOMIC_INIT(m->released, 0);
     *out = m;
     return PRED_OK;
+}
+
+/* Every allocation of a load counts against the budget for its file size. */
+static pred_status pred__model_create(const void *bytes, size_t size, int options, pred_model **out) {
+    pred_status st;
+    *out = NULL;
+    pred__budget_begin(PRED_LOAD_BUDGET(size));
+    st = pred__model_create_(bytes, size, options, out);
+    pred__budget_end();
+    return st;
 }
 
 static const char *pred__model_describe(const pred_model *m) {

@@ -449,8 +449,6 @@ static void pred__onnx_graph_free(pred__onnx_graph *g) {
     PRED_FREE(g->inputs);
     for (k = 0; k < g->n_outputs; k++) pred__onnx_value_info_free(&g->outputs[k]);
     PRED_FREE(g->outputs);
-    for (k = 0; k < g->n_value_infos; k++) pred__onnx_value_info_free(&g->value_infos[k]);
-    PRED_FREE(g->value_infos);
     memset(g, 0, sizeof *g);
 }
 
@@ -486,7 +484,7 @@ static pred_status pred__onnx_graph_parse(pred__pb r, pred__onnx_graph *g) {
         case 15: g->n_sparse_initializers++; break;
         case 11: st = pred__onnx_push_value_info(&f, &g->inputs, &g->n_inputs, &g->cap_inputs); break;
         case 12: st = pred__onnx_push_value_info(&f, &g->outputs, &g->n_outputs, &g->cap_outputs); break;
-        case 13: st = pred__onnx_push_value_info(&f, &g->value_infos, &g->n_value_infos, &g->cap_value_infos); break;
+        /* value_info (13) is skipped: the engine infers shapes itself */
         default: break;
         }
         if (st != PRED_OK) return st;

@@ -123,8 +123,6 @@ typedef struct pred__onnx_graph {
     size_t n_inputs, cap_inputs;
     pred__onnx_value_info *outputs;
     size_t n_outputs, cap_outputs;
-    pred__onnx_value_info *value_infos;
-    size_t n_value_infos, cap_value_infos;
 } pred__onnx_graph;
 
 typedef struct pred__onnx_opset {
