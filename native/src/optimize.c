@@ -837,7 +837,7 @@ static char *pred__describe(const pred__graph *g) {
             }
             t = &g->tensors[n->in[j]];
             pred__text_tensor(&b, t);
-            if (!folded && t->kind == PRED__TENSOR_CONST && !seen[n->in[j]]) {
+            if (!folded && t->kind == PRED__TENSOR_CONST && !(t->flags & PRED__TF_SHAPE_INPUT) && !seen[n->in[j]]) {
                 seen[n->in[j]] = 1;
                 if (t->dtype == PRED__DT_FLOAT) params += t->count;
                 const_bytes += (uint64_t)t->count * pred__elem_size(t->dtype);

@@ -1,8 +1,10 @@
 /* libFuzzer harness: hostile bytes through the whole public API.
  *
  * Every input is loaded with pred_model_load. A model that loads is
- * introspected and described, run with zero inputs and again with inputs of
- * ones, every output is read back; then each input's first dimension is set
+ * introspected and described, run with zero inputs, with inputs of ones and
+ * with inputs of a value the bytes choose (a shape input, Resize's scales,
+ * re-plans the session or refuses the value), every output is read back;
+ * then each input's first dimension is set
  * to 3 (a symbolic batch: re-planned and run again, a fixed one: refused and
  * the session still runs). The same bytes are loaded without optimization
  * too, and must give the same output shapes. Any sanitizer report, crash,
@@ -62,16 +64,25 @@ static void read_outputs(const pred_model *model, const pred_session *session) {
     }
 }
 
-static void set_inputs_to_ones(const pred_model *model, pred_session *session) {
+/* Sets every input to `value`; the values of ones are what shape inputs are
+ * planned with, so they are always taken. */
+static void set_inputs(const pred_model *model, pred_session *session, float value) {
     size_t i, k;
     for (i = 0; i < pred_model_input_count(model); i++) {
         size_t n = pred_session_input_size(session, i);
+        pred_status st;
         float *in;
         FUZZ_CHECK(n > 0);
         in = (float *)malloc(n * sizeof *in);
         FUZZ_CHECK(in != NULL);
-        for (k = 0; k < n; k++) in[k] = 1.0f;
-        FUZZ_CHECK(pred_session_set_input(session, i, in, n) == PRED_OK);
+        for (k = 0; k < n; k++) in[k] = value;
+        st = pred_session_set_input(session, i, in, n);
+        if (st != PRED_OK) { /* a shape input refusing the value; the session is unchanged */
+            check_error_set();
+            FUZZ_CHECK(value != 1.0f && (st == PRED_ERR_SHAPE || st == PRED_ERR_UNSUPPORTED ||
+                                         st == PRED_ERR_MEMORY));
+            FUZZ_CHECK(pred_session_input_size(session, i) == n);
+        }
         free(in);
     }
 }
@@ -152,7 +163,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     FUZZ_CHECK(pred_session_run(session) == PRED_OK);
     read_outputs(model, session);
-    set_inputs_to_ones(model, session);
+    set_inputs(model, session, 1.0f);
+    FUZZ_CHECK(pred_session_run(session) == PRED_OK);
+    read_outputs(model, session);
+    set_inputs(model, session, 0.25f * (float)(data[size - 1] % 16)); /* 0, 0.25, ... 3.75 */
     FUZZ_CHECK(pred_session_run(session) == PRED_OK);
     read_outputs(model, session);
     reshape_and_run(model, session);
