@@ -222,7 +222,9 @@ func (m *Model) cptr(nullable bool) (*C.pred_model, error) {
 // LoadModel loads an ONNX model from memory.
 //
 // The bytes are only read during the call; the model keeps its own copy of
-// everything it needs.
+// everything it needs. A model whose tensor data is kept in other files
+// ("external data", as PyTorch exports by default) must be loaded with
+// [LoadModelFile].
 //
 // Parameters:
 //
@@ -274,6 +276,10 @@ func LoadModelWithOptions(bytes []byte, options int) (*Model, error) {
 
 // LoadModelFile loads an ONNX model from a file.
 //
+// Tensor data the model keeps in other files ("external data": a location,
+// offset and length) is read during the call from the model's folder; a
+// location outside that folder is refused with [StatusErrModel].
+//
 // Parameters:
 //
 //   - path: Path of the .onnx file.
@@ -282,8 +288,8 @@ func LoadModelWithOptions(bytes []byte, options int) (*Model, error) {
 //
 //   - *Model: Receives the model; free it with [Model.Close].
 //
-// Status: [StatusOK]; [StatusErrIO] when the file cannot be read; otherwise as
-// [LoadModel].
+// Status: [StatusOK]; [StatusErrIO] when the file or one of its data files
+// cannot be read; otherwise as [LoadModel].
 func LoadModelFile(path string) (*Model, error) {
 	cPath := C.CString(path)
 	defer C.free(unsafe.Pointer(cPath))

@@ -121,7 +121,9 @@ const char *pred_operator_name(size_t index);
  * Loads an ONNX model from memory.
  *
  * The bytes are only read during the call; the model keeps its own copy of
- * everything it needs.
+ * everything it needs. A model whose tensor data is kept in other files
+ * ("external data", as PyTorch exports by default) must be loaded with
+ * pred_model_load_file().
  *
  * @param[in] bytes [count=size] The serialized ONNX ModelProto.
  * @param size Number of bytes.
@@ -146,10 +148,14 @@ pred_status pred_model_load_with_options(const void *bytes, size_t size, int opt
 /**
  * Loads an ONNX model from a file.
  *
+ * Tensor data the model keeps in other files ("external data": a location,
+ * offset and length) is read during the call from the model's folder; a
+ * location outside that folder is refused with PRED_ERR_MODEL.
+ *
  * @param[in] path Path of the .onnx file.
  * @param[out] out [owned] Receives the model; free it with pred_model_free().
- * @return PRED_OK; PRED_ERR_IO when the file cannot be read; otherwise as
- *         pred_model_load().
+ * @return PRED_OK; PRED_ERR_IO when the file or one of its data files cannot
+ *         be read; otherwise as pred_model_load().
  */
 pred_status pred_model_load_file(const char *path, pred_model **out);
 

@@ -79,7 +79,7 @@ static pred_status pred__model_load(const char *fn, const void *bytes, size_t si
     if (options & ~PRED_LOAD_NO_OPTIMIZE)
         return pred__api_fail(fn, PRED_ERR_ARGUMENT, "options has unknown bits (0x%x)", (unsigned)options);
     if (size == 0) return pred__api_fail(fn, PRED_ERR_MODEL, "the model is empty (0 bytes)");
-    st = pred__model_create(bytes, size, options, out);
+    st = pred__model_create(bytes, size, options, NULL, out);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
 }
 
@@ -129,7 +129,7 @@ pred_status pred_model_load_file(const char *path, pred_model **out) {
         PRED_FREE(data);
         return pred__api_fail(fn, PRED_ERR_MODEL, "the file '%s' is empty", path);
     }
-    st = pred__model_create(data, size, 0, out);
+    st = pred__model_create(data, size, 0, path, out);
     PRED_FREE(data);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
 }

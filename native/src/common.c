@@ -142,6 +142,12 @@ static void pred__budget_begin(uint64_t limit) {
     pred__budget_state = 1;
 }
 
+static void pred__budget_extend(uint64_t bytes) {
+    if (pred__budget_state != 1) return;
+    pred__budget_left = bytes > UINT64_MAX - pred__budget_left ? UINT64_MAX : pred__budget_left + bytes;
+    pred__budget_limit = bytes > UINT64_MAX - pred__budget_limit ? UINT64_MAX : pred__budget_limit + bytes;
+}
+
 static void pred__budget_end(void) {
     pred__budget_state = 0;
 }

@@ -120,6 +120,8 @@ static char *pred__strdup(const char *s);
  * the bytes they allocate and fail once `limit` is spent; pred__oom then
  * reports the budget. */
 static void pred__budget_begin(uint64_t limit);
+/* Raises the budget being counted (data the model keeps in other files). */
+static void pred__budget_extend(uint64_t bytes);
 static void pred__budget_end(void);
 
 /* ---- text -----------------------------------------------------------------*/

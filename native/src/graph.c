@@ -474,18 +474,9 @@ done:
 
 /* A constant a node or the graph output uses must have been decoded. */
 static pred_status pred__check_const(const pred__tensor *t) {
-    const pred__onnx_tensor *src = t->src;
-    if (!src) return PRED_OK;
-    if (src->external)
-        return pred__errorf(PRED_ERR_UNSUPPORTED, "tensor '%s' keeps its data in an external file, which is not supported", t->name);
-    if (src->problem[0]) return pred__errorf(PRED_ERR_MODEL, "tensor '%s' %s", t->name, src->problem);
-    if (src->ndim > PRED_MAX_DIMS)
-        return pred__errorf(PRED_ERR_UNSUPPORTED, "tensor '%s' has %lu dimensions, at most %d are supported",
-                            t->name, (unsigned long)src->ndim, PRED_MAX_DIMS);
-    if (!src->decoded)
-        return pred__errorf(PRED_ERR_UNSUPPORTED, "tensor '%s' has data type %s, which is not supported",
-                            t->name, pred__onnx_dtype_name(src->data_type));
-    return PRED_OK;
+    char why[256];
+    pred_status st = t->src ? pred__onnx_tensor_check(t->src, why, sizeof why) : PRED_OK;
+    return st == PRED_OK ? st : pred__errorf(st, "tensor '%s' %s", t->name, why);
 }
 
 /* A graph input in a position that must be known at load, where FLOAT is

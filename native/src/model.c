@@ -3,14 +3,19 @@
  */
 #include "model.h"
 #include "onnx.h"
+#include "external.h"
 
-static pred_status pred__model_create_(const void *bytes, size_t size, int options, pred_model **out) {
+static pred_status pred__model_create_(const void *bytes, size_t size, int options, const char *path,
+                                       pred_model **out) {
     pred__onnx_model onnx;
-    pred_model *m;
+    pred_model *m = NULL;
     pred_status st;
     if ((st = pred__onnx_parse(bytes, size, &onnx)) != PRED_OK) return st;
-    m = (pred_model *)pred__calloc(1, sizeof *m);
-    if (!m) {
+    if (path && (st = pred__external_read(&onnx, path)) != PRED_OK) {
+        pred__onnx_free(&onnx);
+        return st;
+    }
+    if (!(m = (pred_model *)pred__calloc(1, sizeof *m))) {
         pred__onnx_free(&onnx);
         return pred__oom();
     }
@@ -31,11 +36,12 @@ static pred_status pred__model_create_(const void *bytes, size_t size, int optio
 }
 
 /* Every allocation of a load counts against the budget for its file size. */
-static pred_status pred__model_create(const void *bytes, size_t size, int options, pred_model **out) {
+static pred_status pred__model_create(const void *bytes, size_t size, int options, const char *path,
+                                      pred_model **out) {
     pred_status st;
     *out = NULL;
     pred__budget_begin(PRED_LOAD_BUDGET(size));
-    st = pred__model_create_(bytes, size, options, out);
+    st = pred__model_create_(bytes, size, options, path, out);
     pred__budget_end();
     return st;
 }

@@ -63,8 +63,10 @@ struct pred_model {
 };
 
 /* Parses and builds a model with one reference (the caller's); options are
- * PRED_LOAD_* flags. */
-static pred_status pred__model_create(const void *bytes, size_t size, int options, pred_model **out);
+ * PRED_LOAD_* flags. `path` is the model's file, where tensor data kept in
+ * other files is looked for; NULL for a model from memory. */
+static pred_status pred__model_create(const void *bytes, size_t size, int options, const char *path,
+                                      pred_model **out);
 /* The description of the model's plan, made once; NULL when out of memory. */
 static const char *pred__model_describe(const pred_model *m);
 static void pred__model_retain(pred_model *m);

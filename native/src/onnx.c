@@ -58,6 +58,7 @@ static void pred__onnx_free_strings(char **arr, size_t n) {
 
 static void pred__onnx_tensor_free(pred__onnx_tensor *t) {
     PRED_FREE(t->name);
+    PRED_FREE(t->location);
     PRED_FREE(t->f);
     PRED_FREE(t->i);
     memset(t, 0, sizeof *t);
@@ -113,16 +114,94 @@ static pred_status pred__onnx_tensor_typed(pred__pb msg, uint32_t number, pred__
     return PRED_OK;
 }
 
-static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
-    pred__pb r = msg, raw;
+static size_t pred__onnx_elem_size(int32_t data_type) {
+    switch (data_type) {
+    case PRED__DT_FLOAT:
+    case PRED__DT_INT32: return 4;
+    case PRED__DT_INT64: return 8;
+    default: return 0;
+    }
+}
+
+static pred_status pred__onnx_decode_raw(pred__onnx_tensor *t, const uint8_t *p) {
+    size_t k;
+    if (t->data_type == PRED__DT_FLOAT) {
+        if (!(t->f = (float *)pred__calloc(t->count, sizeof(float)))) return pred__oom();
+        for (k = 0; k < t->count; k++) {
+            uint32_t bits = pred__le32(p + 4 * k);
+            memcpy(&t->f[k], &bits, sizeof bits);
+        }
+    } else {
+        int wide = t->data_type == PRED__DT_INT64;
+        if (!(t->i = (int64_t *)pred__calloc(t->count, sizeof(int64_t)))) return pred__oom();
+        for (k = 0; k < t->count; k++)
+            t->i[k] = wide ? (int64_t)pred__le64(p + 8 * k) : (int64_t)(int32_t)pred__le32(p + 4 * k);
+    }
+    t->decoded = 1;
+    return PRED_OK;
+}
+
+/* A decimal number of an external_data entry; 0 if it is not one. */
+static int pred__onnx_parse_u64(const pred__pb *s, uint64_t *out) {
+    const uint8_t *p = s->p;
+    uint64_t v = 0;
+    if (p == s->end) return 0;
+    for (; p < s->end; p++) {
+        unsigned digit = (unsigned)(*p - '0');
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - digit) / 10) return 0;
+        v = v * 10 + digit;
+    }
+    *out = v;
+    return 1;
+}
+
+static int pred__onnx_key_is(const pred__pb *key, const char *name) {
+    size_t len = strlen(name);
+    return (size_t)(key->end - key->p) == len && memcmp(key->p, name, len) == 0;
+}
+
+/* One external_data entry (StringStringEntryProto: key 1, value 2):
+ * location, offset or length; other keys ("checksum") are ignored. */
+static pred_status pred__onnx_external_entry(pred__pb r, pred__onnx_tensor *t) {
+    pred__pb key, value;
     pred__pb_field f;
     pred_status st;
-    size_t n_float = 0, n_int32 = 0, n_int64 = 0, c, k, elem = 0, have, bytes;
+    uint64_t *number = NULL;
+    key.p = key.end = value.p = value.end = r.p;
+    key.base = value.base = r.base;
+    while (pred__pb_more(&r)) {
+        if ((st = pred__pb_next(&r, &f)) != PRED_OK) return st;
+        if (f.number == 1 && (st = pred__pb_bytes(&f, &key)) != PRED_OK) return st;
+        if (f.number == 2 && (st = pred__pb_bytes(&f, &value)) != PRED_OK) return st;
+    }
+    if (pred__onnx_key_is(&key, "location")) {
+        size_t len = (size_t)(value.end - value.p);
+        if (len == 0 || memchr(value.p, 0, len)) {
+            snprintf(t->problem, sizeof t->problem, "has an external data location that is empty or holds a NUL");
+            return PRED_OK;
+        }
+        PRED_FREE(t->location);
+        return (t->location = pred__strndup((const char *)value.p, len)) ? PRED_OK : pred__oom();
+    }
+    if (pred__onnx_key_is(&key, "offset")) number = &t->offset;
+    if (pred__onnx_key_is(&key, "length")) number = &t->length;
+    if (number && !pred__onnx_parse_u64(&value, number))
+        snprintf(t->problem, sizeof t->problem, "has an external data %s that is not a decimal number",
+                 number == &t->offset ? "offset" : "length");
+    return PRED_OK;
+}
+
+static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
+    pred__pb r = msg, raw, raw_entry;
+    pred__pb_field f;
+    pred_status st;
+    size_t n_float = 0, n_int32 = 0, n_int64 = 0, c, k, elem, have, bytes;
     int has_raw = 0;
     uint32_t field = 0;
     int32_t v32 = 0;
     pred__onnx_product product = {1, 0, 0, 0};
     raw.p = raw.end = raw.base = msg.base;
+    t->length = UINT64_MAX;
 
     while (pred__pb_more(&r)) {
         if ((st = pred__pb_next(&r, &f)) != PRED_OK) return st;
@@ -146,6 +225,10 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
         case 7: if ((st = pred__pb_count(&f, PRED__PB_VARINT, &c)) != PRED_OK) return st; n_int64 += c; break;
         case 8: if ((st = pred__pb_string(&f, &t->name)) != PRED_OK) return st; break;
         case 9: if ((st = pred__pb_bytes(&f, &raw)) != PRED_OK) return st; has_raw = 1; break;
+        case 13:
+            if ((st = pred__pb_bytes(&f, &raw_entry)) != PRED_OK) return st;
+            if ((st = pred__onnx_external_entry(raw_entry, t)) != PRED_OK) return st;
+            break;
         case 14:
             if ((st = pred__pb_int32(&f, &v32)) != PRED_OK) return st;
             t->external = v32 == 1;
@@ -154,10 +237,10 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
         }
     }
 
-    /* External data is refused by the graph builder if a node uses it. The
-     * dims and the data must agree at any rank; above PRED_MAX_DIMS the
+    if (t->external && !t->location && !t->problem[0])
+        snprintf(t->problem, sizeof t->problem, "keeps its data in an external file but gives no location");
+    /* The dims and the data must agree at any rank; above PRED_MAX_DIMS the
      * data is then left undecoded, and refused as unsupported if used. */
-    if (t->external) return PRED_OK;
     if (product.negative) {
         snprintf(t->problem, sizeof t->problem, "has a negative dimension");
         return PRED_OK;
@@ -172,34 +255,19 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
     }
     t->count = product.zero ? 0 : (size_t)product.n;
 
-    switch (t->data_type) {
-    case PRED__DT_FLOAT: elem = 4; field = 4; have = n_float; break;
-    case PRED__DT_INT32: elem = 4; field = 5; have = n_int32; break;
-    case PRED__DT_INT64: elem = 8; field = 7; have = n_int64; break;
-    default: return PRED_OK; /* not decoded: refused if a node uses it */
-    }
+    if (!(elem = pred__onnx_elem_size(t->data_type))) return PRED_OK; /* not decoded: refused if a node uses it */
+    if (t->external) return PRED_OK; /* decoded by pred__external_read */
+    field = t->data_type == PRED__DT_FLOAT ? 4 : t->data_type == PRED__DT_INT32 ? 5 : 7;
+    have = field == 4 ? n_float : field == 5 ? n_int32 : n_int64;
 
     if (has_raw) {
-        const uint8_t *p = raw.p;
         if (!pred__mul_size(t->count, elem, &bytes) || bytes != (size_t)(raw.end - raw.p)) {
             snprintf(t->problem, sizeof t->problem, "has %lu bytes of raw data, its shape needs %lu x %lu",
                      (unsigned long)(raw.end - raw.p), (unsigned long)t->count, (unsigned long)elem);
             return PRED_OK;
         }
         if (t->ndim > PRED_MAX_DIMS) return PRED_OK;
-        if (t->data_type == PRED__DT_FLOAT) {
-            if (!(t->f = (float *)pred__calloc(t->count, sizeof(float)))) return pred__oom();
-            for (k = 0; k < t->count; k++) {
-                uint32_t bits = pred__le32(p + 4 * k);
-                memcpy(&t->f[k], &bits, sizeof bits);
-            }
-        } else {
-            if (!(t->i = (int64_t *)pred__calloc(t->count, sizeof(int64_t)))) return pred__oom();
-            for (k = 0; k < t->count; k++)
-                t->i[k] = elem == 4 ? (int64_t)(int32_t)pred__le32(p + 4 * k) : (int64_t)pred__le64(p + 8 * k);
-        }
-        t->decoded = 1;
-        return PRED_OK;
+        return pred__onnx_decode_raw(t, raw.p);
     }
     if (have != t->count) {
         snprintf(t->problem, sizeof t->problem, "has %lu %s values, its shape needs %lu", (unsigned long)have,
@@ -208,6 +276,24 @@ static pred_status pred__onnx_tensor_parse(pred__pb msg, pred__onnx_tensor *t) {
     }
     if (t->ndim > PRED_MAX_DIMS) return PRED_OK;
     return pred__onnx_tensor_typed(msg, field, t);
+}
+
+static pred_status pred__onnx_tensor_check(const pred__onnx_tensor *t, char *why, size_t size) {
+    if (t->problem[0]) {
+        snprintf(why, size, "%s", t->problem);
+        return PRED_ERR_MODEL;
+    }
+    if (t->ndim > PRED_MAX_DIMS) {
+        snprintf(why, size, "has %lu dimensions, at most %d are supported", (unsigned long)t->ndim, PRED_MAX_DIMS);
+        return PRED_ERR_UNSUPPORTED;
+    }
+    if (t->decoded) return PRED_OK;
+    if (t->external && pred__onnx_elem_size(t->data_type))
+        snprintf(why, size, "keeps its data in the external file '%s', which only pred_model_load_file() reads",
+                 t->location);
+    else
+        snprintf(why, size, "has type %s, which is not supported", pred__onnx_dtype_name(t->data_type));
+    return PRED_ERR_UNSUPPORTED;
 }
 
 /* ---- AttributeProto -------------------------------------------------------*/

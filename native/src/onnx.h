@@ -55,13 +55,18 @@ typedef struct pred__onnx_product {
 /* TensorProto. The data of FLOAT tensors is decoded into f, that of INT32
  * and INT64 tensors (widened) into i; other types keep no data. Tensors with
  * other types or inconsistent data (`problem`) are refused by the graph
- * builder only if a node uses them, as unused initializers are harmless. */
+ * builder only if a node uses them, as unused initializers are harmless.
+ * Data kept in another file (`external`) is decoded later, by
+ * pred__external_read, when the model is loaded from a path. */
 typedef struct pred__onnx_tensor {
     char *name;
     int32_t data_type;
     size_t ndim;                    /* dims in the file; above PRED_MAX_DIMS only the first are kept */
     int64_t dims[PRED_MAX_DIMS];
-    int external;                   /* data_location == EXTERNAL */
+    int external;                   /* data_location == EXTERNAL, not read yet */
+    char *location;                 /* external_data: the file, relative to the model's folder */
+    uint64_t offset;                /* external_data: where the data starts in it (default 0) */
+    uint64_t length;                /* external_data: its byte count; UINT64_MAX when not given */
     char problem[112];              /* why the data is unusable ("has a negative dimension"), or "" */
     int decoded;                    /* f or i holds `count` elements */
     size_t count;                   /* product of dims */
@@ -143,5 +148,14 @@ static pred_status pred__onnx_parse(const void *bytes, size_t size, pred__onnx_m
 static void pred__onnx_free(pred__onnx_model *model);
 
 static const char *pred__onnx_dtype_name(int32_t data_type);
+/* Bytes per element in the file of the types whose data is decoded (FLOAT,
+ * INT32, INT64); 0 for the others. */
+static size_t pred__onnx_elem_size(int32_t data_type);
+/* Decodes t->count little-endian elements of t's type at p into t->f or t->i. */
+static pred_status pred__onnx_decode_raw(pred__onnx_tensor *t, const uint8_t *p);
+/* PRED_OK if t's data was decoded; else PRED_ERR_MODEL (malformed) or
+ * PRED_ERR_UNSUPPORTED with the reason, to follow the tensor's name, in why
+ * ("has a negative dimension"). */
+static pred_status pred__onnx_tensor_check(const pred__onnx_tensor *t, char *why, size_t size);
 
 #endif /* PRED_ONNX_H */

@@ -104,6 +104,8 @@ static pred_status pred__constantofshape_init(pred__graph *g, pred__node *n, con
     pred__fill_params *p = &n->p.fill;
     const pred__onnx_attr *a = pred__attr_find(src, "value");
     const pred__onnx_tensor *t;
+    char why[256];
+    pred_status st;
     (void)g;
     p->dtype = PRED__DT_FLOAT;
     p->f = 0.0f;
@@ -112,11 +114,9 @@ static pred_status pred__constantofshape_init(pred__graph *g, pred__node *n, con
     if (a->type != PRED__ATTR_TENSOR || !a->t)
         return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'value' must be of type TENSOR");
     t = a->t;
-    if (t->problem[0]) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'value' %s", t->problem);
+    if ((st = pred__onnx_tensor_check(t, why, sizeof why)) != PRED_OK)
+        return pred__node_errorf(n, st, "attribute 'value' %s", why);
     if (t->count != 1) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'value' must hold one element");
-    if (!t->decoded || !pred__dtype_supported(t->data_type))
-        return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'value' has type %s, which is not supported",
-                                 pred__onnx_dtype_name(t->data_type));
     p->dtype = t->data_type;
     if (t->f) p->f = t->f[0];
     if (t->i) p->i = t->i[0];
@@ -165,6 +165,8 @@ static pred_status pred__constant_init(pred__graph *g, pred__node *n, const pred
     const float *f = NULL;
     const int64_t *iv = NULL;
     float fv;
+    char why[256];
+    pred_status st;
     for (k = 0; k < sizeof unsupported / sizeof unsupported[0]; k++)
         if (pred__attr_find(src, unsupported[k]))
             return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute '%s' is not supported", unsupported[k]);
@@ -172,15 +174,8 @@ static pred_status pred__constant_init(pred__graph *g, pred__node *n, const pred
         if (a->type != PRED__ATTR_TENSOR || !a->t)
             return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'value' must be of type TENSOR");
         t = a->t;
-        if (t->external)
-            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'value' keeps its data in an external file");
-        if (t->problem[0]) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'value' %s", t->problem);
-        if (t->ndim > PRED_MAX_DIMS)
-            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'value' has %lu dimensions, at most %d are supported",
-                                     (unsigned long)t->ndim, PRED_MAX_DIMS);
-        if (!t->decoded || !pred__dtype_supported(t->data_type))
-            return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'value' has type %s, which is not supported",
-                                     pred__onnx_dtype_name(t->data_type));
+        if ((st = pred__onnx_tensor_check(t, why, sizeof why)) != PRED_OK)
+            return pred__node_errorf(n, st, "attribute 'value' %s", why);
         count = t->count;
         is_int = t->data_type != PRED__DT_FLOAT;
         f = t->f;

@@ -35,18 +35,10 @@ static unsigned char *read_file(const char *path, size_t *size) {
     return buf;
 }
 
-/* Load (every other call without optimization), and if that works run with
- * zero inputs, read every output and describe the model; then run again
- * with the first input's first dimension doubled, if the model allows it. */
-static void load_and_run(const unsigned char *bytes, size_t size) {
-    static int calls = 0;
-    pred_model *model = NULL;
-    int options = calls++ % 2 ? PRED_LOAD_NO_OPTIMIZE : 0;
-    if (pred_model_load_with_options(bytes, size, options, &model) != PRED_OK) {
-        CHECK(model == NULL);
-        CHECK(pred_last_error()[0] != '\0');
-        return;
-    }
+/* Runs a loaded model with zero inputs, reads every output and describes
+ * the model; then runs again with the first input's first dimension
+ * doubled, if the model allows it. Frees the model. */
+static void run_model(pred_model *model) {
     pred_session *session = NULL;
     if (pred_session_create(model, &session) == PRED_OK) {
         if (pred_session_run(session) == PRED_OK) {
@@ -69,6 +61,28 @@ static void load_and_run(const unsigned char *bytes, size_t size) {
     }
     CHECK(pred_model_describe(model) != NULL);
     pred_model_free(model);
+}
+
+/* A load must give a model, or no model and a message. */
+static int loaded(pred_status status, const pred_model *model) {
+    if (status == PRED_OK) return 1;
+    CHECK(model == NULL);
+    CHECK(pred_last_error()[0] != '\0');
+    return 0;
+}
+
+/* Loads from memory, every other call without optimization, and runs. */
+static void load_and_run(const unsigned char *bytes, size_t size) {
+    static int calls = 0;
+    pred_model *model = NULL;
+    int options = calls++ % 2 ? PRED_LOAD_NO_OPTIMIZE : 0;
+    if (loaded(pred_model_load_with_options(bytes, size, options, &model), model)) run_model(model);
+}
+
+/* Loads from the path, which also reads data the model keeps in other files, and runs. */
+static void load_file_and_run(const char *path) {
+    pred_model *model = NULL;
+    if (loaded(pred_model_load_file(path, &model), model)) run_model(model);
 }
 
 static void check_add_relu(const char *path) {
@@ -162,6 +176,7 @@ int main(int argc, char **argv) {
         CHECK(bytes != NULL);
         if (!bytes) continue;
         load_and_run(bytes, size);
+        load_file_and_run(argv[i]);
         mutate(bytes, size, 3000);
         free(bytes);
     }

@@ -31,8 +31,13 @@ def test_api_and_mutations_under_sanitizers(tmp_path, cc):
                     str(ROOT / "generated" / "c" / "predict.c"), "-lm", "-o", str(exe)], check=True)
     models = [ROOT / "tests" / "data" / "add_relu.onnx"]
     for case in all_cases():
-        if "model.onnx" in case.files and case.name in ("tiny_cnn", "conv_groups_padding", "pools",
-                                                        "fusions", "nhwc_transposes", "split_omitted_output"):
+        if case.name.startswith("external_data_"):  # a model with its data files, in a folder of its own
+            for name, data in case.files.items():
+                (tmp_path / case.name / name).parent.mkdir(parents=True, exist_ok=True)
+                (tmp_path / case.name / name).write_bytes(data)
+            models.append(tmp_path / case.name / case.steps[0]["path"])
+        elif "model.onnx" in case.files and case.name in ("tiny_cnn", "conv_groups_padding", "pools", "fusions",
+                                                          "nhwc_transposes", "split_omitted_output"):
             path = tmp_path / f"{case.name}.onnx"
             path.write_bytes(case.files["model.onnx"])
             models.append(path)

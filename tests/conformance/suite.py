@@ -40,6 +40,7 @@ class Results:
         d = self.root / case.name
         d.mkdir(parents=True)
         for name, data in case.files.items():
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
             (d / name).write_bytes(data)
         path = d / "case.json"
         path.write_text(json.dumps({"name": case.name, "steps": case.steps}, indent=1))

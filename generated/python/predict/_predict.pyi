@@ -36,7 +36,8 @@ class Model:
         """Loads an ONNX model from memory.
 
         The bytes are only read during the call; the model keeps its own copy of everything
-        it needs.
+        it needs. A model whose tensor data is kept in other files ("external data", as
+        PyTorch exports by default) must be loaded with pred_model_load_file().
 
         Args:
             data: The serialized ONNX ModelProto.
@@ -67,6 +68,10 @@ class Model:
     def load_file(cls, path: str | bytes | os.PathLike[str]) -> Model:
         """Loads an ONNX model from a file.
 
+        Tensor data the model keeps in other files ("external data": a location, offset and
+        length) is read during the call from the model's folder; a location outside that
+        folder is refused with PRED_ERR_MODEL.
+
         Args:
             path: Path of the .onnx file.
 
@@ -74,8 +79,8 @@ class Model:
             Model: Receives the model; free it with pred_model_free().
 
         Raises:
-            PredictError: PRED_ERR_IO when the file cannot be read; otherwise as
-                pred_model_load().
+            PredictError: PRED_ERR_IO when the file or one of its data files cannot be read;
+                otherwise as pred_model_load().
         """
     def close(self) -> None: ...
     @property

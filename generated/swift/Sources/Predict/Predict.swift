@@ -123,7 +123,8 @@ public final class Model {
     /// Loads an ONNX model from memory.
     ///
     /// The bytes are only read during the call; the model keeps its own copy of everything it
-    /// needs.
+    /// needs. A model whose tensor data is kept in other files ("external data", as PyTorch
+    /// exports by default) must be loaded with pred_model_load_file().
     ///
     /// - Parameters:
     ///   - bytes: The serialized ONNX ModelProto.
@@ -139,7 +140,8 @@ public final class Model {
     /// Loads an ONNX model from memory.
     ///
     /// The bytes are only read during the call; the model keeps its own copy of everything it
-    /// needs.
+    /// needs. A model whose tensor data is kept in other files ("external data", as PyTorch
+    /// exports by default) must be loaded with pred_model_load_file().
     ///
     /// - Parameters:
     ///   - bytes: The serialized ONNX ModelProto.
@@ -182,10 +184,14 @@ public final class Model {
 
     /// Loads an ONNX model from a file.
     ///
+    /// Tensor data the model keeps in other files ("external data": a location, offset and
+    /// length) is read during the call from the model's folder; a location outside that
+    /// folder is refused with PRED_ERR_MODEL.
+    ///
     /// - Parameters:
     ///   - path: Path of the .onnx file.
     /// - Returns: Receives the model; free it with pred_model_free().
-    /// - Throws: `PredictError`: PRED_ERR_IO when the file cannot be read; otherwise as pred_model_load().
+    /// - Throws: `PredictError`: PRED_ERR_IO when the file or one of its data files cannot be read; otherwise as pred_model_load().
     public static func load(path: String) throws -> Model {
         _checkABI()
         var _out = OpaquePointer?.none

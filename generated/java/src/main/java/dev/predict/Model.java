@@ -33,7 +33,8 @@ public final class Model implements AutoCloseable {
      * Loads an ONNX model from memory.
      *
      * <p>The bytes are only read during the call; the model keeps its own copy of
-     * everything it needs.
+     * everything it needs. A model whose tensor data is kept in other files ("external
+     * data", as PyTorch exports by default) must be loaded with {@code Model.loadFile()}.
      *
      * @param bytes The serialized ONNX ModelProto.
      * @return Receives the model; free it with {@code Model.close()}.
@@ -62,10 +63,14 @@ public final class Model implements AutoCloseable {
     /**
      * Loads an ONNX model from a file.
      *
+     * <p>Tensor data the model keeps in other files ("external data": a location, offset
+     * and length) is read during the call from the model's folder; a location outside
+     * that folder is refused with {@code Status.ERR_MODEL}.
+     *
      * @param path Path of the .onnx file.
      * @return Receives the model; free it with {@code Model.close()}.
-     * @throws PredictException {@code Status.ERR_IO} when the file cannot be read;
-     * otherwise as {@code Model.load()}
+     * @throws PredictException {@code Status.ERR_IO} when the file or one of its data
+     * files cannot be read; otherwise as {@code Model.load()}
      */
     public static Model loadFile(String path) throws PredictException {
         return new Model(PredictJni.pred_model_load_file(PredictJni.cstr(path, "path", false)));

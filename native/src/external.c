@@ -1,0 +1,153 @@
+/*
+ * external.c: tensor data that an ONNX file keeps in other files.
+ *
+ * Exporters write large models as model.onnx plus data files (PyTorch's
+ * torch.onnx.export does so by default): such a tensor has data_location
+ * EXTERNAL and names a `location` relative to the model's folder, an
+ * `offset` and a `length`. pred_model_load_file reads them here, after
+ * parsing and before the graph is built, so the rest of the engine sees
+ * ordinary decoded tensors. A location must stay inside the model's folder
+ * (relative, no ".." component), so a model file cannot make the library
+ * read any other file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include "external.h"
+
+typedef struct pred__external_file {
+    char *location;
+    uint64_t size;
+    uint64_t credited;           /* bytes of it counted towards the load budget so far */
+} pred__external_file;
+
+typedef struct pred__external_files {
+    const char *model_path;
+    size_t dir_len;              /* bytes of model_path up to and including its last separator */
+    pred__external_file *v;      /* every location used so far */
+    size_t n, cap;
+    FILE *f;                     /* the file of v[open], or NULL: one at a time, as some
+                                    exporters write a file per tensor */
+    size_t open;
+} pred__external_files;
+
+static int pred__external_is_separator(char c) {
+#ifdef _WIN32
+    return c == '/' || c == '\\';
+#else
+    return c == '/';
+#endif
+}
+
+/* A location is a relative path with no ".." component and no drive (":"),
+ * read with both separators whatever the platform. */
+static int pred__external_location_ok(const char *s) {
+    const char *part = s;
+    if (s[0] == '/' || s[0] == '\\' || strchr(s, ':')) return 0;
+    for (;; s++) {
+        if (*s == '/' || *s == '\\' || *s == '\0') {
+            if (s - part == 2 && part[0] == '.' && part[1] == '.') return 0;
+            if (*s == '\0') return 1;
+            part = s + 1;
+        }
+    }
+}
+
+/* Makes the file of t's location fs->f; its size is known from its first use. */
+static pred_status pred__external_open(pred__external_files *fs, const pred__onnx_tensor *t) {
+    pred__external_file *e;
+    size_t k, len;
+    char *path;
+    long size = 0;
+    int err;
+    if (fs->f && strcmp(fs->v[fs->open].location, t->location) == 0) return PRED_OK;
+    if (!pred__external_location_ok(t->location))
+        return pred__errorf(PRED_ERR_MODEL, "tensor '%s' keeps its data in '%s': an external data location must be "
+                            "a relative path inside the model's folder", t->name, t->location);
+    if (fs->f) fclose(fs->f);
+    fs->f = NULL;
+    for (k = 0; k < fs->n && strcmp(fs->v[k].location, t->location) != 0; k++) {
+    }
+    if (k == fs->n) { /* a new location */
+        if (!(e = (pred__external_file *)pred__grow(fs->v, &fs->cap, fs->n + 1, sizeof *fs->v))) return pred__oom();
+        fs->v = e;
+        memset(&fs->v[k], 0, sizeof *fs->v);
+        if (!(fs->v[k].location = pred__strdup(t->location))) return pred__oom();
+        fs->n++;
+    }
+    len = strlen(t->location);
+    if (len > SIZE_MAX - fs->dir_len - 1 || !(path = (char *)PRED_MALLOC(fs->dir_len + len + 1))) return pred__oom();
+    memcpy(path, fs->model_path, fs->dir_len);
+    memcpy(path + fs->dir_len, t->location, len + 1);
+    fs->open = k;
+    errno = 0;
+    if (!(fs->f = fopen(path, "rb")) || fseek(fs->f, 0, SEEK_END) != 0 || (size = ftell(fs->f)) < 0) {
+        err = errno;
+        pred__errorf(PRED_ERR_IO, "tensor '%s' keeps its data in '%s', which cannot be read: %s", t->name, path,
+                     err ? strerror(err) : "unknown error");
+        PRED_FREE(path);
+        return PRED_ERR_IO;
+    }
+    PRED_FREE(path);
+    fs->v[k].size = (uint64_t)size;
+    return PRED_OK;
+}
+
+static pred_status pred__external_tensor(pred__external_files *fs, pred__onnx_tensor *t) {
+    size_t elem = pred__onnx_elem_size(t->data_type), bytes;
+    uint64_t credit;
+    pred__external_file *e;
+    uint8_t *data;
+    pred_status st;
+    /* malformed or not decodable: refused, as inline data is, if a node uses it */
+    if (!t->external || t->problem[0] || !elem || t->ndim > PRED_MAX_DIMS) return PRED_OK;
+    if (!pred__mul_size(t->count, elem, &bytes) || (t->length != UINT64_MAX && t->length != bytes)) {
+        snprintf(t->problem, sizeof t->problem, "has %llu bytes of external data, its shape needs %lu x %lu",
+                 (unsigned long long)t->length, (unsigned long)t->count, (unsigned long)elem);
+        return PRED_OK;
+    }
+    if ((st = pred__external_open(fs, t)) != PRED_OK) return st;
+    e = &fs->v[fs->open];
+    if (t->offset > e->size || bytes > e->size - t->offset) {
+        snprintf(t->problem, sizeof t->problem, "has external data past the end of its file (%llu + %lu > %llu bytes)",
+                 (unsigned long long)t->offset, (unsigned long)bytes, (unsigned long long)e->size);
+        return PRED_OK;
+    }
+    /* the data counts as if it were in the model file, up to the data file's size: a file
+     * read many times over (tensors sharing data) does not raise the budget further */
+    credit = bytes < e->size - e->credited ? bytes : e->size - e->credited;
+    e->credited += credit;
+    pred__budget_extend(PRED_LOAD_BUDGET(credit) - PRED_LOAD_BUDGET(0));
+    if (!(data = (uint8_t *)pred__calloc(bytes, 1))) return pred__oom();
+    /* offset + bytes <= the size ftell gave, so offset fits a long */
+    if (fseek(fs->f, (long)t->offset, SEEK_SET) != 0 || fread(data, 1, bytes, fs->f) != bytes) {
+        PRED_FREE(data);
+        return pred__errorf(PRED_ERR_IO, "tensor '%s': cannot read %lu bytes at offset %llu of '%s'", t->name,
+                            (unsigned long)bytes, (unsigned long long)t->offset, t->location);
+    }
+    st = pred__onnx_decode_raw(t, data);
+    PRED_FREE(data);
+    if (st == PRED_OK) t->external = 0;
+    return st;
+}
+
+static pred_status pred__external_read(pred__onnx_model *model, const char *model_path) {
+    pred__onnx_graph *g = &model->graph;
+    pred__external_files fs;
+    pred_status st = PRED_OK;
+    size_t k, a, j;
+    memset(&fs, 0, sizeof fs);
+    fs.model_path = model_path;
+    for (k = strlen(model_path); k > 0 && !fs.dir_len; k--)
+        if (pred__external_is_separator(model_path[k - 1])) fs.dir_len = k;
+    for (k = 0; st == PRED_OK && k < g->n_initializers; k++) st = pred__external_tensor(&fs, &g->initializers[k]);
+    for (k = 0; st == PRED_OK && k < g->n_nodes; k++)
+        for (a = 0; st == PRED_OK && a < g->nodes[k].n_attrs; a++) {
+            pred__onnx_attr *attr = &g->nodes[k].attrs[a];
+            if (attr->t) st = pred__external_tensor(&fs, attr->t);
+            for (j = 0; st == PRED_OK && j < attr->n_tensors; j++) st = pred__external_tensor(&fs, &attr->tensors[j]);
+        }
+    if (fs.f) fclose(fs.f);
+    for (k = 0; k < fs.n; k++) PRED_FREE(fs.v[k].location);
+    PRED_FREE(fs.v);
+    return st;
+}
