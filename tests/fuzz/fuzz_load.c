@@ -10,13 +10,19 @@
  * too, and must give the same output shapes. Any sanitizer report, crash,
  * leak or hang is a bug; a clean refusal with a status and a message is not.
  *
+ * Inputs that name an external data location are also loaded from a file,
+ * beside data files holding the same bytes, so that fuzzed locations,
+ * offsets and lengths reach the external data reader.
+ *
  * Built by run.sh together with generated/c/predict.c and a small
  * PRED_MAX_ELEMENTS, so that a tiny file describing a huge tensor is refused
  * instead of timing out in the naive kernels (the checks are the same code
  * at any limit). */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include "predict.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,10 +138,74 @@ static void load_unoptimized(const uint8_t *data, size_t size, const pred_model 
     pred_model_free(model);
 }
 
+static int contains(const uint8_t *data, size_t size, const char *text) {
+    size_t n = strlen(text), k;
+    for (k = 0; k + n <= size; k++)
+        if (memcmp(data + k, text, n) == 0) return 1;
+    return 0;
+}
+
+static void write_file(const char *dir, const char *name, const uint8_t *data, size_t size) {
+    char path[256];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    FUZZ_CHECK(f != NULL && fwrite(data, 1, size, f) == size && fclose(f) == 0);
+}
+
+static char file_dir[] = "/tmp/predict-fuzz-XXXXXX";
+static const char *const file_names[] = {"model.onnx", "model.onnx.data", "d"};
+
+static void remove_files(void) {
+    char path[256];
+    size_t k;
+    for (k = 0; k < sizeof file_names / sizeof file_names[0]; k++) {
+        snprintf(path, sizeof path, "%s/%s", file_dir, file_names[k]);
+        remove(path);
+    }
+    remove(file_dir);
+}
+
+/* The bytes as file_dir/model.onnx, with the same bytes as the data files
+ * "model.onnx.data" (what the conformance seeds name) and "d". */
+static void load_from_file(const uint8_t *data, size_t size) {
+    static int made = 0;
+    char path[256];
+    size_t k;
+    pred_model *model = NULL;
+    pred_session *session = NULL;
+    pred_status st;
+    if (!contains(data, size, "location")) return;
+    if (!made) {
+        FUZZ_CHECK(mkdtemp(file_dir) != NULL);
+        atexit(remove_files);
+        made = 1;
+    }
+    for (k = 0; k < sizeof file_names / sizeof file_names[0]; k++) write_file(file_dir, file_names[k], data, size);
+    snprintf(path, sizeof path, "%s/model.onnx", file_dir);
+    st = pred_model_load_file(path, &model);
+    if (st != PRED_OK) {
+        FUZZ_CHECK(model == NULL);
+        FUZZ_CHECK(st == PRED_ERR_MODEL || st == PRED_ERR_UNSUPPORTED || st == PRED_ERR_SHAPE ||
+                   st == PRED_ERR_MEMORY || st == PRED_ERR_IO);
+        check_error_set();
+        return;
+    }
+    introspect(model);
+    if (pred_session_create(model, &session) == PRED_OK) {
+        FUZZ_CHECK(pred_session_run(session) == PRED_OK);
+        read_outputs(model, session);
+        pred_session_free(session);
+    }
+    pred_model_free(model);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pred_model *model = NULL;
     pred_session *session = NULL;
-    pred_status st = pred_model_load(data, size, &model);
+    pred_status st;
+    load_from_file(data, size);
+    st = pred_model_load(data, size, &model);
     if (st != PRED_OK) {
         FUZZ_CHECK(model == NULL);
         FUZZ_CHECK(st == PRED_ERR_MODEL || st == PRED_ERR_UNSUPPORTED || st == PRED_ERR_SHAPE ||
