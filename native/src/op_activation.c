@@ -1,6 +1,7 @@
 /*
  * op_activation.c: the elementwise functions of one float tensor: Relu,
- * LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf.
+ * LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf,
+ * Gelu.
  */
 #include <float.h>
 #include <math.h>
@@ -73,13 +74,23 @@ static void pred__clip_run(const pred__exec *x, const pred__node *n) {
     pred__clip(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, lo, hi);
 }
 
-/* ---- LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf -----*/
+/* ---- LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf, Gelu */
 
 static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__unary_params *p = &n->p.unary;
+    const char *approximate;
     pred_status st;
     (void)g;
     p->alpha = p->beta = 0.0f;
+    p->tanh = 0;
+    if (n->op == PRED__OP_GELU) {
+        if ((st = pred__attr_string(n, src, "approximate", "none", &approximate)) != PRED_OK) return st;
+        p->tanh = strcmp(approximate, "tanh") == 0;
+        if (!p->tanh && strcmp(approximate, "none") != 0)
+            return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'approximate' = '%s' is not 'none' or 'tanh'",
+                                     approximate);
+        return PRED_OK;
+    }
     if (n->op == PRED__OP_LEAKYRELU) return pred__attr_float(n, src, "alpha", 0.01f, &p->alpha);
     if (n->op == PRED__OP_HARDSIGMOID) {
         if ((st = pred__attr_float(n, src, "alpha", 0.2f, &p->alpha)) != PRED_OK) return st;
@@ -96,6 +107,15 @@ static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pr
 static float pred__hard_sigmoid(float v, float alpha, float beta) {
     float s = alpha * v + beta;
     return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
+}
+
+/* x * Phi(x), Phi the standard normal distribution function, or its tanh approximation */
+static float pred__gelu(float x, int approximate) {
+    if (approximate) {
+        float u = 0.7978845608f * (x + 0.044715f * x * x * x); /* sqrt(2 / pi) */
+        return 0.5f * x * (1.0f + pred__tanhf(u));
+    }
+    return 0.5f * x * (1.0f + pred__erff(x * 0.7071067812f)); /* 1 / sqrt(2) */
 }
 
 /* y (n,) = f(x), f the activation op with its params */
@@ -125,6 +145,9 @@ static void pred__activation(float *y, const float *x, size_t n, int op, const p
         break;
     case PRED__OP_ERF:
         for (i = 0; i < n; i++) y[i] = pred__erff(x[i]);
+        break;
+    case PRED__OP_GELU:
+        for (i = 0; i < n; i++) y[i] = pred__gelu(x[i], p->tanh);
         break;
     default:
         break;

@@ -92,10 +92,13 @@ static const pred__op_def pred__ops[] = {
                              pred__reducemean_infer, pred__reducemean_run},
     [PRED__OP_RESIZE] = {"Resize", 1, 4, 1, PRED__IN3, PRED__IN1 | PRED__IN2 | PRED__IN3, 0, pred__resize_init,
                          pred__resize_infer, pred__resize_run},
+    [PRED__OP_LAYERNORMALIZATION] = {"LayerNormalization", 2, 3, 3, 0, 0, 0, pred__layernorm_init,
+                                     pred__layernorm_infer, pred__layernorm_run},
+    [PRED__OP_GELU] = {"Gelu", 1, 1, 1, 0, 0, 0, pred__activation_init, pred__unary_infer, pred__activation_run},
 };
 
 /* Adding an op means adding its enum value, its row above and this count. */
-_Static_assert(PRED__OP_COUNT == 48, "update the operator table when adding an operator");
+_Static_assert(PRED__OP_COUNT == 50, "update the operator table when adding an operator");
 _Static_assert(sizeof pred__ops / sizeof pred__ops[0] == PRED__OP_COUNT, "one table row per operator");
 
 static const pred__op_def *pred__op_get(int op) {

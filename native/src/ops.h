@@ -77,6 +77,8 @@ typedef enum pred__op {
     PRED__OP_CONSTANT,
     PRED__OP_REDUCEMEAN,
     PRED__OP_RESIZE,
+    PRED__OP_LAYERNORMALIZATION,
+    PRED__OP_GELU,
     PRED__OP_COUNT
 } pred__op;
 
@@ -169,6 +171,12 @@ typedef struct pred__batchnorm_params {
     int training;                /* training_mode = 1: normalize with the batch's statistics */
 } pred__batchnorm_params;
 
+typedef struct pred__layernorm_params {
+    int64_t axis;                /* as given (may be negative) */
+    float epsilon;
+    int64_t rows, cols;          /* resolved: X seen as (rows, cols), each row normalized */
+} pred__layernorm_params;
+
 typedef struct pred__convtranspose_params {
     pred__window w;
     int64_t group;
@@ -180,6 +188,7 @@ typedef struct pred__convtranspose_params {
 
 typedef struct pred__unary_params {
     float alpha, beta;           /* LeakyRelu: alpha; HardSigmoid: alpha, beta */
+    int tanh;                    /* Gelu: approximate = "tanh" */
 } pred__unary_params;
 
 /* The most outputs Split computes. */
@@ -268,6 +277,7 @@ typedef union pred__op_params {
     pred__axis_params axis;
     pred__reshape_params reshape;
     pred__batchnorm_params batchnorm;
+    pred__layernorm_params layernorm;
     pred__convtranspose_params convtranspose;
     pred__unary_params unary;
     pred__split_params split;
@@ -338,6 +348,9 @@ static void pred__softmax_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__batchnorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__batchnorm_infer(pred__graph *g, pred__node *n);
 static void pred__batchnorm_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__layernorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__layernorm_infer(pred__graph *g, pred__node *n);
+static void pred__layernorm_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__convtranspose_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__convtranspose_infer(pred__graph *g, pred__node *n);
 static void pred__convtranspose_run(const pred__exec *x, const pred__node *n);

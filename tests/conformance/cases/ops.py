@@ -67,6 +67,22 @@ def activations(rng) -> Case:
     return run_case("activations", model, {"x": 2 * rand(rng, 2, 3, 4)})
 
 
+def normalization_gelu(rng) -> Case:
+    """LayerNormalization (with its Mean and InvStdDev outputs, and without B) and Gelu, both forms."""
+    nodes = [
+        helper.make_node("LayerNormalization", ["x", "scale_w", "bias_w"], ["ln", "mean", "inv_std"], name="ln_last"),
+        helper.make_node("LayerNormalization", ["x", "scale_chw"], ["ln1"], name="ln_chw", axis=1, epsilon=1e-3),
+        helper.make_node("Gelu", ["ln"], ["g"], name="gelu"),
+        helper.make_node("Gelu", ["ln1"], ["g1"], name="gelu_tanh", approximate="tanh"),
+        helper.make_node("Add", ["g", "g1"], ["y"], name="add"),
+    ]
+    model = make_model(nodes, [tensor("x", [2, 4, 3, 5])],
+                       [tensor("y", None), tensor("mean", None), tensor("inv_std", None)],
+                       [const("scale_w", rand(rng, 5)), const("bias_w", rand(rng, 5)),
+                        const("scale_chw", rand(rng, 4, 3, 5))], opset=20)
+    return run_case("normalization_gelu", model, {"x": 3 * rand(rng, 2, 4, 3, 5) + 1})
+
+
 def split_slice_pad(rng) -> Case:
     """Split, Slice with negative steps, Squeeze, Pad in three modes, Concat, ReduceMean, GlobalMaxPool."""
     nodes = [
@@ -148,5 +164,5 @@ def refusals() -> list[Case]:
 
 
 def cases() -> list[Case]:
-    makers = [shape_arithmetic, activations, split_slice_pad, conv_transpose_resize, windows_1d_3d]
+    makers = [shape_arithmetic, activations, split_slice_pad, conv_transpose_resize, windows_1d_3d, normalization_gelu]
     return [make(np.random.default_rng(100 + seed)) for seed, make in enumerate(makers)] + refusals()
