@@ -52,6 +52,11 @@ static int pred__external_location_ok(const char *s) {
     }
 }
 
+/* Tensors of attributes may have no name. */
+static const char *pred__external_name(const pred__onnx_tensor *t) {
+    return t->name ? t->name : "";
+}
+
 /* Makes the file of t's location fs->f; its size is known from its first use. */
 static pred_status pred__external_open(pred__external_files *fs, const pred__onnx_tensor *t) {
     pred__external_file *e;
@@ -62,7 +67,7 @@ static pred_status pred__external_open(pred__external_files *fs, const pred__onn
     if (fs->f && strcmp(fs->v[fs->open].location, t->location) == 0) return PRED_OK;
     if (!pred__external_location_ok(t->location))
         return pred__errorf(PRED_ERR_MODEL, "tensor '%s' keeps its data in '%s': an external data location must be "
-                            "a relative path inside the model's folder", t->name, t->location);
+                            "a relative path inside the model's folder", pred__external_name(t), t->location);
     if (fs->f) fclose(fs->f);
     fs->f = NULL;
     for (k = 0; k < fs->n && strcmp(fs->v[k].location, t->location) != 0; k++) {
@@ -82,8 +87,8 @@ static pred_status pred__external_open(pred__external_files *fs, const pred__onn
     errno = 0;
     if (!(fs->f = fopen(path, "rb")) || fseek(fs->f, 0, SEEK_END) != 0 || (size = ftell(fs->f)) < 0) {
         err = errno;
-        pred__errorf(PRED_ERR_IO, "tensor '%s' keeps its data in '%s', which cannot be read: %s", t->name, path,
-                     err ? strerror(err) : "unknown error");
+        pred__errorf(PRED_ERR_IO, "tensor '%s' keeps its data in '%s', which cannot be read: %s",
+                     pred__external_name(t), path, err ? strerror(err) : "unknown error");
         PRED_FREE(path);
         return PRED_ERR_IO;
     }
@@ -121,8 +126,8 @@ static pred_status pred__external_tensor(pred__external_files *fs, pred__onnx_te
     /* offset + bytes <= the size ftell gave, so offset fits a long */
     if (fseek(fs->f, (long)t->offset, SEEK_SET) != 0 || fread(data, 1, bytes, fs->f) != bytes) {
         PRED_FREE(data);
-        return pred__errorf(PRED_ERR_IO, "tensor '%s': cannot read %lu bytes at offset %llu of '%s'", t->name,
-                            (unsigned long)bytes, (unsigned long long)t->offset, t->location);
+        return pred__errorf(PRED_ERR_IO, "tensor '%s': cannot read %lu bytes at offset %llu of '%s'",
+                            pred__external_name(t), (unsigned long)bytes, (unsigned long long)t->offset, t->location);
     }
     st = pred__onnx_decode_raw(t, data);
     PRED_FREE(data);
