@@ -268,7 +268,7 @@ size_t pred_session_output_size(const pred_session *session, size_t index) {
 /* Common checks of set_input / get_output: session, model state, index, data and count. */
 static pred_status pred__session_check(const char *fn, const pred_session *s, int outputs, size_t index,
                                        const float *data, size_t count, const pred__tensor **out) {
-    const pred__tensor *t;
+    const pred__tensor *t = NULL;
     const char *what = outputs ? "output" : "input";
     char buf[64];
     size_t n;
@@ -318,7 +318,7 @@ static pred_status pred__link_dim(const char *fn, const pred__graph *base, size_
 
 pred_status pred_session_set_input_shape(pred_session *session, size_t index, const int64_t *dims, size_t ndim) {
     static const char fn[] = "pred_session_set_input_shape";
-    const pred__tensor *t;
+    const pred__tensor *t = NULL;
     pred__shape shape, *shapes;
     char buf[64], bs[PRED__SHAPE_STR_SIZE];
     pred_status st = PRED_OK;
@@ -360,7 +360,7 @@ pred_status pred_session_set_input_shape(pred_session *session, size_t index, co
 
 static pred_status pred__session_shape(const char *fn, const pred_session *s, int outputs, size_t index,
                                        int64_t *dims, size_t capacity, size_t *ndim) {
-    const pred__tensor *t;
+    const pred__tensor *t = NULL;
     char buf[64];
     if (!s) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
     if (!(t = pred__session_io(s, outputs, index)))
@@ -383,7 +383,7 @@ pred_status pred_session_output_shape(const pred_session *session, size_t index,
 
 pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count) {
     static const char fn[] = "pred_session_set_input";
-    const pred__tensor *t;
+    const pred__tensor *t = NULL;
     const float **values;
     pred_status st = pred__session_check(fn, session, 0, index, data, count, &t);
     if (st != PRED_OK) return st;
@@ -411,7 +411,7 @@ pred_status pred_session_run(pred_session *session) {
 }
 
 pred_status pred_session_get_output(const pred_session *session, size_t index, float *data, size_t count) {
-    const pred__tensor *t;
+    const pred__tensor *t = NULL;
     pred_status st = pred__session_check("pred_session_get_output", session, 1, index, data, count, &t);
     if (st != PRED_OK) return st;
     memcpy(data, session->bufs[session->graph->outputs[index]], count * sizeof *data);

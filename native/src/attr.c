@@ -59,3 +59,19 @@ static pred_status pred__attr_int_list(const pred__node *n, const pred__onnx_nod
     *present = 1;
     return PRED_OK;
 }
+
+static pred_status pred__attr_float_list(const pred__node *n, const pred__onnx_node *src, const char *name,
+                                         float *out, size_t max, size_t *count, int *present) {
+    const pred__onnx_attr *a = pred__attr_find(src, name);
+    *present = 0;
+    *count = 0;
+    if (!a) return PRED_OK;
+    if (a->type != PRED__ATTR_FLOATS) return pred__attr_type_error(n, name, "FLOATS");
+    if (a->floats.n > max)
+        return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute '%s' has %lu values, at most %lu are supported",
+                                 name, (unsigned long)a->floats.n, (unsigned long)max);
+    if (a->floats.n) memcpy(out, a->floats.v, a->floats.n * sizeof *out);
+    *count = a->floats.n;
+    *present = 1;
+    return PRED_OK;
+}

@@ -23,5 +23,8 @@ static pred_status pred__attr_string(const pred__node *n, const pred__onnx_node 
 /* Reads the ints of an attribute of any length up to `max` into out. */
 static pred_status pred__attr_int_list(const pred__node *n, const pred__onnx_node *src, const char *name,
                                        int64_t *out, size_t max, size_t *count, int *present);
+/* Reads the floats of an attribute of any length up to `max` into out. */
+static pred_status pred__attr_float_list(const pred__node *n, const pred__onnx_node *src, const char *name,
+                                         float *out, size_t max, size_t *count, int *present);
 
 #endif /* PRED_ATTR_H */

@@ -1,7 +1,9 @@
 /*
  * op_activation.c: the elementwise functions of one float tensor: Relu,
  * LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf,
- * Gelu.
+ * Gelu, Abs, Neg, Reciprocal, Floor, Ceil, Elu, Selu, Celu, Softplus,
+ * Softsign, ThresholdedRelu, Mish. Abs and Neg also compute on integers
+ * (shape arithmetic, at load).
  */
 #include <float.h>
 #include <math.h>
@@ -74,7 +76,7 @@ static void pred__clip_run(const pred__exec *x, const pred__node *n) {
     pred__clip(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, lo, hi);
 }
 
-/* ---- LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf, Gelu */
+/* ---- LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf, Gelu and the rest */
 
 static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__unary_params *p = &n->p.unary;
@@ -92,6 +94,12 @@ static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pr
         return PRED_OK;
     }
     if (n->op == PRED__OP_LEAKYRELU) return pred__attr_float(n, src, "alpha", 0.01f, &p->alpha);
+    if (n->op == PRED__OP_ELU || n->op == PRED__OP_CELU || n->op == PRED__OP_THRESHOLDEDRELU)
+        return pred__attr_float(n, src, "alpha", 1.0f, &p->alpha);
+    if (n->op == PRED__OP_SELU) {
+        if ((st = pred__attr_float(n, src, "alpha", 1.67326319217681884765625f, &p->alpha)) != PRED_OK) return st;
+        return pred__attr_float(n, src, "gamma", 1.05070102214813232421875f, &p->beta);
+    }
     if (n->op == PRED__OP_HARDSIGMOID) {
         if ((st = pred__attr_float(n, src, "alpha", 0.2f, &p->alpha)) != PRED_OK) return st;
         return pred__attr_float(n, src, "beta", 0.5f, &p->beta);
@@ -116,6 +124,49 @@ static float pred__gelu(float x, int approximate) {
         return 0.5f * x * (1.0f + pred__tanhf(u));
     }
     return 0.5f * x * (1.0f + pred__erff(x * 0.7071067812f)); /* 1 / sqrt(2) */
+}
+
+/* log(1 + u) for u >= 0, accurate for small u (Goldberg: the rounding error
+ * of 1 + u cancels in u / (w - 1)) */
+static double pred__log1p_d(double u) {
+    double w = 1.0 + u;
+    if (w == 1.0) return u;
+    return pred__log_d(w) * (u / (w - 1.0));
+}
+
+/* log(1 + e^x), without overflow: max(x, 0) + log(1 + e^-|x|) */
+static double pred__softplus_d(double x) {
+    double ax = x < 0.0 ? -x : x;
+    if (x != x) return x;
+    return (x > 0.0 ? x : 0.0) + pred__log1p_d(pred__exp_d(-ax));
+}
+
+/* x tanh(softplus(x)) = x u (u + 2) / (u (u + 2) + 2) with u = e^x; above
+ * x = 20 the factor is 1 within 1e-17 */
+static float pred__mish(float x) {
+    double u, v;
+    if (x != x || x > 20.0f) return x;
+    u = pred__exp_d(x);
+    v = u * (u + 2.0);
+    return (float)((double)x * (v / (v + 2.0)));
+}
+
+/* max(0, x) + min(0, alpha (e^(x / alpha) - 1)) */
+static float pred__celu(float x, float alpha) {
+    double v;
+    if (x != x) return x;
+    v = (double)alpha * pred__expm1_d((double)x / (double)alpha);
+    return (float)((x > 0.0f ? (double)x : 0.0) + (v < 0.0 ? v : 0.0));
+}
+
+/* y (n,) = |x| or -x over integers (stored as int64_t) */
+static void pred__abs_neg_i64(int64_t *y, const int64_t *x, size_t n, int neg) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        /* negated through uint64_t: INT64_MIN stays INT64_MIN (as numpy) instead of overflowing */
+        int64_t m = (int64_t)(0u - (uint64_t)x[i]);
+        y[i] = neg || x[i] < 0 ? m : x[i];
+    }
 }
 
 /* y (n,) = f(x), f the activation op with its params */
@@ -149,11 +200,54 @@ static void pred__activation(float *y, const float *x, size_t n, int op, const p
     case PRED__OP_GELU:
         for (i = 0; i < n; i++) y[i] = pred__gelu(x[i], p->tanh);
         break;
+    case PRED__OP_ABS:
+        for (i = 0; i < n; i++) y[i] = fabsf(x[i]);
+        break;
+    case PRED__OP_NEG:
+        for (i = 0; i < n; i++) y[i] = -x[i];
+        break;
+    case PRED__OP_RECIPROCAL:
+        for (i = 0; i < n; i++) y[i] = 1.0f / x[i];
+        break;
+    case PRED__OP_FLOOR: /* floor and ceil are exact everywhere */
+        for (i = 0; i < n; i++) y[i] = floorf(x[i]);
+        break;
+    case PRED__OP_CEIL:
+        for (i = 0; i < n; i++) y[i] = ceilf(x[i]);
+        break;
+    case PRED__OP_ELU:
+        for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? (float)((double)p->alpha * pred__expm1_d(x[i])) : x[i];
+        break;
+    case PRED__OP_SELU: /* gamma (alpha (e^x - 1)) for x <= 0, gamma x above */
+        for (i = 0; i < n; i++)
+            y[i] = x[i] > 0.0f ? p->beta * x[i] : (float)((double)p->beta * (double)p->alpha * pred__expm1_d(x[i]));
+        break;
+    case PRED__OP_CELU:
+        for (i = 0; i < n; i++) y[i] = pred__celu(x[i], p->alpha);
+        break;
+    case PRED__OP_SOFTPLUS:
+        for (i = 0; i < n; i++) y[i] = (float)pred__softplus_d(x[i]);
+        break;
+    case PRED__OP_SOFTSIGN: /* x / (1 + |x|); +-1 at +-infinity */
+        for (i = 0; i < n; i++)
+            y[i] = isinf(x[i]) ? (x[i] > 0.0f ? 1.0f : -1.0f) : x[i] / (1.0f + fabsf(x[i]));
+        break;
+    case PRED__OP_THRESHOLDEDRELU:
+        for (i = 0; i < n; i++) y[i] = x[i] > p->alpha ? x[i] : 0.0f;
+        break;
+    case PRED__OP_MISH:
+        for (i = 0; i < n; i++) y[i] = pred__mish(x[i]);
+        break;
     default:
         break;
     }
 }
 
 static void pred__activation_run(const pred__exec *x, const pred__node *n) {
+    if (PRED__IN_TYPE(x, n, 0) != PRED__DT_FLOAT) { /* Abs, Neg (any_inputs) */
+        pred__abs_neg_i64(PRED__OUT_I64(x, n, 0), PRED__IN_I64(x, n, 0), x->tensors[n->out[0]].count,
+                          n->op == PRED__OP_NEG);
+        return;
+    }
     pred__activation(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, n->op, &n->p.unary);
 }

@@ -3,11 +3,13 @@
  * or with training_mode = 1 (opset 14+) with the batch's own statistics,
  * then also computing the running mean and variance; LayerNormalization
  * (opset 17), over the dims from `axis` on (ConvNeXt's and transformers'
- * nn.LayerNorm).
+ * nn.LayerNorm); InstanceNormalization, per sample and channel; LRN, the
+ * local response normalization across channels of AlexNet and GoogLeNet.
  */
 #include <math.h>
 #include "graph.h"
 #include "attr.h"
+#include "fmath.h"
 
 static pred_status pred__batchnorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__batchnorm_params *p = &n->p.batchnorm;
@@ -216,4 +218,109 @@ static void pred__layernorm_run(const pred__exec *x, const pred__node *n) {
     pred__layernorm(PRED__OUT(x, n, 0), n->n_out > 1 && n->out[1] >= 0 ? PRED__OUT(x, n, 1) : NULL,
                     n->n_out > 2 && n->out[2] >= 0 ? PRED__OUT(x, n, 2) : NULL, PRED__IN(x, n, 0), scale, b,
                     p->epsilon, p->rows, p->cols);
+}
+
+/* ---- InstanceNormalization --------------------------------------------------*/
+
+static pred_status pred__instancenorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    (void)g;
+    return pred__attr_float(n, src, "epsilon", 1e-5f, &n->p.batchnorm.epsilon);
+}
+
+static pred_status pred__instancenorm_infer(pred__graph *g, pred__node *n) {
+    static const char *const names[] = {"input", "scale", "B"};
+    const pred__shape *x = pred__in_shape(g, n, 0);
+    char buf[PRED__SHAPE_STR_SIZE];
+    int i;
+    if (x->ndim < 2)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "input has shape %s, expected (N,C,...)",
+                                 pred__shape_str(x, buf, sizeof buf));
+    for (i = 1; i < 3; i++) {
+        const pred__shape *s = pred__in_shape(g, n, i);
+        if (s->ndim != 1 || s->d[0] != x->d[1])
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "input %s has shape %s, expected (%lld)", names[i],
+                                     pred__shape_str(s, buf, sizeof buf), (long long)x->d[1]);
+    }
+    return pred__set_out_shape(g, n, 0, x);
+}
+
+/* y (n, c, size) = (x - mean) / sqrt(var + eps) * scale + b, with the mean
+ * and the population variance of each (n, c) */
+static void pred__instancenorm(float *y, const float *x, const float *scale, const float *b, float eps, int64_t n,
+                               int64_t c, int64_t size) {
+    int64_t ni, ci, i;
+    for (ni = 0; ni < n; ni++)
+        for (ci = 0; ci < c; ci++) {
+            const float *xs = x + (ni * c + ci) * size;
+            float *ys = y + (ni * c + ci) * size;
+            double s = 0.0, s2 = 0.0;
+            float m, a, shift;
+            for (i = 0; i < size; i++) s += xs[i];
+            m = (float)(s / (double)size);
+            for (i = 0; i < size; i++) {
+                double d = (double)xs[i] - (double)m;
+                s2 += d * d;
+            }
+            a = scale[ci] / sqrtf((float)(s2 / (double)size) + eps);
+            shift = b[ci] - m * a;
+            for (i = 0; i < size; i++) ys[i] = xs[i] * a + shift;
+        }
+}
+
+static void pred__instancenorm_run(const pred__exec *x, const pred__node *n) {
+    const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
+    pred__instancenorm(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__IN(x, n, 2),
+                       n->p.batchnorm.epsilon, s->d[0], s->d[1], (int64_t)pred__shape_range(s, 2, s->ndim));
+}
+
+/* ---- LRN ----------------------------------------------------------------------*/
+
+static pred_status pred__lrn_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__lrn_params *p = &n->p.lrn;
+    pred_status st;
+    (void)g;
+    if ((st = pred__attr_float(n, src, "alpha", 1e-4f, &p->alpha)) != PRED_OK) return st;
+    if ((st = pred__attr_float(n, src, "beta", 0.75f, &p->beta)) != PRED_OK) return st;
+    if ((st = pred__attr_float(n, src, "bias", 1.0f, &p->bias)) != PRED_OK) return st;
+    if (!pred__attr_find(src, "size")) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'size' is required");
+    if ((st = pred__attr_int(n, src, "size", 1, &p->size)) != PRED_OK) return st;
+    if (p->size < 1)
+        return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'size' = %lld must be positive", (long long)p->size);
+    return PRED_OK;
+}
+
+static pred_status pred__lrn_infer(pred__graph *g, pred__node *n) {
+    const pred__shape *x = pred__in_shape(g, n, 0);
+    char buf[PRED__SHAPE_STR_SIZE];
+    if (x->ndim < 2)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "input X has shape %s, expected (N,C,...)",
+                                 pred__shape_str(x, buf, sizeof buf));
+    return pred__set_out_shape(g, n, 0, x);
+}
+
+/* y (n, c, size) = x / (bias + alpha / window * sum of x^2 over the channels
+ * c - (window - 1) / 2 .. c + window / 2)^beta */
+static void pred__lrn(float *y, const float *x, int64_t n, int64_t c, int64_t size, const pred__lrn_params *p) {
+    int64_t ni, ci, i, j, before = (p->size - 1) / 2, after = p->size / 2;
+    float k = p->alpha / (float)p->size;
+    for (ni = 0; ni < n; ni++)
+        for (ci = 0; ci < c; ci++) {
+            int64_t lo = ci - before < 0 ? 0 : ci - before, hi = ci + after >= c ? c - 1 : ci + after;
+            const float *xs = x + (ni * c + ci) * size;
+            float *ys = y + (ni * c + ci) * size;
+            for (i = 0; i < size; i++) {
+                float sum = 0.0f;
+                for (j = lo; j <= hi; j++) {
+                    float v = x[(ni * c + j) * size + i];
+                    sum += v * v;
+                }
+                ys[i] = xs[i] / pred__powf(p->bias + k * sum, p->beta);
+            }
+        }
+}
+
+static void pred__lrn_run(const pred__exec *x, const pred__node *n) {
+    const pred__shape *s = PRED__IN_SHAPE(x, n, 0);
+    pred__lrn(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), s->d[0], s->d[1], (int64_t)pred__shape_range(s, 2, s->ndim),
+              &n->p.lrn);
 }

@@ -1,11 +1,13 @@
 /*
- * op_reduce.c: ReduceMean, over any set of axes (an attribute before opset
- * 18, an input after), keeping the reduced dims as 1 or dropping them.
+ * op_reduce.c: ReduceMean, ReduceMax, ReduceMin, ReduceSum, ReduceSumSquare
+ * and ReduceL2, over any set of axes (an attribute before opset 18, 13 for
+ * ReduceSum; an input after), keeping the reduced dims as 1 or dropping them.
  */
+#include <math.h>
 #include "graph.h"
 #include "attr.h"
 
-static pred_status pred__reducemean_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+static pred_status pred__reduce_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__axes_params *p = &n->p.axes;
     int64_t keepdims, noop;
     int present;
@@ -14,14 +16,16 @@ static pred_status pred__reducemean_init(pred__graph *g, pred__node *n, const pr
     if ((st = pred__attr_int(n, src, "noop_with_empty_axes", 0, &noop)) != PRED_OK) return st;
     p->keepdims = keepdims != 0;
     p->noop_with_empty_axes = noop != 0;
-    p->from_attr = g->opset < 18;
+    p->from_attr = g->opset < (n->op == PRED__OP_REDUCESUM ? 13 : 18);
     p->n_axes = 0;
     if (!p->from_attr) return PRED_OK;
-    if (n->n_in > 1) return pred__node_errorf(n, PRED_ERR_MODEL, "axes are an attribute before opset 18");
+    if (n->n_in > 1)
+        return pred__node_errorf(n, PRED_ERR_MODEL, "axes are an attribute before opset %d",
+                                 n->op == PRED__OP_REDUCESUM ? 13 : 18);
     return pred__attr_int_list(n, src, "axes", p->axes, PRED_MAX_DIMS, &p->n_axes, &present);
 }
 
-static pred_status pred__reducemean_infer(pred__graph *g, pred__node *n) {
+static pred_status pred__reduce_infer(pred__graph *g, pred__node *n) {
     pred__axes_params *p = &n->p.axes;
     const pred__shape *x = pred__in_shape(g, n, 0);
     const int64_t *axes = p->axes;
@@ -50,11 +54,12 @@ static pred_status pred__reducemean_infer(pred__graph *g, pred__node *n) {
     return pred__set_out_shape(g, n, 0, &y);
 }
 
-/* y = mean of x (xs) over the dims whose bit is set in reduce; y holds the
- * kept dims in order */
-static void pred__reduce_mean(float *y, const float *x, const pred__shape *xs, unsigned reduce, size_t ny) {
+/* y = the reduction op (PRED__OP_REDUCE*) of x (xs) over the dims whose bit
+ * is set in reduce; y holds the kept dims in order */
+static void pred__reduce(float *y, const float *x, const pred__shape *xs, unsigned reduce, size_t ny, int op) {
     int64_t idx[PRED_MAX_DIMS] = {0}, ystr[PRED_MAX_DIMS], c = 1;
     uint64_t total = pred__shape_count(xs), k, at = 0, per;
+    float init = op == PRED__OP_REDUCEMAX ? -HUGE_VALF : (op == PRED__OP_REDUCEMIN ? HUGE_VALF : 0.0f);
     size_t d;
     /* strides of y over the index of x; 0 along the reduced dims */
     for (d = xs->ndim; d-- > 0;) {
@@ -62,9 +67,20 @@ static void pred__reduce_mean(float *y, const float *x, const pred__shape *xs, u
         if (!((reduce >> d) & 1)) c *= xs->d[d];
     }
     per = total / (ny ? ny : 1);
-    memset(y, 0, ny * sizeof *y);
+    for (k = 0; k < ny; k++) y[k] = init;
     for (k = 0; k < total; k++) {
-        y[at] += x[k];
+        float v = x[k];
+        switch (op) {
+        case PRED__OP_REDUCEMAX: /* NaN wins */
+            if (v > y[at] || v != v) y[at] = v;
+            break;
+        case PRED__OP_REDUCEMIN:
+            if (v < y[at] || v != v) y[at] = v;
+            break;
+        case PRED__OP_REDUCESUMSQUARE:
+        case PRED__OP_REDUCEL2: y[at] += v * v; break;
+        default: y[at] += v; break; /* Mean, Sum */
+        }
         for (d = xs->ndim; d-- > 0;) { /* next index of x */
             at += (uint64_t)ystr[d];
             if (++idx[d] < xs->d[d]) break;
@@ -72,10 +88,13 @@ static void pred__reduce_mean(float *y, const float *x, const pred__shape *xs, u
             idx[d] = 0;
         }
     }
-    for (k = 0; k < ny; k++) y[k] /= (float)per;
+    if (op == PRED__OP_REDUCEMEAN)
+        for (k = 0; k < ny; k++) y[k] /= (float)per;
+    if (op == PRED__OP_REDUCEL2) /* correctly rounded everywhere (IEEE 754) */
+        for (k = 0; k < ny; k++) y[k] = sqrtf(y[k]);
 }
 
-static void pred__reducemean_run(const pred__exec *x, const pred__node *n) {
-    pred__reduce_mean(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN_SHAPE(x, n, 0), n->p.axes.reduce,
-                      x->tensors[n->out[0]].count);
+static void pred__reduce_run(const pred__exec *x, const pred__node *n) {
+    pred__reduce(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN_SHAPE(x, n, 0), n->p.axes.reduce,
+                 x->tensors[n->out[0]].count, n->op);
 }

@@ -1,9 +1,10 @@
 /*
  * op_resize.c: Resize (nearest, linear, cubic; antialias; every coordinate
- * transformation mode). The output size comes from scales or sizes known
- * at load. Resampling is separable: the kernel resamples one axis at a time,
- * each output coordinate taking a weighted sum of a few input "taps", as in
- * ONNX's reference implementation.
+ * transformation mode) and the deprecated Upsample (Resize-10's rules; its
+ * scales an attribute before opset 9). The output size comes from scales or
+ * sizes known at load. Resampling is separable: the kernel resamples one
+ * axis at a time, each output coordinate taking a weighted sum of a few input
+ * "taps", as in ONNX's reference implementation.
  */
 #include <math.h>
 #include "graph.h"
@@ -71,6 +72,41 @@ static pred_status pred__resize_init(pred__graph *g, pred__node *n, const pred__
     return PRED_OK;
 }
 
+/* Upsample (opsets 7 to 9): Resize-10 (asymmetric coordinates, nearest
+ * rounding down) with scales >= 1, from the `scales` attribute before opset
+ * 9, from input 1 in opset 9. Deprecated since opset 10, where ONNX's checker
+ * and onnxruntime reject it. */
+static pred_status pred__upsample_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
+    pred__resize_params *p = &n->p.resize;
+    const char *s;
+    int present;
+    pred_status st;
+    memset(p, 0, sizeof *p);
+    if (g->opset < 7)
+        return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "Upsample before opset 7 (attributes 'height_scale' "
+                                 "and 'width_scale') is not supported");
+    if (g->opset >= 10)
+        return pred__node_errorf(n, PRED_ERR_MODEL, "Upsample is deprecated since opset 10 (the model imports "
+                                 "opset %lld): Resize replaces it", (long long)g->opset);
+    if ((st = pred__attr_string(n, src, "mode", "nearest", &s)) != PRED_OK) return st;
+    if (strcmp(s, "nearest") == 0) p->mode = PRED__RESIZE_NEAREST;
+    else if (strcmp(s, "linear") == 0) p->mode = PRED__RESIZE_LINEAR;
+    else return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "attribute 'mode' has the unsupported value '%s'", s);
+    p->legacy = 1;
+    p->coord = PRED__COORD_ASYMMETRIC;
+    p->nearest = PRED__NEAREST_SIMPLE;
+    if (g->opset >= 9) {
+        if (n->n_in < 2 || n->in[1] < 0) return pred__node_errorf(n, PRED_ERR_MODEL, "input 'scales' is required");
+        return PRED_OK;
+    }
+    if (n->n_in > 1) return pred__node_errorf(n, PRED_ERR_MODEL, "scales are an attribute before opset 9");
+    if ((st = pred__attr_float_list(n, src, "scales", p->scales_attr, PRED_MAX_DIMS, &p->n_scales_attr, &present)) !=
+        PRED_OK)
+        return st;
+    if (!present) return pred__node_errorf(n, PRED_ERR_MODEL, "attribute 'scales' is required");
+    return PRED_OK;
+}
+
 /* Input i of Resize, or NULL if it is absent or empty. */
 static const pred__tensor *pred__resize_input(const pred__graph *g, const pred__node *n, int i) {
     const pred__tensor *t;
@@ -85,6 +121,8 @@ static pred_status pred__resize_infer(pred__graph *g, pred__node *n) {
     const pred__tensor *roi = p->legacy ? NULL : pred__resize_input(g, n, 1);
     const pred__tensor *scales = pred__resize_input(g, n, p->legacy ? 1 : 2);
     const pred__tensor *sizes = p->legacy ? NULL : pred__resize_input(g, n, 3);
+    const float *sv = scales ? scales->f : p->scales_attr; /* the scales, from the input or Upsample's attribute */
+    size_t ns = scales ? scales->count : p->n_scales_attr;
     size_t r = x->ndim, na = p->n_axes ? p->n_axes : r, k;
     int64_t axes[PRED_MAX_DIMS];
     unsigned seen = 0;
@@ -100,11 +138,11 @@ static pred_status pred__resize_infer(pred__graph *g, pred__node *n) {
         if ((seen >> axes[k]) & 1) return pred__node_errorf(n, PRED_ERR_MODEL, "axis %lld appears twice", (long long)axes[k]);
         seen |= 1u << axes[k];
     }
-    if ((scales != NULL) == (sizes != NULL))
+    if ((ns != 0) == (sizes != NULL))
         return pred__node_errorf(n, PRED_ERR_MODEL, "exactly one of 'scales' and 'sizes' must be given");
-    if ((scales && scales->count != na) || (sizes && sizes->count != na))
+    if ((ns && ns != na) || (sizes && sizes->count != na))
         return pred__node_errorf(n, PRED_ERR_SHAPE, "%lu %s for %lu axes of input %s",
-                                 (unsigned long)(scales ? scales->count : sizes->count), scales ? "scales" : "sizes",
+                                 (unsigned long)(ns ? ns : sizes->count), ns ? "scales" : "sizes",
                                  (unsigned long)na, pred__shape_str(x, bx, sizeof bx));
     for (k = 0; k < r; k++) {
         p->scale[k] = 1.0;
@@ -130,11 +168,13 @@ static pred_status pred__resize_infer(pred__graph *g, pred__node *n) {
     for (k = 0; k < na; k++) {
         size_t a = (size_t)axes[k];
         double out;
-        if (scales) {
-            if (!(scales->f[k] > 0.0f) || scales->f[k] > 1e6f)
-                return pred__node_errorf(n, PRED_ERR_SHAPE, "scale %g is out of range", (double)scales->f[k]);
-            p->scale[a] = scales->f[k];
-            out = floor((double)x->d[a] * (double)scales->f[k]);
+        if (ns) {
+            if (!(sv[k] > 0.0f) || sv[k] > 1e6f)
+                return pred__node_errorf(n, PRED_ERR_SHAPE, "scale %g is out of range", (double)sv[k]);
+            if (n->op == PRED__OP_UPSAMPLE && sv[k] < 1.0f)
+                return pred__node_errorf(n, PRED_ERR_SHAPE, "scale %g is below 1", (double)sv[k]);
+            p->scale[a] = sv[k];
+            out = floor((double)x->d[a] * (double)sv[k]);
         } else if (p->keep_aspect) {
             out = floor(keep * (double)x->d[a] + 0.5);
             p->scale[a] = keep;

@@ -79,6 +79,26 @@ typedef enum pred__op {
     PRED__OP_RESIZE,
     PRED__OP_LAYERNORMALIZATION,
     PRED__OP_GELU,
+    PRED__OP_LRN,
+    PRED__OP_UPSAMPLE,
+    PRED__OP_ABS,
+    PRED__OP_NEG,
+    PRED__OP_RECIPROCAL,
+    PRED__OP_FLOOR,
+    PRED__OP_CEIL,
+    PRED__OP_ELU,
+    PRED__OP_SELU,
+    PRED__OP_CELU,
+    PRED__OP_SOFTPLUS,
+    PRED__OP_SOFTSIGN,
+    PRED__OP_THRESHOLDEDRELU,
+    PRED__OP_MISH,
+    PRED__OP_REDUCEMAX,
+    PRED__OP_REDUCEMIN,
+    PRED__OP_REDUCESUM,
+    PRED__OP_REDUCESUMSQUARE,
+    PRED__OP_REDUCEL2,
+    PRED__OP_INSTANCENORMALIZATION,
     PRED__OP_COUNT
 } pred__op;
 
@@ -166,10 +186,15 @@ typedef struct pred__reshape_params {
 } pred__reshape_params;
 
 typedef struct pred__batchnorm_params {
-    float epsilon;
+    float epsilon;               /* also InstanceNormalization's */
     float momentum;              /* training_mode: weight of the running statistics */
     int training;                /* training_mode = 1: normalize with the batch's statistics */
 } pred__batchnorm_params;
+
+typedef struct pred__lrn_params {
+    float alpha, beta, bias;
+    int64_t size;                /* channels summed over: c - (size - 1) / 2 .. c + size / 2 */
+} pred__lrn_params;
 
 typedef struct pred__layernorm_params {
     int64_t axis;                /* as given (may be negative) */
@@ -187,7 +212,8 @@ typedef struct pred__convtranspose_params {
 } pred__convtranspose_params;
 
 typedef struct pred__unary_params {
-    float alpha, beta;           /* LeakyRelu: alpha; HardSigmoid: alpha, beta */
+    float alpha, beta;           /* LeakyRelu, Elu, Celu, ThresholdedRelu: alpha; HardSigmoid: alpha, beta;
+                                    Selu: alpha, gamma (beta) */
     int tanh;                    /* Gelu: approximate = "tanh" */
 } pred__unary_params;
 
@@ -208,13 +234,13 @@ typedef struct pred__transpose_params {
     int64_t perm[PRED_MAX_DIMS];
 } pred__transpose_params;
 
-/* Axes from an attribute (older opsets) or an input: Squeeze, Unsqueeze, ReduceMean. */
+/* Axes from an attribute (older opsets) or an input: Squeeze, Unsqueeze, the Reduce ops. */
 typedef struct pred__axes_params {
     int from_attr;
     size_t n_axes;
     int64_t axes[PRED_MAX_DIMS];
-    int keepdims, noop_with_empty_axes; /* ReduceMean */
-    unsigned reduce;             /* ReduceMean, resolved: bit d set when dim d is reduced */
+    int keepdims, noop_with_empty_axes; /* Reduce* */
+    unsigned reduce;             /* Reduce*, resolved: bit d set when dim d is reduced */
 } pred__axes_params;
 
 typedef struct pred__slice_params {
@@ -261,6 +287,8 @@ typedef struct pred__resize_params {
     float cubic_a;
     float extrapolation;
     int legacy;                  /* opset 10: the second input is `scales`; Upsample's coordinates */
+    size_t n_scales_attr;        /* Upsample before opset 9: the `scales` attribute */
+    float scales_attr[PRED_MAX_DIMS];
     size_t n_axes;
     int64_t axes[PRED_MAX_DIMS];
     double scale[PRED_MAX_DIMS]; /* resolved, per dim */
@@ -278,6 +306,7 @@ typedef union pred__op_params {
     pred__reshape_params reshape;
     pred__batchnorm_params batchnorm;
     pred__layernorm_params layernorm;
+    pred__lrn_params lrn;
     pred__convtranspose_params convtranspose;
     pred__unary_params unary;
     pred__split_params split;
@@ -396,11 +425,18 @@ static void pred__constantofshape_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__constant_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__constant_infer(pred__graph *g, pred__node *n);
 static void pred__constant_run(const pred__exec *x, const pred__node *n);
-static pred_status pred__reducemean_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
-static pred_status pred__reducemean_infer(pred__graph *g, pred__node *n);
-static void pred__reducemean_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__reduce_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__reduce_infer(pred__graph *g, pred__node *n);
+static void pred__reduce_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__resize_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__upsample_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__resize_infer(pred__graph *g, pred__node *n);
 static void pred__resize_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__lrn_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__lrn_infer(pred__graph *g, pred__node *n);
+static void pred__lrn_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__instancenorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
+static pred_status pred__instancenorm_infer(pred__graph *g, pred__node *n);
+static void pred__instancenorm_run(const pred__exec *x, const pred__node *n);
 
 #endif /* PRED_OPS_H */

@@ -32,6 +32,7 @@ static pred_status pred__pb_varint(pred__pb *r, uint64_t *out) {
     const uint8_t *start = r->p;
     uint64_t v = 0;
     unsigned shift = 0;
+    *out = 0; /* set on failure too: gcc -O3 cannot tell that callers do not read it then */
     for (;;) {
         uint8_t b;
         if (r->p >= r->end) return pred__pb_fail(r, start, "truncated varint");
@@ -56,6 +57,8 @@ static pred_status pred__pb_key(pred__pb *r, uint32_t *number, int *wire) {
     const uint8_t *start = r->p;
     uint64_t key;
     pred_status st = pred__pb_varint(r, &key);
+    *number = 0;
+    *wire = 0;
     if (st != PRED_OK) return st;
     if ((key >> 3) == 0 || (key >> 3) > 0x1fffffff) return pred__pb_fail(r, start, "invalid field number");
     if ((key & 7) > 5) return pred__pb_fail(r, start, "invalid wire type");

@@ -36,6 +36,15 @@ def test_compiles_warning_free_and_exports_only_pred(objfile):
     assert [s for s in symbols if not s.startswith("pred_")] == []
 
 
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+@pytest.mark.parametrize("level", ["-O0", "-O1", "-O3", "-Os"])
+def test_warning_free_at_every_optimization_level(cc, level, tmp_path):
+    """What the optimizer sees differs by level (gcc -O3's maybe-uninitialized, for one)."""
+    flags = [f for f in FLAGS if f != "-O2"] + [level]
+    res = subprocess.run([cc, *flags, str(SINGLE), "-o", str(tmp_path / "predict.o")], capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr, res.stderr
+
+
 def test_includes_only_the_standard_library():
     included = re.findall(r'^\s*#\s*include\s*([<"][^>"]+[>"])', SINGLE.read_text(), re.M)
     assert included

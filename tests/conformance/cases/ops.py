@@ -83,6 +83,49 @@ def normalization_gelu(rng) -> Case:
     return run_case("normalization_gelu", model, {"x": 3 * rand(rng, 2, 4, 3, 5) + 1})
 
 
+def lrn_upsample_reduce(rng) -> Case:
+    """Opset 9 (Upsample's last): LRN, Upsample nearest and linear, InstanceNormalization,
+    Elu, Selu, Softplus, Softsign, Abs, Neg (also of a shape, at load), Reciprocal, Floor, Ceil and the
+    reductions Max, Min, Sum, SumSquare, L2 (axes as attributes)."""
+    nodes = [
+        helper.make_node("LRN", ["x"], ["lrn"], name="lrn", size=5, alpha=0.3, beta=0.75, bias=1.5),
+        helper.make_node("Upsample", ["lrn", "s_near"], ["up"], name="up_nearest", mode="nearest"),
+        helper.make_node("Upsample", ["x", "s_lin"], ["upl"], name="up_linear", mode="linear"),
+        helper.make_node("InstanceNormalization", ["x", "in_scale", "in_bias"], ["inorm"], name="inorm", epsilon=1e-3),
+        helper.make_node("Elu", ["inorm"], ["elu"], name="elu", alpha=0.5),
+        helper.make_node("Selu", ["x"], ["selu"], name="selu"),
+        helper.make_node("Softplus", ["upl"], ["sp"], name="softplus"),
+        helper.make_node("Softsign", ["x"], ["ss"], name="softsign"),
+        helper.make_node("Neg", ["ss"], ["neg"], name="neg"),
+        helper.make_node("Abs", ["x"], ["abs"], name="abs"),
+        helper.make_node("Add", ["abs", "one"], ["abs1"], name="add_one"),
+        helper.make_node("Reciprocal", ["abs1"], ["rec"], name="reciprocal"),
+        helper.make_node("Mul", ["x", "three"], ["x3"], name="mul_three"),
+        helper.make_node("Floor", ["x3"], ["fl"], name="floor"),
+        helper.make_node("Ceil", ["inorm"], ["ce"], name="ceil"),
+        helper.make_node("Add", ["fl", "ce"], ["fc"], name="add_fc"),
+        helper.make_node("Shape", ["x"], ["shp"], name="shape"),
+        helper.make_node("Neg", ["shp"], ["nshp"], name="neg_shape"),
+        helper.make_node("Abs", ["nshp"], ["ashp"], name="abs_shape"),
+        helper.make_node("Add", ["rec", "neg"], ["z"], name="add_z"),
+        helper.make_node("Reshape", ["z", "ashp"], ["zr"], name="reshape"),
+        helper.make_node("ReduceMax", ["up"], ["rmax"], name="reduce_max", axes=[2, 3]),
+        helper.make_node("ReduceSum", ["elu"], ["rsum"], name="reduce_sum", axes=[3]),
+        helper.make_node("ReduceL2", ["fc"], ["rl2"], name="reduce_l2"),
+        helper.make_node("Add", ["rmax", "rsum"], ["y0"], name="add_y0"),
+        helper.make_node("Add", ["y0", "rl2"], ["y1"], name="add_y1"),
+        helper.make_node("ReduceMin", ["sp"], ["rmin"], name="reduce_min", axes=[1], keepdims=0),
+        helper.make_node("ReduceSumSquare", ["selu"], ["rss"], name="reduce_sum_square", axes=[1, 2], keepdims=0),
+    ]
+    model = make_model(nodes, [tensor("x", [2, 6, 3, 4])],
+                       [tensor("up", [2, 6, 6, 12]), tensor("y1", [2, 6, 3, 1]), tensor("rmin", [2, 6, 6]),
+                        tensor("rss", [2, 4]), tensor("zr", [2, 6, 3, 4])],
+                       [const("s_near", np.array([1, 1, 2, 3], np.float32)),
+                        const("s_lin", np.array([1, 1, 2, 1.5], np.float32)),
+                        const("in_scale", 1 + 0.1 * rand(rng, 6)), const("in_bias", rand(rng, 6)),
+                        const("one", np.array(1, np.float32)), const("three", np.array(3, np.float32))], opset=9)
+    return run_case("lrn_upsample_reduce", model, {"x": 2 * rand(rng, 2, 6, 3, 4)})
+
 def split_slice_pad(rng) -> Case:
     """Split, Slice with negative steps, Squeeze, Pad in three modes, Concat, ReduceMean, GlobalMaxPool."""
     nodes = [
@@ -164,5 +207,6 @@ def refusals() -> list[Case]:
 
 
 def cases() -> list[Case]:
-    makers = [shape_arithmetic, activations, split_slice_pad, conv_transpose_resize, windows_1d_3d, normalization_gelu]
+    makers = [shape_arithmetic, activations, split_slice_pad, conv_transpose_resize, windows_1d_3d, normalization_gelu,
+              lrn_upsample_reduce]
     return [make(np.random.default_rng(100 + seed)) for seed, make in enumerate(makers)] + refusals()
