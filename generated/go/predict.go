@@ -46,11 +46,11 @@ const HeaderABIVersion = 1
 // MaxDims is the most dimensions a tensor of a model can have.
 const MaxDims = 8
 
-// LoadNoOptimize is the option of [LoadModelWithOptions]: load the graph as the
-// file gives it, without the load-time optimizations (folding
-// BatchNormalization and Pad into Conv, fusing activations, removing Identity
-// and the nodes constant folding computed). For comparing and inspecting
-// graphs.
+// LoadNoOptimize is the option of [LoadModelWithOptions] and
+// [LoadModelFileWithOptions]: load the graph as the file gives it, without the
+// load-time optimizations (folding BatchNormalization and Pad into Conv, fusing
+// activations, removing Identity and the nodes constant folding computed). For
+// comparing and inspecting graphs.
 const LoadNoOptimize = 1
 
 // Status is the result of every call that can fail.
@@ -298,6 +298,33 @@ func LoadModelFile(path string) (*Model, error) {
 	defer runtime.UnlockOSThread()
 	var cOut *C.pred_model
 	status := C.pred_model_load_file(cPath, &cOut)
+	if status != C.PRED_OK {
+		return nil, lastError(status)
+	}
+	return wrapModel(cOut), nil
+}
+
+// LoadModelFileWithOptions loads an ONNX model from a file, with options.
+//
+// Parameters:
+//
+//   - path: Path of the .onnx file.
+//   - options: 0 or [LoadNoOptimize]; 0 loads as [LoadModelFile] does.
+//
+// Results:
+//
+//   - *Model: Receives the model; free it with [Model.Close].
+//
+// Status: [StatusOK]; [StatusErrArgument] for unknown options; otherwise as
+// [LoadModelFile].
+func LoadModelFileWithOptions(path string, options int) (*Model, error) {
+	cPath := C.CString(path)
+	defer C.free(unsafe.Pointer(cPath))
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cOut *C.pred_model
+	status := C.pred_model_load_file_with_options(cPath, C.int(options), &cOut)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}

@@ -33,7 +33,8 @@ extern "C" {
 /** The most dimensions a tensor of a model can have. */
 #define PRED_MAX_DIMS 8
 
-/** Option of pred_model_load_with_options(): load the graph as the file
+/** Option of pred_model_load_with_options() and
+ *  pred_model_load_file_with_options(): load the graph as the file
  *  gives it, without the load-time optimizations (folding BatchNormalization
  *  and Pad into Conv, fusing activations, removing Identity and the nodes
  *  constant folding computed). For comparing and inspecting graphs. */
@@ -158,6 +159,17 @@ pred_status pred_model_load_with_options(const void *bytes, size_t size, int opt
  *         be read; otherwise as pred_model_load().
  */
 pred_status pred_model_load_file(const char *path, pred_model **out);
+
+/**
+ * Loads an ONNX model from a file, with options.
+ *
+ * @param[in] path Path of the .onnx file.
+ * @param options 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load_file() does.
+ * @param[out] out [owned] Receives the model; free it with pred_model_free().
+ * @return PRED_OK; PRED_ERR_ARGUMENT for unknown options; otherwise as
+ *         pred_model_load_file().
+ */
+pred_status pred_model_load_file_with_options(const char *path, int options, pred_model **out);
 
 /**
  * Frees a model. Sessions created from it stay valid objects (they hold a

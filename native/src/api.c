@@ -91,8 +91,7 @@ pred_status pred_model_load_with_options(const void *bytes, size_t size, int opt
     return pred__model_load("pred_model_load_with_options", bytes, size, options, out);
 }
 
-pred_status pred_model_load_file(const char *path, pred_model **out) {
-    static const char fn[] = "pred_model_load_file";
+static pred_status pred__model_load_file(const char *fn, const char *path, int options, pred_model **out) {
     FILE *f;
     unsigned char *data = NULL;
     size_t size = 0, cap = 0;
@@ -100,6 +99,8 @@ pred_status pred_model_load_file(const char *path, pred_model **out) {
     if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
     *out = NULL;
     if (!path) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "path is NULL");
+    if (options & ~PRED_LOAD_NO_OPTIMIZE)
+        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "options has unknown bits (0x%x)", (unsigned)options);
     errno = 0;
     f = fopen(path, "rb");
     if (!f) return pred__api_fail(fn, PRED_ERR_IO, "cannot open '%s': %s", path, errno ? strerror(errno) : "unknown error");
@@ -129,9 +130,17 @@ pred_status pred_model_load_file(const char *path, pred_model **out) {
         PRED_FREE(data);
         return pred__api_fail(fn, PRED_ERR_MODEL, "the file '%s' is empty", path);
     }
-    st = pred__model_create(data, size, 0, path, out);
+    st = pred__model_create(data, size, options, path, out);
     PRED_FREE(data);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
+}
+
+pred_status pred_model_load_file(const char *path, pred_model **out) {
+    return pred__model_load_file("pred_model_load_file", path, 0, out);
+}
+
+pred_status pred_model_load_file_with_options(const char *path, int options, pred_model **out) {
+    return pred__model_load_file("pred_model_load_file_with_options", path, options, out);
 }
 
 void pred_model_free(pred_model *model) {

@@ -1,5 +1,6 @@
 """`python -m predict_models inspect`: the graph before and after load-time optimization."""
 import json
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -54,7 +55,14 @@ def test_inspect_reports_a_bad_model(tmp_path, capsys):
     path.write_bytes(b"\x08\x07garbage")
     assert main(["inspect", str(path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and "pred_model_load_with_options: malformed model" in err
+    assert err.startswith("error: ") and "pred_model_load_file_with_options: malformed model" in err
+
+
+def test_inspect_reads_external_data(capsys):
+    """A model whose weights are in a data file beside it (PyTorch's default export)."""
+    path = Path(__file__).parent / "exported" / "dynamo_external_mobilenet.onnx"
+    assert main(["inspect", str(path)]) == 0
+    assert "parameters" in capsys.readouterr().out
 
 
 def test_inspect_efficientnet_lite0(tmp_path, capsys):

@@ -7,13 +7,14 @@ The description is JSON; see `describe()` and the header's doc of pred_model_des
 import json
 
 
-def describe(data, optimize=True):
-    """The engine's description of the model in `data` (bytes), as a dict."""
+def describe(path, optimize=True):
+    """The engine's description of the model file at `path`, as a dict. (From the file, not
+    its bytes: a model may keep its weights in data files beside it.)"""
     import predict  # the binding; imported here so that `convert` works without it
 
     options = 0 if optimize else predict.LOAD_NO_OPTIMIZE
     try:
-        with predict.Model.load_with_options(data, options) as model:
+        with predict.Model.load_file_with_options(path, options) as model:
             return json.loads(model.describe())
     except predict.PredictError as e:
         from . import ConvertError
@@ -62,9 +63,7 @@ def node_lines(desc):
 
 
 def cmd_inspect(args):
-    with open(args.model, "rb") as f:
-        data = f.read()
-    before, after = describe(data, optimize=False), describe(data, optimize=True)
+    before, after = describe(args.model, optimize=False), describe(args.model, optimize=True)
     if args.json:
         print(json.dumps({"file": before, "optimized": after}, indent=1))
         return

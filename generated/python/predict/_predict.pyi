@@ -82,6 +82,21 @@ class Model:
             PredictError: PRED_ERR_IO when the file or one of its data files cannot be read;
                 otherwise as pred_model_load().
         """
+    @classmethod
+    def load_file_with_options(cls, path: str | bytes | os.PathLike[str], options: int) -> Model:
+        """Loads an ONNX model from a file, with options.
+
+        Args:
+            path: Path of the .onnx file.
+            options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load_file() does.
+
+        Returns:
+            Model: Receives the model; free it with pred_model_free().
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for unknown options; otherwise as
+                pred_model_load_file().
+        """
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...

@@ -53,6 +53,7 @@ cdef extern from "predict.h" nogil:
     pred_status pred_model_load(const void *data, size_t size, pred_model **out)
     pred_status pred_model_load_with_options(const void *data, size_t size, int options, pred_model **out)
     pred_status pred_model_load_file(const char *path, pred_model **out)
+    pred_status pred_model_load_file_with_options(const char *path, int options, pred_model **out)
     void pred_model_free(pred_model *model)
     size_t pred_model_input_count(const pred_model *model)
     size_t pred_model_output_count(const pred_model *model)
@@ -86,10 +87,10 @@ ABI_VERSION = PRED_ABI_VERSION
 #: The most dimensions a tensor of a model can have.
 MAX_DIMS = PRED_MAX_DIMS
 
-#: Option of pred_model_load_with_options(): load the graph as the file gives it, without
-#: the load-time optimizations (folding BatchNormalization and Pad into Conv, fusing
-#: activations, removing Identity and the nodes constant folding computed). For comparing
-#: and inspecting graphs.
+#: Option of pred_model_load_with_options() and pred_model_load_file_with_options(): load
+#: the graph as the file gives it, without the load-time optimizations (folding
+#: BatchNormalization and Pad into Conv, fusing activations, removing Identity and the
+#: nodes constant folding computed). For comparing and inspecting graphs.
 LOAD_NO_OPTIMIZE = PRED_LOAD_NO_OPTIMIZE
 
 
@@ -239,7 +240,7 @@ cdef class Model:
         self._keep = keep
 
     def __init__(self, *args, **kwargs):
-        raise TypeError("Model objects come from Model.load(), Model.load_with_options(), Model.load_file()")
+        raise TypeError("Model objects come from Model.load(), Model.load_with_options(), Model.load_file(), Model.load_file_with_options()")
 
     @classmethod
     def load(cls, data):
@@ -328,6 +329,35 @@ cdef class Model:
         cdef pred_model *_c_out = NULL
         cdef pred_status _c_result
         _c_result = pred_model_load_file(_c_path, &_c_out)
+        if _c_result != PRED_OK:
+            raise _error(_c_result)
+        _r_out = cls.__new__(cls)
+        (<Model>_r_out)._adopt(_c_out, None)
+        return _r_out
+
+    @classmethod
+    def load_file_with_options(cls, path, int options):
+        """Loads an ONNX model from a file, with options.
+
+        Args:
+            path: Path of the .onnx file.
+            options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load_file() does.
+
+        Returns:
+            Model: Receives the model; free it with pred_model_free().
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for unknown options; otherwise as
+                pred_model_load_file().
+        """
+        cdef bytes _b_path = _cstr(path)
+        cdef const char *_c_path = NULL
+        if _b_path is not None:
+            _c_path = _b_path
+        cdef int _c_options = options
+        cdef pred_model *_c_out = NULL
+        cdef pred_status _c_result
+        _c_result = pred_model_load_file_with_options(_c_path, _c_options, &_c_out)
         if _c_result != PRED_OK:
             raise _error(_c_result)
         _r_out = cls.__new__(cls)

@@ -14,10 +14,10 @@ public enum PredictConstants {
     public static let abiVersion: Int = 1
     /// The most dimensions a tensor of a model can have.
     public static let maxDims: Int = 8
-    /// Option of pred_model_load_with_options(): load the graph as the file gives it, without
-    /// the load-time optimizations (folding BatchNormalization and Pad into Conv, fusing
-    /// activations, removing Identity and the nodes constant folding computed). For comparing
-    /// and inspecting graphs.
+    /// Option of pred_model_load_with_options() and pred_model_load_file_with_options(): load
+    /// the graph as the file gives it, without the load-time optimizations (folding
+    /// BatchNormalization and Pad into Conv, fusing activations, removing Identity and the
+    /// nodes constant folding computed). For comparing and inspecting graphs.
     public static let loadNoOptimize: Int = 1
 }
 
@@ -196,6 +196,20 @@ public final class Model {
         _checkABI()
         var _out = OpaquePointer?.none
         try _check(pred_model_load_file(path, &_out))
+        return Model(_raw: _out, retaining: [])
+    }
+
+    /// Loads an ONNX model from a file, with options.
+    ///
+    /// - Parameters:
+    ///   - path: Path of the .onnx file.
+    ///   - options: 0 or PRED_LOAD_NO_OPTIMIZE; 0 loads as pred_model_load_file() does.
+    /// - Returns: Receives the model; free it with pred_model_free().
+    /// - Throws: `PredictError`: PRED_ERR_ARGUMENT for unknown options; otherwise as pred_model_load_file().
+    public static func load(path: String, options: Int) throws -> Model {
+        _checkABI()
+        var _out = OpaquePointer?.none
+        try _check(pred_model_load_file_with_options(path, Int32(clamping: options), &_out))
         return Model(_raw: _out, retaining: [])
     }
 

@@ -211,6 +211,34 @@ release:
     return (jlong)(intptr_t)c_out;
 }
 
+/* pred_model_load_file_with_options */
+JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1model_1load_1file_1with_1options(JNIEnv *env, jclass cls, jbyteArray j_path, jint j_options)
+{
+    const char *c_path = NULL;
+    pred_model *c_out = NULL;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (j_path != NULL) {
+        c_path = (*env)->GetPrimitiveArrayCritical(env, j_path, NULL);
+        if (c_path == NULL)
+            goto release;
+    }
+    status = pred_model_load_file_with_options(c_path, (int)j_options, &c_out);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (c_path != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, j_path, (void *)c_path, JNI_ABORT);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return 0;
+    return (jlong)(intptr_t)c_out;
+}
+
 /* pred_model_free */
 JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1model_1free(JNIEnv *env, jclass cls, jlong j_model)
 {

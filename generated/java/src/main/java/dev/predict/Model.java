@@ -77,6 +77,20 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Loads an ONNX model from a file, with options.
+     *
+     * @param path Path of the .onnx file.
+     * @param options 0 or {@code Predict.LOAD_NO_OPTIMIZE}; 0 loads as
+     * {@code Model.loadFile()} does.
+     * @return Receives the model; free it with {@code Model.close()}.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for unknown options; otherwise
+     * as {@code Model.loadFile()}
+     */
+    public static Model loadFileWithOptions(String path, int options) throws PredictException {
+        return new Model(PredictJni.pred_model_load_file_with_options(PredictJni.cstr(path, "path", false), options));
+    }
+
+    /**
      * Number of graph inputs the caller feeds (initializers excluded).
      *
      * @return The input count; 0 for NULL.

@@ -40,10 +40,10 @@ public final class Predict {
     public static final int MAX_DIMS = 8;
 
     /**
-     * Option of {@code Model.loadWithOptions()}: load the graph as the file gives it,
-     * without the load-time optimizations (folding BatchNormalization and Pad into Conv,
-     * fusing activations, removing Identity and the nodes constant folding computed). For
-     * comparing and inspecting graphs.
+     * Option of {@code Model.loadWithOptions()} and {@code Model.loadFileWithOptions()}:
+     * load the graph as the file gives it, without the load-time optimizations (folding
+     * BatchNormalization and Pad into Conv, fusing activations, removing Identity and the
+     * nodes constant folding computed). For comparing and inspecting graphs.
      */
     public static final int LOAD_NO_OPTIMIZE = 1;
 

@@ -137,6 +137,8 @@ final class PredictJni {
 
     static native long pred_model_load_file(byte[] path);
 
+    static native long pred_model_load_file_with_options(byte[] path, int options);
+
     static native void pred_model_free(long model);
 
     static native long pred_model_input_count(long model);
