@@ -107,6 +107,19 @@ static void pred__batchnorm_run(const pred__exec *x, const pred__node *n) {
 
 /* ---- LayerNormalization -----------------------------------------------------*/
 
+/* mean and var = the mean and the population variance of x (n,), summed in double */
+static void pred__moments(const float *x, int64_t n, float *mean, float *var) {
+    double s = 0.0, s2 = 0.0;
+    int64_t i;
+    for (i = 0; i < n; i++) s += x[i];
+    *mean = (float)(s / (double)n);
+    for (i = 0; i < n; i++) {
+        double d = (double)x[i] - (double)*mean;
+        s2 += d * d;
+    }
+    *var = (float)(s2 / (double)n);
+}
+
 static pred_status pred__layernorm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__layernorm_params *p = &n->p.layernorm;
     int64_t stash;
@@ -192,15 +205,9 @@ static void pred__layernorm(float *y, float *mean, float *inv_std, const float *
     for (r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
-        double s = 0.0, s2 = 0.0;
-        float m, inv;
-        for (k = 0; k < cols; k++) s += xr[k];
-        m = (float)(s / (double)cols);
-        for (k = 0; k < cols; k++) {
-            float dk = xr[k] - m;
-            s2 += (double)(dk * dk);
-        }
-        inv = 1.0f / sqrtf((float)(s2 / (double)cols) + eps);
+        float m, var, inv;
+        pred__moments(xr, cols, &m, &var);
+        inv = 1.0f / sqrtf(var + eps);
         for (k = 0; k < cols; k++) yr[k] = (xr[k] - m) * inv * scale[k] + b[k];
         if (mean) mean[r] = m;
         if (inv_std) inv_std[r] = inv;
@@ -253,15 +260,9 @@ static void pred__instancenorm(float *y, const float *x, const float *scale, con
         for (ci = 0; ci < c; ci++) {
             const float *xs = x + (ni * c + ci) * size;
             float *ys = y + (ni * c + ci) * size;
-            double s = 0.0, s2 = 0.0;
-            float m, a, shift;
-            for (i = 0; i < size; i++) s += xs[i];
-            m = (float)(s / (double)size);
-            for (i = 0; i < size; i++) {
-                double d = (double)xs[i] - (double)m;
-                s2 += d * d;
-            }
-            a = scale[ci] / sqrtf((float)(s2 / (double)size) + eps);
+            float m, var, a, shift;
+            pred__moments(xs, size, &m, &var);
+            a = scale[ci] / sqrtf(var + eps);
             shift = b[ci] - m * a;
             for (i = 0; i < size; i++) ys[i] = xs[i] * a + shift;
         }
