@@ -28,21 +28,30 @@ static pred_status pred__batchnorm_init(pred__graph *g, pred__node *n, const pre
     return PRED_OK;
 }
 
-static pred_status pred__batchnorm_infer(pred__graph *g, pred__node *n) {
-    static const char *const names[] = {"X", "scale", "B", "mean", "var"};
+/* Inputs 1 .. count - 1 (named names[i]) hold one value per channel of
+ * input 0, which is (N, C, ...). */
+static pred_status pred__check_per_channel(pred__graph *g, const pred__node *n, const char *const *names, int count) {
     const pred__shape *x = pred__in_shape(g, n, 0);
     char buf[PRED__SHAPE_STR_SIZE];
-    pred_status st;
     int i;
     if (x->ndim < 2)
-        return pred__node_errorf(n, PRED_ERR_SHAPE, "input X has shape %s, expected (N,C,...)",
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "input %s has shape %s, expected (N,C,...)", names[0],
                                  pred__shape_str(x, buf, sizeof buf));
-    for (i = 1; i < 5; i++) {
+    for (i = 1; i < count; i++) {
         const pred__shape *s = pred__in_shape(g, n, i);
         if (s->ndim != 1 || s->d[0] != x->d[1])
             return pred__node_errorf(n, PRED_ERR_SHAPE, "input %s has shape %s, expected (%lld)", names[i],
                                      pred__shape_str(s, buf, sizeof buf), (long long)x->d[1]);
     }
+    return PRED_OK;
+}
+
+static pred_status pred__batchnorm_infer(pred__graph *g, pred__node *n) {
+    static const char *const names[] = {"X", "scale", "B", "mean", "var"};
+    const pred__shape *x = pred__in_shape(g, n, 0);
+    pred_status st;
+    int i;
+    if ((st = pred__check_per_channel(g, n, names, 5)) != PRED_OK) return st;
     for (i = 1; i < n->n_out; i++)
         if ((st = pred__set_out_shape(g, n, i, pred__in_shape(g, n, 3))) != PRED_OK) return st;
     if (n->p.batchnorm.training) n->scratch = 2 * (size_t)x->d[1]; /* the batch's mean and variance */
@@ -236,35 +245,22 @@ static pred_status pred__instancenorm_init(pred__graph *g, pred__node *n, const 
 
 static pred_status pred__instancenorm_infer(pred__graph *g, pred__node *n) {
     static const char *const names[] = {"input", "scale", "B"};
-    const pred__shape *x = pred__in_shape(g, n, 0);
-    char buf[PRED__SHAPE_STR_SIZE];
-    int i;
-    if (x->ndim < 2)
-        return pred__node_errorf(n, PRED_ERR_SHAPE, "input has shape %s, expected (N,C,...)",
-                                 pred__shape_str(x, buf, sizeof buf));
-    for (i = 1; i < 3; i++) {
-        const pred__shape *s = pred__in_shape(g, n, i);
-        if (s->ndim != 1 || s->d[0] != x->d[1])
-            return pred__node_errorf(n, PRED_ERR_SHAPE, "input %s has shape %s, expected (%lld)", names[i],
-                                     pred__shape_str(s, buf, sizeof buf), (long long)x->d[1]);
-    }
-    return pred__set_out_shape(g, n, 0, x);
+    pred_status st = pred__check_per_channel(g, n, names, 3);
+    return st != PRED_OK ? st : pred__set_out_shape(g, n, 0, pred__in_shape(g, n, 0));
 }
 
 /* y (n, c, size) = (x - mean) / sqrt(var + eps) * scale + b, with the mean
- * and the population variance of each (n, c) */
+ * and the population variance of each (n, c): BatchNormalization of each
+ * (n, c) alone, with its own statistics */
 static void pred__instancenorm(float *y, const float *x, const float *scale, const float *b, float eps, int64_t n,
                                int64_t c, int64_t size) {
-    int64_t ni, ci, i;
+    int64_t ni, ci;
     for (ni = 0; ni < n; ni++)
         for (ci = 0; ci < c; ci++) {
             const float *xs = x + (ni * c + ci) * size;
-            float *ys = y + (ni * c + ci) * size;
-            float m, var, a, shift;
+            float m, var;
             pred__moments(xs, size, &m, &var);
-            a = scale[ci] / sqrtf(var + eps);
-            shift = b[ci] - m * a;
-            for (i = 0; i < size; i++) ys[i] = xs[i] * a + shift;
+            pred__batchnorm(y + (ni * c + ci) * size, xs, scale + ci, b + ci, &m, &var, eps, 1, 1, size);
         }
 }
 
