@@ -71,13 +71,19 @@ const char *pred_operator_name(size_t index) {
 
 /* ---- model ----------------------------------------------------------------*/
 
+/* 1 if options holds only PRED_LOAD_* bits; else fails fn (PRED_ERR_ARGUMENT). */
+static int pred__options_ok(const char *fn, int options) {
+    if (!(options & ~PRED_LOAD_NO_OPTIMIZE)) return 1;
+    pred__api_fail(fn, PRED_ERR_ARGUMENT, "options has unknown bits (0x%x)", (unsigned)options);
+    return 0;
+}
+
 static pred_status pred__model_load(const char *fn, const void *bytes, size_t size, int options, pred_model **out) {
     pred_status st;
     if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
     *out = NULL;
     if (!bytes && size > 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "bytes is NULL but size is %lu", (unsigned long)size);
-    if (options & ~PRED_LOAD_NO_OPTIMIZE)
-        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "options has unknown bits (0x%x)", (unsigned)options);
+    if (!pred__options_ok(fn, options)) return PRED_ERR_ARGUMENT;
     if (size == 0) return pred__api_fail(fn, PRED_ERR_MODEL, "the model is empty (0 bytes)");
     st = pred__model_create(bytes, size, options, NULL, out);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
@@ -99,8 +105,7 @@ static pred_status pred__model_load_file(const char *fn, const char *path, int o
     if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
     *out = NULL;
     if (!path) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "path is NULL");
-    if (options & ~PRED_LOAD_NO_OPTIMIZE)
-        return pred__api_fail(fn, PRED_ERR_ARGUMENT, "options has unknown bits (0x%x)", (unsigned)options);
+    if (!pred__options_ok(fn, options)) return PRED_ERR_ARGUMENT;
     errno = 0;
     f = fopen(path, "rb");
     if (!f) return pred__api_fail(fn, PRED_ERR_IO, "cannot open '%s': %s", path, errno ? strerror(errno) : "unknown error");
