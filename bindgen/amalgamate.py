@@ -86,11 +86,10 @@ def amalgamate(native: Path, header: Path) -> dict[str, str]:
     m = _VERSION.search(header_text)
     version = m.group(1) if m else "unknown"
     body = _Amalgamator(native, header)
-    body.seen.add(header.resolve())   # predict.c inlines the header first, explicitly
+    # the public header is inlined where a source first includes it, so the first
+    # source can define feature-test macros ahead of every system header
     lines = [_banner("the whole library in one file", version, digest.hexdigest()),
-             "#define PRED__AMALGAMATION 1\n",
-             f"/**** Begin file {body.rel(header.resolve())} ****/\n", header_text,
-             f"/**** End of {body.rel(header.resolve())} ****/\n"]
+             "#define PRED__AMALGAMATION 1\n"]
     for path in sources:
         lines += body.inline(path)
     c_text = "".join(lines)

@@ -150,8 +150,10 @@ pred_status pred_model_load_with_options(const void *bytes, size_t size, int opt
  * Loads an ONNX model from a file.
  *
  * Tensor data the model keeps in other files ("external data": a location,
- * offset and length) is read during the call from the model's folder; a
- * location outside that folder is refused with PRED_ERR_MODEL.
+ * offset and length) is read during the call from the model's folder. A
+ * location must name a regular file inside that folder once symbolic links
+ * are resolved: one outside it (by its path or through a link), a link loop,
+ * a folder, a FIFO or a device is refused with PRED_ERR_MODEL.
  *
  * @param[in] path Path of the .onnx file.
  * @param[out] out [owned] Receives the model; free it with pred_model_free().

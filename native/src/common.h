@@ -8,6 +8,7 @@
 #ifndef PRED_COMMON_H
 #define PRED_COMMON_H
 
+#include "platform.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>

@@ -67,3 +67,21 @@ def test_tensors_naming_the_same_data_do_not_raise_the_budget(tmp_path):
     with pytest.raises(predict.PredictError) as e:
         predict.Model.load_file(str(tmp_path / "many.onnx"))
     assert e.value.status == predict.Status.ERR_MODEL and "PRED_LOAD_BUDGET" in str(e.value), str(e.value)
+
+
+def test_a_device_file_inside_the_folder_is_refused(tmp_path):
+    """A character device (here a copy of /dev/zero's node) is not a regular file, even inside the folder.
+    The conformance cases cover links, loops, FIFOs and folders in every language; making a device node
+    needs a privilege a test machine may not grant."""
+    import os
+    import stat
+    model = sum_model(1, 4)
+    onnx.save_model(model, tmp_path / "model.onnx", save_as_external_data=True, location="w.bin", size_threshold=0)
+    (tmp_path / "w.bin").unlink()
+    try:
+        os.mknod(tmp_path / "w.bin", 0o600 | stat.S_IFCHR, os.stat("/dev/zero").st_rdev)
+    except PermissionError:
+        pytest.skip("no permission to make a device node here")
+    with pytest.raises(predict.PredictError) as e:
+        predict.Model.load_file(str(tmp_path / "model.onnx"))
+    assert e.value.status == predict.Status.ERR_MODEL and "not a regular file" in str(e.value), str(e.value)

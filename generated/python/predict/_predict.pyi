@@ -69,8 +69,10 @@ class Model:
         """Loads an ONNX model from a file.
 
         Tensor data the model keeps in other files ("external data": a location, offset and
-        length) is read during the call from the model's folder; a location outside that
-        folder is refused with PRED_ERR_MODEL.
+        length) is read during the call from the model's folder. A location must name a
+        regular file inside that folder once symbolic links are resolved: one outside it (by
+        its path or through a link), a link loop, a folder, a FIFO or a device is refused
+        with PRED_ERR_MODEL.
 
         Args:
             path: Path of the .onnx file.

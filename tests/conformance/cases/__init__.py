@@ -24,10 +24,26 @@ class Expect:
     contains: tuple[str, ...] = ()         # substrings the error message must contain
 
 
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link to `target` (relative to the link's folder, or absolute)."""
+    target: str
+
+
+@dataclass(frozen=True)
+class Fifo:
+    """A named pipe: opening it for reading waits for a writer."""
+
+
+@dataclass(frozen=True)
+class Folder:
+    """An empty folder."""
+
+
 @dataclass
 class Case:
     name: str
-    files: dict[str, bytes]
+    files: dict[str, bytes | Link | Fifo | Folder]
     steps: list[dict]
     expect: list[Expect]
 

@@ -4,8 +4,9 @@ The files are written by the onnx package itself (`onnx.save_model(...,
 save_as_external_data=True)`), in one data file or one file per tensor, beside
 the model or in a folder of its own. Expected outputs are onnxruntime's on the
 same model with its data inline. Then the files a model must not be able to
-name (outside its folder, absolute) and data files that do not hold what the
-model says.
+name (outside its folder, absolute, or reached through a symbolic link that
+leaves the folder), files that are not regular files (a FIFO would hang the
+load), and data files that do not hold what the model says.
 """
 import tempfile
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from . import Case, Expect, const, make_model, oracle, tensor
+from . import Case, Expect, Fifo, Folder, Link, const, make_model, oracle, tensor
 
 rng = np.random.default_rng(11)
 
@@ -106,4 +107,26 @@ def cases() -> list[Case]:
         refused("external_data_bad_offset", {"model.onnx": with_entry(base, "b", "offset", "-4"), **data},
                 "PRED_ERR_MODEL", "'b'", "offset that is not a decimal number"),
     ]
+
+    # links: followed while they stay inside the model's folder; what they resolve to must be a regular file
+    data_file = data["model.onnx.data"]
+    steps, expect = run_steps(model, "linked/model.onnx", x)
+    out.append(Case("external_data_through_links_inside",
+                    {"real/model.onnx": base, "real/data/w.data": data_file, "real/model.onnx.data": Link("data/w.data"),
+                     "linked": Link("real"), **x_bin}, steps, expect))
+    # the right bytes, but outside the folder: loading them would read any file the process can
+    out.append(Case("external_data_link_outside",
+                    {"model/model.onnx": base, "model/model.onnx.data": Link("../outside.data"),
+                     "outside.data": data_file},
+                    [{"op": "load_file", "path": "model/model.onnx"}],
+                    [Expect("PRED_ERR_MODEL", contains=("'w'", "outside the model's folder"))]))
+    out.append(refused("external_data_link_to_device", {"model.onnx": base, "model.onnx.data": Link("/dev/zero")},
+                       "PRED_ERR_MODEL", "'w'", "outside the model's folder"))
+    out.append(refused("external_data_link_loop",
+                       {"model.onnx": base, "model.onnx.data": Link("again"), "again": Link("model.onnx.data")},
+                       "PRED_ERR_MODEL", "'w'", "loop of symbolic links"))
+    out.append(refused("external_data_fifo", {"model.onnx": base, "model.onnx.data": Fifo()},
+                       "PRED_ERR_MODEL", "'w'", "not a regular file"))
+    out.append(refused("external_data_folder", {"model.onnx": base, "model.onnx.data": Folder()},
+                       "PRED_ERR_MODEL", "'w'", "is a folder"))
     return out

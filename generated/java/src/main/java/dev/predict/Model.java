@@ -64,8 +64,10 @@ public final class Model implements AutoCloseable {
      * Loads an ONNX model from a file.
      *
      * <p>Tensor data the model keeps in other files ("external data": a location, offset
-     * and length) is read during the call from the model's folder; a location outside
-     * that folder is refused with {@code Status.ERR_MODEL}.
+     * and length) is read during the call from the model's folder. A location must name a
+     * regular file inside that folder once symbolic links are resolved: one outside it
+     * (by its path or through a link), a link loop, a folder, a FIFO or a device is
+     * refused with {@code Status.ERR_MODEL}.
      *
      * @param path Path of the .onnx file.
      * @return Receives the model; free it with {@code Model.close()}.
