@@ -112,6 +112,7 @@ class Arg:
     free: str = ""     # out_string [owned]: the deallocator
     result_type: str = ""  # the result's Go type when not go_type (char arrays: string)
     hold: str = ""     # a retained argument of a method: where the receiver keeps it
+    serialised: bool = False  # a handle: the receiver of a one-thread-at-a-time type (enter/leave)
     nullable_struct: str = ""  # a nullable struct pointer: the C value when not nil
     callback: ir.Callback | None = None  # a callback param: its typedef
     user_data: Arg | None = None         # a callback param: its user_data param
@@ -474,6 +475,7 @@ class GoOracle:
                     a.go_type, a.expr = self.go_type(t), self.to_c(t, a.go)
                 elif p.role == "handle":
                     a.go_type, a.expr = self.go_type(t), a.c
+                    a.serialised = a is receiver and self.api.handle(t.pointee.name).serial
                     if p.retained and f.kind == "method" and not f.returns_handle and a is not receiver:
                         a.hold = f"{receiver.go}.held[{self.quote(f.name)}]"
                 elif p.role == "string":
@@ -623,6 +625,15 @@ class GoOracle:
         if self.err is None:
             return f"errors.New({self.quote(h.closed_message)})"
         return f"&Error{{Status: {self.member(self.err.closed, self.err)}, Message: {self.quote(h.closed_message)}}}"
+
+    def thread_doc(self, h: ir.Handle) -> str:
+        """What a handle type's doc says about goroutines (README.md, "Thread safety")."""
+        name = self.type_name(h.name)
+        calls = (f"Calls on one {name} are serialised: a call waits for the one running on another "
+                 "goroutine to return. " if h.serial else
+                 f"A {name} may be used from several goroutines at once. ")
+        return calls + ("Close may be called at any time, from any goroutine: calls running "
+                        "finish normally, later ones fail with " + self.closed_doc() + ".")
 
     def closed_doc(self) -> str:
         return f"[{self.member(self.err.closed, self.err)}]" if self.err else "an error"
@@ -787,7 +798,7 @@ def with_imports(text: str) -> str:
     (Go rejects unused imports, and what is used depends on the header)."""
     code = re.sub(r"//.*", "", text.split(IMPORTS, 1)[1])
     used = [pkg for pkg in ("bytes", "errors", "fmt", "log", "runtime", "runtime/cgo",
-                            "runtime/debug", "sync", "unsafe")
+                            "runtime/debug", "sync", "sync/atomic", "unsafe")
             if re.search(rf"\b{pkg.rsplit('/', 1)[-1]}\.", code)]
     block = "import (\n" + "".join(f'\t"{pkg}"\n' for pkg in used) + ")" if used else ""
     return text.replace(IMPORTS, block)

@@ -165,6 +165,12 @@ class Handle:
     # header without an error enum, the language's own usage error, Python's
     # ValueError) when a closed handle is used: identical text in every language.
     closed_message: str = ""
+    # One thread at a time: some function other than its destructor takes it as a
+    # mutable `T *` (a `const T *` everywhere says it is only read, as pred_model).
+    # Bindings then serialise the calls whose receiver it is (see README.md,
+    # "Thread safety"); every handle is also borrowed by each call that passes it,
+    # so that close() frees it only once no call uses it.
+    serial: bool = False
 
 
 @dataclass

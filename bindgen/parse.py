@@ -642,6 +642,10 @@ class _Parser:
                 raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
             if f.kind != "deallocator":
                 self.link_kind(f, outs)
+        mutable = {p.type.pointee.name for f in api.functions if f.kind != "destructor"
+                   for p in f.params if p.role == "handle" and not p.type.const}
+        for h in api.handles:
+            h.serial = h.name in mutable
 
     def link_errors(self, err: ir.Enum) -> None:
         """The function giving the last error's message: message= or <prefix>last_error."""

@@ -33,6 +33,8 @@ import "C"
 import (
 	"fmt"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -194,10 +196,14 @@ func OperatorName(index int) (string, error) {
 
 // Model is a loaded model: immutable, safe to share between threads.
 //
-// Call Close when done; a finalizer frees it otherwise. Close must not race
-// with other calls on the same Model.
+// Call Close when done; a finalizer frees it otherwise. A Model may be used
+// from several goroutines at once. Close may be called at any time, from any
+// goroutine: calls running finish normally, later ones fail with
+// [StatusErrState].
 type Model struct {
-	ptr  *C.pred_model
+	ptr   *C.pred_model
+	calls lease // the calls using ptr: Close frees it once none does
+
 	keep []any // objects the C handle needs alive (retained parents)
 }
 
@@ -208,15 +214,23 @@ func wrapModel(ptr *C.pred_model, keep ...any) *Model {
 	return m
 }
 
-// cptr returns the C handle, or the closed error once Close has run.
-func (m *Model) cptr(nullable bool) (*C.pred_model, error) {
+// borrow returns the C handle for one call, which gives it back when done
+// (giveBack); the closed error once Close has run.
+func (m *Model) borrow(nullable bool) (*C.pred_model, error) {
 	if m == nil && nullable {
 		return nil, nil
 	}
-	if m == nil || m.ptr == nil {
+	if m == nil || !m.calls.borrow() {
 		return nil, &Error{Status: StatusErrState, Message: "pred_model used after it was closed"}
 	}
 	return m.ptr, nil
+}
+
+// giveBack ends a call's borrow; the last call after Close frees the C handle.
+func (m *Model) giveBack() {
+	if m != nil && m.calls.giveBack() {
+		m.free()
+	}
 }
 
 // LoadModel loads an ONNX model from memory.
@@ -338,12 +352,12 @@ func LoadModelFileWithOptions(path string, options int) (*Model, error) {
 //
 // Returns: The input count; 0 for NULL.
 func (m *Model) InputCount() (int, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return 0, err
 	}
+	defer m.giveBack()
 	ret := C.pred_model_input_count(cModel)
-	runtime.KeepAlive(m)
 	return int(ret), nil
 }
 
@@ -351,12 +365,12 @@ func (m *Model) InputCount() (int, error) {
 //
 // Returns: The output count; 0 for NULL.
 func (m *Model) OutputCount() (int, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return 0, err
 	}
+	defer m.giveBack()
 	ret := C.pred_model_output_count(cModel)
-	runtime.KeepAlive(m)
 	return int(ret), nil
 }
 
@@ -369,15 +383,15 @@ func (m *Model) OutputCount() (int, error) {
 // Returns: The name, valid as long as the model; NULL (and [StatusErrArgument])
 // for a bad index.
 func (m *Model) InputName(index int) (string, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return "", err
 	}
+	defer m.giveBack()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	ret := C.pred_model_input_name(cModel, C.size_t(index))
-	runtime.KeepAlive(m)
 	if ret == nil {
 		return "", lastError(C.PRED_ERR_ARGUMENT)
 	}
@@ -393,15 +407,15 @@ func (m *Model) InputName(index int) (string, error) {
 // Returns: The name, valid as long as the model; NULL (and [StatusErrArgument])
 // for a bad index.
 func (m *Model) OutputName(index int) (string, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return "", err
 	}
+	defer m.giveBack()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	ret := C.pred_model_output_name(cModel, C.size_t(index))
-	runtime.KeepAlive(m)
 	if ret == nil {
 		return "", lastError(C.PRED_ERR_ARGUMENT)
 	}
@@ -422,17 +436,17 @@ func (m *Model) OutputName(index int) (string, error) {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (m *Model) InputShape(index int) ([]int64, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return nil, err
 	}
+	defer m.giveBack()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	dims := make([]int64, MaxDims)
 	var cNdim C.size_t
 	status := C.pred_model_input_shape(cModel, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
-	runtime.KeepAlive(m)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -452,17 +466,17 @@ func (m *Model) InputShape(index int) ([]int64, error) {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (m *Model) OutputShape(index int) ([]int64, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return nil, err
 	}
+	defer m.giveBack()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	dims := make([]int64, MaxDims)
 	var cNdim C.size_t
 	status := C.pred_model_output_shape(cModel, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
-	runtime.KeepAlive(m)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -479,15 +493,15 @@ func (m *Model) OutputShape(index int) ([]int64, error) {
 // Returns: The JSON text, valid as long as the model; NULL (and
 // [StatusErrMemory]) when it cannot be made.
 func (m *Model) Describe() (string, error) {
-	cModel, err := m.cptr(false)
+	cModel, err := m.borrow(false)
 	if err != nil {
 		return "", err
 	}
+	defer m.giveBack()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	ret := C.pred_model_describe(cModel)
-	runtime.KeepAlive(m)
 	if ret == nil {
 		return "", lastError(C.PRED_ERR_MEMORY)
 	}
@@ -498,25 +512,36 @@ func (m *Model) Describe() (string, error) {
 // reference), but running them fails with [StatusErrState]. NULL is ignored.
 //
 // Close is idempotent and always returns nil; afterwards every call on the
-// Model fails with [StatusErrState].
+// Model fails with [StatusErrState]. It never waits: a call running on another
+// goroutine finishes normally and the C object is freed when the last one
+// returns.
 func (m *Model) Close() error {
-	if m == nil || m.ptr == nil {
-		return nil
+	if m != nil && m.calls.close() {
+		m.free()
 	}
+	return nil
+}
+
+// free frees the C handle: closed, and no call uses it.
+func (m *Model) free() {
 	C.pred_model_free(m.ptr)
 	m.ptr = nil
 	m.keep = nil
 	runtime.SetFinalizer(m, nil)
-	return nil
 }
 
 // Session is the buffers for running a model, one inference at a time: use one
 // per thread.
 //
-// Call Close when done; a finalizer frees it otherwise. Close must not race
-// with other calls on the same Session.
+// Call Close when done; a finalizer frees it otherwise. Calls on one Session
+// are serialised: a call waits for the one running on another goroutine to
+// return. Close may be called at any time, from any goroutine: calls running
+// finish normally, later ones fail with [StatusErrState].
 type Session struct {
-	ptr  *C.pred_session
+	ptr   *C.pred_session
+	calls lease      // the calls using ptr: Close frees it once none does
+	turn  sync.Mutex // one call at a time: the C object is not thread-safe
+
 	keep []any // objects the C handle needs alive (retained parents)
 }
 
@@ -527,15 +552,41 @@ func wrapSession(ptr *C.pred_session, keep ...any) *Session {
 	return s
 }
 
-// cptr returns the C handle, or the closed error once Close has run.
-func (s *Session) cptr(nullable bool) (*C.pred_session, error) {
+// borrow returns the C handle for one call, which gives it back when done
+// (giveBack); the closed error once Close has run.
+func (s *Session) borrow(nullable bool) (*C.pred_session, error) {
 	if s == nil && nullable {
 		return nil, nil
 	}
-	if s == nil || s.ptr == nil {
+	if s == nil || !s.calls.borrow() {
 		return nil, &Error{Status: StatusErrState, Message: "pred_session used after it was closed"}
 	}
 	return s.ptr, nil
+}
+
+// giveBack ends a call's borrow; the last call after Close frees the C handle.
+func (s *Session) giveBack() {
+	if s != nil && s.calls.giveBack() {
+		s.free()
+	}
+}
+
+// enter waits for the Session's other calls to end, then borrows it; leave ends the call.
+func (s *Session) enter() (*C.pred_session, error) {
+	if s == nil {
+		return nil, &Error{Status: StatusErrState, Message: "pred_session used after it was closed"}
+	}
+	s.turn.Lock()
+	ptr, err := s.borrow(false)
+	if err != nil {
+		s.turn.Unlock()
+	}
+	return ptr, err
+}
+
+func (s *Session) leave() {
+	s.giveBack()
+	s.turn.Unlock()
 }
 
 // NewSession creates a session that runs a model. The session holds a reference
@@ -552,16 +603,16 @@ func (s *Session) cptr(nullable bool) (*C.pred_session, error) {
 // Status: [StatusOK]; [StatusErrState] if the model was freed;
 // [StatusErrMemory].
 func NewSession(model *Model) (*Session, error) {
-	cModel, err := model.cptr(false)
+	cModel, err := model.borrow(false)
 	if err != nil {
 		return nil, err
 	}
+	defer model.giveBack()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var cOut *C.pred_session
 	status := C.pred_session_create(cModel, &cOut)
-	runtime.KeepAlive(model)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -576,15 +627,15 @@ func NewSession(model *Model) (*Session, error) {
 //
 // Status: [StatusOK]; [StatusErrArgument] for a negative count.
 func (s *Session) SetThreads(threads int) error {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	status := C.pred_session_set_threads(cSession, C.int(threads))
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return lastError(status)
 	}
@@ -608,15 +659,15 @@ func (s *Session) SetThreads(threads int) error {
 // [StatusErrShape] for another rank, a change of a fixed dimension, or a shape
 // the model cannot run; on failure the session is unchanged.
 func (s *Session) SetInputShape(index int, dims []int64) error {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	status := C.pred_session_set_input_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)))
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return lastError(status)
 	}
@@ -637,17 +688,17 @@ func (s *Session) SetInputShape(index int, dims []int64) error {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (s *Session) InputShape(index int) ([]int64, error) {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return nil, err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	dims := make([]int64, MaxDims)
 	var cNdim C.size_t
 	status := C.pred_session_input_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -667,17 +718,17 @@ func (s *Session) InputShape(index int) ([]int64, error) {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (s *Session) OutputShape(index int) ([]int64, error) {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return nil, err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	dims := make([]int64, MaxDims)
 	var cNdim C.size_t
 	status := C.pred_session_output_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -693,12 +744,12 @@ func (s *Session) OutputShape(index int) ([]int64, error) {
 //
 // Returns: The element count; 0 for a bad index.
 func (s *Session) InputSize(index int) (int, error) {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return 0, err
 	}
+	defer s.leave()
 	ret := C.pred_session_input_size(cSession, C.size_t(index))
-	runtime.KeepAlive(s)
 	return int(ret), nil
 }
 
@@ -711,12 +762,12 @@ func (s *Session) InputSize(index int) (int, error) {
 //
 // Returns: The element count; 0 for a bad index.
 func (s *Session) OutputSize(index int) (int, error) {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return 0, err
 	}
+	defer s.leave()
 	ret := C.pred_session_output_size(cSession, C.size_t(index))
-	runtime.KeepAlive(s)
 	return int(ret), nil
 }
 
@@ -736,15 +787,15 @@ func (s *Session) OutputSize(index int) (int, error) {
 // a shape input, [StatusErrShape] or [StatusErrUnsupported] when the model
 // cannot run with those values (the session is unchanged).
 func (s *Session) SetInput(index int, data []float32) error {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	status := C.pred_session_set_input(cSession, C.size_t(index), (*C.float)(unsafe.Pointer(unsafe.SliceData(data))), C.size_t(len(data)))
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return lastError(status)
 	}
@@ -755,15 +806,15 @@ func (s *Session) SetInput(index int, data []float32) error {
 //
 // Status: [StatusOK]; [StatusErrState] if the model was freed.
 func (s *Session) Run() error {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	status := C.pred_session_run(cSession)
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return lastError(status)
 	}
@@ -783,16 +834,16 @@ func (s *Session) Run() error {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a wrong count;
 // [StatusErrState] before the first successful run.
 func (s *Session) Output(index int) ([]float32, error) {
-	cSession, err := s.cptr(false)
+	cSession, err := s.enter()
 	if err != nil {
 		return nil, err
 	}
+	defer s.leave()
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	data := make([]float32, int(C.pred_session_output_size(cSession, C.size_t(index))))
 	status := C.pred_session_get_output(cSession, C.size_t(index), (*C.float)(unsafe.Pointer(unsafe.SliceData(data))), C.size_t(len(data)))
-	runtime.KeepAlive(s)
 	if status != C.PRED_OK {
 		return nil, lastError(status)
 	}
@@ -802,14 +853,60 @@ func (s *Session) Output(index int) ([]float32, error) {
 // Close frees a session. NULL is ignored.
 //
 // Close is idempotent and always returns nil; afterwards every call on the
-// Session fails with [StatusErrState].
+// Session fails with [StatusErrState]. It never waits: a call running on
+// another goroutine finishes normally and the C object is freed when the last
+// one returns.
 func (s *Session) Close() error {
-	if s == nil || s.ptr == nil {
-		return nil
+	if s != nil && s.calls.close() {
+		s.free()
 	}
+	return nil
+}
+
+// free frees the C handle: closed, and no call uses it.
+func (s *Session) free() {
 	C.pred_session_free(s.ptr)
 	s.ptr = nil
 	s.keep = nil
 	runtime.SetFinalizer(s, nil)
-	return nil
+}
+
+// lease counts the calls using a C handle, so that Close frees it only once no
+// call does: its state is the number of calls in flight times two, plus one
+// once closed. Neither side ever waits.
+type lease struct {
+	state atomic.Uint64
+}
+
+// borrow adds a call; false once closed.
+func (l *lease) borrow() bool {
+	for {
+		s := l.state.Load()
+		if s&1 != 0 {
+			return false
+		}
+		if l.state.CompareAndSwap(s, s+2) {
+			return true
+		}
+	}
+}
+
+// giveBack ends a call; true when it was the last call of a closed handle,
+// which the caller then frees.
+func (l *lease) giveBack() bool {
+	return l.state.Add(^uint64(1)) == 1 // minus 2
+}
+
+// close marks the handle closed; true when the caller frees it now (no call
+// uses it), false when it was closed already or the last call frees it.
+func (l *lease) close() bool {
+	for {
+		s := l.state.Load()
+		if s&1 != 0 {
+			return false
+		}
+		if l.state.CompareAndSwap(s, s|1) {
+			return s == 0
+		}
+	}
 }

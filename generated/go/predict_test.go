@@ -282,6 +282,67 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
+// Close races every call on a session and on its model: each call either
+// works or fails with StatusErrState (the closed object's, or the library's
+// for a session whose model went), never crashes. Calls on one session are
+// serialised, so the goroutines sharing it cannot corrupt it either.
+func TestCloseRacesEveryCall(t *testing.T) {
+	for i := 0; i < 300; i++ {
+		m, err := predict.LoadModelFile(modelFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newSession(t, m)
+		x := []float32{1, 2, 3, 4}
+		calls := []func() error{
+			func() error { return s.SetInput(0, x) },
+			func() error { return s.Run() },
+			func() error { _, err := s.Output(0); return err },
+			func() error { return s.SetInputShape(0, []int64{1, 4}) },
+			func() error { _, err := s.InputShape(0); return err },
+			func() error { _, err := s.OutputShape(0); return err },
+			func() error { _, err := s.InputSize(0); return err },
+			func() error { _, err := s.OutputSize(0); return err },
+			func() error { return s.SetThreads(1) },
+			func() error { _, err := m.InputName(0); return err },
+			func() error { _, err := m.InputShape(0); return err },
+			func() error { o, err := predict.NewSession(m); o.Close(); return err },
+		}
+		// Each goroutine calls until it sees the object closed (50 calls at
+		// most); Close comes once every goroutine has made a call, so calls are
+		// in flight around it.
+		var wg, ready sync.WaitGroup
+		for _, call := range calls {
+			wg.Add(1)
+			ready.Add(1)
+			go func(call func() error) {
+				defer wg.Done()
+				for j := 0; j < 50; j++ {
+					err := call()
+					if j == 0 {
+						ready.Done()
+					}
+					var e *predict.Error
+					if err != nil && (!errors.As(err, &e) || e.Status != predict.StatusErrState) {
+						t.Errorf("iteration %d: %v", i, err)
+						return
+					} else if err != nil {
+						return
+					}
+				}
+			}(call)
+		}
+		ready.Wait()
+		if i%2 == 0 {
+			m.Close()
+		}
+		s.Close()
+		m.Close()
+		wg.Wait()
+		wantStatus(t, s.Run(), predict.StatusErrState)
+	}
+}
+
 // A model runs in a session; the session keeps the model's buffers.
 func Example() {
 	model, err := predict.LoadModelFile("testdata/add_relu.onnx")
