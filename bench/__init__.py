@@ -1,0 +1,1 @@
+"""Benchmark harness: predict against onnxruntime, OpenVINO and tract (bench/README.md)."""
