@@ -95,10 +95,23 @@ class Tract:
         import tract
         self.version = tract.version()
         model = tract.onnx().load(path)
+        symbols = {}
         for i, s in enumerate(shapes):
-            model.set_input_fact(i, ",".join(map(str, s)) + ",f32")
+            # keep the model's symbols (say "batch") and bind them after typing: fixing the
+            # input to 1 conflicts with value_info that says "batch" (PyTorch's dynamo export)
+            declared = str(model.input_fact(i)).split(",")[:-1]
+            if len(declared) == len(s):
+                fixed = [d if d.strip().isdigit() else None for d in declared]
+                symbols.update({d.strip(): v for d, f, v in zip(declared, fixed, s) if f is None})
+                model.set_input_fact(i, ",".join(d.strip() if f is None else str(v)
+                                                 for d, f, v in zip(declared, fixed, s)) + ",f32")
+            else:
+                model.set_input_fact(i, ",".join(map(str, s)) + ",f32")
+        typed = model.into_model()
+        if symbols:
+            typed.transform(tract.SetSymbols(symbols))
         # into_runnable() uses the default CPU runtime, which optimizes the model
-        self.runnable = model.into_model().into_runnable()
+        self.runnable = typed.into_runnable()
         self.state = self.runnable.spawn_state()
         self.notes = ["tract has no thread option: single-threaded whatever --threads"] \
             if threads != 1 else []
