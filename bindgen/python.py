@@ -107,6 +107,7 @@ class Arg:
     conv: str = ""             # struct, callback, inout_value: the C value of the argument
     slot: str = ""             # key under which the keeper (_slots) holds the argument
     callback: str = ""         # user_data: the callback arg whose _Callback it passes
+    turn: bool = False         # handle: the receiver of a one-thread-at-a-time type (_enter)
 
     def __getattr__(self, name):
         return getattr(self.p, name)
@@ -183,6 +184,11 @@ class Fn:
     def outputs(self) -> list[Arg]:
         names = {p.name for p in self.f.outputs}
         return [a for a in self.args if a.p.name in names]
+
+    @property
+    def handles(self) -> list[Arg]:
+        """The handles the call borrows (see handle.pyx.j2)."""
+        return [a for a in self.args if a.role == "handle"]
 
     @property
     def callbacks(self) -> list[Arg]:
@@ -472,6 +478,7 @@ class PyOracle:
             a = Arg(p, py, "_c_" + p.name)
             if p.role == "handle":
                 a.cls = self.class_of(p.type.pointee.name)
+                a.turn = py == "self" and self.api.handle(p.type.pointee.name).serial
                 if p.retained and place == "method" and not makes:
                     a.slot = f"{f.name}.{p.name}"
             elif p.role == "out_handle":

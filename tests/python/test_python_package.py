@@ -255,6 +255,21 @@ def test_sessions_run_concurrently(model):
     assert not any(t.is_alive() for t in threads) and errors == []
 
 
+def test_closing_during_an_argument_conversion_raises(model):
+    """NumPy calls back into Python while set_input converts its data: a session
+    closed there makes the call raise the closed status, never reach C."""
+    s = model.session()
+
+    class Closing:
+        def __array__(self, dtype=None, copy=None):
+            s.close()
+            return X
+
+    with pytest.raises(PredictError) as e:
+        s.set_input(0, Closing())
+    assert e.value.message == "pred_session used after it was closed"
+
+
 def test_blocking_calls_release_the_gil_in_the_source():
     """Every call of a `blocking` function of the IR is inside `with nogil`."""
     api = oracle().api
@@ -287,6 +302,50 @@ def timed_run(session: Session) -> float:
     start = time.perf_counter()
     session.run()
     return time.perf_counter() - start
+
+
+def test_close_races_every_call():
+    """Threads make every call on a session and its model while another closes them
+    (run() releases the GIL, so it overlaps the close): each call works or raises
+    ERR_STATE, and the calls on one session are serialised, never corrupt it."""
+    pytest.importorskip("onnx")
+    model_bytes, x = gemm_chain(64, 8), np.ones(64, np.float32)   # runs of some microseconds
+    calls = [lambda s, m: s.set_input(0, x), lambda s, m: s.run(), lambda s, m: s.get_output(0),
+             lambda s, m: s.set_input_shape(0, [1, 64]), lambda s, m: s.input_shape(0),
+             lambda s, m: s.output_shape(0), lambda s, m: s.input_size(0),
+             lambda s, m: s.output_size(0), lambda s, m: s.set_threads(1),
+             lambda s, m: m.input_name(0), lambda s, m: m.input_shape(0),
+             lambda s, m: Session(m).close()]
+    errors = []
+    for i in range(300):
+        m = Model.load(model_bytes)
+        s = Session(m)
+        ready = threading.Barrier(len(calls) + 1)
+
+        def work(call):
+            ready.wait()
+            for _ in range(50):
+                try:
+                    call(s, m)
+                except PredictError as e:
+                    if e.status != Status.ERR_STATE:
+                        errors.append(e)
+                    return
+                except Exception as e:   # noqa: BLE001 - reported by the main thread
+                    errors.append(e)
+                    return
+
+        threads = [threading.Thread(target=work, args=(c,)) for c in calls]
+        for t in threads:
+            t.start()
+        ready.wait()
+        if i % 2:
+            m.close()
+        s.close()
+        m.close()
+        for t in threads:
+            t.join()
+        assert errors == [] and s.closed
 
 
 def test_run_releases_the_gil():

@@ -20,6 +20,8 @@ import os
 import numpy
 
 cimport cython
+from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
+                               PyThread_free_lock, PyThread_release_lock, PyThread_type_lock)
 from libc.stdint cimport int64_t
 
 # -- the C API, declared from native/include/predict.h --------------------------
@@ -219,25 +221,49 @@ cdef class Model:
     Close it with close() or a ``with`` block; it is also freed when garbage collected.
     """
     cdef pred_model *_ptr
+    cdef Py_ssize_t _calls  # calls using _ptr (counted under the GIL)
+    cdef bint _closed       # close() was called: _ptr goes once _calls is 0
     cdef object _keep  # what this object keeps alive: its retained arguments
 
     def __cinit__(self):
         self._ptr = NULL
 
     def __dealloc__(self):
+        # no call borrows the object any more: each holds a reference to it
         if self._ptr != NULL:
             pred_model_free(self._ptr)
 
-    cdef pred_model *_get(self) except NULL:
-        # Every call takes the handle through here: a closed object raises, never passes NULL.
-        if self._ptr == NULL:
+    cdef pred_model *_borrow(self) except NULL:
+        # Every call takes the handle through here, and gives it back when done: a
+        # closed object raises, and is freed only once no call uses it.
+        if self._closed or self._ptr == NULL:
             raise PredictError(Status.ERR_STATE, 'pred_model used after it was closed')
+        self._calls += 1
         return self._ptr
 
+    cdef int _give_back(self) except -1:
+        self._calls -= 1
+        if self._closed and self._calls == 0:
+            self._free()
+        return 0
+
     cdef _adopt(self, pred_model *ptr, object keep):
+        if self._calls:  # a second __init__ while another thread uses the object
+            pred_model_free(ptr)
+            raise PredictError(Status.ERR_STATE, 'pred_model used after it was closed')
         self.close()  # a second __init__ must not leak the first handle
         self._ptr = ptr
+        self._closed = False
         self._keep = keep
+
+    cdef int _free(self) except -1:
+        cdef pred_model *ptr = self._ptr
+        self._ptr = NULL
+        if ptr != NULL:
+            pred_model_free(ptr)
+        # only now: what it kept may go, and a parent's destructor run after the child's
+        self._keep = None
+        return 0
 
     def __init__(self, *args, **kwargs):
         raise TypeError("Model objects come from Model.load(), Model.load_with_options(), Model.load_file(), Model.load_file_with_options()")
@@ -370,19 +396,19 @@ cdef class Model:
         """Frees a model. Sessions created from it stay valid objects (they hold a reference),
         but running them fails with PRED_ERR_STATE. NULL is ignored.
 
-        Closing again does nothing.
+        Closing again does nothing. Any thread may close the object at any time:
+        calls running on other threads finish normally and the object is freed
+        when the last one returns; later calls raise.
         """
-        cdef pred_model *ptr = self._ptr
-        self._ptr = NULL
-        if ptr != NULL:
-            pred_model_free(ptr)
-        # only now: what it kept may go, and a parent's destructor run after the child's
-        self._keep = None
+        if not self._closed:
+            self._closed = True
+            if self._calls == 0:
+                self._free()
 
     @property
     def closed(self):
         """True once the object is closed."""
-        return self._ptr == NULL
+        return self._closed or self._ptr == NULL
 
     def __enter__(self):
         return self
@@ -391,7 +417,7 @@ cdef class Model:
         self.close()
 
     def __repr__(self):
-        return f"<predict.Model {'closed' if self._ptr == NULL else 'open'}>"
+        return f"<predict.Model {'closed' if self.closed else 'open'}>"
 
     def input_count(self):
         """Number of graph inputs the caller feeds (initializers excluded).
@@ -399,9 +425,14 @@ cdef class Model:
         Returns:
             int: The input count; 0 for NULL.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef size_t _c_result
-        _c_result = pred_model_input_count(_c_model)
+        try:
+            _c_model = self._borrow()
+            _c_result = pred_model_input_count(_c_model)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         return _c_result
 
     def output_count(self):
@@ -410,9 +441,14 @@ cdef class Model:
         Returns:
             int: The output count; 0 for NULL.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef size_t _c_result
-        _c_result = pred_model_output_count(_c_model)
+        try:
+            _c_model = self._borrow()
+            _c_result = pred_model_output_count(_c_model)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         return _c_result
 
     def input_name(self, size_t index):
@@ -428,10 +464,15 @@ cdef class Model:
         Raises:
             PredictError: status ERR_ARGUMENT where C returns NULL.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef size_t _c_index = index
         cdef const char *_c_result
-        _c_result = pred_model_input_name(_c_model, _c_index)
+        try:
+            _c_model = self._borrow()
+            _c_result = pred_model_input_name(_c_model, _c_index)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         if _c_result == NULL:
             raise _error(PRED_ERR_ARGUMENT)
         return _str(_c_result)
@@ -449,10 +490,15 @@ cdef class Model:
         Raises:
             PredictError: status ERR_ARGUMENT where C returns NULL.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef size_t _c_index = index
         cdef const char *_c_result
-        _c_result = pred_model_output_name(_c_model, _c_index)
+        try:
+            _c_model = self._borrow()
+            _c_result = pred_model_output_name(_c_model, _c_index)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         if _c_result == NULL:
             raise _error(PRED_ERR_ARGUMENT)
         return _str(_c_result)
@@ -469,18 +515,26 @@ cdef class Model:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef size_t _c_index = index
-        cdef size_t _n_dims = PRED_MAX_DIMS
-        _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
-        cdef int64_t[::1] _v_dims = _r_dims
+        cdef size_t _n_dims
+        cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
-        if _n_dims:
-            _c_dims = &_v_dims[0]
-        cdef size_t _c_capacity = _n_dims
+        cdef size_t _c_capacity
         cdef size_t _c_ndim = <size_t>0
         cdef pred_status _c_result
-        _c_result = pred_model_input_shape(_c_model, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        try:
+            _c_model = self._borrow()
+            _n_dims = PRED_MAX_DIMS
+            _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
+            _v_dims = _r_dims
+            if _n_dims:
+                _c_dims = &_v_dims[0]
+            _c_capacity = _n_dims
+            _c_result = pred_model_input_shape(_c_model, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         if _c_result != PRED_OK:
             raise _error(_c_result)
         _r_dims = _r_dims[:_c_ndim]
@@ -498,18 +552,26 @@ cdef class Model:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef size_t _c_index = index
-        cdef size_t _n_dims = PRED_MAX_DIMS
-        _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
-        cdef int64_t[::1] _v_dims = _r_dims
+        cdef size_t _n_dims
+        cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
-        if _n_dims:
-            _c_dims = &_v_dims[0]
-        cdef size_t _c_capacity = _n_dims
+        cdef size_t _c_capacity
         cdef size_t _c_ndim = <size_t>0
         cdef pred_status _c_result
-        _c_result = pred_model_output_shape(_c_model, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        try:
+            _c_model = self._borrow()
+            _n_dims = PRED_MAX_DIMS
+            _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
+            _v_dims = _r_dims
+            if _n_dims:
+                _c_dims = &_v_dims[0]
+            _c_capacity = _n_dims
+            _c_result = pred_model_output_shape(_c_model, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         if _c_result != PRED_OK:
             raise _error(_c_result)
         _r_dims = _r_dims[:_c_ndim]
@@ -529,9 +591,14 @@ cdef class Model:
         Raises:
             PredictError: status ERR_MEMORY where C returns NULL.
         """
-        cdef const pred_model *_c_model = self._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef const char *_c_result
-        _c_result = pred_model_describe(_c_model)
+        try:
+            _c_model = self._borrow()
+            _c_result = pred_model_describe(_c_model)
+        finally:
+            if _c_model != NULL:
+                self._give_back()
         if _c_result == NULL:
             raise _error(PRED_ERR_MEMORY)
         return _str(_c_result)
@@ -548,25 +615,74 @@ cdef class Session:
     Close it with close() or a ``with`` block; it is also freed when garbage collected.
     """
     cdef pred_session *_ptr
+    cdef Py_ssize_t _calls  # calls using _ptr (counted under the GIL)
+    cdef bint _closed       # close() was called: _ptr goes once _calls is 0
+    cdef PyThread_type_lock _turn  # one call at a time: the C object is not thread-safe
     cdef object _keep  # what this object keeps alive: its retained arguments
 
     def __cinit__(self):
         self._ptr = NULL
+        self._turn = PyThread_allocate_lock()
+        if self._turn == NULL:
+            raise MemoryError()
 
     def __dealloc__(self):
+        # no call borrows the object any more: each holds a reference to it
         if self._ptr != NULL:
             pred_session_free(self._ptr)
+        if self._turn != NULL:
+            PyThread_free_lock(self._turn)
 
-    cdef pred_session *_get(self) except NULL:
-        # Every call takes the handle through here: a closed object raises, never passes NULL.
-        if self._ptr == NULL:
+    cdef pred_session *_borrow(self) except NULL:
+        # Every call takes the handle through here, and gives it back when done: a
+        # closed object raises, and is freed only once no call uses it.
+        if self._closed or self._ptr == NULL:
             raise PredictError(Status.ERR_STATE, 'pred_session used after it was closed')
+        self._calls += 1
         return self._ptr
 
+    cdef int _give_back(self) except -1:
+        self._calls -= 1
+        if self._closed and self._calls == 0:
+            self._free()
+        return 0
+
+    cdef pred_session *_enter(self) except NULL:
+        # A call with the object as receiver waits for another thread's call to end
+        # (without the GIL), then borrows it; _leave ends the call.
+        if not PyThread_acquire_lock(self._turn, NOWAIT_LOCK):
+            with nogil:
+                PyThread_acquire_lock(self._turn, WAIT_LOCK)
+        try:
+            return self._borrow()
+        except BaseException:
+            PyThread_release_lock(self._turn)
+            raise
+
+    cdef int _leave(self) except -1:
+        try:
+            self._give_back()
+        finally:
+            PyThread_release_lock(self._turn)
+        return 0
+
     cdef _adopt(self, pred_session *ptr, object keep):
+        if self._calls:  # a second __init__ while another thread uses the object
+            pred_session_free(ptr)
+            raise PredictError(Status.ERR_STATE, 'pred_session used after it was closed')
         self.close()  # a second __init__ must not leak the first handle
         self._ptr = ptr
+        self._closed = False
         self._keep = keep
+
+    cdef int _free(self) except -1:
+        cdef pred_session *ptr = self._ptr
+        self._ptr = NULL
+        if ptr != NULL:
+            pred_session_free(ptr)
+        # only now: what it kept may go, and a parent's destructor run after the child's
+        self._keep = None
+        return 0
 
     def __init__(self, Model model not None):
         """Creates a session that runs a model. The session holds a reference to the model, so
@@ -578,10 +694,15 @@ cdef class Session:
         Raises:
             PredictError: PRED_ERR_STATE if the model was freed; PRED_ERR_MEMORY.
         """
-        cdef const pred_model *_c_model = model._get()
+        cdef const pred_model *_c_model = NULL  # borrowed right before the call
         cdef pred_session *_c_out = NULL
         cdef pred_status _c_result
-        _c_result = pred_session_create(_c_model, &_c_out)
+        try:
+            _c_model = model._borrow()
+            _c_result = pred_session_create(_c_model, &_c_out)
+        finally:
+            if _c_model != NULL:
+                model._give_back()
         if _c_result != PRED_OK:
             raise _error(_c_result)
         self._adopt(_c_out, (model,))
@@ -589,19 +710,19 @@ cdef class Session:
     def close(self):
         """Frees a session. NULL is ignored.
 
-        Closing again does nothing.
+        Closing again does nothing. Any thread may close the object at any time:
+        calls running on other threads finish normally and the object is freed
+        when the last one returns; later calls raise.
         """
-        cdef pred_session *ptr = self._ptr
-        self._ptr = NULL
-        if ptr != NULL:
-            pred_session_free(ptr)
-        # only now: what it kept may go, and a parent's destructor run after the child's
-        self._keep = None
+        if not self._closed:
+            self._closed = True
+            if self._calls == 0:
+                self._free()
 
     @property
     def closed(self):
         """True once the object is closed."""
-        return self._ptr == NULL
+        return self._closed or self._ptr == NULL
 
     def __enter__(self):
         return self
@@ -610,7 +731,7 @@ cdef class Session:
         self.close()
 
     def __repr__(self):
-        return f"<predict.Session {'closed' if self._ptr == NULL else 'open'}>"
+        return f"<predict.Session {'closed' if self.closed else 'open'}>"
 
     def set_threads(self, int threads):
         """Sets how many threads pred_session_run() may use; 0 picks a default.
@@ -621,10 +742,15 @@ cdef class Session:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a negative count.
         """
-        cdef pred_session *_c_session = self._get()
+        cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef int _c_threads = threads
         cdef pred_status _c_result
-        _c_result = pred_session_set_threads(_c_session, _c_threads)
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_set_threads(_c_session, _c_threads)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
@@ -645,7 +771,7 @@ cdef class Session:
                 another rank, a change of a fixed dimension, or a shape the model cannot run; on
                 failure the session is unchanged.
         """
-        cdef pred_session *_c_session = self._get()
+        cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
         cdef const int64_t[::1] _v_dims = _in_int64(dims)
         cdef const int64_t *_c_dims = <const int64_t *>_EMPTY
@@ -653,7 +779,12 @@ cdef class Session:
             _c_dims = &_v_dims[0]
         cdef size_t _c_ndim = _v_dims.shape[0]
         cdef pred_status _c_result
-        _c_result = pred_session_set_input_shape(_c_session, _c_index, _c_dims, _c_ndim)
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_set_input_shape(_c_session, _c_index, _c_dims, _c_ndim)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
@@ -669,18 +800,26 @@ cdef class Session:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
-        cdef const pred_session *_c_session = self._get()
+        cdef const pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
-        cdef size_t _n_dims = PRED_MAX_DIMS
-        _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
-        cdef int64_t[::1] _v_dims = _r_dims
+        cdef size_t _n_dims
+        cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
-        if _n_dims:
-            _c_dims = &_v_dims[0]
-        cdef size_t _c_capacity = _n_dims
+        cdef size_t _c_capacity
         cdef size_t _c_ndim = <size_t>0
         cdef pred_status _c_result
-        _c_result = pred_session_input_shape(_c_session, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        try:
+            _c_session = self._enter()
+            _n_dims = PRED_MAX_DIMS
+            _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
+            _v_dims = _r_dims
+            if _n_dims:
+                _c_dims = &_v_dims[0]
+            _c_capacity = _n_dims
+            _c_result = pred_session_input_shape(_c_session, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
         _r_dims = _r_dims[:_c_ndim]
@@ -698,18 +837,26 @@ cdef class Session:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
-        cdef const pred_session *_c_session = self._get()
+        cdef const pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
-        cdef size_t _n_dims = PRED_MAX_DIMS
-        _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
-        cdef int64_t[::1] _v_dims = _r_dims
+        cdef size_t _n_dims
+        cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
-        if _n_dims:
-            _c_dims = &_v_dims[0]
-        cdef size_t _c_capacity = _n_dims
+        cdef size_t _c_capacity
         cdef size_t _c_ndim = <size_t>0
         cdef pred_status _c_result
-        _c_result = pred_session_output_shape(_c_session, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        try:
+            _c_session = self._enter()
+            _n_dims = PRED_MAX_DIMS
+            _r_dims = numpy.empty(_n_dims, dtype=numpy.int64)
+            _v_dims = _r_dims
+            if _n_dims:
+                _c_dims = &_v_dims[0]
+            _c_capacity = _n_dims
+            _c_result = pred_session_output_shape(_c_session, _c_index, _c_dims, _c_capacity, &_c_ndim)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
         _r_dims = _r_dims[:_c_ndim]
@@ -724,10 +871,15 @@ cdef class Session:
         Returns:
             int: The element count; 0 for a bad index.
         """
-        cdef const pred_session *_c_session = self._get()
+        cdef const pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
         cdef size_t _c_result
-        _c_result = pred_session_input_size(_c_session, _c_index)
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_input_size(_c_session, _c_index)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         return _c_result
 
     def output_size(self, size_t index):
@@ -739,10 +891,15 @@ cdef class Session:
         Returns:
             int: The element count; 0 for a bad index.
         """
-        cdef const pred_session *_c_session = self._get()
+        cdef const pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
         cdef size_t _c_result
-        _c_result = pred_session_output_size(_c_session, _c_index)
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_output_size(_c_session, _c_index)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         return _c_result
 
     def set_input(self, size_t index, data):
@@ -762,7 +919,7 @@ cdef class Session:
                 input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when the model cannot run with
                 those values (the session is unchanged).
         """
-        cdef pred_session *_c_session = self._get()
+        cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
         cdef const float[::1] _v_data = _in_float32(data)
         cdef const float *_c_data = <const float *>_EMPTY
@@ -770,7 +927,12 @@ cdef class Session:
             _c_data = &_v_data[0]
         cdef size_t _c_count = _v_data.shape[0]
         cdef pred_status _c_result
-        _c_result = pred_session_set_input(_c_session, _c_index, _c_data, _c_count)
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_set_input(_c_session, _c_index, _c_data, _c_count)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
@@ -780,10 +942,15 @@ cdef class Session:
         Raises:
             PredictError: PRED_ERR_STATE if the model was freed.
         """
-        cdef pred_session *_c_session = self._get()
+        cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef pred_status _c_result
-        with nogil:
-            _c_result = pred_session_run(_c_session)
+        try:
+            _c_session = self._enter()
+            with nogil:
+                _c_result = pred_session_run(_c_session)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
@@ -800,17 +967,25 @@ cdef class Session:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a wrong count; PRED_ERR_STATE
                 before the first successful run.
         """
-        cdef const pred_session *_c_session = self._get()
+        cdef const pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = index
-        cdef size_t _n_data = pred_session_output_size(_c_session, _c_index)
-        _r_data = numpy.empty(_n_data, dtype=numpy.float32)
-        cdef float[::1] _v_data = _r_data
+        cdef size_t _n_data
+        cdef float[::1] _v_data
         cdef float *_c_data = <float *>_EMPTY
-        if _n_data:
-            _c_data = &_v_data[0]
-        cdef size_t _c_count = _n_data
+        cdef size_t _c_count
         cdef pred_status _c_result
-        _c_result = pred_session_get_output(_c_session, _c_index, _c_data, _c_count)
+        try:
+            _c_session = self._enter()
+            _n_data = pred_session_output_size(_c_session, _c_index)
+            _r_data = numpy.empty(_n_data, dtype=numpy.float32)
+            _v_data = _r_data
+            if _n_data:
+                _c_data = &_v_data[0]
+            _c_count = _n_data
+            _c_result = pred_session_get_output(_c_session, _c_index, _c_data, _c_count)
+        finally:
+            if _c_session != NULL:
+                self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
         return _r_data
