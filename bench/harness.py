@@ -99,7 +99,7 @@ def build_predict(cc, source, tmp):
     }
 
 
-def fma_peak(cc, tmp, flags):
+def fma_peak(cc, tmp, flags, iters=10000000):
     """Single-core GFLOP/s of independent multiply-add chains (bench/peak.c)."""
     variants = [("sse2_mul_add", "-DPEAK_SSE", [])]
     if "avx2" in flags and "fma" in flags:
@@ -112,7 +112,7 @@ def fma_peak(cc, tmp, flags):
         r = sh([cc, "-O2", *extra, define, str(HERE / "peak.c"), "-o", str(exe)])
         if r.returncode != 0:
             continue
-        r = sh([str(exe), "10000000"])
+        r = sh([str(exe), str(iters)])
         if r.returncode == 0:
             out[name + "_gflops"] = json.loads(r.stdout)["gflops"]
     fma = {k: v for k, v in out.items() if "fma" in k}
@@ -527,7 +527,7 @@ def main(argv=None):
             log(f"bench: warning: load average {machine['load_average_at_start'][0]:.2f}: "
                 "the machine is busy, timings will be noisy")
         runner, build = build_predict(opts.cc, Path(opts.source).resolve(), tmp)
-        peak = fma_peak(opts.cc, tmp, machine["flags"])
+        peak = fma_peak(opts.cc, tmp, machine["flags"], 2000000 if opts.quick else 10000000)
         log(f"bench: predict built with {build['compiler_version']} {build['flags']} "
             f"({build['stripped_library_bytes']} bytes stripped); FMA peak "
             + ", ".join(f"{k[:-7]} {v:.1f}" for k, v in peak.items() if k.endswith("_gflops"))
