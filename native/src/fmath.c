@@ -87,7 +87,7 @@ static float pred__sigmoidf(float x) {
 static float pred__erff(float x) {
     double ax = x < 0.0f ? -(double)x : (double)x, r;
     const double two_over_sqrt_pi = 1.1283791670955126, one_over_sqrt_pi = 0.5641895835477563;
-    if (x != x) return x;
+    if (x != x || x == 0.0f) return x; /* NaN; erf(-0) = -0, as erf is odd */
     if (ax >= 4.0) r = 1.0; /* erfc(4) is below half an ulp of 1.0f */
     else if (ax < 2.0) {
         /* erf x = 2/sqrt(pi) sum (-1)^n x^(2n+1) / (n! (2n+1)) */

@@ -64,29 +64,37 @@ static float pred__expf(float xf) {
     return p > FLT_MAX ? HUGE_VALF : (float)p;
 }
 
+static float pred__relu1(float v) { return v < 0.0f ? 0.0f : v; }
+
+static float pred__clip1(float v, float lo, float hi) {
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+static float pred__leakyrelu1(float v, float alpha) { return v < 0.0f ? alpha * v : v; }
+
+static float pred__hardsigmoid1(float v, float alpha, float beta) {
+    float s = alpha * v + beta;
+    return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
+}
+
 static void pred__act_apply(float *y, size_t n, const pred__act *act) {
     size_t i;
-    switch (act->kind) {
+    switch (act->kind) { /* the arithmetic of the operators (op_activation.c), so fusing keeps the bits */
     case PRED__ACT_RELU:
-        for (i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        for (i = 0; i < n; i++) y[i] = pred__relu1(y[i]);
         break;
     case PRED__ACT_CLIP:
-        for (i = 0; i < n; i++) {
-            float v = y[i] < act->a ? act->a : y[i];
-            y[i] = v > act->b ? act->b : v;
-        }
+        for (i = 0; i < n; i++) y[i] = pred__clip1(y[i], act->a, act->b);
         break;
     case PRED__ACT_LEAKYRELU:
-        for (i = 0; i < n; i++) y[i] = y[i] < 0.0f ? act->a * y[i] : y[i];
+        for (i = 0; i < n; i++) y[i] = pred__leakyrelu1(y[i], act->a);
         break;
     case PRED__ACT_SIGMOID:
         for (i = 0; i < n; i++) y[i] = pred__sigmoidf(y[i]);
         break;
-    case PRED__ACT_HARDSWISH: /* the arithmetic of the HardSwish op, so fusing keeps the bits */
-        for (i = 0; i < n; i++) {
-            float s = act->a * y[i] + act->b;
-            y[i] = y[i] * (s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s));
-        }
+    case PRED__ACT_HARDSWISH:
+        for (i = 0; i < n; i++) y[i] = y[i] * pred__hardsigmoid1(y[i], act->a, act->b);
         break;
     default:
         break;

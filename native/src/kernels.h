@@ -23,6 +23,14 @@ static void pred__sgemm(float *c, size_t ldc, const float *a, size_t lda, int tr
  * expf differs between C libraries, e.g. glibc, musl and emscripten). */
 static float pred__expf(float x);
 
+/* The activations Conv and Gemm fuse (see pred__act), one value at a time: the
+ * operators Relu, Clip, LeakyRelu and HardSigmoid / HardSwish compute with these
+ * too, so fusing keeps the bits. A NaN propagates: every comparison is false. */
+static float pred__relu1(float v);                          /* v < 0 ? 0 : v (-0 stays -0) */
+static float pred__clip1(float v, float lo, float hi);      /* min(max(v, lo), hi) */
+static float pred__leakyrelu1(float v, float alpha);        /* v < 0 ? alpha v : v */
+static float pred__hardsigmoid1(float v, float alpha, float beta); /* max(0, min(1, alpha v + beta)) */
+
 /* y (n,) = act(y): the activation Conv and Gemm apply to their output (see pred__act). */
 static void pred__act_apply(float *y, size_t n, const pred__act *act);
 

@@ -26,10 +26,10 @@ static pred_status pred__unary_infer(pred__graph *g, pred__node *n) {
 
 /* ---- Relu -----------------------------------------------------------------*/
 
-/* y (n,) = max(x, 0) */
+/* y (n,) = max(x, 0); NaN stays NaN, -0 stays -0 (as onnxruntime and numpy.maximum(x, 0)) */
 static void pred__relu(float *y, const float *x, size_t n) {
     size_t i;
-    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (i = 0; i < n; i++) y[i] = pred__relu1(x[i]);
 }
 
 static void pred__relu_run(const pred__exec *x, const pred__node *n) {
@@ -61,13 +61,10 @@ static pred_status pred__clip_infer(pred__graph *g, pred__node *n) {
     return pred__unary_infer(g, n);
 }
 
-/* y (n,) = min(max(x, lo), hi) */
+/* y (n,) = min(max(x, lo), hi); NaN stays NaN */
 static void pred__clip(float *y, const float *x, size_t n, float lo, float hi) {
     size_t i;
-    for (i = 0; i < n; i++) {
-        float v = x[i] < lo ? lo : x[i];
-        y[i] = v > hi ? hi : v;
-    }
+    for (i = 0; i < n; i++) y[i] = pred__clip1(x[i], lo, hi);
 }
 
 static void pred__clip_run(const pred__exec *x, const pred__node *n) {
@@ -109,12 +106,6 @@ static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pr
         p->beta = 0.5f;
     }
     return PRED_OK;
-}
-
-/* max(0, min(1, alpha * v + beta)) */
-static float pred__hard_sigmoid(float v, float alpha, float beta) {
-    float s = alpha * v + beta;
-    return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
 }
 
 /* x * Phi(x), Phi the standard normal distribution function, or its tanh approximation */
@@ -174,16 +165,16 @@ static void pred__activation(float *y, const float *x, size_t n, int op, const p
     size_t i;
     switch (op) {
     case PRED__OP_LEAKYRELU:
-        for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? p->alpha * x[i] : x[i];
+        for (i = 0; i < n; i++) y[i] = pred__leakyrelu1(x[i], p->alpha);
         break;
     case PRED__OP_SIGMOID:
         for (i = 0; i < n; i++) y[i] = pred__sigmoidf(x[i]);
         break;
     case PRED__OP_HARDSIGMOID:
-        for (i = 0; i < n; i++) y[i] = pred__hard_sigmoid(x[i], p->alpha, p->beta);
+        for (i = 0; i < n; i++) y[i] = pred__hardsigmoid1(x[i], p->alpha, p->beta);
         break;
     case PRED__OP_HARDSWISH:
-        for (i = 0; i < n; i++) y[i] = x[i] * pred__hard_sigmoid(x[i], p->alpha, p->beta);
+        for (i = 0; i < n; i++) y[i] = x[i] * pred__hardsigmoid1(x[i], p->alpha, p->beta);
         break;
     case PRED__OP_TANH:
         for (i = 0; i < n; i++) y[i] = pred__tanhf(x[i]);
@@ -218,9 +209,10 @@ static void pred__activation(float *y, const float *x, size_t n, int op, const p
     case PRED__OP_ELU:
         for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? (float)((double)p->alpha * pred__expm1_d(x[i])) : x[i];
         break;
-    case PRED__OP_SELU: /* gamma (alpha (e^x - 1)) for x <= 0, gamma x above */
+    case PRED__OP_SELU: /* gamma (alpha (e^x - 1)) for x <= 0, gamma x above; +0 at -0, as the formula */
         for (i = 0; i < n; i++)
-            y[i] = x[i] > 0.0f ? p->beta * x[i] : (float)((double)p->beta * (double)p->alpha * pred__expm1_d(x[i]));
+            y[i] = x[i] > 0.0f ? p->beta * x[i]
+                   : x[i] == 0.0f ? 0.0f : (float)((double)p->beta * (double)p->alpha * pred__expm1_d(x[i]));
         break;
     case PRED__OP_CELU:
         for (i = 0; i < n; i++) y[i] = pred__celu(x[i], p->alpha);
