@@ -3,7 +3,7 @@
  * GlobalMaxPool. Spatial dims sit right-aligned in three slots (see
  * pred__window), so the kernels below are 3-D.
  */
-#include <float.h>
+#include <math.h>
 #include "graph.h"
 #include "attr.h"
 #include "window.h"
@@ -56,7 +56,7 @@ static void pred__pool_taps(const pred__window *win, int i, int64_t o, int64_t l
 }
 
 /* y (planes, od, oh, ow) = max or mean over each window of x (planes, d, h, w).
- * Max ignores padding. The mean divides by the taps inside the input, or,
+ * Max ignores padding and propagates NaN (numpy.max); the mean divides by the taps inside the input, or,
  * with count_include_pad, by those inside the padded input (explicit pads,
  * not the extra room of ceil_mode). */
 static void pred__pool(float *y, const float *x, int64_t planes, const pred__window *win, int is_max,
@@ -76,15 +76,17 @@ static void pred__pool(float *y, const float *x, int64_t planes, const pred__win
                 for (ox = 0; ox < o[2]; ox++, y++) {
                     int64_t sx, x0, x1, px0, px1;
                     double count; /* up to 2^90 taps with padding: overflows int64, exact in double below 2^53 */
-                    float acc = is_max ? -FLT_MAX : 0.0f;
+                    float acc = is_max ? -HUGE_VALF : 0.0f;
                     pred__pool_taps(win, 2, ox, 0, in[2], &sx, &x0, &x1);
                     pred__pool_taps(win, 2, ox, -win->pad_begin[2], in[2] + win->pad_end[2], &sx, &px0, &px1);
                     for (tz = z0; tz < z1; tz++)
                         for (ty = y0; ty < y1; ty++) {
                             int64_t at = ((sz + tz * dl[0]) * in[1] + sy + ty * dl[1]) * in[2] + sx;
                             if (is_max) {
-                                for (tx = x0; tx < x1; tx++)
-                                    if (xc[at + tx * dl[2]] > acc) acc = xc[at + tx * dl[2]];
+                                for (tx = x0; tx < x1; tx++) {
+                                    float v = xc[at + tx * dl[2]];
+                                    if (v > acc || v != v) acc = v; /* a NaN stays: nothing compares above it */
+                                }
                             } else {
                                 for (tx = x0; tx < x1; tx++) acc += xc[at + tx * dl[2]];
                             }
@@ -137,13 +139,13 @@ static void pred__mean_rows(float *y, const float *x, size_t planes, size_t size
     }
 }
 
-/* y (planes,) = max of each row of x (planes, size) */
+/* y (planes,) = max of each row of x (planes, size); NaN propagates (numpy.max) */
 static void pred__max_rows(float *y, const float *x, size_t planes, size_t size) {
     size_t c, i;
     for (c = 0; c < planes; c++) {
         float m = x[c * size];
         for (i = 1; i < size; i++)
-            if (x[c * size + i] > m) m = x[c * size + i];
+            if (x[c * size + i] > m || x[c * size + i] != x[c * size + i]) m = x[c * size + i];
         y[c] = m;
     }
 }
