@@ -286,8 +286,9 @@ static void pred__resize_axis(float *y, const float *x, int64_t outer, int64_t i
             float *yr = y + (b * out + o) * inner;
             const float *xb = x + b * in * inner;
             for (i = 0; i < inner; i++) {
-                double s = 0.0;
-                for (k = 0; k < taps; k++) s += w[k] * xb[idx[k] * inner + i];
+                /* from the first product, not 0: a single tap of weight 1 (nearest) copies -0 */
+                double s = taps ? w[0] * xb[idx[0] * inner + i] : 0.0;
+                for (k = 1; k < taps; k++) s += w[k] * xb[idx[k] * inner + i];
                 yr[i] = taps ? (float)s : p->extrapolation;
             }
         }
