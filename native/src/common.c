@@ -174,6 +174,26 @@ static void *pred__calloc(size_t n, size_t size) {
     return p;
 }
 
+/* The block from PRED_MALLOC is kept just below the aligned address. */
+static void *pred__aligned_alloc(size_t n, size_t size) {
+    size_t bytes;
+    unsigned char *block, *p;
+    if (!pred__mul_size(n, size, &bytes) || !pred__add_size(bytes, PRED__ALIGN + sizeof(void *), &bytes))
+        return NULL;
+    if (!(block = (unsigned char *)pred__calloc(bytes, 1))) return NULL;
+    p = block + sizeof(void *);
+    p += (PRED__ALIGN - (uintptr_t)p % PRED__ALIGN) % PRED__ALIGN;
+    memcpy(p - sizeof(void *), &block, sizeof block);
+    return p;
+}
+
+static void pred__aligned_free(void *p) {
+    void *block;
+    if (!p) return;
+    memcpy(&block, (unsigned char *)p - sizeof(void *), sizeof block);
+    PRED_FREE(block);
+}
+
 static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size) {
     size_t n = *cap, bytes;
     void *p;

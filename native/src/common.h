@@ -114,6 +114,11 @@ static void *pred__calloc(size_t n, size_t size);
  * capacity *cap, growing geometrically. Returns the (possibly moved) array,
  * or NULL on failure, in which case `ptr` is still valid and unchanged. */
 static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size);
+/* n * size bytes at an address that is a multiple of PRED__ALIGN (vector loads, cache
+ * lines); NULL on failure or overflow. Free with pred__aligned_free (NULL is fine). */
+#define PRED__ALIGN 64
+static void *pred__aligned_alloc(size_t n, size_t size);
+static void pred__aligned_free(void *p);
 /* Copy of len bytes as a NUL-terminated string; NULL on failure. */
 static char *pred__strndup(const char *s, size_t len);
 static char *pred__strdup(const char *s);

@@ -146,7 +146,10 @@ static void pred__graph_free(pred__graph *g) {
         PRED_FREE(g->tensors[k].i);
     }
     PRED_FREE(g->tensors);
-    for (k = 0; k < g->n_nodes; k++) PRED_FREE(g->nodes[k].name);
+    for (k = 0; k < g->n_nodes; k++) {
+        PRED_FREE(g->nodes[k].name);
+        pred__aligned_free(g->nodes[k].packed);
+    }
     PRED_FREE(g->nodes);
     PRED_FREE(g->inputs);
     PRED_FREE(g->dim_symbols);

@@ -57,6 +57,8 @@ struct pred__node {
     int in[PRED__NODE_MAX_INPUTS];   /* tensor numbers; -1 for an omitted optional input */
     int out[PRED__NODE_MAX_OUTPUTS];
     size_t scratch;              /* floats of scratch memory run needs */
+    float *packed;               /* weights packed by the op's prepare (aligned; owned by the base graph,
+                                    shared by its plans); NULL: run uses the weights as they are */
     pred__op_params p;
 };
 

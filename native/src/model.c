@@ -5,6 +5,17 @@
 #include "onnx.h"
 #include "external.h"
 
+/* Each node's prepare packs its constant weights once, for every plan and session of the model. */
+static pred_status pred__model_prepare(pred__graph *base) {
+    pred_status st = PRED_OK;
+    size_t k;
+    for (k = 0; st == PRED_OK && k < base->n_nodes; k++) {
+        pred__node *n = &base->nodes[k];
+        if (pred__op_get(n->op)->prepare && !pred__node_is_folded(base, n)) st = pred__op_get(n->op)->prepare(base, n);
+    }
+    return st;
+}
+
 static pred_status pred__model_create_(const void *bytes, size_t size, int options, const char *path,
                                        pred_model **out) {
     pred__onnx_model onnx;
@@ -22,8 +33,10 @@ static pred_status pred__model_create_(const void *bytes, size_t size, int optio
     m->optimize = !(options & PRED_LOAD_NO_OPTIMIZE);
     st = pred__graph_build(&m->base, &onnx);
     pred__onnx_free(&onnx);
-    if (st == PRED_OK && (st = pred__optimize_base(&m->base, m->optimize)) != PRED_OK) pred__graph_free(&m->base);
-    if (st == PRED_OK && (st = pred__plan_create(&m->base, NULL, NULL, m->optimize, &m->graph)) != PRED_OK)
+    if (st == PRED_OK && (st = pred__optimize_base(&m->base, m->optimize)) == PRED_OK)
+        st = pred__model_prepare(&m->base);
+    if (st != PRED_OK) pred__graph_free(&m->base);
+    else if ((st = pred__plan_create(&m->base, NULL, NULL, m->optimize, &m->graph)) != PRED_OK)
         pred__graph_free(&m->base);
     if (st != PRED_OK) {
         PRED_FREE(m);

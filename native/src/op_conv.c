@@ -7,6 +7,7 @@
 #include "attr.h"
 #include "window.h"
 #include "kernels.h"
+#include "kernels/gemm.h"
 
 static pred_status pred__conv_group(pred__node *n, const pred__onnx_node *src, int64_t *group) {
     pred_status st;
@@ -67,6 +68,15 @@ static pred_status pred__conv_init(pred__graph *g, pred__node *n, const pred__on
     return pred__conv_group(n, src, &p->group);
 }
 
+/* One filter per input channel, 2-D (or 1-D), undilated, the same stride of 1 or 2 along both axes:
+ * the shapes pred__dwconv kernels take. */
+static int pred__conv_is_depthwise(const pred__conv_params *p, const pred__shape *x, const pred__shape *w) {
+    const pred__window *win = &p->w;
+    return p->group == x->d[1] && w->d[0] == x->d[1] && win->in[0] == 1 && win->kernel[0] == 1 &&
+           win->dilations[1] == 1 && win->dilations[2] == 1 && win->strides[1] == win->strides[2] &&
+           (win->strides[2] == 1 || win->strides[2] == 2);
+}
+
 static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     pred__conv_params *p = &n->p.conv;
     const pred__shape *x = pred__in_shape(g, n, 0), *w = pred__in_shape(g, n, 1);
@@ -85,10 +95,13 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     if ((st = pred__window_infer(n, &p->w)) != PRED_OK) return st;
     y = pred__conv_out_shape(x, w->d[0], p->w.out);
     if ((st = pred__set_out_shape(g, n, 0, &y)) != PRED_OK) return st;
-    /* scratch: the im2col matrix of one group, unless the kernel is pointwise */
+    /* scratch: the im2col matrix of one group, unless the kernel is pointwise or depthwise */
     for (i = 0; i < PRED__SPATIAL; i++)
         if (p->w.kernel[i] != 1 || p->w.strides[i] != 1 || p->w.pad_begin[i] || p->w.pad_end[i]) pointwise = 0;
-    if (pointwise) return PRED_OK;
+    p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
+                                                                                    : PRED__CONV_IM2COL;
+    n->scratch = 0;
+    if (p->method != PRED__CONV_IM2COL) return PRED_OK;
     rows = (size_t)pred__shape_range(w, 1, w->ndim);
     cols = (size_t)(p->w.out[0] * p->w.out[1] * p->w.out[2]);
     if (!pred__mul_size(rows, cols, &n->scratch) || n->scratch > PRED_MAX_ELEMENTS)
@@ -151,12 +164,80 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
         }
 }
 
+/* y (n, c, oh, ow) = conv(x (n, c, h, w), w (c, 1, kh, kw)) + b (c): one channel at a time */
+static void pred__conv_depthwise(const pred__kernels *kt, float *y, const float *x, const float *w, const float *b,
+                                 int64_t batch, int64_t c, const pred__window *win, const pred__act *act) {
+    pred__dw_shape s;
+    size_t in_size, out_size, taps;
+    int64_t ni, ci;
+    s.h = (size_t)win->in[1];
+    s.w = (size_t)win->in[2];
+    s.oh = (size_t)win->out[1];
+    s.ow = (size_t)win->out[2];
+    s.kh = (size_t)win->kernel[1];
+    s.kw = (size_t)win->kernel[2];
+    s.stride = (size_t)win->strides[2];
+    s.pad_t = (size_t)win->pad_begin[1];
+    s.pad_l = (size_t)win->pad_begin[2];
+    in_size = s.h * s.w;
+    out_size = s.oh * s.ow;
+    taps = s.kh * s.kw;
+    for (ni = 0; ni < batch; ni++)
+        for (ci = 0; ci < c; ci++)
+            kt->dwconv(y + (size_t)(ni * c + ci) * out_size, x + (size_t)(ni * c + ci) * in_size,
+                       w + (size_t)ci * taps, b ? b[ci] : 0.0f, &s, act);
+}
+
+/* pred__conv with the weights of each group packed (pred__conv_prepare): the same sums, tiled */
+static void pred__conv_packed(const pred__kernels *kt, float *y, const float *x, const float *packed, const float *b,
+                              float *scratch, int64_t batch, int64_t c, int64_t m, int64_t group,
+                              const pred__window *win, const pred__act *act) {
+    int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
+    int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
+    size_t group_packed = pred__gemm_packed_size((size_t)mg, (size_t)k);
+    int64_t ni, gi;
+    for (ni = 0; ni < batch; ni++)
+        for (gi = 0; gi < group; gi++) {
+            const float *xg = x + (ni * c + gi * cg) * in_size;
+            if (scratch) {
+                pred__im2col(scratch, xg, cg, win);
+                xg = scratch;
+            }
+            pred__gemm_packed(kt, y + (ni * m + gi * mg) * spatial, (size_t)spatial, packed + (size_t)gi * group_packed,
+                              xg, (size_t)spatial, (size_t)mg, (size_t)spatial, (size_t)k, b ? b + gi * mg : NULL, act);
+        }
+}
+
 static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__conv_params *p = &n->p.conv;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
-    pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, n->scratch ? x->scratch : NULL,
-               xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+    float *scratch = n->scratch ? x->scratch : NULL;
+    if (p->method == PRED__CONV_DEPTHWISE)
+        pred__conv_depthwise(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
+                             xs->d[0], xs->d[1], &p->w, &p->act);
+    else if (n->packed)
+        pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, scratch, xs->d[0],
+                          xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+    else /* weights computed at run time (or a load-time fold before prepare) */
+        pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, scratch, xs->d[0], xs->d[1],
+                   ws->d[0], p->group, &p->w, &p->act);
+}
+
+/* Constant weights (m, c/group, k...) become one packed GEMM operand per group. Depthwise-shaped
+ * weights (one filter per channel) are read as they are. */
+static pred_status pred__conv_prepare(pred__graph *g, pred__node *n) {
+    const pred__tensor *w = pred__in_tensor(g, n, 1);
+    size_t m, k, group = (size_t)n->p.conv.group, mg, group_packed, gi;
+    if (w->kind != PRED__TENSOR_CONST || w->dtype != PRED__DT_FLOAT || !w->f) return PRED_OK;
+    m = (size_t)w->shape.d[0];
+    k = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim);
+    mg = m / group;
+    if (mg == 1 && w->shape.d[1] == 1) return PRED_OK;
+    group_packed = pred__gemm_packed_size(mg, k);
+    if (!(n->packed = (float *)pred__aligned_alloc(group * group_packed, sizeof(float)))) return pred__oom();
+    for (gi = 0; gi < group; gi++) pred__gemm_pack(n->packed + gi * group_packed, w->f + gi * mg * k, k, mg, k);
+    return PRED_OK;
 }
 
 /* ---- ConvTranspose --------------------------------------------------------*/

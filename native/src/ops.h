@@ -11,6 +11,9 @@
  *          params (auto_pad pads, broadcast shapes...) and the scratch size.
  *   run    compute: reads the inputs and writes the outputs through a
  *          pred__exec; never fails (everything was checked by infer).
+ *   prepare  load time, once per model (optional): packs constant weights
+ *          into the layout of the node's kernel (node->packed), shared by
+ *          every plan and session of the model.
  *
  * The run functions are thin adapters that call plain kernels over raw
  * buffers (output first, with a shape comment) so that faster kernels can
@@ -137,10 +140,15 @@ typedef struct pred__act {
     float a, b;                  /* CLIP: min, max; LEAKYRELU: alpha; HARDSWISH: alpha, beta */
 } pred__act;
 
+/* How a Conv computes, decided by infer from its shapes. */
+enum { PRED__CONV_IM2COL, PRED__CONV_POINTWISE, PRED__CONV_DEPTHWISE };
+
 typedef struct pred__conv_params {
     pred__window w;
     int64_t group;
     pred__act act;               /* fused activation */
+    int method;                  /* PRED__CONV_*: windows copied into scratch, the input read as it is
+                                    (1x1, stride 1, no padding), or one channel at a time */
 } pred__conv_params;
 
 typedef struct pred__pool_params {
@@ -325,6 +333,7 @@ typedef union pred__op_params {
 typedef pred_status (*pred__op_init_fn)(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 typedef pred_status (*pred__op_infer_fn)(pred__graph *g, pred__node *n);
 typedef void (*pred__op_run_fn)(const pred__exec *x, const pred__node *n);
+typedef pred_status (*pred__op_prepare_fn)(pred__graph *g, pred__node *n);
 
 typedef struct pred__op_def {
     const char *name;            /* ONNX op_type */
@@ -336,6 +345,8 @@ typedef struct pred__op_def {
     pred__op_init_fn init;
     pred__op_infer_fn infer;
     pred__op_run_fn run;
+    pred__op_prepare_fn prepare; /* once per model, on the base graph: packs constant weights into
+                                    node->packed in the layout the kernel wants; NULL if none */
 } pred__op_def;
 
 static const pred__op_def *pred__op_get(int op);
@@ -346,6 +357,7 @@ static int pred__op_find(const char *op_type);
 static pred_status pred__conv_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__conv_infer(pred__graph *g, pred__node *n);
 static void pred__conv_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__conv_prepare(pred__graph *g, pred__node *n);
 static pred_status pred__gemm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__gemm_infer(pred__graph *g, pred__node *n);
 static void pred__gemm_run(const pred__exec *x, const pred__node *n);

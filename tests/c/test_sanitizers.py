@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 
-from cases import all_cases  # noqa: E402
+from cases import all_cases, write_files  # noqa: E402
 
 
 def sanitizers_work(cc: str, tmp_path: Path) -> bool:
@@ -32,9 +32,7 @@ def test_api_and_mutations_under_sanitizers(tmp_path, cc):
     models = [ROOT / "tests" / "data" / "add_relu.onnx"]
     for case in all_cases():
         if case.name.startswith("external_data_"):  # a model with its data files, in a folder of its own
-            for name, data in case.files.items():
-                (tmp_path / case.name / name).parent.mkdir(parents=True, exist_ok=True)
-                (tmp_path / case.name / name).write_bytes(data)
+            write_files(case.files, tmp_path / case.name)
             models.append(tmp_path / case.name / case.steps[0]["path"])
         elif "model.onnx" in case.files and case.name in ("tiny_cnn", "conv_groups_padding", "pools", "fusions",
                                                           "nhwc_transposes", "split_omitted_output"):

@@ -12,7 +12,7 @@ from pathlib import Path
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
-from cases import Case, Fifo, Folder, Link, all_cases  # noqa: E402
+from cases import Case, all_cases, write_files  # noqa: E402
 
 ALL_LANGUAGES = ["python", "java", "go", "swift"]
 
@@ -39,16 +39,7 @@ class Results:
     def _write(self, case: Case) -> Path:
         d = self.root / case.name
         d.mkdir(parents=True)
-        for name, data in case.files.items():
-            (d / name).parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, Link):
-                (d / name).symlink_to(data.target)
-            elif isinstance(data, Fifo):
-                os.mkfifo(d / name)
-            elif isinstance(data, Folder):
-                (d / name).mkdir()
-            else:
-                (d / name).write_bytes(data)
+        write_files(case.files, d)
         path = d / "case.json"
         path.write_text(json.dumps({"name": case.name, "steps": case.steps}, indent=1))
         return path

@@ -6,7 +6,9 @@ value from an independent oracle (onnxruntime or NumPy), never from predict.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -38,6 +40,21 @@ class Fifo:
 @dataclass(frozen=True)
 class Folder:
     """An empty folder."""
+
+
+def write_files(files: dict[str, bytes | Link | Fifo | Folder], folder: Path) -> None:
+    """Makes a case's files (and links, FIFOs, folders) under folder."""
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, Link):
+            path.symlink_to(data.target)
+        elif isinstance(data, Fifo):
+            os.mkfifo(path)
+        elif isinstance(data, Folder):
+            path.mkdir()
+        else:
+            path.write_bytes(data)
 
 
 @dataclass

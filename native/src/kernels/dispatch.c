@@ -1,0 +1,66 @@
+/*
+ * kernels/dispatch.c: CPU detection and the kernel table of each level.
+ */
+#include <stdatomic.h>
+#include "dispatch.h"
+
+static const pred__kernels pred__kernels_scalar = {PRED__ISA_SCALAR, "scalar", pred__gemm_tile_scalar,
+                                                   pred__dwconv_scalar};
+#if PRED__HAVE_AVX2
+static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2, "avx2", pred__gemm_tile_avx2, pred__dwconv_avx2};
+#endif
+
+/* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
+static int pred__isa_supported(pred__isa isa) {
+    switch (isa) {
+    case PRED__ISA_SCALAR: return 1;
+#if PRED__HAVE_AVX2
+    case PRED__ISA_AVX2:
+        /* gcc's and clang's runtimes also check (xgetbv) that the OS enabled AVX state */
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    default: return 0;
+    }
+}
+
+static const pred__kernels *pred__kernels_for(pred__isa isa) {
+    if (!pred__isa_supported(isa)) return NULL;
+    switch (isa) {
+#if PRED__HAVE_AVX2
+    case PRED__ISA_AVX2: return &pred__kernels_avx2;
+#endif
+    case PRED__ISA_SCALAR: return &pred__kernels_scalar;
+    default: return NULL;
+    }
+}
+
+/* The best level this CPU runs, lowered to PRED_ISA's if that names a lower one. */
+static const pred__kernels *pred__kernels_detect(void) {
+    const char *forced = getenv("PRED_ISA");
+    const pred__kernels *best = &pred__kernels_scalar, *k;
+    int isa;
+    for (isa = PRED__ISA_COUNT - 1; isa >= 0; isa--)
+        if ((k = pred__kernels_for((pred__isa)isa)) != NULL) {
+            best = k;
+            break;
+        }
+    for (isa = 0; forced && isa < (int)best->isa; isa++)
+        if ((k = pred__kernels_for((pred__isa)isa)) != NULL && strcmp(forced, k->name) == 0) return k;
+    return best;
+}
+
+static const pred__kernels *pred__kernels_get(void) {
+    /* detected once; threads racing here compute the same table */
+    static _Atomic(const pred__kernels *) chosen = NULL;
+    const pred__kernels *k = atomic_load_explicit(&chosen, memory_order_acquire);
+    if (!k) {
+        k = pred__kernels_detect();
+        atomic_store_explicit(&chosen, k, memory_order_release);
+    }
+    return k;
+}
+
+static int pred__act_in_tile(const pred__act *act) {
+    return act->kind == PRED__ACT_NONE || act->kind == PRED__ACT_RELU || act->kind == PRED__ACT_CLIP;
+}

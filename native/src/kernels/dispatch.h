@@ -1,0 +1,86 @@
+/*
+ * kernels/dispatch.h: the kernel table, chosen once per process.
+ *
+ * Every fast kernel has a portable scalar twin; the table holds the variant
+ * this CPU runs best, found once by CPU detection (as MLAS's platform record
+ * and XNNPACK's configs do). Callers never test the CPU themselves.
+ *
+ * On x86-64 with gcc or clang the AVX2+FMA variants are compiled into the
+ * single file with per-function target attributes, so a plain `cc -O2` build
+ * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
+ * them. The environment variable PRED_ISA=scalar|avx2 forces a level (never
+ * one the CPU lacks), for tests and for users hunting a numerical question;
+ * pred_kernel_isa() reports the level in use.
+ *
+ * Numbers: a level computes the same bits on every call, whatever the thread
+ * count or batch position; levels agree with each other within the ONNX
+ * backend tolerances (FMA rounds once where scalar code rounds twice).
+ */
+#ifndef PRED_KERNELS_DISPATCH_H
+#define PRED_KERNELS_DISPATCH_H
+
+#include "../common.h"
+#include "../ops.h"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(PRED_NO_SIMD)
+#define PRED__HAVE_AVX2 1
+#else
+#define PRED__HAVE_AVX2 0
+#endif
+
+typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_COUNT } pred__isa;
+
+/* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
+ * level uses the same tile, so weights packed once serve any level. */
+#define PRED__GEMM_MR 6
+#define PRED__GEMM_NR 16
+
+/* c (mr, nr) = act(a (mr, k) @ b (k, nr) + bias (mr, broadcast along the row))
+ * a: a packed panel (pred__gemm_pack), k steps of PRED__GEMM_MR floats;
+ * b: rows ldb floats apart; c: rows ldc floats apart; mr <= MR, nr <= NR;
+ * bias may be NULL; the tile applies act when pred__act_in_tile(act). */
+typedef void (*pred__gemm_tile_fn)(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
+                                   size_t mr, size_t nr, const float *bias, const pred__act *act);
+
+/* One channel of a depthwise 2-D convolution:
+ * y (oh, ow) = act(sum over (ky, kx) of w (kh, kw) * x (h, w) at (oy*s - pad_t + ky, ox*s - pad_l + kx) + bias);
+ * padding reads 0. */
+typedef struct pred__dw_shape {
+    size_t h, w, oh, ow, kh, kw, stride, pad_t, pad_l;
+} pred__dw_shape;
+typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                                const pred__act *act);
+
+typedef struct pred__kernels {
+    pred__isa isa;
+    const char *name;
+    pred__gemm_tile_fn gemm_tile;
+    pred__dwconv_fn dwconv;
+} pred__kernels;
+
+/* The table of the level in use (detected, or forced by PRED_ISA). */
+static const pred__kernels *pred__kernels_get(void);
+/* The table of a given level, or NULL if this build or CPU does not have it (tests). */
+static const pred__kernels *pred__kernels_for(pred__isa isa);
+
+/* Activations a tile applies in registers; others run over the tile afterwards. */
+static int pred__act_in_tile(const pred__act *act);
+
+/* ---- the kernels of each level (kernels/<family>_<level>.c) ---------------*/
+
+/* One output pixel of pred__dwconv_scalar, for the edges of the vector levels. */
+static float pred__dw_pixel(const float *x, const float *w, float bias, const pred__dw_shape *s, size_t oy, size_t ox);
+
+static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
+                                   size_t mr, size_t nr, const float *bias, const pred__act *act);
+static void pred__dwconv_scalar(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                                const pred__act *act);
+#if PRED__HAVE_AVX2
+static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
+                                 size_t mr, size_t nr, const float *bias, const pred__act *act);
+static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                              const pred__act *act);
+#endif
+
+#endif /* PRED_KERNELS_DISPATCH_H */
