@@ -382,12 +382,12 @@ def fmt(v, spec, none="-"):
     return none if v is None else format(v, spec)
 
 
-def table(results, engines):
+def table(results, engines, markdown=False):
     rows = [r for r in results if "skipped" not in r]
     worst = lambda r: r["engines"].get("predict", {}).get("ratio_to_onnxruntime", -1)
     rows.sort(key=worst, reverse=True)
     peers = [e for e in engines if e not in ("predict", REFERENCE)]
-    head = ["model", "thr", "predict ms (p10-p90)", "ort ms", "ratio"] + [f"{e[:8]} ratio" for e in peers] \
+    head = ["model", "thr", "batch", "predict ms (p10-p90)", "ort ms", "ratio"] + [f"{e[:8]} ratio" for e in peers] \
         + ["GFLOP/s", "%peak", "GB/s", "load ms " + "/".join(e[:4] for e in engines),
            "RSS MB " + "/".join(e[:4] for e in engines), "check"]
     lines = []
@@ -401,19 +401,28 @@ def table(results, engines):
         pms = f"{p['median_ms']:.3f} ({p['p10_ms']:.3f}-{p['p90_ms']:.3f})" if "median_ms" in p \
             else p.get("status", "-")
         checks = [f"{e}:{er['check']}" for e, er in r["engines"].items() if er.get("check") == "MISMATCH"]
-        lines.append([r["model"], str(r["threads"]), pms, fmt(o.get("median_ms"), ".3f"), ratio(p)]
+        lines.append([r["model"], str(r["threads"]), str(r["batch"]), pms, fmt(o.get("median_ms"), ".3f"), ratio(p)]
                      + [ratio(r["engines"].get(e, {})) for e in peers]
                      + [fmt(p.get("gflops"), ".1f"), fmt(p.get("percent_of_peak"), ".1f"),
                         fmt(p.get("gbytes_per_s"), ".1f"),
                         "/".join(fmt(r["engines"].get(e, {}).get("load_ms"), ".0f") for e in engines),
                         "/".join(fmt(r["engines"].get(e, {}).get("rss_peak_mb"), ".0f") for e in engines),
                         " ".join(checks) or "ok"])
-    widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
-    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+    if markdown:
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(c.replace("|", "/") for c in line) + " |" for line in lines]
+    else:
+        widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
+        out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
+        out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
     for r in results:
         if "skipped" in r:
             out.append(f"skipped {r['model']}: {r['skipped']}")
+        for e, er in r["engines"].items():
+            if er.get("status") in ("refused", "error"):
+                first = next((x for x in er.get("reason", "").splitlines() if x.strip()), "")
+                out.append(f"{e} {er['status']} {r['model']} (threads {r['threads']}, batch "
+                           f"{r['batch']}): {first[:200]}")
     return "\n".join(out)
 
 
@@ -430,9 +439,14 @@ def chart(results, engines, meta, path):
     colors = {"predict": "#d62728", "openvino": "#1f77b4", "tract": "#2ca02c"}
     nmax = max(sum(1 for r in results if (r["threads"], r["batch"]) == c and "skipped" not in r)
                for c in configs)
-    fig, axes = plt.subplots(1, len(configs), figsize=(7 * len(configs), 1.2 + 0.28 * nmax * len(shown) / 2 + 1),
+    ncols = min(2, len(configs))
+    nrows = -(-len(configs) // ncols)
+    per_model = 0.12 + 0.13 * len(shown)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5 * ncols, nrows * (1.2 + per_model * nmax) + 0.4),
                              squeeze=False)
-    for ax, (th, b) in zip(axes[0], configs):
+    for ax in axes.flat[len(configs):]:
+        ax.set_visible(False)
+    for ax, (th, b) in zip(axes.flat, configs):
         rows = [r for r in results if (r["threads"], r["batch"]) == (th, b) and "skipped" not in r]
         rows.sort(key=lambda r: r["engines"].get("predict", {}).get("ratio_to_onnxruntime", 0))
         h = 0.8 / max(1, len(shown))
@@ -441,9 +455,11 @@ def chart(results, engines, meta, path):
             for i, r in enumerate(rows):
                 er = r["engines"].get(e, {})
                 v = er.get("ratio_to_onnxruntime")
-                if not v:
-                    continue
                 y = i + ((len(shown) - 1) / 2 - j) * h
+                if not v:
+                    if er.get("status") in ("refused", "error", "missing"):
+                        ax.text(1, y, f" {e} {er['status']}", va="center", fontsize=6, color="gray")
+                    continue
                 bad = er.get("check") == "MISMATCH"
                 # bars grow from 1 (onnxruntime): right is slower, left is faster
                 ax.barh(y, v - 1, left=1, height=h, color=colors.get(e, "gray"),
@@ -457,6 +473,7 @@ def chart(results, engines, meta, path):
         ax.axvline(1.0, color="black", lw=1)
         ax.set_xscale("log")
         ax.set_yticks(range(len(rows)))
+        ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_yticklabels([r["model"] for r in rows], fontsize=7)
         ax.set_xlabel("latency / onnxruntime latency (log; < 1 is faster)")
         ax.set_title(f"{th} thread{'s' if th > 1 else ''}, batch {b}", fontsize=9)
@@ -471,6 +488,35 @@ def chart(results, engines, meta, path):
 
 
 # ---------------------------------------------------------------- main
+
+def report(meta, out, opts):
+    """The summary and table on stdout, and the chart, from a results document."""
+    peak, machine, results = meta["fma_peak"], meta["machine"], meta["results"]
+    engines, thread_counts = meta["options"]["engines"], meta["options"]["threads"]
+    print(f"predict vs onnxruntime ({machine['cpu']}, {meta['date']}); ratio = latency / onnxruntime's "
+          f"(< 1: faster); '!' = output differs from onnxruntime's")
+    print("FMA peak per core: " + ", ".join(f"{k[:-7]} {v:.1f} GFLOP/s" for k, v in peak.items()
+                                             if k.endswith("_gflops"))
+          + f"; %peak uses {peak['peak_from']} x threads")
+    for e, me in meta["engines"].items():
+        v = me.get("version") or me.get("runtime_version")
+        desc = f"{e}: " + (f"version {v}, " if v else "") \
+            + (f"stripped libraries {me['library_bytes'] / 1e6:.2f} MB" if me.get("library_bytes")
+               else me.get("reason", ""))
+        if e == "predict" and "build" in me:
+            desc += f" ({me['build']['compiler_version']}, {me['build']['flags']})"
+        if me.get("threads_note") and max(thread_counts) > 1:
+            desc += f"; {me['threads_note']}"
+        print(desc)
+    if meta.get("rss_python_numpy_baseline_mb"):
+        print(f"RSS of a Python worker with NumPy alone: {meta['rss_python_numpy_baseline_mb']:.0f} MB")
+    print(table(results, engines, markdown=opts.markdown))
+    if not opts.no_chart and chart(results, engines, meta, out / "results.png"):
+        log(f"bench: wrote {out / 'results.png'}")
+    mism = [(r["model"], e) for r in results for e, er in r["engines"].items() if er.get("check") == "MISMATCH"]
+    if mism:
+        log(f"bench: WARNING: outputs differ from onnxruntime's: {mism}")
+
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
@@ -494,6 +540,10 @@ def parse_args(argv):
     ap.add_argument("--list", action="store_true", help="list the models and exit")
     ap.add_argument("--keep", action="store_true", help="keep the inputs, outputs and worker logs")
     ap.add_argument("--no-chart", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--report", metavar="RESULTS_JSON",
+                    help="measure nothing: print the table (and redraw the chart beside the file) "
+                         "from an earlier run's results.json")
     o = ap.parse_args(argv)
     o.rounds = o.rounds or (3 if o.quick else 10)
     o.round_time = o.round_time or (0.02 if o.quick else 0.2)
@@ -503,6 +553,12 @@ def parse_args(argv):
 
 def main(argv=None):
     opts = parse_args(argv)
+    if opts.report:
+        path = Path(opts.report)
+        out = Path(opts.out) if opts.out else path.parent
+        out.mkdir(parents=True, exist_ok=True)
+        report(json.loads(path.read_text()), out, opts)
+        return 0
     chosen = M.select(M.catalog(), opts.models)
     if opts.list:
         for m in chosen:
@@ -584,33 +640,13 @@ def main(argv=None):
             "method": ("each engine in its own process, models loaded one engine after the other; "
                        "every timed call feeds the input, runs and fetches the output; rounds alternate "
                        "between engines (order rotated each round); median and p10-p90 over all runs "
-                       "of all rounds; RSS is each worker's ru_maxrss (Python workers include the "
+                       "of all rounds; RSS is each worker's VmHWM (Python workers include the "
                        "interpreter and NumPy: see rss_python_numpy_baseline_mb)"),
             "results": results,
         }
         (out / "results.json").write_text(json.dumps(meta, indent=1) + "\n")
-        print(f"predict vs onnxruntime ({machine['cpu']}, {meta['date']}); ratio = latency / onnxruntime's "
-              f"(< 1: faster); '!' = output differs from onnxruntime's")
-        print(f"FMA peak per core: " + ", ".join(f"{k[:-7]} {v:.1f} GFLOP/s" for k, v in peak.items()
-                                                  if k.endswith("_gflops"))
-              + f"; %peak uses {peak['peak_from']} x threads")
-        for e, me in meta_engines.items():
-            v = me.get("version") or me.get("runtime_version")
-            desc = f"{e}: " + (f"version {v}, " if v else "") \
-                + (f"stripped libraries {me['library_bytes'] / 1e6:.2f} MB" if me.get("library_bytes")
-                   else me.get("reason", ""))
-            if me.get("threads_note") and max(thread_counts) > 1:
-                desc += f"; {me['threads_note']}"
-            print(desc)
-        if baseline:
-            print(f"RSS of a Python worker with NumPy alone: {baseline:.0f} MB")
-        print(table(results, engines))
         log(f"bench: wrote {out / 'results.json'}")
-        if not opts.no_chart and chart(results, engines, meta, out / "results.png"):
-            log(f"bench: wrote {out / 'results.png'}")
-        mism = [(r["model"], e) for r in results for e, er in r["engines"].items() if er.get("check") == "MISMATCH"]
-        if mism:
-            log(f"bench: WARNING: outputs differ from onnxruntime's: {mism}")
+        report(meta, out, opts)
     finally:
         if not opts.keep:
             shutil.rmtree(tmp, ignore_errors=True)
