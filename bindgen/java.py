@@ -121,6 +121,8 @@ class JParam:
     struct: str = ""          # a struct value (in, out or in-out): its C name
     out_array: str = ""       # one of several outputs: the Java name of its 1-element array
     wrap: str = "{}"          # Java expression turning the native value into the public one
+    borrow: str = ""          # handle: the statement borrowing it into `to_native` (a local)
+    give_back: str = ""       # handle: the statement ending the borrow
 
     @property
     def pinned(self) -> bool:
@@ -168,6 +170,11 @@ class JFunction:
     record: str = ""          # several outputs: the nested record the method returns
     outputs: list[JParam] = field(default_factory=list)  # ...and its components, in C order
     record_tags: list[str] = field(default_factory=list)  # ...and their Javadoc
+
+    @property
+    def borrows(self) -> list[JParam]:
+        """The handles the call borrows, in order (given back in reverse)."""
+        return [jp for jp in self.params if jp.borrow]
 
     @property
     def status_var(self) -> bool:
@@ -323,6 +330,13 @@ class JavaOracle:
         return [next((jp.name for jp in params if jp.p.retained and jp.name == f), "null")
                 for _, f in self.retained_fields(handle)]
 
+    def thread_doc(self, h: ir.Handle) -> str:
+        """What a handle class's Javadoc says about threads (README.md, "Thread safety")."""
+        calls = ("Calls on one object are serialised: a call waits for the one running on another "
+                 "thread to return. " if h.serial else "It may be used from several threads at once. ")
+        return calls + ("{@link #close} may be called at any time, from any thread: calls running "
+                        "finish normally, later ones throw the closed status.")
+
     def closed_message(self, cls: str) -> str:
         """The closed message of the handle whose Java class is `cls`."""
         return next(h.closed_message for h in self.api.handles if self.type_name(h.name) == cls)
@@ -465,8 +479,10 @@ class JavaOracle:
                 jp.native_type, jp.to_native = jp.java_type, jp.name
         elif role == "handle":
             jp.java_type, jp.native_type, jp.jni_type = self.type_name(p.type.pointee.name), "long", "jlong"
-            jp.to_native = (f"({jp.name} == null ? 0 : {jp.name}.ptr())" if p.nullable
-                            else f"{jp.name}.ptr()")
+            jp.to_native = "ptr" + jp.name[0].upper() + jp.name[1:]   # borrowed before the call
+            jp.borrow = (f"if ({jp.name} != null) {jp.to_native} = {jp.name}.borrow();" if p.nullable
+                         else f"{jp.to_native} = {jp.name}.borrow();")
+            jp.give_back = f"{jp.name}.giveBack();"
         elif role == "string":
             jp.java_type, jp.native_type, jp.jni_type = "String", "byte[]", "jbyteArray"
             jp.to_native = f'{self.jni_class}.cstr({jp.name}, "{jp.name}", {str(p.nullable).lower()})'
@@ -753,8 +769,11 @@ class JavaOracle:
                 jp.to_native = ", ".join(x for x in (jp.to_native, jp.out_array) if x)
         # the receiver of a method, then what the caller passes (direct out arrays included)
         receiver = params[0] if fn.kind in ("method", "destructor") else None
-        if receiver is not None:
-            receiver.to_native = "ptr()"
+        if receiver is not None and fn.kind == "method":
+            serial = self.api.handle(fn.handle).serial
+            receiver.to_native = "ptrThis"
+            receiver.borrow = f"ptrThis = {'enter' if serial else 'borrow'}();"
+            receiver.give_back = f"{'leave' if serial else 'giveBack'}();"
         visible = [jp for jp in params if jp is not receiver and (
             jp.role in ("value", "handle", "string", "array_in", "array_inout", "inout_value", "capacity",
                         "callback", "struct")

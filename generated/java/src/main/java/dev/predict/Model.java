@@ -10,7 +10,9 @@ import java.util.Objects;
  * A loaded model: immutable, safe to share between threads.
  *
  * <p>Close it when done (try-with-resources); a Cleaner frees it if it becomes
- * unreachable first.
+ * unreachable first. It may be used from several threads at once. {@link #close} may be
+ * called at any time, from any thread: calls running finish normally, later ones throw
+ * the closed status.
  */
 public final class Model implements AutoCloseable {
     /** The message of the exception a call on a closed object throws (the same in every language). */
@@ -20,13 +22,18 @@ public final class Model implements AutoCloseable {
     private final Cleaner.Cleanable cleanable;
 
     Model(long ptr) {
-        this.handle = new NativeHandle(ptr, PredictJni::pred_model_free, CLOSED_MESSAGE);
+        this.handle = new NativeHandle(ptr, PredictJni::pred_model_free, CLOSED_MESSAGE, false);
         this.cleanable = PredictJni.CLEANER.register(this, handle);
     }
 
-    /** The native pointer; throws the closed status once closed. */
-    long ptr() throws PredictException {
-        return handle.get();
+    /** The native pointer for one call, which must {@link #giveBack} it; throws the closed status once closed. */
+    long borrow() throws PredictException {
+        return handle.borrow();
+    }
+
+    /** Ends a call's borrow; the last call after {@link #close} frees the native object. */
+    void giveBack() {
+        handle.giveBack();
     }
 
     /**
@@ -99,9 +106,14 @@ public final class Model implements AutoCloseable {
      * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
      */
     public long inputCount() throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_input_count(ptr());
+            ptrThis = borrow();
+            return PredictJni.pred_model_input_count(ptrThis);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -113,9 +125,14 @@ public final class Model implements AutoCloseable {
      * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
      */
     public long outputCount() throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_output_count(ptr());
+            ptrThis = borrow();
+            return PredictJni.pred_model_output_count(ptrThis);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -130,9 +147,14 @@ public final class Model implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public String inputName(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_input_name(ptr(), index);
+            ptrThis = borrow();
+            return PredictJni.pred_model_input_name(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -147,9 +169,14 @@ public final class Model implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public String outputName(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_output_name(ptr(), index);
+            ptrThis = borrow();
+            return PredictJni.pred_model_output_name(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -163,9 +190,14 @@ public final class Model implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] inputShape(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_input_shape(ptr(), index);
+            ptrThis = borrow();
+            return PredictJni.pred_model_input_shape(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -179,9 +211,14 @@ public final class Model implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] outputShape(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_output_shape(ptr(), index);
+            ptrThis = borrow();
+            return PredictJni.pred_model_output_shape(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -199,9 +236,14 @@ public final class Model implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public String describe() throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_model_describe(ptr());
+            ptrThis = borrow();
+            return PredictJni.pred_model_describe(ptrThis);
         } finally {
+            if (ptrThis != 0) {
+                giveBack();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -211,7 +253,9 @@ public final class Model implements AutoCloseable {
      * but running them fails with {@code Status.ERR_STATE}. NULL is ignored.
      *
      * <p>Calling it again does nothing; afterwards every call throws
-     * {@code Status.ERR_STATE}.
+     * {@code Status.ERR_STATE}. Any thread may call it at any time: calls running on
+     * other threads finish normally, and the native object is freed when the last one
+     * returns.
      */
     @Override
     public void close() {

@@ -10,7 +10,9 @@ import java.util.Objects;
  * The buffers for running a model, one inference at a time: use one per thread.
  *
  * <p>Close it when done (try-with-resources); a Cleaner frees it if it becomes
- * unreachable first.
+ * unreachable first. Calls on one object are serialised: a call waits for the one running
+ * on another thread to return. {@link #close} may be called at any time, from any thread:
+ * calls running finish normally, later ones throw the closed status.
  */
 public final class Session implements AutoCloseable {
     /** The message of the exception a call on a closed object throws (the same in every language). */
@@ -22,14 +24,28 @@ public final class Session implements AutoCloseable {
     private final Model model;
 
     Session(long ptr, Model model) {
-        this.handle = new NativeHandle(ptr, PredictJni::pred_session_free, CLOSED_MESSAGE);
+        this.handle = new NativeHandle(ptr, PredictJni::pred_session_free, CLOSED_MESSAGE, true);
         this.cleanable = PredictJni.CLEANER.register(this, handle);
         this.model = model;
     }
 
-    /** The native pointer; throws the closed status once closed. */
-    long ptr() throws PredictException {
-        return handle.get();
+    /** The native pointer for one call, which must {@link #giveBack} it; throws the closed status once closed. */
+    long borrow() throws PredictException {
+        return handle.borrow();
+    }
+
+    /** Ends a call's borrow; the last call after {@link #close} frees the native object. */
+    void giveBack() {
+        handle.giveBack();
+    }
+
+    /** Waits for the other calls on this object to end, then borrows it; {@link #leave} ends the call. */
+    long enter() throws PredictException {
+        return handle.enter();
+    }
+
+    void leave() {
+        handle.leave();
     }
 
     /**
@@ -41,7 +57,20 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_MEMORY}; {@code Status.ERR_STATE} if a closed object is used
      */
     public Session(Model model) throws PredictException {
-        this(PredictJni.pred_session_create(model.ptr()), model);
+        this(pred_session_create(model), model);
+    }
+
+    /** The new C object of the constructor above (a constructor calls this() first). */
+    private static long pred_session_create(Model model) throws PredictException {
+        long ptrModel = 0;
+        try {
+            ptrModel = model.borrow();
+            return PredictJni.pred_session_create(ptrModel);
+        } finally {
+            if (ptrModel != 0) {
+                model.giveBack();
+            }
+        }
     }
 
     /**
@@ -52,9 +81,14 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public void setThreads(int threads) throws PredictException {
+        long ptrThis = 0;
         try {
-            PredictJni.pred_session_set_threads(ptr(), threads);
+            ptrThis = enter();
+            PredictJni.pred_session_set_threads(ptrThis, threads);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -75,9 +109,14 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInputShape(long index, long[] dims) throws PredictException {
+        long ptrThis = 0;
         try {
-            PredictJni.pred_session_set_input_shape(ptr(), index, Objects.requireNonNull(dims, "dims"));
+            ptrThis = enter();
+            PredictJni.pred_session_set_input_shape(ptrThis, index, Objects.requireNonNull(dims, "dims"));
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -91,9 +130,14 @@ public final class Session implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] inputShape(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_session_input_shape(ptr(), index);
+            ptrThis = enter();
+            return PredictJni.pred_session_input_shape(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -107,9 +151,14 @@ public final class Session implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] outputShape(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_session_output_shape(ptr(), index);
+            ptrThis = enter();
+            return PredictJni.pred_session_output_shape(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -122,9 +171,14 @@ public final class Session implements AutoCloseable {
      * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
      */
     public long inputSize(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_session_input_size(ptr(), index);
+            ptrThis = enter();
+            return PredictJni.pred_session_input_size(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -137,9 +191,14 @@ public final class Session implements AutoCloseable {
      * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
      */
     public long outputSize(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_session_output_size(ptr(), index);
+            ptrThis = enter();
+            return PredictJni.pred_session_output_size(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -160,9 +219,14 @@ public final class Session implements AutoCloseable {
      * session is unchanged); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInput(long index, float[] data) throws PredictException {
+        long ptrThis = 0;
         try {
-            PredictJni.pred_session_set_input(ptr(), index, Objects.requireNonNull(data, "data"));
+            ptrThis = enter();
+            PredictJni.pred_session_set_input(ptrThis, index, Objects.requireNonNull(data, "data"));
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -187,9 +251,14 @@ public final class Session implements AutoCloseable {
      * session is unchanged); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInput(long index, FloatBuffer data) throws PredictException {
+        long ptrThis = 0;
         try {
-            PredictJni.pred_session_set_input_direct(ptr(), index, PredictJni.direct(data, "data", false), data.position(), data.remaining());
+            ptrThis = enter();
+            PredictJni.pred_session_set_input_direct(ptrThis, index, PredictJni.direct(data, "data", false), data.position(), data.remaining());
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -201,9 +270,14 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public void run() throws PredictException {
+        long ptrThis = 0;
         try {
-            PredictJni.pred_session_run(ptr());
+            ptrThis = enter();
+            PredictJni.pred_session_run(ptrThis);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -218,9 +292,14 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public float[] getOutput(long index) throws PredictException {
+        long ptrThis = 0;
         try {
-            return PredictJni.pred_session_get_output(ptr(), index);
+            ptrThis = enter();
+            return PredictJni.pred_session_get_output(ptrThis, index);
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -239,9 +318,14 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public void getOutput(long index, FloatBuffer data) throws PredictException {
+        long ptrThis = 0;
         try {
-            PredictJni.pred_session_get_output_direct(ptr(), index, PredictJni.direct(data, "data", true), data.position(), data.remaining());
+            ptrThis = enter();
+            PredictJni.pred_session_get_output_direct(ptrThis, index, PredictJni.direct(data, "data", true), data.position(), data.remaining());
         } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
             Reference.reachabilityFence(this);
         }
     }
@@ -250,7 +334,9 @@ public final class Session implements AutoCloseable {
      * Frees a session. NULL is ignored.
      *
      * <p>Calling it again does nothing; afterwards every call throws
-     * {@code Status.ERR_STATE}.
+     * {@code Status.ERR_STATE}. Any thread may call it at any time: calls running on
+     * other threads finish normally, and the native object is freed when the last one
+     * returns.
      */
     @Override
     public void close() {

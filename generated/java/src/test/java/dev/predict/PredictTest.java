@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -178,6 +180,65 @@ class PredictTest {
         assertEquals("pred_model used after it was closed", e.getMessage());
         e = assertThrows(PredictException.class, () -> new Session(model));
         assertEquals("pred_model used after it was closed", e.getMessage());
+    }
+
+    /** A call a racing thread makes on a session and its model. */
+    interface Call {
+        void run(Session session, Model model) throws PredictException;
+    }
+
+    /**
+     * Close races every call on a session and its model: each call works or throws
+     * {@code ERR_STATE} (the closed object's, or the library's for a session whose model
+     * went), never crashes; calls on one session are serialised, so they cannot corrupt it.
+     */
+    @Test
+    void closeRacesEveryCall() throws Exception {
+        List<Call> calls = List.of(
+            (s, m) -> s.setInput(0, X), (s, m) -> s.run(), (s, m) -> s.getOutput(0),
+            (s, m) -> s.setInputShape(0, new long[] {1, 4}), (s, m) -> s.inputShape(0),
+            (s, m) -> s.outputShape(0), (s, m) -> s.inputSize(0), (s, m) -> s.outputSize(0),
+            (s, m) -> s.setThreads(1), (s, m) -> m.inputName(0), (s, m) -> m.inputShape(0),
+            (s, m) -> new Session(m).close());
+        byte[] bytes = modelBytes();
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        for (int i = 0; i < 300; i++) {
+            Model model = Model.load(bytes);
+            Session session = new Session(model);
+            // every thread makes a call before the close: calls are in flight around it
+            CountDownLatch ready = new CountDownLatch(calls.size());
+            List<Thread> threads = calls.stream().map(call -> new Thread(() -> {
+                for (int j = 0; j < 50; j++) {
+                    try {
+                        call.run(session, model);
+                    } catch (PredictException e) {
+                        if (e.status() != Status.ERR_STATE) {
+                            errors.add(e);
+                        }
+                        break;
+                    } catch (Throwable e) {
+                        errors.add(e);
+                        break;
+                    } finally {
+                        if (j == 0) {
+                            ready.countDown();
+                        }
+                    }
+                }
+            })).toList();
+            threads.forEach(Thread::start);
+            ready.await();
+            if (i % 2 == 0) {
+                model.close();
+            }
+            session.close();
+            model.close();
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(List.of(), List.copyOf(errors));
+            assertThrows(PredictException.class, session::run);
+        }
     }
 
     @Test
