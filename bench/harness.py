@@ -164,6 +164,7 @@ class Worker:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errf, cwd=ROOT)
         self.buf = b""
+        self.run_only = []  # predict: pred_session_run alone, without the copies in and out
         self.ready = self._read()
 
     def _read(self):
@@ -198,7 +199,9 @@ class Worker:
         return self._read()
 
     def run(self, n):
-        return self.ask(f"run {n}")["ms"]
+        msg = self.ask(f"run {n}")
+        self.run_only += msg.get("run_ms", [])
+        return msg["ms"]
 
     def close(self):
         if self.proc.poll() is None:
@@ -314,6 +317,8 @@ def bench_model(m, engines, runner, threads, batch, opts, tmp, peak):
             tm = float(np.median(warm))
             per_round[e] = int(min(10000, max(1, opts.round_time / max(tm * 1e-3, 1e-6))))
         samples = {e: [] for e in workers}
+        for w in workers.values():
+            w.run_only = []
         round_medians = {e: [] for e in workers}
         order = list(workers)
         for r in range(opts.rounds):
@@ -328,6 +333,8 @@ def bench_model(m, engines, runner, threads, batch, opts, tmp, peak):
             er = rec["engines"][e]
             er.update(stats(samples[e]))
             er["round_medians_ms"] = round_medians[e]
+            if w.run_only:
+                er["run_only_median_ms"] = float(np.median(w.run_only))
             er["runs_per_round"] = per_round[e]
             er["rss_peak_mb"] = w.ask("rss")["rss_kb"] / 1024
     except WorkerError as ex:

@@ -12,7 +12,8 @@
  * then answers commands read from stdin, one a line:
  *
  *   run N   times N calls (set the inputs, run, copy the outputs out, as a
- *           peer's run call does) -> @@ {"ms": [N latencies]}
+ *           peer's run call does) -> @@ {"ms": [N latencies], "run_ms": [N
+ *           latencies of pred_session_run alone]}
  *   rss     -> @@ {"rss_kb": peak resident set size so far (VmHWM)}
  *   quit    exits
  *
@@ -160,17 +161,23 @@ int main(int argc, char **argv) {
     while (fgets(line, sizeof line, stdin)) {
         long n, k;
         if (sscanf(line, "run %ld", &n) == 1) {
-            double *ms = malloc((size_t)(n > 0 ? n : 1) * sizeof *ms);
+            double *ms = malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof *ms), *run_ms;
             if (!ms) fail("run", "out of memory");
+            run_ms = ms + (n > 0 ? n : 1);
             for (k = 0; k < n; k++) {
-                double t = now_ms();
+                double t = now_ms(), t1, t2;
                 for (i = 0; i < n_in; i++) pred_session_set_input(session, i, in[i], in_size[i]);
+                t1 = now_ms();
                 if (pred_session_run(session) != PRED_OK) fail("run", pred_last_error());
+                t2 = now_ms();
                 for (i = 0; i < n_out; i++) pred_session_get_output(session, i, out[i], out_size[i]);
                 ms[k] = now_ms() - t;
+                run_ms[k] = t2 - t1;
             }
             printf("@@ {\"ms\": [");
             for (k = 0; k < n; k++) printf("%s%.5f", k ? ", " : "", ms[k]);
+            printf("], \"run_ms\": [");
+            for (k = 0; k < n; k++) printf("%s%.5f", k ? ", " : "", run_ms[k]);
             printf("]}\n");
             free(ms);
         } else if (strncmp(line, "rss", 3) == 0) {
