@@ -123,7 +123,7 @@ def fma_peak(cc, tmp, flags, iters=10000000):
         out["peak_gflops"], out["peak_from"] = out.get("sse2_mul_add_gflops"), "sse2_mul_add"
     out["note"] = ("single core, 2 flops per multiply-add; % of peak uses peak_gflops x threads. "
                    "sse2_mul_add is the ceiling of code built with plain `cc -O2` on x86-64 "
-                   "(SSE2, no FMA), as generated/c/predict.c is.")
+                   "(SSE2, no FMA), as generated/c/predict.c is, unless it picks wider code at run time.")
     return out
 
 
