@@ -78,6 +78,18 @@ typedef struct pred_session pred_session;
 const char *pred_version(void);
 
 /**
+ * The kernel level this process computes with: "avx2" (x86-64 with AVX2 and
+ * FMA) or "scalar" (portable C). It is chosen once, from the CPU; the
+ * environment variable PRED_ISA=scalar, read at the first run or load, forces
+ * the portable level. Results are bit-identical within one level, whatever
+ * the language binding, thread count or batch position; levels agree with
+ * each other within the ONNX backend tolerances.
+ *
+ * @return [static] The level's name.
+ */
+const char *pred_kernel_isa(void);
+
+/**
  * The ABI version the library was built with (PRED_ABI_VERSION of its header).
  *
  * @return The ABI version.

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "model.h"
 #include "session.h"
+#include "kernels/dispatch.h"
 
 /* Sets the message "function: text" and returns status. */
 static pred_status pred__api_fail(const char *function, pred_status status, const char *fmt, ...) PRED__PRINTF(3, 4);
@@ -32,6 +33,10 @@ static const char *pred__plural(size_t n, const char *word, char *buf, size_t si
 
 const char *pred_version(void) {
     return PRED_VERSION;
+}
+
+const char *pred_kernel_isa(void) {
+    return pred__kernels_get()->name;
 }
 
 int pred_abi_version(void) {

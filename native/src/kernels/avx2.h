@@ -20,11 +20,11 @@ PRED__AVX2 static inline __m256i pred__avx2_mask(size_t n) {
     return _mm256_loadu_si256((const __m256i *)(const void *)(lanes + 8 - n));
 }
 
-/* act(v) for the activations pred__act_in_tile accepts, with pred__act_apply's
- * arithmetic lane by lane: (a > b ? a : b) is exactly what MAXPS computes,
- * NaN and signed zeros included, and (a < b ? a : b) what MINPS computes. */
+/* act(v) for the activations pred__act_in_tile accepts, with the arithmetic of
+ * pred__relu1 and pred__clip1 lane by lane: MAXPS(a, b) computes exactly
+ * a > b ? a : b, NaN and signed zeros included, and MINPS(a, b) a < b ? a : b. */
 PRED__AVX2 static inline __m256 pred__avx2_act(__m256 v, const pred__act *act) {
-    if (act->kind == PRED__ACT_RELU) return _mm256_max_ps(v, _mm256_setzero_ps());         /* v > 0 ? v : 0 */
+    if (act->kind == PRED__ACT_RELU) return _mm256_max_ps(_mm256_setzero_ps(), v);         /* v < 0 ? 0 : v */
     if (act->kind == PRED__ACT_CLIP) {
         v = _mm256_max_ps(_mm256_set1_ps(act->a), v);                                         /* v < lo ? lo : v */
         return _mm256_min_ps(_mm256_set1_ps(act->b), v);                                      /* v > hi ? hi : v */

@@ -1,0 +1,170 @@
+/*
+ * kernels_test.c: every kernel level this CPU runs against the scalar reference.
+ *
+ * Includes the single file to reach its static kernels (the llama2.c / ggml
+ * way of testing internals). Random shapes with odd sizes, tails, strides and
+ * padding; results must agree within a bound derived from the magnitudes
+ * summed (FMA rounds once where the reference rounds twice), activations must
+ * give the same bits, and nothing outside the output may be written.
+ *
+ *     cc -O2 -I generated/c tests/c/kernels_test.c -lm -o kernels_test && ./kernels_test
+ */
+#include "predict.c"
+#include <math.h>
+#include <stdio.h>
+
+static int failures, checks;
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+static size_t rnd_in(size_t lo, size_t hi) { return lo + rnd() % (hi - lo + 1); } /* [lo, hi] */
+static float rnd_float(void) { return (float)rnd() / 2147483648.0f - 1.0f; }       /* [-1, 1) */
+
+#define CANARY 12345.0f
+
+static void fail(const char *what, const char *level, size_t at, double got, double want) {
+    if (failures++ < 20) printf("FAIL %s [%s] at %lu: got %.9g, want %.9g\n", what, level, (unsigned long)at, got, want);
+}
+
+/* got agrees with want within 1e-5 of `scale` (the sum of |terms|) plus 1e-6, or both are NaN;
+ * canaries (CANARY in want) must be untouched. */
+static void compare(const char *what, const char *level, const float *got, const float *want, const float *scale,
+                    size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        checks++;
+        if (want[i] == CANARY || isnan(want[i])) {
+            if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(want[i])))
+                fail(what, level, i, got[i], want[i]);
+        } else if (!(fabs((double)got[i] - want[i]) <= 1e-5 * scale[i] + 1e-6))
+            fail(what, level, i, got[i], want[i]);
+    }
+}
+
+static const pred__act ACTS[] = {{PRED__ACT_NONE, 0, 0}, {PRED__ACT_RELU, 0, 0}, {PRED__ACT_CLIP, 0.0f, 0.5f},
+                                 {PRED__ACT_CLIP, -0.25f, 0.25f}, {PRED__ACT_LEAKYRELU, 0.1f, 0},
+                                 {PRED__ACT_SIGMOID, 0, 0}, {PRED__ACT_HARDSWISH, 1.0f / 6, 0.5f}};
+#define N_ACTS (sizeof ACTS / sizeof ACTS[0])
+
+/* c (m, n) = act(a (m, k) @ b (k, n) + bias) through the packed GEMM of one level and of the reference. */
+static void test_gemm(const pred__kernels *level, int round) {
+    size_t m = rnd_in(1, 20), n = rnd_in(1, 40), k = rnd_in(1, 70), ldb = n + rnd_in(0, 3), ldc = n + rnd_in(0, 3);
+    size_t i, j, p;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    int with_bias = round % 3 != 0;
+    float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * ldb * sizeof(float));
+    float *bias = (float *)malloc(m * sizeof(float));
+    float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
+    float *got = (float *)malloc(m * ldc * sizeof(float)), *want = (float *)malloc(m * ldc * sizeof(float));
+    float *scale = (float *)malloc(m * ldc * sizeof(float));
+    for (i = 0; i < m * k; i++) a[i] = rnd_float();
+    for (i = 0; i < k * ldb; i++) b[i] = rnd_float();
+    for (i = 0; i < m; i++) bias[i] = rnd_float();
+    for (i = 0; i < m * ldc; i++) got[i] = want[i] = CANARY;
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            double s = with_bias ? fabs(bias[i]) : 0.0;
+            for (p = 0; p < k; p++) s += fabs((double)a[i * k + p] * b[p * ldb + j]);
+            scale[i * ldc + j] = (float)s;
+        }
+    pred__gemm_pack(packed, a, k, m, k);
+    pred__gemm_packed(pred__kernels_for(PRED__ISA_SCALAR), want, ldc, packed, b, ldb, m, n, k,
+                      with_bias ? bias : NULL, act);
+    pred__gemm_packed(level, got, ldc, packed, b, ldb, m, n, k, with_bias ? bias : NULL, act);
+    compare("gemm", level->name, got, want, scale, m * ldc);
+    free(a), free(b), free(bias), free(got), free(want), free(scale);
+    pred__aligned_free(packed);
+}
+
+/* One channel of a depthwise convolution, at one level and at the reference. */
+static void test_dwconv(const pred__kernels *level, int round) {
+    pred__dw_shape s;
+    size_t pad_b, pad_r, i, oy, ox, ky, kx, out;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    float *x, *w, *got, *want, *scale, bias = rnd_float();
+    s.kh = 1 + 2 * rnd_in(0, 3);
+    s.kw = round % 4 ? s.kh : 1 + 2 * rnd_in(0, 3);
+    s.stride = rnd_in(1, 2);
+    s.h = rnd_in(1, 30);
+    s.w = rnd_in(1, 45);
+    s.pad_t = rnd_in(0, s.kh - 1);
+    s.pad_l = rnd_in(0, s.kw - 1);
+    pad_b = rnd_in(0, s.kh - 1);
+    pad_r = rnd_in(0, s.kw - 1);
+    if (s.h + s.pad_t + pad_b < s.kh || s.w + s.pad_l + pad_r < s.kw) return;
+    s.oh = (s.h + s.pad_t + pad_b - s.kh) / s.stride + 1;
+    s.ow = (s.w + s.pad_l + pad_r - s.kw) / s.stride + 1;
+    out = s.oh * s.ow;
+    x = (float *)malloc(s.h * s.w * sizeof(float));
+    w = (float *)malloc(s.kh * s.kw * sizeof(float));
+    got = (float *)malloc((out + 8) * sizeof(float));
+    want = (float *)malloc((out + 8) * sizeof(float));
+    scale = (float *)malloc((out + 8) * sizeof(float));
+    for (i = 0; i < s.h * s.w; i++) x[i] = rnd_float();
+    for (i = 0; i < s.kh * s.kw; i++) w[i] = rnd_float();
+    for (i = 0; i < out + 8; i++) got[i] = want[i] = CANARY, scale[i] = 0.0f;
+    for (oy = 0; oy < s.oh; oy++)
+        for (ox = 0; ox < s.ow; ox++) {
+            double sum = fabs(bias);
+            for (ky = 0; ky < s.kh; ky++)
+                for (kx = 0; kx < s.kw; kx++) {
+                    size_t iy = oy * s.stride + ky, ix = ox * s.stride + kx;
+                    if (iy >= s.pad_t && iy - s.pad_t < s.h && ix >= s.pad_l && ix - s.pad_l < s.w)
+                        sum += fabs((double)w[ky * s.kw + kx] * x[(iy - s.pad_t) * s.w + ix - s.pad_l]);
+                }
+            scale[oy * s.ow + ox] = (float)sum;
+        }
+    pred__kernels_for(PRED__ISA_SCALAR)->dwconv(want, x, w, bias, &s, act);
+    level->dwconv(got, x, w, bias, &s, act);
+    compare("dwconv", level->name, got, want, scale, out + 8);
+    free(x), free(w), free(got), free(want), free(scale);
+}
+
+/* Relu and Clip applied in a tile's registers give the bits of pred__relu1 / pred__clip1:
+ * c = bias (-0) + 1 * v is exactly v for every special v, at every level. */
+static void test_tile_activation_bits(const pred__kernels *level) {
+    static const float special[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-40f, -1e-40f, 3.0e38f,
+                                    -3.0e38f, 0.5f, -0.5f, 7.0f, -7.0f, 6.0f, 0.0f};
+    const size_t n = sizeof special / sizeof special[0];
+    float a[PRED__GEMM_MR] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f}, bias[PRED__GEMM_MR];
+    float got[PRED__GEMM_MR * 16], want[PRED__GEMM_MR * 16];
+    pred__act acts[3] = {{PRED__ACT_RELU, 0, 0}, {PRED__ACT_CLIP, 0.0f, 6.0f}, {PRED__ACT_CLIP, -0.0f, 0.0f}};
+    size_t i, j, r;
+    for (i = 0; i < PRED__GEMM_MR; i++) bias[i] = -0.0f;
+    for (j = 0; j < 3; j++) {
+        for (i = 0; i < PRED__GEMM_MR * 16; i++) got[i] = CANARY;
+        level->gemm_tile(got, 16, a, special, 0, 1, PRED__GEMM_MR, n, bias, &acts[j]);
+        for (r = 0; r < PRED__GEMM_MR; r++) {
+            for (i = 0; i < n; i++) want[r * 16 + i] = special[i];
+            pred__act_apply(want + r * 16, n, &acts[j]);
+            for (i = 0; i < n; i++) { /* bits, not values: -0 and NaN count */
+                checks++;
+                if (memcmp(&got[r * 16 + i], &want[r * 16 + i], sizeof(float)) != 0 &&
+                    !(isnan(got[r * 16 + i]) && isnan(want[r * 16 + i])))
+                    fail("tile activation bits", level->name, r * 16 + i, got[r * 16 + i], want[r * 16 + i]);
+            }
+        }
+    }
+}
+
+int main(void) {
+    int isa, round;
+    for (isa = 0; isa < PRED__ISA_COUNT; isa++) {
+        const pred__kernels *level = pred__kernels_for((pred__isa)isa);
+        if (!level) {
+            printf("level %d: not on this CPU or build, skipped\n", isa);
+            continue;
+        }
+        for (round = 0; round < 400; round++) test_gemm(level, round);
+        for (round = 0; round < 400; round++) test_dwconv(level, round);
+        test_tile_activation_bits(level);
+        printf("level %s: tested\n", level->name);
+    }
+    printf("kernels_test: %d checks, %d failure(s)\n", checks, failures);
+    return failures != 0;
+}
