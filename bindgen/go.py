@@ -627,13 +627,7 @@ class GoOracle:
         return f"&Error{{Status: {self.member(self.err.closed, self.err)}, Message: {self.quote(h.closed_message)}}}"
 
     def thread_doc(self, h: ir.Handle) -> str:
-        """What a handle type's doc says about goroutines (README.md, "Thread safety")."""
-        name = self.type_name(h.name)
-        calls = (f"Calls on one {name} are serialised: a call waits for the one running on another "
-                 "goroutine to return. " if h.serial else
-                 f"A {name} may be used from several goroutines at once. ")
-        return calls + ("Close may be called at any time, from any goroutine: calls running "
-                        "finish normally, later ones fail with " + self.closed_doc() + ".")
+        return names.thread_doc(h.serial, "goroutine", "Close", "fail with " + self.closed_doc())
 
     def closed_doc(self) -> str:
         return f"[{self.member(self.err.closed, self.err)}]" if self.err else "an error"

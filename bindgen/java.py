@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from . import ir
 from . import support
 from .annotations import BindgenError
-from .names import camel, comment, pascal, strip_prefix
+from .names import camel, comment, pascal, strip_prefix, thread_doc
 
 JAVA_KEYWORDS = set("""
 abstract assert boolean break byte case catch char class const continue default do double
@@ -331,11 +331,7 @@ class JavaOracle:
                 for _, f in self.retained_fields(handle)]
 
     def thread_doc(self, h: ir.Handle) -> str:
-        """What a handle class's Javadoc says about threads (README.md, "Thread safety")."""
-        calls = ("Calls on one object are serialised: a call waits for the one running on another "
-                 "thread to return. " if h.serial else "It may be used from several threads at once. ")
-        return calls + ("{@link #close} may be called at any time, from any thread: calls running "
-                        "finish normally, later ones throw the closed status.")
+        return thread_doc(h.serial, "thread", "{@link #close}", "throw the closed status")
 
     def closed_message(self, cls: str) -> str:
         """The closed message of the handle whose Java class is `cls`."""

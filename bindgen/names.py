@@ -57,3 +57,12 @@ def member_names(enum: str, members: list[str], prefix: str) -> dict[str, str]:
     if len(rest) == len(short) and all(re.fullmatch(r"[A-Za-z_]\w*", r) for r in rest.values()):
         return rest
     return short
+
+
+def thread_doc(serial: bool, thread: str, close: str, fails: str) -> str:
+    """The sentences every binding's doc of a handle type says about threads (README.md,
+    "Thread safety"), in the language's words for a thread, its close and its failure."""
+    calls = (f"Calls on one object are serialised: a call waits for the one running on another "
+             f"{thread} to return. " if serial else f"It may be used from several {thread}s at once. ")
+    return calls + (f"{close} may be called at any time, from any {thread}: calls running finish "
+                    f"normally, and later ones {fails}.")

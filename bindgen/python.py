@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 
 from . import ir, support
 from .annotations import BindgenError
-from .names import member_names, pascal, strip_prefix
+from .names import member_names, pascal, strip_prefix, thread_doc
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
 _RENAMES = {"bytes": "data"}
@@ -327,6 +327,9 @@ class PyOracle:
         names = [c.name for c in self.classes] + ([self.error_class] if self.err else [])
         names += [self.struct_class(s.name) for s in self.api.structs]
         return ", ".join(names + ["module-level functions"]).replace(", module", " and module")
+
+    def thread_doc(self, h: ir.Handle) -> str:
+        return thread_doc(h.serial, "thread", "close()", "raise")
 
     def closed_error(self, c: Cls) -> str:
         """The exception a closed object raises."""

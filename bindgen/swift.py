@@ -118,7 +118,8 @@ class SwiftFunction:
     params: list[SwiftParam]
     throws: bool         # the Swift declaration throws
     result: str          # Swift result type ("" for Void)
-    handles: list[tuple[str, str, bool]]  # (raw local, Swift owner expr, nullable)
+    # (raw local, Swift owner expr, nullable, borrow method, give-back method)
+    handles: list[tuple[str, str, bool, str, str]]
     outs: list[SwiftOut]
     call: str            # the C call (array variant)
     check: str           # "status" | "null" | "value" | "void"
@@ -378,9 +379,12 @@ class SwiftOracle:
         handles = []
         for i, p in enumerate(f.params):
             if p.role == "handle":
-                owner = "self" if (i == 0 and f.kind in ("method", "destructor")) \
-                    else escape(names.camel(p.name))
-                handles.append(("_" + names.camel(p.name), owner, p.nullable))
+                receiver = i == 0 and f.kind in ("method", "destructor")
+                owner = "self" if receiver else escape(names.camel(p.name))
+                # a receiver C uses one thread at a time waits for its turn (_enter)
+                serial = receiver and self.api.handle(p.type.pointee.name).serial
+                handles.append(("_" + names.camel(p.name), owner, p.nullable,
+                                "_enter" if serial else "_borrow", "_leave" if serial else "_giveBack"))
         outs = [self._out(f, p) for p in f.params
                 if p.role in ("out_handle", "out_value", "inout_value", "out_string", "array_out",
                               "length")]
@@ -674,7 +678,7 @@ class SwiftOracle:
         parts = []
         if handles:
             who = " or ".join("this object" if owner == "self" else f"`{owner}`"
-                              for _, owner, _ in handles)
+                              for _, owner, *_ in handles)
             parts.append(f"`.{self.closed_case}` if {who} is closed")
         if check == "status":
             text = f.returns.doc
@@ -742,6 +746,9 @@ class SwiftOracle:
         sh.functions = [self.function(f, fns) for f in fns]
         sh.keeps = any(sf.post for sf in sh.functions)
         return sh
+
+    def thread_doc(self, h: ir.Handle) -> str:
+        return names.thread_doc(h.serial, "thread", "`close()`", f"throw `.{self.closed_case}`")
 
     def free_functions(self) -> list[SwiftFunction]:
         fns = self.api.free_functions

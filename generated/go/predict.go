@@ -144,6 +144,19 @@ func Version() string {
 	return C.GoString(ret)
 }
 
+// KernelIsa returns the kernel level this process computes with: "avx2" (x86-64
+// with AVX2 and FMA) or "scalar" (portable C). It is chosen once, from the CPU;
+// the environment variable PRED_ISA=scalar, read at the first run or load,
+// forces the portable level. Results are bit-identical within one level,
+// whatever the language binding, thread count or batch position; levels agree
+// with each other within the ONNX backend tolerances.
+//
+// Returns: The level's name.
+func KernelIsa() string {
+	ret := C.pred_kernel_isa()
+	return C.GoString(ret)
+}
+
 // ABIVersion returns the ABI version the library was built with
 // ([HeaderABIVersion] of its header).
 //
@@ -196,9 +209,9 @@ func OperatorName(index int) (string, error) {
 
 // Model is a loaded model: immutable, safe to share between threads.
 //
-// Call Close when done; a finalizer frees it otherwise. A Model may be used
-// from several goroutines at once. Close may be called at any time, from any
-// goroutine: calls running finish normally, later ones fail with
+// Call Close when done; a finalizer frees it otherwise. It may be used from
+// several goroutines at once. Close may be called at any time, from any
+// goroutine: calls running finish normally, and later ones fail with
 // [StatusErrState].
 type Model struct {
 	ptr   *C.pred_model
@@ -533,10 +546,10 @@ func (m *Model) free() {
 // Session is the buffers for running a model, one inference at a time: use one
 // per thread.
 //
-// Call Close when done; a finalizer frees it otherwise. Calls on one Session
-// are serialised: a call waits for the one running on another goroutine to
-// return. Close may be called at any time, from any goroutine: calls running
-// finish normally, later ones fail with [StatusErrState].
+// Call Close when done; a finalizer frees it otherwise. Calls on one object are
+// serialised: a call waits for the one running on another goroutine to return.
+// Close may be called at any time, from any goroutine: calls running finish
+// normally, and later ones fail with [StatusErrState].
 type Session struct {
 	ptr   *C.pred_session
 	calls lease      // the calls using ptr: Close frees it once none does

@@ -47,6 +47,7 @@ cdef extern from "predict.h" nogil:
         pass
 
     const char *pred_version()
+    const char *pred_kernel_isa()
     int pred_abi_version()
     const char *pred_last_error()
     const char *pred_status_name(pred_status status)
@@ -219,6 +220,8 @@ cdef class Model:
     """A loaded model: immutable, safe to share between threads.
 
     Close it with close() or a ``with`` block; it is also freed when garbage collected.
+    It may be used from several threads at once. close() may be called at any time, from
+    any thread: calls running finish normally, and later ones raise.
     """
     cdef pred_model *_ptr
     cdef Py_ssize_t _calls  # calls using _ptr (counted under the GIL)
@@ -613,6 +616,9 @@ cdef class Session:
     """The buffers for running a model, one inference at a time: use one per thread.
 
     Close it with close() or a ``with`` block; it is also freed when garbage collected.
+    Calls on one object are serialised: a call waits for the one running on another
+    thread to return. close() may be called at any time, from any thread: calls running
+    finish normally, and later ones raise.
     """
     cdef pred_session *_ptr
     cdef Py_ssize_t _calls  # calls using _ptr (counted under the GIL)
@@ -1002,6 +1008,21 @@ def version():
     """
     cdef const char *_c_result
     _c_result = pred_version()
+    return _str(_c_result)
+
+
+def kernel_isa():
+    """The kernel level this process computes with: "avx2" (x86-64 with AVX2 and FMA) or
+    "scalar" (portable C). It is chosen once, from the CPU; the environment variable
+    PRED_ISA=scalar, read at the first run or load, forces the portable level. Results
+    are bit-identical within one level, whatever the language binding, thread count or
+    batch position; levels agree with each other within the ONNX backend tolerances.
+
+    Returns:
+        str: The level's name.
+    """
+    cdef const char *_c_result
+    _c_result = pred_kernel_isa()
     return _str(_c_result)
 
 

@@ -4,6 +4,7 @@
 //
 // Swift binding of native/include/predict.h: the C library is the CPredict target.
 import CPredict
+import Foundation
 
 /// The constants of the C header.
 public enum PredictConstants {
@@ -86,11 +87,18 @@ public struct PredictError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A loaded model: immutable, safe to share between threads.
+///
+/// It may be used from several threads at once. `close()` may be called at any time, from
+/// any thread: calls running finish normally, and later ones throw `.state`.
 public final class Model {
-    // The C handle; nil once closed.
+    // The C handle; nil once freed.
     private var _raw: OpaquePointer?
     // The objects this one was made from and keeps alive (`retained` parameters).
     private let _retained: [AnyObject?]
+    // Guards _calls and _closed: close() frees _raw once no call borrows it.
+    private let _state = NSLock()
+    private var _calls = 0
+    private var _closed = false
 
     init(_raw raw: OpaquePointer?, retaining: [AnyObject?]) {
         _raw = raw
@@ -98,26 +106,53 @@ public final class Model {
     }
 
     deinit {
-        close()
+        close()  // no call borrows the object: each holds a reference to it
     }
 
     /// Frees a model. Sessions created from it stay valid objects (they hold a reference),
     /// but running them fails with PRED_ERR_STATE. NULL is ignored.
     ///
-    /// Calling close() again does nothing; using the object afterwards throws `.state`.
+    /// Calling close() again does nothing; using the object afterwards throws `.state`. Any
+    /// thread may call it at any time: calls running on other threads finish normally, and
+    /// the C object is freed when the last one returns.
     public func close() {
+        _state.lock()
+        let freeNow = !_closed && _calls == 0
+        _closed = true
+        _state.unlock()
+        if freeNow {
+            _free()
+        }
+    }
+
+    private func _free() {
         if let raw = _raw {
             _raw = nil
             pred_model_free(raw)
         }
     }
 
-    // The live C handle, or the error for a closed object.
-    func _handle() throws -> OpaquePointer {
-        guard let raw = _raw else {
+    // The C handle for one call, which gives it back when done (_giveBack); the
+    // error for a closed object.
+    func _borrow() throws -> OpaquePointer {
+        _state.lock()
+        defer { _state.unlock() }
+        guard !_closed, let raw = _raw else {
             throw PredictError(status: .state, message: "pred_model used after it was closed")
         }
+        _calls += 1
         return raw
+    }
+
+    // Ends a call's borrow; the last call after close() frees the C handle.
+    func _giveBack() {
+        _state.lock()
+        _calls -= 1
+        let freeNow = _closed && _calls == 0
+        _state.unlock()
+        if freeNow {
+            _free()
+        }
     }
 
     /// Loads an ONNX model from memory.
@@ -221,7 +256,8 @@ public final class Model {
     /// - Throws: `PredictError`: `.state` if this object is closed.
     public var inputCount: Int {
         get throws {
-            let _model = try self._handle()
+            let _model = try self._borrow()
+            defer { self._giveBack() }
             let _result = pred_model_input_count(_model)
             return _result
         }
@@ -233,7 +269,8 @@ public final class Model {
     /// - Throws: `PredictError`: `.state` if this object is closed.
     public var outputCount: Int {
         get throws {
-            let _model = try self._handle()
+            let _model = try self._borrow()
+            defer { self._giveBack() }
             let _result = pred_model_output_count(_model)
             return _result
         }
@@ -246,7 +283,8 @@ public final class Model {
     /// - Returns: The name, valid as long as the model; NULL (and PRED_ERR_ARGUMENT) for a bad index.
     /// - Throws: `PredictError`: `.state` if this object is closed; `.argument` when the call fails.
     public func inputName(at index: Int) throws -> String {
-        let _model = try self._handle()
+        let _model = try self._borrow()
+        defer { self._giveBack() }
         guard let _result = pred_model_input_name(_model, index) else { throw PredictError._last(.argument) }
         return _string(_result)
     }
@@ -258,7 +296,8 @@ public final class Model {
     /// - Returns: The name, valid as long as the model; NULL (and PRED_ERR_ARGUMENT) for a bad index.
     /// - Throws: `PredictError`: `.state` if this object is closed; `.argument` when the call fails.
     public func outputName(at index: Int) throws -> String {
-        let _model = try self._handle()
+        let _model = try self._borrow()
+        defer { self._giveBack() }
         guard let _result = pred_model_output_name(_model, index) else { throw PredictError._last(.argument) }
         return _string(_result)
     }
@@ -270,7 +309,8 @@ public final class Model {
     /// - Returns: Receives the dimensions.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
     public func inputShape(at index: Int) throws -> [Int] {
-        let _model = try self._handle()
+        let _model = try self._borrow()
+        defer { self._giveBack() }
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
@@ -285,7 +325,8 @@ public final class Model {
     /// - Returns: Receives the dimensions.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
     public func outputShape(at index: Int) throws -> [Int] {
-        let _model = try self._handle()
+        let _model = try self._borrow()
+        defer { self._giveBack() }
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
@@ -303,7 +344,8 @@ public final class Model {
     /// - Throws: `PredictError`: `.state` if this object is closed; `.memory` when the call fails.
     public var describe: String {
         get throws {
-            let _model = try self._handle()
+            let _model = try self._borrow()
+            defer { self._giveBack() }
             guard let _result = pred_model_describe(_model) else { throw PredictError._last(.memory) }
             return _string(_result)
         }
@@ -311,11 +353,21 @@ public final class Model {
 }
 
 /// The buffers for running a model, one inference at a time: use one per thread.
+///
+/// Calls on one object are serialised: a call waits for the one running on another thread
+/// to return. `close()` may be called at any time, from any thread: calls running finish
+/// normally, and later ones throw `.state`.
 public final class Session {
-    // The C handle; nil once closed.
+    // The C handle; nil once freed.
     private var _raw: OpaquePointer?
     // The objects this one was made from and keeps alive (`retained` parameters).
     private let _retained: [AnyObject?]
+    // Guards _calls and _closed: close() frees _raw once no call borrows it.
+    private let _state = NSLock()
+    private var _calls = 0
+    private var _closed = false
+    // One call at a time: the C object is not thread-safe.
+    private let _turn = NSLock()
 
     init(_raw raw: OpaquePointer?, retaining: [AnyObject?]) {
         _raw = raw
@@ -323,25 +375,68 @@ public final class Session {
     }
 
     deinit {
-        close()
+        close()  // no call borrows the object: each holds a reference to it
     }
 
     /// Frees a session. NULL is ignored.
     ///
-    /// Calling close() again does nothing; using the object afterwards throws `.state`.
+    /// Calling close() again does nothing; using the object afterwards throws `.state`. Any
+    /// thread may call it at any time: calls running on other threads finish normally, and
+    /// the C object is freed when the last one returns.
     public func close() {
+        _state.lock()
+        let freeNow = !_closed && _calls == 0
+        _closed = true
+        _state.unlock()
+        if freeNow {
+            _free()
+        }
+    }
+
+    private func _free() {
         if let raw = _raw {
             _raw = nil
             pred_session_free(raw)
         }
     }
 
-    // The live C handle, or the error for a closed object.
-    func _handle() throws -> OpaquePointer {
-        guard let raw = _raw else {
+    // The C handle for one call, which gives it back when done (_giveBack); the
+    // error for a closed object.
+    func _borrow() throws -> OpaquePointer {
+        _state.lock()
+        defer { _state.unlock() }
+        guard !_closed, let raw = _raw else {
             throw PredictError(status: .state, message: "pred_session used after it was closed")
         }
+        _calls += 1
         return raw
+    }
+
+    // Ends a call's borrow; the last call after close() frees the C handle.
+    func _giveBack() {
+        _state.lock()
+        _calls -= 1
+        let freeNow = _closed && _calls == 0
+        _state.unlock()
+        if freeNow {
+            _free()
+        }
+    }
+
+    // Waits for the other calls on the object to end, then borrows it; _leave ends the call.
+    func _enter() throws -> OpaquePointer {
+        _turn.lock()
+        do {
+            return try _borrow()
+        } catch {
+            _turn.unlock()
+            throw error
+        }
+    }
+
+    func _leave() {
+        _giveBack()
+        _turn.unlock()
     }
 
     /// Creates a session that runs a model. The session holds a reference to the model, so
@@ -353,7 +448,8 @@ public final class Session {
     /// - Throws: `PredictError`: `.state` if `model` is closed; PRED_ERR_STATE if the model was freed; PRED_ERR_MEMORY.
     public convenience init(model: Model) throws {
         _checkABI()
-        let _model = try model._handle()
+        let _model = try model._borrow()
+        defer { model._giveBack() }
         var _out = OpaquePointer?.none
         try _check(pred_session_create(_model, &_out))
         self.init(_raw: _out, retaining: [model])
@@ -365,7 +461,8 @@ public final class Session {
     ///   - threads: Thread count, 0 or more.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a negative count.
     public func setThreads(_ threads: Int) throws {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         try _check(pred_session_set_threads(_session, Int32(clamping: threads)))
     }
 
@@ -381,7 +478,8 @@ public final class Session {
     ///   - dims: The dimensions, each 1 or more.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or dimension; PRED_ERR_SHAPE for another rank, a change of a fixed dimension, or a shape the model cannot run; on failure the session is unchanged.
     public func setInputShape(at index: Int, dims: [Int]) throws {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         try _check(pred_session_set_input_shape(_session, index, dims.map { Int64(clamping: $0) }, dims.count))
     }
 
@@ -392,7 +490,8 @@ public final class Session {
     /// - Returns: Receives the dimensions.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
     public func inputShape(at index: Int) throws -> [Int] {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
@@ -407,7 +506,8 @@ public final class Session {
     /// - Returns: Receives the dimensions.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
     public func outputShape(at index: Int) throws -> [Int] {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
@@ -422,7 +522,8 @@ public final class Session {
     /// - Returns: The element count; 0 for a bad index.
     /// - Throws: `PredictError`: `.state` if this object is closed.
     public func inputSize(at index: Int) throws -> Int {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         let _result = pred_session_input_size(_session, index)
         return _result
     }
@@ -434,7 +535,8 @@ public final class Session {
     /// - Returns: The element count; 0 for a bad index.
     /// - Throws: `PredictError`: `.state` if this object is closed.
     public func outputSize(at index: Int) throws -> Int {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         let _result = pred_session_output_size(_session, index)
         return _result
     }
@@ -451,7 +553,8 @@ public final class Session {
     ///   - data: The elements, row-major, as many as pred_session_input_size().
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count; for a shape input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when the model cannot run with those values (the session is unchanged).
     public func setInput(at index: Int, data: [Float]) throws {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         try _check(pred_session_set_input(_session, index, data, data.count))
     }
 
@@ -467,7 +570,8 @@ public final class Session {
     ///   - data: The elements, row-major, as many as pred_session_input_size().
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count; for a shape input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when the model cannot run with those values (the session is unchanged).
     public func setInput(at index: Int, data: UnsafeBufferPointer<Float>) throws {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         try _check(pred_session_set_input(_session, index, data.baseAddress, data.count))
     }
 
@@ -475,7 +579,8 @@ public final class Session {
     ///
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_STATE if the model was freed.
     public func run() throws {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         try _check(pred_session_run(_session))
     }
 
@@ -486,7 +591,8 @@ public final class Session {
     /// - Returns: Receives the elements, row-major.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count; PRED_ERR_STATE before the first successful run.
     public func output(at index: Int) throws -> [Float] {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         let _dataAlloc = pred_session_output_size(_session, index)
         var _data = [Float](repeating: 0, count: max(0, _dataAlloc))
         try _check(pred_session_get_output(_session, index, &_data, _dataAlloc))
@@ -500,7 +606,8 @@ public final class Session {
     ///   - into: Receives the elements, row-major.
     /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or a wrong count; PRED_ERR_STATE before the first successful run.
     public func output(at index: Int, into: UnsafeMutableBufferPointer<Float>) throws {
-        let _session = try self._handle()
+        let _session = try self._enter()
+        defer { self._leave() }
         try _check(pred_session_get_output(_session, index, into.baseAddress, into.count))
     }
 }
@@ -510,6 +617,18 @@ public final class Session {
 /// - Returns: The version string.
 public func version() -> String {
     let _result = pred_version()
+    return _string(_result)
+}
+
+/// The kernel level this process computes with: "avx2" (x86-64 with AVX2 and FMA) or
+/// "scalar" (portable C). It is chosen once, from the CPU; the environment variable
+/// PRED_ISA=scalar, read at the first run or load, forces the portable level. Results are
+/// bit-identical within one level, whatever the language binding, thread count or batch
+/// position; levels agree with each other within the ONNX backend tolerances.
+///
+/// - Returns: The level's name.
+public func kernelIsa() -> String {
+    let _result = pred_kernel_isa()
     return _string(_result)
 }
 

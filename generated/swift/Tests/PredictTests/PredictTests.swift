@@ -103,6 +103,70 @@ final class PredictTests: XCTestCase {
         assertThrows(.state, message: "pred_model used after it was closed") { _ = try Session(model: model) }
     }
 
+    /// Runs each call on a thread of its own until it throws (50 calls at most), and
+    /// `close` once every thread has made a call, so that calls are in flight around it.
+    /// Returns the errors other than `allowed`.
+    func race(_ calls: [() throws -> Void], allowed: @escaping (Error) -> Bool,
+              close: () -> Void) -> [String] {
+        final class Failures: @unchecked Sendable {  // appended to under its lock
+            let lock = NSLock()
+            var list: [String] = []
+        }
+        let failures = Failures()
+        let ready = DispatchGroup(), done = DispatchGroup()
+        for call in calls {
+            ready.enter()
+            done.enter()
+            Thread {
+                for j in 0..<50 {
+                    do {
+                        defer { if j == 0 { ready.leave() } }
+                        try call()
+                    } catch {
+                        if !allowed(error) {
+                            failures.lock.lock()
+                            failures.list.append("\(error)")
+                            failures.lock.unlock()
+                        }
+                        break
+                    }
+                }
+                done.leave()
+            }.start()
+        }
+        ready.wait()
+        close()
+        done.wait()
+        return failures.list
+    }
+
+    // Close races every call on a session and its model: each call works or throws
+    // .state (the closed object's, or the library's for a session whose model went),
+    // never crashes; calls on one session are serialised, so they cannot corrupt it.
+    func testCloseRacesEveryCall() throws {
+        for i in 0..<300 {
+            let model = try load()
+            let session = try Session(model: model)
+            let calls: [() throws -> Void] = [
+                { try session.setInput(at: 0, data: self.x) }, { try session.run() },
+                { _ = try session.output(at: 0) }, { try session.setInputShape(at: 0, dims: [1, 4]) },
+                { _ = try session.inputShape(at: 0) }, { _ = try session.outputShape(at: 0) },
+                { _ = try session.inputSize(at: 0) }, { _ = try session.outputSize(at: 0) },
+                { try session.setThreads(1) }, { _ = try model.inputName(at: 0) },
+                { _ = try model.inputShape(at: 0) }, { try Session(model: model).close() },
+            ]
+            let errors = race(calls, allowed: { ($0 as? PredictError)?.status == .state }) {
+                if i % 2 == 0 {
+                    model.close()
+                }
+                session.close()
+                model.close()
+            }
+            XCTAssertEqual(errors, [])
+            assertThrows(.state) { try session.run() }
+        }
+    }
+
     func testRunAfterModelClosed() throws {
         let model = try load()
         let session = try Session(model: model)

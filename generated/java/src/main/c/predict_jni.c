@@ -74,6 +74,14 @@ JNIEXPORT jstring JNICALL Java_dev_predict_PredictJni_pred_1version(JNIEnv *env,
     return pj_string(env, cls, pred_version());
 }
 
+/* pred_kernel_isa */
+JNIEXPORT jstring JNICALL Java_dev_predict_PredictJni_pred_1kernel_1isa(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return pj_string(env, cls, pred_kernel_isa());
+}
+
 /* pred_abi_version */
 JNIEXPORT jint JNICALL Java_dev_predict_PredictJni_pred_1abi_1version(JNIEnv *env, jclass cls)
 {

@@ -11,8 +11,8 @@ import java.util.Objects;
  *
  * <p>Close it when done (try-with-resources); a Cleaner frees it if it becomes
  * unreachable first. It may be used from several threads at once. {@link #close} may be
- * called at any time, from any thread: calls running finish normally, later ones throw
- * the closed status.
+ * called at any time, from any thread: calls running finish normally, and later ones
+ * throw the closed status.
  */
 public final class Model implements AutoCloseable {
     /** The message of the exception a call on a closed object throws (the same in every language). */

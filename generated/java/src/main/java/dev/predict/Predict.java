@@ -57,6 +57,20 @@ public final class Predict {
     }
 
     /**
+     * The kernel level this process computes with: "avx2" (x86-64 with AVX2 and FMA) or
+     * "scalar" (portable C). It is chosen once, from the CPU; the environment variable
+     * {@code PRED_ISA}=scalar, read at the first run or load, forces the portable level.
+     * Results are bit-identical within one level, whatever the language binding, thread
+     * count or batch position; levels agree with each other within the ONNX backend
+     * tolerances.
+     *
+     * @return The level's name.
+     */
+    public static String kernelIsa() {
+        return PredictJni.pred_kernel_isa();
+    }
+
+    /**
      * The ABI version the library was built with ({@code Predict.ABI_VERSION} of its
      * header).
      *

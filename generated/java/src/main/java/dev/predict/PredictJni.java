@@ -121,6 +121,8 @@ final class PredictJni {
 
     static native String pred_version();
 
+    static native String pred_kernel_isa();
+
     static native int pred_abi_version();
 
     static native String pred_last_error();

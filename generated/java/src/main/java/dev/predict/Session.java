@@ -12,7 +12,7 @@ import java.util.Objects;
  * <p>Close it when done (try-with-resources); a Cleaner frees it if it becomes
  * unreachable first. Calls on one object are serialised: a call waits for the one running
  * on another thread to return. {@link #close} may be called at any time, from any thread:
- * calls running finish normally, later ones throw the closed status.
+ * calls running finish normally, and later ones throw the closed status.
  */
 public final class Session implements AutoCloseable {
     /** The message of the exception a call on a closed object throws (the same in every language). */
