@@ -77,6 +77,21 @@ static int pred__conv_is_depthwise(const pred__conv_params *p, const pred__shape
            (win->strides[2] == 1 || win->strides[2] == 2);
 }
 
+/* The 2-D window of a depthwise Conv as the dwconv kernels take it. */
+static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
+    pred__dw_shape s;
+    s.h = (size_t)win->in[1];
+    s.w = (size_t)win->in[2];
+    s.oh = (size_t)win->out[1];
+    s.ow = (size_t)win->out[2];
+    s.kh = (size_t)win->kernel[1];
+    s.kw = (size_t)win->kernel[2];
+    s.stride = (size_t)win->strides[2];
+    s.pad_t = (size_t)win->pad_begin[1];
+    s.pad_l = (size_t)win->pad_begin[2];
+    return s;
+}
+
 static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     pred__conv_params *p = &n->p.conv;
     const pred__shape *x = pred__in_shape(g, n, 0), *w = pred__in_shape(g, n, 1);
@@ -101,6 +116,12 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
                                                                                     : PRED__CONV_IM2COL;
     n->scratch = 0;
+    if (p->method == PRED__CONV_DEPTHWISE) {
+        pred__dw_shape dw = pred__conv_dw_shape(&p->w);
+        n->scratch = pred__dw_scratch_size(&dw);
+        if (n->scratch > PRED_MAX_ELEMENTS)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
+    }
     if (p->method != PRED__CONV_IM2COL) return PRED_OK;
     rows = (size_t)pred__shape_range(w, 1, w->ndim);
     cols = (size_t)(p->w.out[0] * p->w.out[1] * p->w.out[2]);
@@ -166,26 +187,15 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
 
 /* y (n, c, oh, ow) = conv(x (n, c, h, w), w (c, 1, kh, kw)) + b (c): one channel at a time */
 static void pred__conv_depthwise(const pred__kernels *kt, float *y, const float *x, const float *w, const float *b,
-                                 int64_t batch, int64_t c, const pred__window *win, const pred__act *act) {
-    pred__dw_shape s;
-    size_t in_size, out_size, taps;
+                                 float *scratch, int64_t batch, int64_t c, const pred__window *win,
+                                 const pred__act *act) {
+    pred__dw_shape s = pred__conv_dw_shape(win);
+    size_t in_size = s.h * s.w, out_size = s.oh * s.ow, taps = s.kh * s.kw;
     int64_t ni, ci;
-    s.h = (size_t)win->in[1];
-    s.w = (size_t)win->in[2];
-    s.oh = (size_t)win->out[1];
-    s.ow = (size_t)win->out[2];
-    s.kh = (size_t)win->kernel[1];
-    s.kw = (size_t)win->kernel[2];
-    s.stride = (size_t)win->strides[2];
-    s.pad_t = (size_t)win->pad_begin[1];
-    s.pad_l = (size_t)win->pad_begin[2];
-    in_size = s.h * s.w;
-    out_size = s.oh * s.ow;
-    taps = s.kh * s.kw;
     for (ni = 0; ni < batch; ni++)
         for (ci = 0; ci < c; ci++)
             kt->dwconv(y + (size_t)(ni * c + ci) * out_size, x + (size_t)(ni * c + ci) * in_size,
-                       w + (size_t)ci * taps, b ? b[ci] : 0.0f, &s, act);
+                       w + (size_t)ci * taps, b ? b[ci] : 0.0f, &s, scratch, act);
 }
 
 /* pred__conv with the weights of each group packed (pred__conv_prepare): the same sums, tiled */
@@ -213,9 +223,9 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
     float *scratch = n->scratch ? x->scratch : NULL;
-    if (p->method == PRED__CONV_DEPTHWISE)
+    if (p->method == PRED__CONV_DEPTHWISE) /* scratch: the padded channel of the vector levels */
         pred__conv_depthwise(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
-                             xs->d[0], xs->d[1], &p->w, &p->act);
+                             scratch, xs->d[0], xs->d[1], &p->w, &p->act);
     else if (n->packed)
         pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, scratch, xs->d[0],
                           xs->d[1], ws->d[0], p->group, &p->w, &p->act);

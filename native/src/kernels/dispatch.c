@@ -64,3 +64,13 @@ static const pred__kernels *pred__kernels_get(void) {
 static int pred__act_in_tile(const pred__act *act) {
     return act->kind == PRED__ACT_NONE || act->kind == PRED__ACT_RELU || act->kind == PRED__ACT_CLIP;
 }
+
+static size_t pred__dw_padded_width(const pred__dw_shape *s) {
+    /* the last vector starts at output (vectors - 1) * 8; stride 2 loads 16 columns for 8 outputs */
+    size_t vectors = (s->ow + 7) / 8;
+    return (vectors * 8 - 1) * s->stride + s->kw + (s->stride == 2);
+}
+
+static size_t pred__dw_scratch_size(const pred__dw_shape *s) {
+    return ((s->oh - 1) * s->stride + s->kh) * pred__dw_padded_width(s);
+}

@@ -50,7 +50,12 @@ typedef struct pred__dw_shape {
     size_t h, w, oh, ow, kh, kw, stride, pad_t, pad_l;
 } pred__dw_shape;
 typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
-                                const pred__act *act);
+                                float *scratch, const pred__act *act);
+/* Floats of scratch a dwconv kernel may use (a zero-padded copy of the channel, wide
+ * enough for whole vectors of 8 outputs). */
+static size_t pred__dw_scratch_size(const pred__dw_shape *s);
+/* Width of that copy: the columns whole vectors of 8 outputs read. */
+static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
 typedef struct pred__kernels {
     pred__isa isa;
@@ -69,18 +74,15 @@ static int pred__act_in_tile(const pred__act *act);
 
 /* ---- the kernels of each level (kernels/<family>_<level>.c) ---------------*/
 
-/* One output pixel of pred__dwconv_scalar, for the edges of the vector levels. */
-static float pred__dw_pixel(const float *x, const float *w, float bias, const pred__dw_shape *s, size_t oy, size_t ox);
-
 static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
                                    size_t mr, size_t nr, const float *bias, const pred__act *act);
 static void pred__dwconv_scalar(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
-                                const pred__act *act);
+                                float *scratch, const pred__act *act);
 #if PRED__HAVE_AVX2
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
                                  size_t mr, size_t nr, const float *bias, const pred__act *act);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
-                              const pred__act *act);
+                              float *scratch, const pred__act *act);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */

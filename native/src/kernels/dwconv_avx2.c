@@ -1,7 +1,8 @@
 /*
- * kernels/dwconv_avx2.c: depthwise convolution for AVX2+FMA, 8 output pixels
- * of a row at a time where every tap of the row falls inside x; the pixels at
- * the edges go through the scalar pixel function.
+ * kernels/dwconv_avx2.c: depthwise convolution for AVX2+FMA. The channel is
+ * first copied into scratch with its padding made of zeros and room for
+ * whole vectors, so every output row is whole vectors of 8 pixels (the last
+ * one stored masked), four at a time to hide the latency of the FMAs.
  */
 #include "avx2.h"
 #include "../kernels.h"
@@ -14,47 +15,74 @@ PRED__AVX2 static inline __m256 pred__avx2_load_even(const float *x) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(mixed), 0xd8));
 }
 
-/* Pixels [from, to) of output row oy through the scalar pixel function, then act if `act`. */
-static void pred__dw_pixels(float *yr, const float *x, const float *w, float bias, const pred__dw_shape *s, size_t oy,
-                            size_t from, size_t to, const pred__act *act) {
-    size_t ox;
-    for (ox = from; ox < to; ox++) yr[ox] = pred__dw_pixel(x, w, bias, s, oy, ox);
-    if (act && from < to) pred__act_apply(yr + from, to - from, act);
+/* pad (ph, pw) = x (h, w) placed at (pad_t, pad_l), zeros around it */
+static void pred__dw_pad(float *pad, const float *x, const pred__dw_shape *s, size_t ph, size_t pw) {
+    size_t r;
+    for (r = 0; r < ph; r++) {
+        float *dst = pad + r * pw;
+        size_t right = s->pad_l + s->w < pw ? pw - s->pad_l - s->w : 0;
+        if (r < s->pad_t || r - s->pad_t >= s->h) {
+            memset(dst, 0, pw * sizeof *dst);
+            continue;
+        }
+        memset(dst, 0, s->pad_l * sizeof *dst);
+        memcpy(dst + s->pad_l, x + (r - s->pad_t) * s->w, (pw - s->pad_l - right) * sizeof *dst);
+        memset(dst + pw - right, 0, right * sizeof *dst);
+    }
 }
 
+/* y[0..n) = v for the first n (<= 8) lanes */
+PRED__AVX2 static inline void pred__avx2_store(float *y, __m256 v, size_t n) {
+    if (n >= 8) _mm256_storeu_ps(y, v);
+    else _mm256_maskstore_ps(y, pred__avx2_mask(n), v);
+}
+
+/* 8 outputs per vector from the padded rows `in` (pw apart), stride 1 or 2 */
+#define PRED__DW_LOAD(p) (st == 1 ? _mm256_loadu_ps(p) : pred__avx2_load_even(p))
+
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
-                                         const pred__act *act) {
-    const size_t st = s->stride, reach = st == 2 ? 16 : 8; /* floats a vector of 8 outputs loads per tap */
-    const pred__act *edge_act = pred__act_in_tile(act) ? act : NULL;
-    size_t oy, ox, ky, kx, lo, hi;
-    /* columns whose taps all lie inside the row, vector loads included: [lo, hi) */
-    lo = (s->pad_l + st - 1) / st;
-    hi = s->w + s->pad_l >= s->kw - 1 + reach ? (s->w + s->pad_l - (s->kw - 1) - reach) / st + 8 : 0;
-    if (hi > s->ow) hi = s->ow;
-    if (lo > s->ow) lo = s->ow;
+                                         float *scratch, const pred__act *act) {
+    const size_t st = s->stride, pw = pred__dw_padded_width(s), ph = (s->oh - 1) * st + s->kh;
+    const size_t vectors = (s->ow + 7) / 8;
+    const int in_tile = pred__act_in_tile(act);
+    size_t oy, v, ky, kx;
+    pred__dw_pad(scratch, x, s, ph, pw);
     for (oy = 0; oy < s->oh; oy++) {
         float *yr = y + oy * s->ow;
-        size_t top = oy * st;       /* row of the padded input the first tap reads */
-        size_t ky0 = top < s->pad_t ? s->pad_t - top : 0;
-        size_t ky1 = top >= s->h + s->pad_t ? 0 : top + s->kh > s->h + s->pad_t ? s->h + s->pad_t - top : s->kh;
-        pred__dw_pixels(yr, x, w, bias, s, oy, 0, lo, edge_act);
-        for (ox = lo; ox + 8 <= hi; ox += 8) {
-            __m256 acc = _mm256_set1_ps(bias);
-            for (ky = ky0; ky < ky1; ky++) {
-                const float *row = x + (top + ky - s->pad_t) * s->w + ox * st - s->pad_l;
-                const float *wr = w + ky * s->kw;
-                if (st == 1)
-                    for (kx = 0; kx < s->kw; kx++)
-                        acc = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + kx), _mm256_loadu_ps(row + kx), acc);
-                else
-                    for (kx = 0; kx < s->kw; kx++)
-                        acc = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + kx), pred__avx2_load_even(row + kx), acc);
+        const float *top = scratch + oy * st * pw;
+        for (v = 0; v + 4 <= vectors; v += 4) {
+            __m256 a0 = _mm256_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
+            for (ky = 0; ky < s->kh; ky++) {
+                const float *row = top + ky * pw + v * 8 * st;
+                for (kx = 0; kx < s->kw; kx++) {
+                    __m256 wv = _mm256_broadcast_ss(w + ky * s->kw + kx);
+                    a0 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx), a0);
+                    a1 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx + 8 * st), a1);
+                    a2 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx + 16 * st), a2);
+                    a3 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx + 24 * st), a3);
+                }
             }
-            _mm256_storeu_ps(yr + ox, edge_act ? pred__avx2_act(acc, act) : acc);
+            if (in_tile) {
+                a0 = pred__avx2_act(a0, act), a1 = pred__avx2_act(a1, act);
+                a2 = pred__avx2_act(a2, act), a3 = pred__avx2_act(a3, act);
+            }
+            pred__avx2_store(yr + v * 8, a0, s->ow - v * 8);
+            pred__avx2_store(yr + v * 8 + 8, a1, s->ow - v * 8 - 8);
+            pred__avx2_store(yr + v * 8 + 16, a2, s->ow - v * 8 - 16);
+            pred__avx2_store(yr + v * 8 + 24, a3, s->ow - v * 8 - 24);
         }
-        pred__dw_pixels(yr, x, w, bias, s, oy, ox, s->ow, edge_act);
+        for (; v < vectors; v++) {
+            __m256 a0 = _mm256_set1_ps(bias);
+            for (ky = 0; ky < s->kh; ky++) {
+                const float *row = top + ky * pw + v * 8 * st;
+                for (kx = 0; kx < s->kw; kx++)
+                    a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + ky * s->kw + kx), PRED__DW_LOAD(row + kx), a0);
+            }
+            pred__avx2_store(yr + v * 8, in_tile ? pred__avx2_act(a0, act) : a0, s->ow - v * 8);
+        }
     }
-    if (!edge_act) pred__act_apply(y, s->oh * s->ow, act);
+    if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
+#undef PRED__DW_LOAD
 
 #endif

@@ -23,8 +23,9 @@ static float pred__dw_pixel(const float *x, const float *w, float bias, const pr
 }
 
 static void pred__dwconv_scalar(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
-                                const pred__act *act) {
+                                float *scratch, const pred__act *act) {
     size_t oy, ox;
+    (void)scratch;
     for (oy = 0; oy < s->oh; oy++)
         for (ox = 0; ox < s->ow; ox++) y[oy * s->ow + ox] = pred__dw_pixel(x, w, bias, s, oy, ox);
     pred__act_apply(y, s->oh * s->ow, act);
