@@ -113,6 +113,8 @@ class Arg:
     result_type: str = ""  # the result's Go type when not go_type (char arrays: string)
     hold: str = ""     # a retained argument of a method: where the receiver keeps it
     serialised: bool = False  # a handle: the receiver of a one-thread-at-a-time type (enter/leave)
+    refuse: str = ""   # a condition under which C cannot receive the value exactly...
+    reason: str = ""   # ...and the Go expression saying why (an ArgumentError's Reason)
     nullable_struct: str = ""  # a nullable struct pointer: the C value when not nil
     callback: ir.Callback | None = None  # a callback param: its typedef
     user_data: Arg | None = None         # a callback param: its user_data param
@@ -413,6 +415,11 @@ class GoOracle:
         return self.doc(name, cb.doc, "func", extra=blocks)
 
     @property
+    def refuses(self) -> bool:
+        """Whether some function refuses values C cannot receive (ArgumentError)."""
+        return any(a.refuse for fn in self.fns.values() for a in fn.args)
+
+    @property
     def global_stores(self) -> bool:
         return any(fn.stores_globally for fn in self.fns.values())
 
@@ -473,6 +480,7 @@ class GoOracle:
             try:
                 if p.role == "value":
                     a.go_type, a.expr = self.go_type(t), self.to_c(t, a.go)
+                    a.refuse, a.reason = self.out_of_range(t, a.go)
                 elif p.role == "handle":
                     a.go_type, a.expr = self.go_type(t), a.c
                     a.serialised = a is receiver and self.api.handle(t.pointee.name).serial
@@ -481,6 +489,9 @@ class GoOracle:
                 elif p.role == "string":
                     a.go_type, a.expr = ("*string", a.c) if p.nullable else ("string", a.c)
                     a.init = self.helper("optionalCString", a.go) if p.nullable else f"C.CString({a.go})"
+                    text = f"*{a.go}" if p.nullable else a.go
+                    a.refuse = (f"{a.go} != nil && " if p.nullable else "") + f"strings.IndexByte({text}, 0) >= 0"
+                    a.reason = self.quote("contains a NUL byte, which would end the C string")
                 elif p.role == "out_string":
                     a.c_type, a.expr = "*C.char", "&" + a.c
                     a.go_type = "*string" if p.nullable else "string"
@@ -504,6 +515,7 @@ class GoOracle:
                     checks += [(ins[0], x) for x in ins[1:]]
                 elif p.role == "capacity":
                     a.go_type, a.expr = "int", self.to_c(t, a.go)
+                    a.refuse, a.reason = self.out_of_range(t, a.go)
                 elif p.role == "struct":
                     st = t.pointee if t.kind == "pointer" else t
                     a.go_type = self.go_type(st)
@@ -579,7 +591,7 @@ class GoOracle:
                 returns.append(self.to_go(rt, "ret"))
             ret_type = rt.c
         locks = f.throws or f.returns.error_if_null
-        fails = locks or any(a.p.role == "handle" for a in args)
+        fails = locks or any(a.p.role == "handle" or a.refuse for a in args)
         zeros = "".join(self.zero(t) + ", " for t in results)
         if fails:
             results.append("error")
@@ -625,6 +637,19 @@ class GoOracle:
         if self.err is None:
             return f"errors.New({self.quote(h.closed_message)})"
         return f"&Error{{Status: {self.member(self.err.closed, self.err)}, Message: {self.quote(h.closed_message)}}}"
+
+    def out_of_range(self, t: ir.Type, go: str) -> tuple[str, str]:
+        """(condition, reason) refusing a Go integer C's type cannot hold: Go's int and uint
+        are wider than C's int and unsigned int, and signed where size_t is not."""
+        if t.kind != "scalar":
+            return "", ""
+        bounds = {"int": ("math.MinInt32", "math.MaxInt32"), "unsigned int": ("", "math.MaxUint32"),
+                  "size_t": ("0", "")}.get(t.name)
+        if bounds is None:
+            return "", ""
+        lo, hi = bounds
+        refuse = " || ".join(([f"{go} < {lo}"] if lo else []) + ([f"{go} > {hi}"] if hi else []))
+        return refuse, f'fmt.Sprintf("%d is out of the range of C {t.name}", {go})'
 
     def thread_doc(self, h: ir.Handle) -> str:
         return names.thread_doc(h.serial, "goroutine", "Close", "fail with " + self.closed_doc())
@@ -791,8 +816,8 @@ def with_imports(text: str) -> str:
     """Fill the import block with the standard packages the rendered code uses
     (Go rejects unused imports, and what is used depends on the header)."""
     code = re.sub(r"//.*", "", text.split(IMPORTS, 1)[1])
-    used = [pkg for pkg in ("bytes", "errors", "fmt", "log", "runtime", "runtime/cgo",
-                            "runtime/debug", "sync", "sync/atomic", "unsafe")
+    used = [pkg for pkg in ("bytes", "errors", "fmt", "log", "math", "runtime", "runtime/cgo",
+                            "runtime/debug", "strings", "sync", "sync/atomic", "unsafe")
             if re.search(rf"\b{pkg.rsplit('/', 1)[-1]}\.", code)]
     block = "import (\n" + "".join(f'\t"{pkg}"\n' for pkg in used) + ")" if used else ""
     return text.replace(IMPORTS, block)

@@ -32,7 +32,9 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -197,6 +199,9 @@ func OperatorCount() int {
 //
 // Returns: The name; NULL (and [StatusErrArgument]) for an index out of range.
 func OperatorName(index int) (string, error) {
+	if index < 0 {
+		return "", &ArgumentError{Func: "OperatorName", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -290,6 +295,9 @@ func LoadModel(bytes []byte) (*Model, error) {
 // Status: [StatusOK]; [StatusErrArgument] for unknown options; otherwise as
 // [LoadModel].
 func LoadModelWithOptions(bytes []byte, options int) (*Model, error) {
+	if options < math.MinInt32 || options > math.MaxInt32 {
+		return nil, &ArgumentError{Func: "LoadModelWithOptions", Param: "options", Reason: fmt.Sprintf("%d is out of the range of C int", options)}
+	}
 	// The last error is per OS thread: stay on this one until it is read.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -320,6 +328,9 @@ func LoadModelWithOptions(bytes []byte, options int) (*Model, error) {
 // Status: [StatusOK]; [StatusErrIO] when the file or one of its data files
 // cannot be read; otherwise as [LoadModel].
 func LoadModelFile(path string) (*Model, error) {
+	if strings.IndexByte(path, 0) >= 0 {
+		return nil, &ArgumentError{Func: "LoadModelFile", Param: "path", Reason: "contains a NUL byte, which would end the C string"}
+	}
 	cPath := C.CString(path)
 	defer C.free(unsafe.Pointer(cPath))
 	// The last error is per OS thread: stay on this one until it is read.
@@ -347,6 +358,12 @@ func LoadModelFile(path string) (*Model, error) {
 // Status: [StatusOK]; [StatusErrArgument] for unknown options; otherwise as
 // [LoadModelFile].
 func LoadModelFileWithOptions(path string, options int) (*Model, error) {
+	if strings.IndexByte(path, 0) >= 0 {
+		return nil, &ArgumentError{Func: "LoadModelFileWithOptions", Param: "path", Reason: "contains a NUL byte, which would end the C string"}
+	}
+	if options < math.MinInt32 || options > math.MaxInt32 {
+		return nil, &ArgumentError{Func: "LoadModelFileWithOptions", Param: "options", Reason: fmt.Sprintf("%d is out of the range of C int", options)}
+	}
 	cPath := C.CString(path)
 	defer C.free(unsafe.Pointer(cPath))
 	// The last error is per OS thread: stay on this one until it is read.
@@ -396,6 +413,9 @@ func (m *Model) OutputCount() (int, error) {
 // Returns: The name, valid as long as the model; NULL (and [StatusErrArgument])
 // for a bad index.
 func (m *Model) InputName(index int) (string, error) {
+	if index < 0 {
+		return "", &ArgumentError{Func: "InputName", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cModel, err := m.borrow(false)
 	if err != nil {
 		return "", err
@@ -420,6 +440,9 @@ func (m *Model) InputName(index int) (string, error) {
 // Returns: The name, valid as long as the model; NULL (and [StatusErrArgument])
 // for a bad index.
 func (m *Model) OutputName(index int) (string, error) {
+	if index < 0 {
+		return "", &ArgumentError{Func: "OutputName", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cModel, err := m.borrow(false)
 	if err != nil {
 		return "", err
@@ -449,6 +472,9 @@ func (m *Model) OutputName(index int) (string, error) {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (m *Model) InputShape(index int) ([]int64, error) {
+	if index < 0 {
+		return nil, &ArgumentError{Func: "InputShape", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cModel, err := m.borrow(false)
 	if err != nil {
 		return nil, err
@@ -479,6 +505,9 @@ func (m *Model) InputShape(index int) ([]int64, error) {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (m *Model) OutputShape(index int) ([]int64, error) {
+	if index < 0 {
+		return nil, &ArgumentError{Func: "OutputShape", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cModel, err := m.borrow(false)
 	if err != nil {
 		return nil, err
@@ -640,6 +669,9 @@ func NewSession(model *Model) (*Session, error) {
 //
 // Status: [StatusOK]; [StatusErrArgument] for a negative count.
 func (s *Session) SetThreads(threads int) error {
+	if threads < math.MinInt32 || threads > math.MaxInt32 {
+		return &ArgumentError{Func: "SetThreads", Param: "threads", Reason: fmt.Sprintf("%d is out of the range of C int", threads)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return err
@@ -672,6 +704,9 @@ func (s *Session) SetThreads(threads int) error {
 // [StatusErrShape] for another rank, a change of a fixed dimension, or a shape
 // the model cannot run; on failure the session is unchanged.
 func (s *Session) SetInputShape(index int, dims []int64) error {
+	if index < 0 {
+		return &ArgumentError{Func: "SetInputShape", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return err
@@ -701,6 +736,9 @@ func (s *Session) SetInputShape(index int, dims []int64) error {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (s *Session) InputShape(index int) ([]int64, error) {
+	if index < 0 {
+		return nil, &ArgumentError{Func: "InputShape", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return nil, err
@@ -731,6 +769,9 @@ func (s *Session) InputShape(index int) ([]int64, error) {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
 // the rank.
 func (s *Session) OutputShape(index int) ([]int64, error) {
+	if index < 0 {
+		return nil, &ArgumentError{Func: "OutputShape", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return nil, err
@@ -757,6 +798,9 @@ func (s *Session) OutputShape(index int) ([]int64, error) {
 //
 // Returns: The element count; 0 for a bad index.
 func (s *Session) InputSize(index int) (int, error) {
+	if index < 0 {
+		return 0, &ArgumentError{Func: "InputSize", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return 0, err
@@ -775,6 +819,9 @@ func (s *Session) InputSize(index int) (int, error) {
 //
 // Returns: The element count; 0 for a bad index.
 func (s *Session) OutputSize(index int) (int, error) {
+	if index < 0 {
+		return 0, &ArgumentError{Func: "OutputSize", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return 0, err
@@ -800,6 +847,9 @@ func (s *Session) OutputSize(index int) (int, error) {
 // a shape input, [StatusErrShape] or [StatusErrUnsupported] when the model
 // cannot run with those values (the session is unchanged).
 func (s *Session) SetInput(index int, data []float32) error {
+	if index < 0 {
+		return &ArgumentError{Func: "SetInput", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return err
@@ -847,6 +897,9 @@ func (s *Session) Run() error {
 // Status: [StatusOK]; [StatusErrArgument] for a bad index or a wrong count;
 // [StatusErrState] before the first successful run.
 func (s *Session) Output(index int) ([]float32, error) {
+	if index < 0 {
+		return nil, &ArgumentError{Func: "Output", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
 	cSession, err := s.enter()
 	if err != nil {
 		return nil, err
@@ -882,6 +935,19 @@ func (s *Session) free() {
 	s.ptr = nil
 	s.keep = nil
 	runtime.SetFinalizer(s, nil)
+}
+
+// ArgumentError is the error of a call given a value C cannot receive exactly:
+// an integer out of the range of its C type, or a string with a NUL byte. The C
+// function is not called.
+type ArgumentError struct {
+	Func   string // the Go function or method
+	Param  string // the parameter
+	Reason string // what is wrong with its value
+}
+
+func (e *ArgumentError) Error() string {
+	return "predict." + e.Func + ": " + e.Param + " " + e.Reason
 }
 
 // lease counts the calls using a C handle, so that Close frees it only once no

@@ -115,7 +115,7 @@ func TestIntrospection(t *testing.T) {
 	}
 	_, err := m.InputName(1)
 	wantStatus(t, err, predict.StatusErrArgument)
-	_, err = m.OutputShape(-1)
+	_, err = m.OutputShape(7)
 	wantStatus(t, err, predict.StatusErrArgument)
 }
 
@@ -164,6 +164,26 @@ func TestErrors(t *testing.T) {
 	wantStatus(t, s.SetInput(0, []float32{1, 2, 3}), predict.StatusErrArgument)
 	wantStatus(t, s.SetInput(1, []float32{1, 2, 3, 4}), predict.StatusErrArgument)
 	wantStatus(t, s.SetThreads(-1), predict.StatusErrArgument)
+}
+
+// Values C cannot receive exactly are refused with an *ArgumentError before the
+// call: an int beyond C's int, a negative size_t, a path with a NUL byte.
+func TestArgumentsCannotBeTruncated(t *testing.T) {
+	m := load(t)
+	s := newSession(t, m)
+	var e *predict.ArgumentError
+	if err := s.SetThreads(1 << 40); !errors.As(err, &e) || e.Param != "threads" {
+		t.Errorf("SetThreads(1 << 40): %v", err)
+	}
+	if _, err := m.InputName(-1); !errors.As(err, &e) || e.Param != "index" {
+		t.Errorf("InputName(-1): %v", err)
+	}
+	if _, err := predict.LoadModelFile(modelFile + "\x00.txt"); !errors.As(err, &e) || e.Param != "path" {
+		t.Errorf("LoadModelFile(NUL): %v", err)
+	}
+	if err := s.SetThreads(2); err != nil { // in range: C is called
+		t.Error(err)
+	}
 }
 
 func TestClosed(t *testing.T) {
