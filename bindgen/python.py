@@ -328,6 +328,12 @@ class PyOracle:
         names += [self.struct_class(s.name) for s in self.api.structs]
         return ", ".join(names + ["module-level functions"]).replace(", module", " and module")
 
+    @staticmethod
+    def is_integer(t: ir.Type) -> bool:
+        """A C integer (not bool, not floating point): Python passes it only exactly
+        (operator.index: no float, no truncation; Cython: OverflowError out of range)."""
+        return t.kind == "scalar" and ir.SCALARS.get(t.name, (0, ""))[1] in ("int", "uint")
+
     def thread_doc(self, h: ir.Handle) -> str:
         return thread_doc(h.serial, "thread", "close()", "raise")
 

@@ -187,6 +187,26 @@ def test_wrong_input_length_raises_argument(session):
         assert e.value.message
 
 
+def test_values_c_cannot_receive_exactly_are_refused(model, session):
+    """No truncation on the way to C: as Python's own index() and int conversions do."""
+    with pytest.raises(TypeError):
+        session.set_input_shape(0, [1.5, 4])
+    with pytest.raises(TypeError):
+        session.set_input_shape(0, np.array([1.0, 4.0]))
+    with pytest.raises(OverflowError):
+        session.set_input_shape(0, [2**63, 4])
+    with pytest.raises(TypeError):
+        session.set_threads(1.5)
+    with pytest.raises(OverflowError):
+        session.set_threads(2**40)
+    with pytest.raises(OverflowError):
+        model.input_name(-1)
+    with pytest.raises(ValueError):
+        Model.load_file(str(ADD_RELU) + "\0.txt")
+    session.set_input_shape(0, np.array([1, 4], np.int32))   # integers of any width are fine
+    assert session.input_shape(0) == (1, 4)
+
+
 def test_use_after_close_raises_closed_status():
     m = Model.load_file(ADD_RELU)
     s = m.session()

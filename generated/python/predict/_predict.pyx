@@ -16,6 +16,7 @@ no macros inside declarations.
 """
 import enum
 import os
+from operator import index as _index  # integers only: C must get the very value
 
 import numpy
 
@@ -187,18 +188,35 @@ cdef bytes _cstr(object s):
     return b
 
 
+cdef object _exact_integers(object x, object dtype):
+    """x as a flat C-contiguous array of dtype, refusing what would change on the way: values
+    that are not integers (TypeError, as Python's own index() does) or out of dtype's range
+    (OverflowError)."""
+    # Python sequences element by element (NumPy would make [2**63, 1] floats)
+    a = x if isinstance(x, numpy.ndarray) else numpy.array(x, dtype=object)
+    if a.dtype.kind == "O":
+        a = numpy.array([_index(v) for v in a.reshape(-1)], dtype=object)
+    elif a.size and a.dtype.kind not in "iub":
+        raise TypeError(f"an array of integers is required, not of {a.dtype}")
+    if a.size and a.dtype.kind != "b":
+        limits = numpy.iinfo(dtype)
+        if a.min() < limits.min or a.max() > limits.max:
+            raise OverflowError(f"values out of the range of {numpy.dtype(dtype)}")
+    return numpy.ascontiguousarray(a, dtype=dtype).reshape(-1)
+
+
 cdef const unsigned char[::1] _in_bytes(object x):
     """Any C-contiguous buffer (bytes, bytearray, memoryview, NumPy array) as bytes, not copied."""
     return memoryview(x).cast("B")
 
 
 cdef const int64_t[::1] _in_int64(object x):
-    """x as a flat int64 array: not copied when it already is a C-contiguous int64 buffer."""
+    """x as a flat int64 array: not copied when it already is a C-contiguous int64 buffer;
+    integers only, each within int64 (C must get the very values)."""
     try:
         return x
     except (TypeError, ValueError, BufferError):
-        # other dtypes, shapes or layouts (a C-contiguous N-d array only gets a flat view)
-        return numpy.ascontiguousarray(x, dtype=numpy.int64).reshape(-1)
+        return _exact_integers(x, numpy.int64)
 
 
 cdef const float[::1] _in_float32(object x):
@@ -304,7 +322,7 @@ cdef class Model:
         return _r_out
 
     @classmethod
-    def load_with_options(cls, data, int options):
+    def load_with_options(cls, data, options):
         """Loads an ONNX model from memory, with options.
 
         Args:
@@ -318,7 +336,7 @@ cdef class Model:
             PredictError: PRED_ERR_ARGUMENT for unknown options; otherwise as
                 pred_model_load().
         """
-        cdef int _c_options = options
+        cdef int _c_options = _index(options)
         cdef const unsigned char[::1] _v_bytes = _in_bytes(data)
         cdef const void *_c_bytes = <const void *>_EMPTY
         if _v_bytes.shape[0]:
@@ -367,7 +385,7 @@ cdef class Model:
         return _r_out
 
     @classmethod
-    def load_file_with_options(cls, path, int options):
+    def load_file_with_options(cls, path, options):
         """Loads an ONNX model from a file, with options.
 
         Args:
@@ -385,7 +403,7 @@ cdef class Model:
         cdef const char *_c_path = NULL
         if _b_path is not None:
             _c_path = _b_path
-        cdef int _c_options = options
+        cdef int _c_options = _index(options)
         cdef pred_model *_c_out = NULL
         cdef pred_status _c_result
         _c_result = pred_model_load_file_with_options(_c_path, _c_options, &_c_out)
@@ -454,7 +472,7 @@ cdef class Model:
                 self._give_back()
         return _c_result
 
-    def input_name(self, size_t index):
+    def input_name(self, index):
         """Name of an input.
 
         Args:
@@ -468,7 +486,7 @@ cdef class Model:
             PredictError: status ERR_ARGUMENT where C returns NULL.
         """
         cdef const pred_model *_c_model = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef const char *_c_result
         try:
             _c_model = self._borrow()
@@ -480,7 +498,7 @@ cdef class Model:
             raise _error(PRED_ERR_ARGUMENT)
         return _str(_c_result)
 
-    def output_name(self, size_t index):
+    def output_name(self, index):
         """Name of an output.
 
         Args:
@@ -494,7 +512,7 @@ cdef class Model:
             PredictError: status ERR_ARGUMENT where C returns NULL.
         """
         cdef const pred_model *_c_model = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef const char *_c_result
         try:
             _c_model = self._borrow()
@@ -506,7 +524,7 @@ cdef class Model:
             raise _error(PRED_ERR_ARGUMENT)
         return _str(_c_result)
 
-    def input_shape(self, size_t index):
+    def input_shape(self, index):
         """Shape of an input as the model runs it: dimensions the model leaves symbolic are 1.
 
         Args:
@@ -519,7 +537,7 @@ cdef class Model:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
         cdef const pred_model *_c_model = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _n_dims
         cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
@@ -543,7 +561,7 @@ cdef class Model:
         _r_dims = _r_dims[:_c_ndim]
         return tuple(_r_dims.tolist())
 
-    def output_shape(self, size_t index):
+    def output_shape(self, index):
         """Shape of an output as the model computes it.
 
         Args:
@@ -556,7 +574,7 @@ cdef class Model:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
         cdef const pred_model *_c_model = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _n_dims
         cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
@@ -739,7 +757,7 @@ cdef class Session:
     def __repr__(self):
         return f"<predict.Session {'closed' if self.closed else 'open'}>"
 
-    def set_threads(self, int threads):
+    def set_threads(self, threads):
         """Sets how many threads pred_session_run() may use; 0 picks a default.
 
         Args:
@@ -749,7 +767,7 @@ cdef class Session:
             PredictError: PRED_ERR_ARGUMENT for a negative count.
         """
         cdef pred_session *_c_session = NULL  # borrowed right before the call
-        cdef int _c_threads = threads
+        cdef int _c_threads = _index(threads)
         cdef pred_status _c_result
         try:
             _c_session = self._enter()
@@ -760,7 +778,7 @@ cdef class Session:
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
-    def set_input_shape(self, size_t index, dims):
+    def set_input_shape(self, index, dims):
         """Fixes the shape of an input for this session, e.g. a batch of 8 where the model
         leaves the batch symbolic, and re-plans the session: shapes are inferred again and
         its buffers allocated anew (inputs whose shape stays keep their data; the others
@@ -778,7 +796,7 @@ cdef class Session:
                 failure the session is unchanged.
         """
         cdef pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef const int64_t[::1] _v_dims = _in_int64(dims)
         cdef const int64_t *_c_dims = <const int64_t *>_EMPTY
         if _v_dims.shape[0]:
@@ -794,7 +812,7 @@ cdef class Session:
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
-    def input_shape(self, size_t index):
+    def input_shape(self, index):
         """Shape of an input as this session runs it (see pred_session_set_input_shape()).
 
         Args:
@@ -807,7 +825,7 @@ cdef class Session:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
         cdef const pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _n_dims
         cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
@@ -831,7 +849,7 @@ cdef class Session:
         _r_dims = _r_dims[:_c_ndim]
         return tuple(_r_dims.tolist())
 
-    def output_shape(self, size_t index):
+    def output_shape(self, index):
         """Shape of an output as this session computes it.
 
         Args:
@@ -844,7 +862,7 @@ cdef class Session:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
         cdef const pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _n_dims
         cdef int64_t[::1] _v_dims
         cdef int64_t *_c_dims = <int64_t *>_EMPTY
@@ -868,7 +886,7 @@ cdef class Session:
         _r_dims = _r_dims[:_c_ndim]
         return tuple(_r_dims.tolist())
 
-    def input_size(self, size_t index):
+    def input_size(self, index):
         """Number of float elements of an input (the product of its shape).
 
         Args:
@@ -878,7 +896,7 @@ cdef class Session:
             int: The element count; 0 for a bad index.
         """
         cdef const pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _c_result
         try:
             _c_session = self._enter()
@@ -888,7 +906,7 @@ cdef class Session:
                 self._leave()
         return _c_result
 
-    def output_size(self, size_t index):
+    def output_size(self, index):
         """Number of float elements of an output (the product of its shape).
 
         Args:
@@ -898,7 +916,7 @@ cdef class Session:
             int: The element count; 0 for a bad index.
         """
         cdef const pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _c_result
         try:
             _c_session = self._enter()
@@ -908,7 +926,7 @@ cdef class Session:
                 self._leave()
         return _c_result
 
-    def set_input(self, size_t index, data):
+    def set_input(self, index, data):
         """Copies the data of an input into the session.
 
         A few inputs fix shapes by their values (a "shape input": Resize's scales fed by the
@@ -926,7 +944,7 @@ cdef class Session:
                 those values (the session is unchanged).
         """
         cdef pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef const float[::1] _v_data = _in_float32(data)
         cdef const float *_c_data = <const float *>_EMPTY
         if _v_data.shape[0]:
@@ -960,7 +978,7 @@ cdef class Session:
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
-    def get_output(self, size_t index):
+    def get_output(self, index):
         """Copies an output of the last run out of the session.
 
         Args:
@@ -974,7 +992,7 @@ cdef class Session:
                 before the first successful run.
         """
         cdef const pred_session *_c_session = NULL  # borrowed right before the call
-        cdef size_t _c_index = index
+        cdef size_t _c_index = _index(index)
         cdef size_t _n_data
         cdef float[::1] _v_data
         cdef float *_c_data = <float *>_EMPTY
@@ -1058,7 +1076,7 @@ def status_name(status):
     Returns:
         str: The name; "PRED_UNKNOWN" for a value that is not a status.
     """
-    cdef pred_status _c_status = <pred_status><int>status
+    cdef pred_status _c_status = <pred_status><int>_index(status)
     cdef const char *_c_result
     _c_result = pred_status_name(_c_status)
     return _str(_c_result)
@@ -1076,7 +1094,7 @@ def operator_count():
     return _c_result
 
 
-def operator_name(size_t index):
+def operator_name(index):
     """Name of an implemented ONNX operator: its op_type, e.g. "Conv".
 
     Args:
@@ -1088,7 +1106,7 @@ def operator_name(size_t index):
     Raises:
         PredictError: status ERR_ARGUMENT where C returns NULL.
     """
-    cdef size_t _c_index = index
+    cdef size_t _c_index = _index(index)
     cdef const char *_c_result
     _c_result = pred_operator_name(_c_index)
     if _c_result == NULL:
