@@ -110,7 +110,8 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     if ((st = pred__window_infer(n, &p->w)) != PRED_OK) return st;
     y = pred__conv_out_shape(x, w->d[0], p->w.out);
     if ((st = pred__set_out_shape(g, n, 0, &y)) != PRED_OK) return st;
-    /* scratch: the im2col matrix of one group, unless the kernel is pointwise or depthwise */
+    /* scratch: the padded channel of a depthwise kernel, or the packed GEMM's work memory
+     * followed, unless the kernel is pointwise, by the im2col matrix of one group */
     for (i = 0; i < PRED__SPATIAL; i++)
         if (p->w.kernel[i] != 1 || p->w.strides[i] != 1 || p->w.pad_begin[i] || p->w.pad_end[i]) pointwise = 0;
     p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
@@ -122,10 +123,13 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     }
-    if (p->method != PRED__CONV_IM2COL) return PRED_OK;
+    if (p->method == PRED__CONV_DEPTHWISE) return PRED_OK;
+    n->scratch = PRED__GEMM_WORK;
+    if (p->method == PRED__CONV_POINTWISE) return PRED_OK;
     rows = (size_t)pred__shape_range(w, 1, w->ndim);
     cols = (size_t)(p->w.out[0] * p->w.out[1] * p->w.out[2]);
-    if (!pred__mul_size(rows, cols, &n->scratch) || n->scratch > PRED_MAX_ELEMENTS)
+    if (!pred__mul_size(rows, cols, &n->scratch) || !pred__add_size(n->scratch, PRED__GEMM_WORK, &n->scratch) ||
+        n->scratch > PRED_MAX_ELEMENTS)
         return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     return PRED_OK;
 }
@@ -198,9 +202,10 @@ static void pred__conv_depthwise(const pred__kernels *kt, float *y, const float 
                        w + (size_t)ci * taps, b ? b[ci] : 0.0f, &s, scratch, act);
 }
 
-/* pred__conv with the weights of each group packed (pred__conv_prepare): the same sums, tiled */
+/* pred__conv with the weights of each group packed (pred__conv_prepare): the same sums, tiled;
+ * work: PRED__GEMM_WORK floats; col: the im2col matrix, NULL for a pointwise convolution */
 static void pred__conv_packed(const pred__kernels *kt, float *y, const float *x, const float *packed, const float *b,
-                              float *scratch, int64_t batch, int64_t c, int64_t m, int64_t group,
+                              float *work, float *col, int64_t batch, int64_t c, int64_t m, int64_t group,
                               const pred__window *win, const pred__act *act) {
     int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
     int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
@@ -209,12 +214,13 @@ static void pred__conv_packed(const pred__kernels *kt, float *y, const float *x,
     for (ni = 0; ni < batch; ni++)
         for (gi = 0; gi < group; gi++) {
             const float *xg = x + (ni * c + gi * cg) * in_size;
-            if (scratch) {
-                pred__im2col(scratch, xg, cg, win);
-                xg = scratch;
+            if (col) {
+                pred__im2col(col, xg, cg, win);
+                xg = col;
             }
             pred__gemm_packed(kt, y + (ni * m + gi * mg) * spatial, (size_t)spatial, packed + (size_t)gi * group_packed,
-                              xg, (size_t)spatial, (size_t)mg, (size_t)spatial, (size_t)k, b ? b + gi * mg : NULL, act);
+                              xg, (size_t)spatial, (size_t)mg, (size_t)spatial, (size_t)k, b ? b + gi * mg : NULL, act,
+                              work);
         }
 }
 
@@ -222,16 +228,16 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__conv_params *p = &n->p.conv;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
-    float *scratch = n->scratch ? x->scratch : NULL;
-    if (p->method == PRED__CONV_DEPTHWISE) /* scratch: the padded channel of the vector levels */
+    float *col = p->method == PRED__CONV_IM2COL ? x->scratch + PRED__GEMM_WORK : NULL;
+    if (p->method == PRED__CONV_DEPTHWISE)
         pred__conv_depthwise(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
-                             scratch, xs->d[0], xs->d[1], &p->w, &p->act);
+                             x->scratch, xs->d[0], xs->d[1], &p->w, &p->act);
     else if (n->packed)
-        pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, scratch, xs->d[0],
-                          xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+        pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, x->scratch, col,
+                          xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
     else /* weights computed at run time (or a load-time fold before prepare) */
-        pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, scratch, xs->d[0], xs->d[1],
-                   ws->d[0], p->group, &p->w, &p->act);
+        pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, col, xs->d[0], xs->d[1], ws->d[0],
+                   p->group, &p->w, &p->act);
 }
 
 /* Constant weights (m, c/group, k...) become one packed GEMM operand per group. Depthwise-shaped
@@ -246,7 +252,7 @@ static pred_status pred__conv_prepare(pred__graph *g, pred__node *n) {
     if (mg == 1 && w->shape.d[1] == 1) return PRED_OK;
     group_packed = pred__gemm_packed_size(mg, k);
     if (!(n->packed = (float *)pred__aligned_alloc(group * group_packed, sizeof(float)))) return pred__oom();
-    for (gi = 0; gi < group; gi++) pred__gemm_pack(n->packed + gi * group_packed, w->f + gi * mg * k, k, mg, k);
+    for (gi = 0; gi < group; gi++) pred__gemm_pack(n->packed + gi * group_packed, w->f + gi * mg * k, k, 1, mg, k);
     return PRED_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "graph.h"
 #include "attr.h"
 #include "kernels.h"
+#include "kernels/gemm.h"
 
 /* ---- Gemm: Y (m,n) = alpha * op(A) @ op(B) + beta * C ----------------------*/
 
@@ -56,6 +57,10 @@ static pred_status pred__gemm_infer(pred__graph *g, pred__node *n) {
     y.ndim = 2;
     y.d[0] = p->m;
     y.d[1] = p->n;
+    /* scratch: op(A) packed, for weights packed by pred__gemm_prepare */
+    n->scratch = pred__gemm_packed_size((size_t)p->m, (size_t)p->k);
+    if (n->scratch > PRED_MAX_ELEMENTS)
+        return pred__node_errorf(n, PRED_ERR_SHAPE, "the product needs too much scratch memory");
     return pred__set_out_shape(g, n, 0, &y);
 }
 
@@ -74,9 +79,31 @@ static void pred__gemm_run(const pred__exec *x, const pred__node *n) {
                 y[i * p->n + j] = p->beta * c[(p->c_rows > 1 ? i : 0) * p->c_cols + (p->c_cols > 1 ? j : 0)];
         beta = 1.0f;
     }
+    if (n->packed) { /* alpha is 1: Y += op(A) @ op(B) with op(B) packed at load */
+        size_t lda = (size_t)as->d[1];
+        if (beta == 0.0f) memset(y, 0, (size_t)(p->m * p->n) * sizeof *y);
+        pred__gemm_pack(x->scratch, a, p->trans_a ? 1 : lda, p->trans_a ? lda : 1, (size_t)p->m, (size_t)p->k);
+        pred__gemm_packed_both(pred__kernels_get(), y, (size_t)p->n, x->scratch, n->packed, (size_t)p->m,
+                               (size_t)p->n, (size_t)p->k, &p->act);
+        return;
+    }
     pred__sgemm(y, (size_t)p->n, a, (size_t)as->d[1], p->trans_a, b, (size_t)bs->d[1], p->trans_b,
                 (size_t)p->m, (size_t)p->n, (size_t)p->k, p->alpha, beta);
     pred__act_apply(y, (size_t)(p->m * p->n), &p->act);
+}
+
+/* A constant B becomes strips of op(B) for the packed GEMM (when alpha is 1: the
+ * tiles add op(A) @ op(B) to beta * C as they are). */
+static pred_status pred__gemm_prepare(pred__graph *g, pred__node *n) {
+    const pred__gemm_params *p = &n->p.gemm;
+    const pred__tensor *b = pred__in_tensor(g, n, 1);
+    size_t ldb;
+    if (b->kind != PRED__TENSOR_CONST || b->dtype != PRED__DT_FLOAT || !b->f || p->alpha != 1.0f) return PRED_OK;
+    ldb = (size_t)b->shape.d[1];
+    n->packed = (float *)pred__aligned_alloc(pred__gemm_strips_size((size_t)p->k, (size_t)p->n), sizeof(float));
+    if (!n->packed) return pred__oom();
+    pred__gemm_pack_strips(n->packed, b->f, p->trans_b ? 1 : ldb, p->trans_b ? ldb : 1, (size_t)p->k, (size_t)p->n);
+    return PRED_OK;
 }
 
 /* ---- MatMul: numpy matmul, batched with broadcasting ----------------------*/

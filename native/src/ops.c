@@ -17,7 +17,8 @@
 static const pred__op_def pred__ops[] = {
     [PRED__OP_CONV] = {"Conv", 2, 3, 1, 0, 0, 0, pred__conv_init, pred__conv_infer, pred__conv_run,
                        pred__conv_prepare},
-    [PRED__OP_GEMM] = {"Gemm", 2, 3, 1, 0, 0, 0, pred__gemm_init, pred__gemm_infer, pred__gemm_run, NULL},
+    [PRED__OP_GEMM] = {"Gemm", 2, 3, 1, 0, 0, 0, pred__gemm_init, pred__gemm_infer, pred__gemm_run,
+                       pred__gemm_prepare},
     [PRED__OP_MATMUL] = {"MatMul", 2, 2, 1, 0, 0, 0, pred__matmul_init, pred__matmul_infer, pred__matmul_run, NULL},
     [PRED__OP_ADD] = {"Add", 2, 2, 1, 0, 0, PRED__ALL, pred__binary_init, pred__binary_infer, pred__binary_run, NULL},
     [PRED__OP_MUL] = {"Mul", 2, 2, 1, 0, 0, PRED__ALL, pred__binary_init, pred__binary_infer, pred__binary_run, NULL},

@@ -53,7 +53,7 @@ static const pred__act ACTS[] = {{PRED__ACT_NONE, 0, 0}, {PRED__ACT_RELU, 0, 0},
 
 /* c (m, n) = act(a (m, k) @ b (k, n) + bias) through the packed GEMM of one level and of the reference. */
 static void test_gemm(const pred__kernels *level, int round) {
-    size_t m = rnd_in(1, 20), n = rnd_in(1, 40), k = rnd_in(1, 70), ldb = n + rnd_in(0, 3), ldc = n + rnd_in(0, 3);
+    size_t m = rnd_in(1, 20), n = rnd_in(1, 40), k = round % 8 ? rnd_in(1, 70) : rnd_in(250, 600), ldb = n + rnd_in(0, 3), ldc = n + rnd_in(0, 3);
     size_t i, j, p;
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
     int with_bias = round % 3 != 0;
@@ -61,7 +61,7 @@ static void test_gemm(const pred__kernels *level, int round) {
     float *bias = (float *)malloc(m * sizeof(float));
     float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
     float *got = (float *)malloc(m * ldc * sizeof(float)), *want = (float *)malloc(m * ldc * sizeof(float));
-    float *scale = (float *)malloc(m * ldc * sizeof(float));
+    float *scale = (float *)malloc(m * ldc * sizeof(float)), *work = (float *)malloc(PRED__GEMM_WORK * sizeof(float));
     for (i = 0; i < m * k; i++) a[i] = rnd_float();
     for (i = 0; i < k * ldb; i++) b[i] = rnd_float();
     for (i = 0; i < m; i++) bias[i] = rnd_float();
@@ -72,13 +72,46 @@ static void test_gemm(const pred__kernels *level, int round) {
             for (p = 0; p < k; p++) s += fabs((double)a[i * k + p] * b[p * ldb + j]);
             scale[i * ldc + j] = (float)s;
         }
-    pred__gemm_pack(packed, a, k, m, k);
+    pred__gemm_pack(packed, a, k, 1, m, k);
     pred__gemm_packed(pred__kernels_for(PRED__ISA_SCALAR), want, ldc, packed, b, ldb, m, n, k,
-                      with_bias ? bias : NULL, act);
-    pred__gemm_packed(level, got, ldc, packed, b, ldb, m, n, k, with_bias ? bias : NULL, act);
+                      with_bias ? bias : NULL, act, work);
+    pred__gemm_packed(level, got, ldc, packed, b, ldb, m, n, k, with_bias ? bias : NULL, act, work);
     compare("gemm", level->name, got, want, scale, m * ldc);
-    free(a), free(b), free(bias), free(got), free(want), free(scale);
+    free(a), free(b), free(bias), free(got), free(want), free(scale), free(work);
     pred__aligned_free(packed);
+}
+
+/* c (m, n) = act(c0 + op(a) (m, k) @ op(b) (k, n)), both operands packed (Gemm with weights packed at load),
+ * transposed or not, against sums in double. */
+static void test_gemm_both_packed(const pred__kernels *level, int round) {
+    size_t m = rnd_in(1, 14), n = rnd_in(1, 40), k = rnd_in(1, 90), i, j, p;
+    int trans_a = round & 1, trans_b = (round >> 1) & 1;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * n * sizeof(float));
+    float *pa = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
+    float *pb = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, n), sizeof(float));
+    float *got = (float *)malloc(m * n * sizeof(float)), *want = (float *)malloc(m * n * sizeof(float));
+    float *scale = (float *)malloc(m * n * sizeof(float));
+    for (i = 0; i < m * k; i++) a[i] = rnd_float();
+    for (i = 0; i < k * n; i++) b[i] = rnd_float();
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            double c0 = rnd_float(), sum = c0, mag = fabs(c0);
+            for (p = 0; p < k; p++) {
+                double t = (double)(trans_a ? a[p * m + i] : a[i * k + p]) * (trans_b ? b[j * k + p] : b[p * n + j]);
+                sum += t, mag += fabs(t);
+            }
+            got[i * n + j] = (float)c0;
+            want[i * n + j] = (float)sum;
+            pred__act_apply(&want[i * n + j], 1, act);
+            scale[i * n + j] = (float)mag;
+        }
+    pred__gemm_pack(pa, a, trans_a ? 1 : k, trans_a ? m : 1, m, k);
+    pred__gemm_pack_strips(pb, b, trans_b ? 1 : n, trans_b ? k : 1, k, n);
+    pred__gemm_packed_both(level, got, n, pa, pb, m, n, k, act);
+    compare("gemm, both packed", level->name, got, want, scale, m * n);
+    free(a), free(b), free(got), free(want), free(scale);
+    pred__aligned_free(pa), pred__aligned_free(pb);
 }
 
 /* One channel of a depthwise convolution, at one level and at the reference. */
@@ -139,7 +172,7 @@ static void test_tile_activation_bits(const pred__kernels *level) {
     for (i = 0; i < PRED__GEMM_MR; i++) bias[i] = -0.0f;
     for (j = 0; j < 3; j++) {
         for (i = 0; i < PRED__GEMM_MR * 16; i++) got[i] = CANARY;
-        level->gemm_tile(got, 16, a, special, 0, 1, PRED__GEMM_MR, n, bias, &acts[j]);
+        level->gemm_tile(got, 16, a, special, 1, PRED__GEMM_MR, n, bias, &acts[j], 0);
         for (r = 0; r < PRED__GEMM_MR; r++) {
             for (i = 0; i < n; i++) want[r * 16 + i] = special[i];
             pred__act_apply(want + r * 16, n, &acts[j]);
@@ -162,6 +195,7 @@ int main(void) {
             continue;
         }
         for (round = 0; round < 400; round++) test_gemm(level, round);
+        for (round = 0; round < 400; round++) test_gemm_both_packed(level, round);
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         test_tile_activation_bits(level);
         printf("level %s: tested\n", level->name);

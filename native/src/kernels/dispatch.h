@@ -36,12 +36,14 @@ typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_COUNT } pre
 #define PRED__GEMM_MR 6
 #define PRED__GEMM_NR 16
 
-/* c (mr, nr) = act(a (mr, k) @ b (k, nr) + bias (mr, broadcast along the row))
- * a: a packed panel (pred__gemm_pack), k steps of PRED__GEMM_MR floats;
- * b: rows ldb floats apart; c: rows ldc floats apart; mr <= MR, nr <= NR;
- * bias may be NULL; the tile applies act when pred__act_in_tile(act). */
-typedef void (*pred__gemm_tile_fn)(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
-                                   size_t mr, size_t nr, const float *bias, const pred__act *act);
+/* c (mr, nr) = act(a (mr, k) @ b (k, nr) + start), where start is c itself
+ * when `accumulate` (an earlier block of k), else bias (mr, broadcast along
+ * each row; NULL: 0). a: a packed panel, k steps of PRED__GEMM_MR floats;
+ * b: a packed strip, k steps of PRED__GEMM_NR floats (zeros past nr);
+ * c: rows ldc floats apart; mr <= MR, nr <= NR. The tile applies act when
+ * pred__act_in_tile(act). */
+typedef void (*pred__gemm_tile_fn)(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                   size_t nr, const float *bias, const pred__act *act, int accumulate);
 
 /* One channel of a depthwise 2-D convolution:
  * y (oh, ow) = act(sum over (ky, kx) of w (kh, kw) * x (h, w) at (oy*s - pad_t + ky, ox*s - pad_l + kx) + bias);
@@ -74,13 +76,13 @@ static int pred__act_in_tile(const pred__act *act);
 
 /* ---- the kernels of each level (kernels/<family>_<level>.c) ---------------*/
 
-static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
-                                   size_t mr, size_t nr, const float *bias, const pred__act *act);
+static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                   size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_scalar(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
 #if PRED__HAVE_AVX2
-static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
-                                 size_t mr, size_t nr, const float *bias, const pred__act *act);
+static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                 size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
 #endif

@@ -8,17 +8,36 @@ static size_t pred__gemm_packed_size(size_t m, size_t k) {
     return (m + PRED__GEMM_MR - 1) / PRED__GEMM_MR * PRED__GEMM_MR * k;
 }
 
-static void pred__gemm_pack(float *dst, const float *a, size_t lda, size_t m, size_t k) {
+static void pred__gemm_pack(float *dst, const float *a, size_t rs, size_t cs, size_t m, size_t k) {
     size_t i0, i, p;
     for (i0 = 0; i0 < m; i0 += PRED__GEMM_MR)
         for (p = 0; p < k; p++)
-            for (i = i0; i < i0 + PRED__GEMM_MR; i++) *dst++ = i < m ? a[i * lda + p] : 0.0f;
+            for (i = i0; i < i0 + PRED__GEMM_MR; i++) *dst++ = i < m ? a[i * rs + p * cs] : 0.0f;
 }
 
-/* Columns outermost: the NR columns of b a tile reads stay in cache while every
- * panel of a passes over them. */
-static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed, const float *b,
-                              size_t ldb, size_t m, size_t n, size_t k, const float *bias, const pred__act *act) {
+/* dst (kc, NR) = b (kc, nr), element (p, j) at b[p * rs + j * cs], zeros in the columns past nr */
+static void pred__gemm_pack_strip(float *dst, const float *b, size_t rs, size_t cs, size_t kc, size_t nr) {
+    size_t p, j;
+    for (p = 0; p < kc; p++, dst += PRED__GEMM_NR, b += rs) {
+        if (cs == 1 && nr == PRED__GEMM_NR) /* the common case, a fixed-size copy the compiler inlines */
+            memcpy(dst, b, PRED__GEMM_NR * sizeof *dst);
+        else
+            for (j = 0; j < PRED__GEMM_NR; j++) dst[j] = j < nr ? b[j * cs] : 0.0f;
+    }
+}
+
+static size_t pred__gemm_strips_size(size_t k, size_t n) {
+    return (n + PRED__GEMM_NR - 1) / PRED__GEMM_NR * PRED__GEMM_NR * k;
+}
+
+static void pred__gemm_pack_strips(float *dst, const float *b, size_t rs, size_t cs, size_t k, size_t n) {
+    size_t j;
+    for (j = 0; j < n; j += PRED__GEMM_NR, dst += PRED__GEMM_NR * k)
+        pred__gemm_pack_strip(dst, b + j * cs, rs, cs, k, n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR);
+}
+
+static void pred__gemm_packed_both(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed,
+                                   const float *b_strips, size_t m, size_t n, size_t k, const pred__act *act) {
     int in_tile = pred__act_in_tile(act);
     size_t i, j, r;
     for (j = 0; j < n; j += PRED__GEMM_NR) {
@@ -26,8 +45,34 @@ static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, con
         for (i = 0; i < m; i += PRED__GEMM_MR) {
             size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
             float *ct = c + i * ldc + j;
-            kt->gemm_tile(ct, ldc, a_packed + i * k, b + j, ldb, k, mr, nr, bias ? bias + i : NULL, act);
+            kt->gemm_tile(ct, ldc, a_packed + i * k, b_strips + j * k, k, mr, nr, NULL, act, 1);
             for (r = 0; !in_tile && r < mr; r++) pred__act_apply(ct + r * ldc, nr, act);
         }
+    }
+}
+
+/* Columns outermost, then blocks of k: one strip of b is packed and every panel of a passes over it. */
+static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed, const float *b,
+                              size_t ldb, size_t m, size_t n, size_t k, const float *bias, const pred__act *act,
+                              float *work) {
+    static const pred__act none = {PRED__ACT_NONE, 0.0f, 0.0f};
+    int in_tile = pred__act_in_tile(act);
+    size_t i, j, k0, r;
+    for (j = 0; j < n; j += PRED__GEMM_NR) {
+        size_t nr = n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR;
+        k0 = 0;
+        do { /* once at least, so k = 0 gives the bias */
+            size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
+            int last = k0 + kc == k;
+            pred__gemm_pack_strip(work, b + k0 * ldb + j, ldb, 1, kc, nr);
+            for (i = 0; i < m; i += PRED__GEMM_MR) {
+                size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
+                float *ct = c + i * ldc + j;
+                kt->gemm_tile(ct, ldc, a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
+                              bias ? bias + i : NULL, last ? act : &none, k0 > 0);
+                for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * ldc, nr, act);
+            }
+            k0 += kc;
+        } while (k0 < k);
     }
 }

@@ -8,21 +8,26 @@
 
 #define PRED__GEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-/* `full`: the tile has all 16 columns (a constant after inlining, so the
+/* `full`: the tile stores all 16 columns (a constant after inlining, so the
  * common case has plain loads and stores). Rows past mr are computed from the
  * zero padding of the packed panel and not stored. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
-pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k, size_t mr,
-                          size_t nr, const float *bias, const pred__act *act, int full) {
+pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
+                          const float *bias, const pred__act *act, int accumulate, int full) {
     const __m256i m0 = pred__avx2_mask(full || nr >= 8 ? 8 : nr), m1 = pred__avx2_mask(full ? 8 : nr > 8 ? nr - 8 : 0);
     __m256 b0, b1, av;
     size_t p;
-#define PRED__INIT(i) __m256 c##i##0 = _mm256_set1_ps(bias && i < mr ? bias[i] : 0.0f), c##i##1 = c##i##0;
-    PRED__GEMM_ROWS(PRED__INIT)
-#undef PRED__INIT
-    for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += ldb) {
-        b0 = full ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, m0);
-        b1 = full ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, m1);
+#define PRED__START(i)                                                                                          \
+    __m256 c##i##0 = _mm256_set1_ps(bias && i < mr ? bias[i] : 0.0f), c##i##1 = c##i##0;                      \
+    if (accumulate && i < mr) {                                                                                 \
+        c##i##0 = full ? _mm256_loadu_ps(c + i * ldc) : _mm256_maskload_ps(c + i * ldc, m0);                    \
+        c##i##1 = full ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, m1);            \
+    }
+    PRED__GEMM_ROWS(PRED__START)
+#undef PRED__START
+    for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += PRED__GEMM_NR) {
+        b0 = _mm256_loadu_ps(b);
+        b1 = _mm256_loadu_ps(b + 8);
 #define PRED__FMA(i)                            \
         av = _mm256_broadcast_ss(a + i);        \
         c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0); \
@@ -47,10 +52,10 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
 }
 #undef PRED__GEMM_ROWS
 
-PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
-                                            size_t mr, size_t nr, const float *bias, const pred__act *act) {
-    if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, ldb, k, mr, nr, bias, act, 1);
-    else pred__gemm_tile_avx2_body(c, ldc, a, b, ldb, k, mr, nr, bias, act, 0);
+PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                            size_t nr, const float *bias, const pred__act *act, int accumulate) {
+    if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1);
+    else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0);
 }
 
 #endif

@@ -4,13 +4,13 @@
 #include "dispatch.h"
 #include "../kernels.h"
 
-static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
-                                   size_t mr, size_t nr, const float *bias, const pred__act *act) {
+static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                   size_t nr, const float *bias, const pred__act *act, int accumulate) {
     float acc[PRED__GEMM_MR][PRED__GEMM_NR];
     size_t i, j, p;
     for (i = 0; i < mr; i++)
-        for (j = 0; j < nr; j++) acc[i][j] = bias ? bias[i] : 0.0f;
-    for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += ldb)
+        for (j = 0; j < nr; j++) acc[i][j] = accumulate ? c[i * ldc + j] : bias ? bias[i] : 0.0f;
+    for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += PRED__GEMM_NR)
         for (i = 0; i < mr; i++)
             for (j = 0; j < nr; j++) acc[i][j] += a[i] * b[j];
     for (i = 0; i < mr; i++) {
