@@ -257,6 +257,22 @@ class SwiftOracle:
     def _ir_enum(self, name: str) -> ir.Enum:
         return next(e for e in self.api.enums if e.name == name)
 
+    def refusal(self, p: ir.Param) -> str:
+        """The helper (library.swift.j2) refusing what C cannot receive exactly from a
+        parameter, with an ArgumentError: an Int beyond the C integer type ("exactly"), a
+        negative size_t ("nonNegative", Swift imports size_t as Int), a string with a NUL
+        ("noNUL"); "" when every value passes as it is."""
+        t = p.type
+        if p.role == "string":
+            return "noNUL"
+        if p.role not in ("value", "capacity") or t.kind != "scalar":
+            return ""
+        ct, st = self.c_type(t), self.swift_type(t)
+        if ct == st:
+            return "nonNegative" if t.name == "size_t" else ""
+        # Int is 64-bit; a uint64_t's bits pass unchanged (Swift's API has no UInt64 there)
+        return "exactly" if st == "Int" and ct not in ("Int64", "UInt64") else ""
+
     def to_c(self, expr: str, t: ir.Type) -> str:
         """Convert a Swift value to the C type: never traps (C rejects what is out of range)."""
         ct, st = self.c_type(t), self.swift_type(t)
@@ -394,7 +410,8 @@ class SwiftOracle:
             raise BindgenError(f.coord, f"{f.name}: error_if_null on a non-pointer")
         result, ret = self._result(f, shape)
         calls = [p for p in f.params if p.role == "callback" and p.scope == "call"]
-        throws = shape != "free" or check in ("status", "null") or bool(handles) or bool(calls)
+        throws = shape != "free" or check in ("status", "null") or bool(handles) or bool(calls) \
+            or any(self.refusal(p) for p in f.params)
         null_status = self.case(self.err, f.returns.null_status) if check == "null" else ""
         sf = SwiftFunction(
             c=f, name=name, shape=shape, doc=f.doc.text, params=params, throws=throws,
@@ -550,6 +567,12 @@ class SwiftOracle:
         local = escape(names.camel(p.name))
         if p.role == "handle":
             return "_" + names.camel(p.name)
+        check = self.refusal(p)
+        if check:
+            self.helpers.add(check)
+            if p.role == "string" and p.nullable:
+                return f"try {local}.map {{ try _{check}($0, {self.swift_string(local)}) }}"
+            return f"try _{check}({local}, {self.swift_string(local)})"
         if p.role == "value" or (p.role == "struct" and p.type.kind == "struct"):
             return self.to_c(local, p.type)
         if p.role == "struct":  # const T *: a copy the call reads

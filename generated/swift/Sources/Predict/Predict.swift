@@ -199,7 +199,7 @@ public final class Model {
     public static func load(bytes: [UInt8], options: Int) throws -> Model {
         _checkABI()
         var _out = OpaquePointer?.none
-        try _check(pred_model_load_with_options(bytes, bytes.count, Int32(clamping: options), &_out))
+        try _check(pred_model_load_with_options(bytes, bytes.count, try _exactly(options, "options"), &_out))
         return Model(_raw: _out, retaining: [])
     }
 
@@ -213,7 +213,7 @@ public final class Model {
     public static func load(bytes: UnsafeRawBufferPointer, options: Int) throws -> Model {
         _checkABI()
         var _out = OpaquePointer?.none
-        try _check(pred_model_load_with_options(bytes.baseAddress, bytes.count, Int32(clamping: options), &_out))
+        try _check(pred_model_load_with_options(bytes.baseAddress, bytes.count, try _exactly(options, "options"), &_out))
         return Model(_raw: _out, retaining: [])
     }
 
@@ -232,7 +232,7 @@ public final class Model {
     public static func load(path: String) throws -> Model {
         _checkABI()
         var _out = OpaquePointer?.none
-        try _check(pred_model_load_file(path, &_out))
+        try _check(pred_model_load_file(try _noNUL(path, "path"), &_out))
         return Model(_raw: _out, retaining: [])
     }
 
@@ -246,7 +246,7 @@ public final class Model {
     public static func load(path: String, options: Int) throws -> Model {
         _checkABI()
         var _out = OpaquePointer?.none
-        try _check(pred_model_load_file_with_options(path, Int32(clamping: options), &_out))
+        try _check(pred_model_load_file_with_options(try _noNUL(path, "path"), try _exactly(options, "options"), &_out))
         return Model(_raw: _out, retaining: [])
     }
 
@@ -285,7 +285,7 @@ public final class Model {
     public func inputName(at index: Int) throws -> String {
         let _model = try self._borrow()
         defer { self._giveBack() }
-        guard let _result = pred_model_input_name(_model, index) else { throw PredictError._last(.argument) }
+        guard let _result = pred_model_input_name(_model, try _nonNegative(index, "index")) else { throw PredictError._last(.argument) }
         return _string(_result)
     }
 
@@ -298,7 +298,7 @@ public final class Model {
     public func outputName(at index: Int) throws -> String {
         let _model = try self._borrow()
         defer { self._giveBack() }
-        guard let _result = pred_model_output_name(_model, index) else { throw PredictError._last(.argument) }
+        guard let _result = pred_model_output_name(_model, try _nonNegative(index, "index")) else { throw PredictError._last(.argument) }
         return _string(_result)
     }
 
@@ -314,7 +314,7 @@ public final class Model {
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
-        try _check(pred_model_input_shape(_model, index, &_dims, _dimsAlloc, &_ndim))
+        try _check(pred_model_input_shape(_model, try _nonNegative(index, "index"), &_dims, _dimsAlloc, &_ndim))
         return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
 
@@ -330,7 +330,7 @@ public final class Model {
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
-        try _check(pred_model_output_shape(_model, index, &_dims, _dimsAlloc, &_ndim))
+        try _check(pred_model_output_shape(_model, try _nonNegative(index, "index"), &_dims, _dimsAlloc, &_ndim))
         return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
 
@@ -463,7 +463,7 @@ public final class Session {
     public func setThreads(_ threads: Int) throws {
         let _session = try self._enter()
         defer { self._leave() }
-        try _check(pred_session_set_threads(_session, Int32(clamping: threads)))
+        try _check(pred_session_set_threads(_session, try _exactly(threads, "threads")))
     }
 
     /// Fixes the shape of an input for this session, e.g. a batch of 8 where the model leaves
@@ -480,7 +480,7 @@ public final class Session {
     public func setInputShape(at index: Int, dims: [Int]) throws {
         let _session = try self._enter()
         defer { self._leave() }
-        try _check(pred_session_set_input_shape(_session, index, dims.map { Int64(clamping: $0) }, dims.count))
+        try _check(pred_session_set_input_shape(_session, try _nonNegative(index, "index"), dims.map { Int64(clamping: $0) }, dims.count))
     }
 
     /// Shape of an input as this session runs it (see pred_session_set_input_shape()).
@@ -495,7 +495,7 @@ public final class Session {
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
-        try _check(pred_session_input_shape(_session, index, &_dims, _dimsAlloc, &_ndim))
+        try _check(pred_session_input_shape(_session, try _nonNegative(index, "index"), &_dims, _dimsAlloc, &_ndim))
         return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
 
@@ -511,7 +511,7 @@ public final class Session {
         let _dimsAlloc = Int(PRED_MAX_DIMS)
         var _dims = [Int64](repeating: 0, count: max(0, _dimsAlloc))
         var _ndim = Int()
-        try _check(pred_session_output_shape(_session, index, &_dims, _dimsAlloc, &_ndim))
+        try _check(pred_session_output_shape(_session, try _nonNegative(index, "index"), &_dims, _dimsAlloc, &_ndim))
         return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
 
@@ -524,7 +524,7 @@ public final class Session {
     public func inputSize(at index: Int) throws -> Int {
         let _session = try self._enter()
         defer { self._leave() }
-        let _result = pred_session_input_size(_session, index)
+        let _result = pred_session_input_size(_session, try _nonNegative(index, "index"))
         return _result
     }
 
@@ -537,7 +537,7 @@ public final class Session {
     public func outputSize(at index: Int) throws -> Int {
         let _session = try self._enter()
         defer { self._leave() }
-        let _result = pred_session_output_size(_session, index)
+        let _result = pred_session_output_size(_session, try _nonNegative(index, "index"))
         return _result
     }
 
@@ -555,7 +555,7 @@ public final class Session {
     public func setInput(at index: Int, data: [Float]) throws {
         let _session = try self._enter()
         defer { self._leave() }
-        try _check(pred_session_set_input(_session, index, data, data.count))
+        try _check(pred_session_set_input(_session, try _nonNegative(index, "index"), data, data.count))
     }
 
     /// Copies the data of an input into the session.
@@ -572,7 +572,7 @@ public final class Session {
     public func setInput(at index: Int, data: UnsafeBufferPointer<Float>) throws {
         let _session = try self._enter()
         defer { self._leave() }
-        try _check(pred_session_set_input(_session, index, data.baseAddress, data.count))
+        try _check(pred_session_set_input(_session, try _nonNegative(index, "index"), data.baseAddress, data.count))
     }
 
     /// Runs the model on the inputs set so far (inputs never set are zeros).
@@ -593,9 +593,9 @@ public final class Session {
     public func output(at index: Int) throws -> [Float] {
         let _session = try self._enter()
         defer { self._leave() }
-        let _dataAlloc = pred_session_output_size(_session, index)
+        let _dataAlloc = pred_session_output_size(_session, try _nonNegative(index, "index"))
         var _data = [Float](repeating: 0, count: max(0, _dataAlloc))
-        try _check(pred_session_get_output(_session, index, &_data, _dataAlloc))
+        try _check(pred_session_get_output(_session, try _nonNegative(index, "index"), &_data, _dataAlloc))
         return _data
     }
 
@@ -608,7 +608,7 @@ public final class Session {
     public func output(at index: Int, into: UnsafeMutableBufferPointer<Float>) throws {
         let _session = try self._enter()
         defer { self._leave() }
-        try _check(pred_session_get_output(_session, index, into.baseAddress, into.count))
+        try _check(pred_session_get_output(_session, try _nonNegative(index, "index"), into.baseAddress, into.count))
     }
 }
 
@@ -674,8 +674,44 @@ public func operatorCount() -> Int {
 /// - Returns: The name; NULL (and PRED_ERR_ARGUMENT) for an index out of range.
 /// - Throws: `PredictError`: `.argument` when the call fails.
 public func operatorName(at index: Int) throws -> String {
-    guard let _result = pred_operator_name(index) else { throw PredictError._last(.argument) }
+    guard let _result = pred_operator_name(try _nonNegative(index, "index")) else { throw PredictError._last(.argument) }
     return _string(_result)
+}
+
+/// The error of a call given a value C cannot receive exactly: an integer out of the range
+/// of its C type, or a string with a NUL character (C would see it end there). The C
+/// function is not called.
+public struct ArgumentError: Error, CustomStringConvertible {
+    /// The parameter.
+    public let parameter: String
+    /// What is wrong with its value.
+    public let reason: String
+
+    public var description: String { "\(parameter) \(reason)" }
+}
+
+// An Int as the C integer type, only when it holds the very value.
+func _exactly<T: FixedWidthInteger>(_ value: Int, _ parameter: String) throws -> T {
+    guard let exact = T(exactly: value) else {
+        throw ArgumentError(parameter: parameter, reason: "\(value) is out of the range of C \(T.self)")
+    }
+    return exact
+}
+
+// An Int passed as a C size_t (which Swift imports as Int): never a negative one.
+func _nonNegative(_ value: Int, _ parameter: String) throws -> Int {
+    guard value >= 0 else {
+        throw ArgumentError(parameter: parameter, reason: "\(value) is out of the range of C size_t")
+    }
+    return value
+}
+
+// A string C receives whole: none with a NUL character.
+func _noNUL(_ text: String, _ parameter: String) throws -> String {
+    guard !text.utf8.contains(0) else {
+        throw ArgumentError(parameter: parameter, reason: "contains a NUL character, which would end the C string")
+    }
+    return text
 }
 
 // A C string the library owns, copied; NULL reads as "".

@@ -85,7 +85,7 @@ final class PredictTests: XCTestCase {
     func testBadArguments() throws {
         let model = try load()
         assertThrows(.argument) { _ = try model.inputName(at: 7) }
-        assertThrows(.argument) { _ = try model.inputShape(at: -1) }
+        assertThrows(.argument) { _ = try model.inputShape(at: 9) }
         let session = try Session(model: model)
         assertThrows(.argument) { try session.setInput(at: 0, data: [1, 2, 3]) }
         assertThrows(.argument) { try session.setThreads(-1) }
@@ -165,6 +165,18 @@ final class PredictTests: XCTestCase {
             XCTAssertEqual(errors, [])
             assertThrows(.state) { try session.run() }
         }
+    }
+
+    func testValuesCCannotReceiveExactlyAreRefused() throws {
+        // no truncation on the way to C: an ArgumentError before the call
+        let model = try load()
+        let session = try Session(model: model)
+        XCTAssertThrowsError(try session.setThreads(1 << 40)) { error in
+            XCTAssertEqual((error as? ArgumentError)?.parameter, "threads")
+        }
+        XCTAssertThrowsError(try model.inputName(at: -1)) { XCTAssert($0 is ArgumentError) }
+        XCTAssertThrowsError(try Model.load(path: "model\0.onnx")) { XCTAssert($0 is ArgumentError) }
+        try session.setThreads(2)   // in range: C is called
     }
 
     func testRunAfterModelClosed() throws {
