@@ -694,14 +694,16 @@ class JavaOracle:
 
     def checks(self, params: list[JParam]) -> list[tuple[str, str]]:
         """What the Java method checks before the native call: arrays sharing a count are
-        equally long, capacities are not negative."""
+        equally long, capacities and other size_t values are not negative (C would read a
+        huge size). Unsigned fixed-width integers pass their bits, as Java's own unsigned
+        arithmetic (Integer.toUnsignedLong) reads them."""
         out = []
         by_name = {jp.p.name: jp for jp in params}
 
         def size(jp: JParam) -> str:
             return f"{jp.name}.remaining()" if jp.direct else f"{jp.name}.length"
         for jp in params:
-            if jp.role == "capacity":
+            if jp.role == "capacity" or (jp.role == "value" and jp.p.type.name == "size_t"):
                 out.append((f"{jp.name} < 0", f"{jp.name} must not be negative"))
             if jp.role != "count":
                 continue

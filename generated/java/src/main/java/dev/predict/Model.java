@@ -147,6 +147,9 @@ public final class Model implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public String inputName(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = borrow();
@@ -169,6 +172,9 @@ public final class Model implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public String outputName(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = borrow();
@@ -190,6 +196,9 @@ public final class Model implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] inputShape(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = borrow();
@@ -211,6 +220,9 @@ public final class Model implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] outputShape(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = borrow();

@@ -119,6 +119,9 @@ public final class Predict {
      * @throws PredictException {@code Status.ERR_ARGUMENT} when the call fails
      */
     public static String operatorName(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         return PredictJni.pred_operator_name(index);
     }
 }

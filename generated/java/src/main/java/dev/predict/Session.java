@@ -109,6 +109,9 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInputShape(long index, long[] dims) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -130,6 +133,9 @@ public final class Session implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] inputShape(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -151,6 +157,9 @@ public final class Session implements AutoCloseable {
      * below the rank; {@code Status.ERR_STATE} if a closed object is used
      */
     public long[] outputShape(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -171,6 +180,9 @@ public final class Session implements AutoCloseable {
      * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
      */
     public long inputSize(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -191,6 +203,9 @@ public final class Session implements AutoCloseable {
      * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
      */
     public long outputSize(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -219,6 +234,9 @@ public final class Session implements AutoCloseable {
      * session is unchanged); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInput(long index, float[] data) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -251,6 +269,9 @@ public final class Session implements AutoCloseable {
      * session is unchanged); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setInput(long index, FloatBuffer data) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -292,6 +313,9 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public float[] getOutput(long index) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();
@@ -318,6 +342,9 @@ public final class Session implements AutoCloseable {
      * {@code Status.ERR_STATE} if a closed object is used
      */
     public void getOutput(long index, FloatBuffer data) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
         long ptrThis = 0;
         try {
             ptrThis = enter();

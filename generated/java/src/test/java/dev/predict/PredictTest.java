@@ -164,6 +164,17 @@ class PredictTest {
         }
     }
 
+    /** What C cannot receive exactly is refused before the call: a negative size_t, a NUL. */
+    @Test
+    void valuesCCannotReceiveExactlyAreRefused() throws Exception {
+        try (Model model = Model.load(modelBytes()); Session session = new Session(model)) {
+            assertThrows(IllegalArgumentException.class, () -> model.inputName(-1));
+            assertThrows(IllegalArgumentException.class, () -> session.inputSize(-1));
+            assertThrows(IllegalArgumentException.class, () -> Model.loadFile("model\0.onnx"));
+            assertEquals(4, session.inputSize(0));
+        }
+    }
+
     @Test
     void useAfterClose() throws Exception {
         Model model = Model.load(modelBytes());
