@@ -54,6 +54,11 @@ def cases() -> list[Case]:
         ("wrong_buffer_length", [({"op": "set_input", "index": 0, "path": "short.bin"},
                                   Expect("PRED_ERR_ARGUMENT", contains=("3",)))], {"short.bin": f32([1, 2, 3])}),
         ("output_before_run", [({"op": "get_output", "index": 0}, Expect("PRED_ERR_STATE"))], None),
+        # what C cannot receive exactly never reaches it: each binding refuses it
+        ("refused_arguments", [({"op": "input_name", "index": -1}, Expect("ARGUMENT_REFUSED")),
+                               ({"op": "get_output", "index": -1}, Expect("ARGUMENT_REFUSED")),
+                               ({"op": "load_file", "path": "model.onnx\u0000.txt"}, Expect("ARGUMENT_REFUSED"))],
+         None),
         ("session_after_model_closed", [x_ok, ({"op": "close_model"}, Expect()),
                                         ({"op": "run"}, Expect("PRED_ERR_STATE")),
                                         ({"op": "counts"}, Expect("PRED_ERR_STATE",

@@ -46,7 +46,8 @@ def _java():
     return {name: jpype.JClass(f"{pkg}.{name}")
             for name in ("Model", "Session", "Status", "PredictException")} | {
         "floats": jpype.JArray(jpype.JFloat), "bytes": jpype.JArray(jpype.JByte),
-        "longs": jpype.JArray(jpype.JLong)}
+        "longs": jpype.JArray(jpype.JLong),
+        "IllegalArgumentException": jpype.JClass("java.lang.IllegalArgumentException")}
 
 
 class _Runner:
@@ -131,6 +132,8 @@ def run_case(case_json: Path) -> dict:
             result.update(runner.do(step))
         except error as e:
             result["status"], result["message"] = str(e.status().cName()), str(e.getMessage())
+        except runner.j["IllegalArgumentException"]:   # the binding refused an argument
+            result["status"], result["message"] = "ARGUMENT_REFUSED", "the binding refused a value C cannot receive exactly"
         steps.append(result)
     return {"steps": steps}
 

@@ -87,6 +87,8 @@ def run_case(case_json: Path) -> dict:
             result.update(runner.do(step))
         except predict.PredictError as e:
             result["status"], result["message"] = e.status.c_name, e.message
+        except (TypeError, ValueError, OverflowError):  # the binding refused an argument
+            result["status"], result["message"] = "ARGUMENT_REFUSED", "the binding refused a value C cannot receive exactly"
         except Exception as e:  # noqa: BLE001 - the protocol reports the runner's own failures
             result["status"], result["message"] = "RUNNER_ERROR", f"{type(e).__name__}: {e}"
         steps.append(result)

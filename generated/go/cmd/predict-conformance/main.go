@@ -178,9 +178,12 @@ func main() {
 		fields, err := r.do(s)
 		res := map[string]any{"op": s.Op, "status": predict.StatusOK.String(), "message": ""}
 		var e *predict.Error
+		var refused *predict.ArgumentError
 		switch {
 		case errors.As(err, &e):
 			res["status"], res["message"] = e.Status.String(), e.Message
+		case errors.As(err, &refused):
+			res["status"], res["message"] = "ARGUMENT_REFUSED", "the binding refused a value C cannot receive exactly"
 		case err != nil:
 			fatal(err)
 		default:

@@ -23,8 +23,13 @@ var model: Model?
 var session: Session?
 
 func file(_ step: [String: Any]) throws -> URL {
+    URL(fileURLWithPath: try filePath(step))
+}
+
+// The step's path as the case wrote it (a URL would rewrite characters such as NUL).
+func filePath(_ step: [String: Any]) throws -> String {
     guard let path = step["path"] as? String else { throw RunnerError(message: "step has no path") }
-    return path.hasPrefix("/") ? URL(fileURLWithPath: path) : caseDir.appendingPathComponent(path)
+    return path.hasPrefix("/") ? path : caseDir.path + "/" + path
 }
 
 // A step on an object never made uses it like a closed one.
@@ -69,7 +74,7 @@ func perform(_ step: [String: Any]) throws -> [String: Any] {
     let index = (step["index"] as? NSNumber)?.intValue ?? 0
     switch step["op"] as? String ?? "" {
     case "load_file":
-        model = try Model.load(path: file(step).path)
+        model = try Model.load(path: filePath(step))
     case "load_bytes":
         model = try Model.load([UInt8](Data(contentsOf: file(step))))
     case "counts":
@@ -120,6 +125,9 @@ do {
         } catch let e as PredictError {
             result["status"] = e.status.cName
             result["message"] = e.message
+        } catch is ArgumentError {  // the binding refused an argument
+            result["status"] = "ARGUMENT_REFUSED"
+            result["message"] = "the binding refused a value C cannot receive exactly"
         } catch {
             result["status"] = "RUNNER_ERROR"
             result["message"] = "\(error)"
