@@ -66,9 +66,9 @@ static int pred__act_in_tile(const pred__act *act) {
 }
 
 static size_t pred__dw_padded_width(const pred__dw_shape *s) {
-    /* the last vector starts at output (vectors - 1) * 8; stride 2 loads 16 columns for 8 outputs */
-    size_t vectors = (s->ow + 7) / 8;
-    return (vectors * 8 - 1) * s->stride + s->kw + (s->stride == 2);
+    /* whole vectors of 8 outputs; stride 2 keeps the even and the odd columns of a row in two halves */
+    size_t vectors = (s->ow + 7) / 8, half = (vectors * 8 + (s->kw - 1) / 2 + 7) / 8 * 8;
+    return s->stride == 1 ? (vectors * 8 + s->kw - 1 + 7) / 8 * 8 : 2 * half; /* whole vectors, too */
 }
 
 static size_t pred__dw_scratch_size(const pred__dw_shape *s) {

@@ -53,10 +53,10 @@ typedef struct pred__dw_shape {
 } pred__dw_shape;
 typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
-/* Floats of scratch a dwconv kernel may use (a zero-padded copy of the channel, wide
- * enough for whole vectors of 8 outputs). */
+/* Floats of scratch a dwconv kernel may use: a zero-padded copy of the channel, rows
+ * wide enough for whole vectors of 8 outputs (pred__dw_padded_width floats each; with
+ * stride 2, a row holds its even columns, then its odd ones). */
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
-/* Width of that copy: the columns whole vectors of 8 outputs read. */
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
 typedef struct pred__kernels {

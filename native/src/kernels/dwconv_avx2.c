@@ -1,33 +1,55 @@
 /*
- * kernels/dwconv_avx2.c: depthwise convolution for AVX2+FMA. The channel is
- * first copied into scratch with its padding made of zeros and room for
- * whole vectors, so every output row is whole vectors of 8 pixels (the last
- * one stored masked), four at a time to hide the latency of the FMAs.
+ * kernels/dwconv_avx2.c: depthwise convolution for AVX2+FMA.
+ *
+ * The channel is first copied into scratch with its padding made of zeros
+ * and room for whole vectors (stride 2: each row split into its even and odd
+ * columns, so every tap is a plain load), so every output row is whole
+ * vectors of 8 pixels, the last stored masked. Blocks of 4 rows x 2 vectors
+ * keep 8 independent sums in flight: the taps of one output are a chain of
+ * dependent FMAs, which one accumulator would wait on.
  */
 #include "avx2.h"
 #include "../kernels.h"
 #if PRED__HAVE_AVX2
 
-/* The 8 values x[0], x[2], ..., x[14] (stride 2); reads x[0..15]. */
-PRED__AVX2 static inline __m256 pred__avx2_load_even(const float *x) {
-    __m256 lo = _mm256_loadu_ps(x), hi = _mm256_loadu_ps(x + 8);
-    __m256 mixed = _mm256_shuffle_ps(lo, hi, 0x88);  /* lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6 */
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(mixed), 0xd8));
+/* The 8 columns c0..c0+7 of padded row `src` (the input row, padding of pad_l columns at the
+ * left and zeros past its w columns): a masked load of the lanes inside the row. */
+PRED__AVX2 static inline __m256 pred__dw_padded_load(const float *src, size_t c0, const pred__dw_shape *s) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i col, inside;
+    if (c0 >= s->pad_l && c0 + 8 <= s->pad_l + s->w) return _mm256_loadu_ps(src + c0 - s->pad_l);
+    col = _mm256_add_epi32(_mm256_set1_epi32((int)c0 - (int)s->pad_l), lane);
+    inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), col),
+                                 _mm256_cmpgt_epi32(_mm256_set1_epi32((int)s->w), col));
+    /* lanes left of the row are masked off: the address below src is never read */
+    return _mm256_maskload_ps(src + c0 - (ptrdiff_t)s->pad_l, inside);
 }
 
-/* pad (ph, pw) = x (h, w) placed at (pad_t, pad_l), zeros around it */
-static void pred__dw_pad(float *pad, const float *x, const pred__dw_shape *s, size_t ph, size_t pw) {
-    size_t r;
+/* pad (ph, pw) = x (h, w) placed at (pad_t, pad_l), zeros around it; stride 2 stores padded
+ * column c at (c % 2) * pw / 2 + c / 2 */
+PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_shape *s, size_t ph, size_t pw) {
+    const size_t half = pw / 2;
+    size_t r, c;
     for (r = 0; r < ph; r++) {
         float *dst = pad + r * pw;
-        size_t right = s->pad_l + s->w < pw ? pw - s->pad_l - s->w : 0;
+        const float *src;
         if (r < s->pad_t || r - s->pad_t >= s->h) {
-            memset(dst, 0, pw * sizeof *dst);
+            for (c = 0; c < pw; c += 8) _mm256_storeu_ps(dst + c, _mm256_setzero_ps());
             continue;
         }
-        memset(dst, 0, s->pad_l * sizeof *dst);
-        memcpy(dst + s->pad_l, x + (r - s->pad_t) * s->w, (pw - s->pad_l - right) * sizeof *dst);
-        memset(dst + pw - right, 0, right * sizeof *dst);
+        src = x + (r - s->pad_t) * s->w;
+        if (s->stride == 1) {
+            for (c = 0; c < pw; c += 8) _mm256_storeu_ps(dst + c, pred__dw_padded_load(src, c, s));
+        } else {
+            for (c = 0; c < pw; c += 16) {
+                __m256 lo = pred__dw_padded_load(src, c, s), hi = pred__dw_padded_load(src, c + 8, s);
+                __m256 even = _mm256_shuffle_ps(lo, hi, 0x88), odd = _mm256_shuffle_ps(lo, hi, 0xdd);
+                /* lanes lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6: 64-bit quarters 0 2 1 3 put them in order */
+                _mm256_storeu_ps(dst + c / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
+                _mm256_storeu_ps(dst + half + c / 2,
+                                 _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odd), 0xd8)));
+            }
+        }
     }
 }
 
@@ -37,52 +59,63 @@ PRED__AVX2 static inline void pred__avx2_store(float *y, __m256 v, size_t n) {
     else _mm256_maskstore_ps(y, pred__avx2_mask(n), v);
 }
 
-/* 8 outputs per vector from the padded rows `in` (pw apart), stride 1 or 2 */
-#define PRED__DW_LOAD(p) (st == 1 ? _mm256_loadu_ps(p) : pred__avx2_load_even(p))
+/* Output rows oy..oy+rows-1 (rows <= 4), vectors v and, if `two`, v+1: rows and two are
+ * constants after inlining, so the unused sums vanish. */
+PRED__AVX2 static inline __attribute__((always_inline)) void
+pred__dw_block(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
+               const pred__act *act, int in_tile, size_t oy, size_t v, size_t rows, int two) {
+    const size_t st = s->stride, row_step = st * pw, half = pw / 2;
+    const float *base = pad + oy * row_step + v * 8;
+    __m256 a00 = _mm256_set1_ps(bias), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    size_t ky, kx;
+    for (ky = 0; ky < s->kh; ky++)
+        for (kx = 0; kx < s->kw; kx++) {
+            const float *p = base + ky * pw + (st == 1 ? kx : (kx & 1) * half + kx / 2);
+            __m256 wv = _mm256_broadcast_ss(w + ky * s->kw + kx);
+            a00 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p), a00);
+            if (two) a01 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 8), a01);
+            if (rows > 1) {
+                a10 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + row_step), a10);
+                if (two) a11 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + row_step + 8), a11);
+            }
+            if (rows > 2) {
+                a20 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 2 * row_step), a20);
+                if (two) a21 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 2 * row_step + 8), a21);
+            }
+            if (rows > 3) {
+                a30 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 3 * row_step), a30);
+                if (two) a31 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 3 * row_step + 8), a31);
+            }
+        }
+#define PRED__DW_STORE(r, acc0, acc1)                                                                      \
+    if (rows > r) {                                                                                        \
+        float *yr = y + (oy + r) * s->ow + v * 8;                                                          \
+        pred__avx2_store(yr, in_tile ? pred__avx2_act(acc0, act) : acc0, s->ow - v * 8);                   \
+        if (two) pred__avx2_store(yr + 8, in_tile ? pred__avx2_act(acc1, act) : acc1, s->ow - v * 8 - 8); \
+    }
+    PRED__DW_STORE(0, a00, a01)
+    PRED__DW_STORE(1, a10, a11)
+    PRED__DW_STORE(2, a20, a21)
+    PRED__DW_STORE(3, a30, a31)
+#undef PRED__DW_STORE
+}
 
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                          float *scratch, const pred__act *act) {
-    const size_t st = s->stride, pw = pred__dw_padded_width(s), ph = (s->oh - 1) * st + s->kh;
+    const size_t pw = pred__dw_padded_width(s), ph = (s->oh - 1) * s->stride + s->kh;
     const size_t vectors = (s->ow + 7) / 8;
     const int in_tile = pred__act_in_tile(act);
-    size_t oy, v, ky, kx;
+    size_t oy, v;
     pred__dw_pad(scratch, x, s, ph, pw);
-    for (oy = 0; oy < s->oh; oy++) {
-        float *yr = y + oy * s->ow;
-        const float *top = scratch + oy * st * pw;
-        for (v = 0; v + 4 <= vectors; v += 4) {
-            __m256 a0 = _mm256_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
-            for (ky = 0; ky < s->kh; ky++) {
-                const float *row = top + ky * pw + v * 8 * st;
-                for (kx = 0; kx < s->kw; kx++) {
-                    __m256 wv = _mm256_broadcast_ss(w + ky * s->kw + kx);
-                    a0 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx), a0);
-                    a1 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx + 8 * st), a1);
-                    a2 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx + 16 * st), a2);
-                    a3 = _mm256_fmadd_ps(wv, PRED__DW_LOAD(row + kx + 24 * st), a3);
-                }
-            }
-            if (in_tile) {
-                a0 = pred__avx2_act(a0, act), a1 = pred__avx2_act(a1, act);
-                a2 = pred__avx2_act(a2, act), a3 = pred__avx2_act(a3, act);
-            }
-            pred__avx2_store(yr + v * 8, a0, s->ow - v * 8);
-            pred__avx2_store(yr + v * 8 + 8, a1, s->ow - v * 8 - 8);
-            pred__avx2_store(yr + v * 8 + 16, a2, s->ow - v * 8 - 16);
-            pred__avx2_store(yr + v * 8 + 24, a3, s->ow - v * 8 - 24);
-        }
-        for (; v < vectors; v++) {
-            __m256 a0 = _mm256_set1_ps(bias);
-            for (ky = 0; ky < s->kh; ky++) {
-                const float *row = top + ky * pw + v * 8 * st;
-                for (kx = 0; kx < s->kw; kx++)
-                    a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + ky * s->kw + kx), PRED__DW_LOAD(row + kx), a0);
-            }
-            pred__avx2_store(yr + v * 8, in_tile ? pred__avx2_act(a0, act) : a0, s->ow - v * 8);
-        }
+    for (oy = 0; oy + 4 <= s->oh; oy += 4) {
+        for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 4, 1);
+        if (v < vectors) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 4, 0);
+    }
+    for (; oy < s->oh; oy++) {
+        for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 1, 1);
+        if (v < vectors) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 1, 0);
     }
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
-#undef PRED__DW_LOAD
 
 #endif
