@@ -33,6 +33,18 @@ static pred_status pred__node_errorf(const pred__node *n, pred_status status, co
 
 /* ---- helpers for op functions ---------------------------------------------*/
 
+static pred_status pred__pack_weights(pred__graph *g, pred__node *n, int input, int64_t layout, size_t floats,
+                                      void (*pack)(float *dst, const pred__node *n, const pred__tensor *w)) {
+    pred__tensor *w = &g->tensors[n->in[input]];
+    if (!w->packed) {
+        if (!(w->packed = (float *)pred__aligned_alloc(floats, sizeof(float)))) return pred__oom();
+        w->packed_layout = layout;
+        pack(w->packed, n, w);
+    }
+    if (w->packed_layout == layout) n->packed = w->packed; /* else: read as they are */
+    return PRED_OK;
+}
+
 static pred__tensor *pred__in_tensor(const pred__graph *g, const pred__node *n, int i) {
     return &g->tensors[n->in[i]];
 }
@@ -144,12 +156,10 @@ static void pred__graph_free(pred__graph *g) {
         PRED_FREE(g->tensors[k].name);
         PRED_FREE(g->tensors[k].f);
         PRED_FREE(g->tensors[k].i);
+        pred__aligned_free(g->tensors[k].packed);
     }
     PRED_FREE(g->tensors);
-    for (k = 0; k < g->n_nodes; k++) {
-        PRED_FREE(g->nodes[k].name);
-        pred__aligned_free(g->nodes[k].packed);
-    }
+    for (k = 0; k < g->n_nodes; k++) PRED_FREE(g->nodes[k].name);
     PRED_FREE(g->nodes);
     PRED_FREE(g->inputs);
     PRED_FREE(g->dim_symbols);

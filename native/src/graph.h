@@ -31,6 +31,10 @@ struct pred__tensor {
     pred__shape shape;
     size_t count;                /* elements (product of shape) */
     float *f;                    /* FLOAT constant data (owned) */
+    float *packed;               /* weights: f packed for a kernel by an op's prepare (aligned; owned by
+                                    the base graph, shared by its plans and by every node that reads
+                                    the weights in the same layout), or NULL */
+    int64_t packed_layout;       /* what `packed` holds, as the op's prepare names it */
     int64_t *i;                  /* integer constant data, widened (owned) */
     int producer;                /* index of the node computing it, or -1 */
     const pred__onnx_tensor *src; /* the initializer while loading, else NULL */
@@ -57,8 +61,8 @@ struct pred__node {
     int in[PRED__NODE_MAX_INPUTS];   /* tensor numbers; -1 for an omitted optional input */
     int out[PRED__NODE_MAX_OUTPUTS];
     size_t scratch;              /* floats of scratch memory run needs */
-    float *packed;               /* weights packed by the op's prepare (aligned; owned by the base graph,
-                                    shared by its plans); NULL: run uses the weights as they are */
+    const float *packed;         /* the weights packed by the op's prepare (a pred__tensor's `packed`);
+                                    NULL: run uses the weights as they are */
     pred__op_params p;
 };
 
@@ -99,6 +103,12 @@ static pred_status pred__node_errorf(const pred__node *n, pred_status status, co
 /* Shorthands for op functions. */
 static const pred__shape *pred__in_shape(const pred__graph *g, const pred__node *n, int i);
 static pred__tensor *pred__in_tensor(const pred__graph *g, const pred__node *n, int i);
+/* For an op's prepare: n->packed = the constant weights of input `input` packed by pack() into
+ * `floats` floats, kept on the tensor so that every node reading them in the same layout (an op's
+ * own code for its packing) shares one copy. A tensor has one packed layout: a node wanting
+ * another keeps n->packed NULL and runs on the weights as they are. */
+static pred_status pred__pack_weights(pred__graph *g, pred__node *n, int input, int64_t layout, size_t floats,
+                                      void (*pack)(float *dst, const pred__node *n, const pred__tensor *w));
 /* Sets the shape of output i; refuses empty or too large tensors. */
 static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int i, const pred__shape *s);
 /* The same for an output of element type dtype (PRED__DT_*). */

@@ -240,20 +240,23 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
                    p->group, &p->w, &p->act);
 }
 
-/* Constant weights (m, c/group, k...) become one packed GEMM operand per group. Depthwise-shaped
+/* The weights w (m, c/group, k...), one packed GEMM operand per group. */
+static void pred__conv_pack(float *dst, const pred__node *n, const pred__tensor *w) {
+    size_t group = (size_t)n->p.conv.group, mg = (size_t)w->shape.d[0] / group, gi;
+    size_t k = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim), group_packed = pred__gemm_packed_size(mg, k);
+    for (gi = 0; gi < group; gi++) pred__gemm_pack(dst + gi * group_packed, w->f + gi * mg * k, k, 1, mg, k);
+}
+
+/* Constant weights are packed for the GEMM (the layout depends on the group count). Depthwise-shaped
  * weights (one filter per channel) are read as they are. */
 static pred_status pred__conv_prepare(pred__graph *g, pred__node *n) {
     const pred__tensor *w = pred__in_tensor(g, n, 1);
-    size_t m, k, group = (size_t)n->p.conv.group, mg, group_packed, gi;
+    size_t m, k, group = (size_t)n->p.conv.group;
     if (w->kind != PRED__TENSOR_CONST || w->dtype != PRED__DT_FLOAT || !w->f) return PRED_OK;
     m = (size_t)w->shape.d[0];
     k = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim);
-    mg = m / group;
-    if (mg == 1 && w->shape.d[1] == 1) return PRED_OK;
-    group_packed = pred__gemm_packed_size(mg, k);
-    if (!(n->packed = (float *)pred__aligned_alloc(group * group_packed, sizeof(float)))) return pred__oom();
-    for (gi = 0; gi < group; gi++) pred__gemm_pack(n->packed + gi * group_packed, w->f + gi * mg * k, k, 1, mg, k);
-    return PRED_OK;
+    if (m / group == 1 && w->shape.d[1] == 1) return PRED_OK;
+    return pred__pack_weights(g, n, 1, (int64_t)group, group * pred__gemm_packed_size(m / group, k), pred__conv_pack);
 }
 
 /* ---- ConvTranspose --------------------------------------------------------*/

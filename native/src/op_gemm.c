@@ -92,18 +92,21 @@ static void pred__gemm_run(const pred__exec *x, const pred__node *n) {
     pred__act_apply(y, (size_t)(p->m * p->n), &p->act);
 }
 
-/* A constant B becomes strips of op(B) for the packed GEMM (when alpha is 1: the
- * tiles add op(A) @ op(B) to beta * C as they are). */
+/* op(B) as strips of the packed GEMM. */
+static void pred__gemm_pack_b(float *dst, const pred__node *n, const pred__tensor *b) {
+    const pred__gemm_params *p = &n->p.gemm;
+    size_t ldb = (size_t)b->shape.d[1];
+    pred__gemm_pack_strips(dst, b->f, p->trans_b ? 1 : ldb, p->trans_b ? ldb : 1, (size_t)p->k, (size_t)p->n);
+}
+
+/* A constant B becomes strips of op(B) (when alpha is 1: the tiles add op(A) @ op(B) to
+ * beta * C as they are); the layout is -1 for B, -2 for B transposed (Conv's are group counts). */
 static pred_status pred__gemm_prepare(pred__graph *g, pred__node *n) {
     const pred__gemm_params *p = &n->p.gemm;
     const pred__tensor *b = pred__in_tensor(g, n, 1);
-    size_t ldb;
     if (b->kind != PRED__TENSOR_CONST || b->dtype != PRED__DT_FLOAT || !b->f || p->alpha != 1.0f) return PRED_OK;
-    ldb = (size_t)b->shape.d[1];
-    n->packed = (float *)pred__aligned_alloc(pred__gemm_strips_size((size_t)p->k, (size_t)p->n), sizeof(float));
-    if (!n->packed) return pred__oom();
-    pred__gemm_pack_strips(n->packed, b->f, p->trans_b ? 1 : ldb, p->trans_b ? ldb : 1, (size_t)p->k, (size_t)p->n);
-    return PRED_OK;
+    return pred__pack_weights(g, n, 1, p->trans_b ? -2 : -1, pred__gemm_strips_size((size_t)p->k, (size_t)p->n),
+                              pred__gemm_pack_b);
 }
 
 /* ---- MatMul: numpy matmul, batched with broadcasting ----------------------*/
