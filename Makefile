@@ -20,5 +20,8 @@ build: generate
 demo: build
 	$(PYTHON) tools/demo.py
 
+# then the engine's own tests and the conformance suite once more with the portable kernels
+# forced (PRED_ISA=scalar), so the scalar level stays right on machines with SIMD
 test: setup
 	$(PYTHON) -m pytest -ra
+	PRED_ISA=scalar $(PYTHON) -m pytest -ra -q tests/c tests/conformance tests/models tests/engine

@@ -789,6 +789,22 @@ func (s *Session) OutputShape(index int) ([]int64, error) {
 	return dims[:cNdim], nil
 }
 
+// MemorySize bytes of memory the session holds for running: one arena for every
+// input, output and intermediate tensor (tensors whose lifetimes do not overlap
+// share it) and the scratch memory of the largest node. Packed weights belong
+// to the model. A run allocates nothing.
+//
+// Returns: The byte count.
+func (s *Session) MemorySize() (int, error) {
+	cSession, err := s.enter()
+	if err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	ret := C.pred_session_memory_size(cSession)
+	return int(ret), nil
+}
+
 // InputSize returns the number of float elements of an input (the product of
 // its shape).
 //

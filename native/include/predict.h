@@ -343,6 +343,17 @@ pred_status pred_session_output_shape(const pred_session *session, size_t index,
                                       int64_t *dims, size_t capacity, size_t *ndim);
 
 /**
+ * Bytes of memory the session holds for running: one arena for every input,
+ * output and intermediate tensor (tensors whose lifetimes do not overlap
+ * share it) and the scratch memory of the largest node. Packed weights belong
+ * to the model. A run allocates nothing.
+ *
+ * @param session The session.
+ * @return The byte count.
+ */
+size_t pred_session_memory_size(const pred_session *session);
+
+/**
  * Number of float elements of an input (the product of its shape).
  *
  * @param session The session.

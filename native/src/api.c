@@ -274,6 +274,10 @@ static const pred__tensor *pred__session_io(const pred_session *s, int outputs, 
     return &g->tensors[outputs ? g->outputs[index] : g->inputs[index]];
 }
 
+size_t pred_session_memory_size(const pred_session *session) {
+    return session ? session->memory : 0;
+}
+
 size_t pred_session_input_size(const pred_session *session, size_t index) {
     const pred__tensor *t = pred__session_io(session, 0, index);
     return t ? t->count : 0;

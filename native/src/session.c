@@ -1,34 +1,95 @@
 /*
  * session.c: a session's memory and the run loop.
  *
- * All memory a run needs is allocated when the session is created: one
- * arena holding every input and intermediate tensor, at offsets chosen by
- * the memory plan, and one scratch buffer shared by the nodes.
+ * All memory a run needs is allocated when the session is created (and when
+ * it is re-planned): one arena holding every input and intermediate tensor,
+ * at offsets chosen by the memory plan, and one scratch buffer shared by the
+ * nodes. A run allocates nothing.
  */
 #include "session.h"
 
 /* Offsets are multiples of this many floats (64 bytes), for vector kernels. */
 #define PRED__ALIGN_FLOATS 16
 
-/* The memory plan: offsets[t] (in floats) of every non-constant tensor in
- * the arena, and the arena size. This one gives each tensor its own range.
- * A plan that reuses the range of a value after its last consumer ran (the
- * graph is in execution order, so lifetimes are intervals) replaces this
- * function alone; inputs and graph outputs must keep their own ranges. */
+/* ---- the memory plan -------------------------------------------------------
+ * Every non-constant tensor gets an offset (in floats, 64-byte aligned) in one
+ * arena. Inputs and graph outputs keep ranges of their own (inputs persist
+ * between runs, outputs are read after one). A value lives from the node that
+ * computes it to the last node that reads it (the nodes are in execution
+ * order, so lifetimes are intervals); values whose lifetimes do not overlap
+ * share memory. Placement is greedy by size, largest first, each at the
+ * lowest offset that no placed, overlapping value uses (as TFLite's arena
+ * planner does). A node never writes over its own inputs. */
+
+typedef struct pred__live {
+    size_t tensor, size, first, last;   /* size in floats, rounded to the alignment; first, last: nodes */
+    size_t offset;
+} pred__live;
+
+static size_t pred__aligned_floats(size_t count) {
+    return (count + PRED__ALIGN_FLOATS - 1) / PRED__ALIGN_FLOATS * PRED__ALIGN_FLOATS;
+}
+
+static int pred__live_larger(const void *a, const void *b) {
+    const pred__live *x = (const pred__live *)a, *y = (const pred__live *)b;
+    if (x->size != y->size) return x->size < y->size ? 1 : -1;
+    return x->tensor < y->tensor ? -1 : x->tensor > y->tensor; /* a deterministic order */
+}
+
+static int pred__live_lower(const void *a, const void *b) {
+    const pred__live *x = *(const pred__live *const *)a, *y = *(const pred__live *const *)b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
 static pred_status pred__memory_plan(const pred__graph *g, size_t *offsets, size_t *total) {
-    size_t k, at = 0;
+    pred__live *v = (pred__live *)pred__calloc(g->n_tensors, sizeof *v);
+    pred__live **alive = (pred__live **)pred__calloc(g->n_tensors, sizeof *alive);
+    size_t *live_of = (size_t *)pred__calloc(g->n_tensors, sizeof *live_of);
+    size_t n_live = 0, at = 0, k, j, p;
+    pred_status st = PRED_OK;
+    int i;
+    if (!v || !alive || !live_of) {
+        st = pred__oom();
+        goto done;
+    }
+    for (k = 0; k < g->n_tensors; k++) offsets[k] = live_of[k] = SIZE_MAX;
+    for (k = 0; k < g->n_outputs; k++) offsets[g->outputs[k]] = 0; /* marked: a range of its own */
     for (k = 0; k < g->n_tensors; k++) {
         const pred__tensor *t = &g->tensors[k];
-        size_t size;
-        offsets[k] = SIZE_MAX;
-        if (t->kind == PRED__TENSOR_CONST) continue;
-        if (t->kind == PRED__TENSOR_VALUE && t->producer < 0) continue; /* no node computes it any more */
-        size = (t->count + PRED__ALIGN_FLOATS - 1) / PRED__ALIGN_FLOATS * PRED__ALIGN_FLOATS;
-        offsets[k] = at;
-        if (!pred__add_size(at, size, &at)) return pred__oom();
+        if (t->kind == PRED__TENSOR_CONST || (t->kind == PRED__TENSOR_VALUE && t->producer < 0)) {
+            offsets[k] = SIZE_MAX;
+        } else if (t->kind == PRED__TENSOR_INPUT || offsets[k] == 0) {
+            offsets[k] = at;
+            if (!pred__add_size(at, pred__aligned_floats(t->count), &at)) st = pred__oom();
+        } else {
+            v[n_live].tensor = k;
+            v[n_live].size = pred__aligned_floats(t->count);
+            v[n_live].first = v[n_live].last = (size_t)t->producer;
+            live_of[k] = n_live++;
+        }
     }
+    for (k = 0; k < g->n_nodes; k++) /* the last reader of each value */
+        for (i = 0; i < g->nodes[k].n_in; i++)
+            if (g->nodes[k].in[i] >= 0 && (j = live_of[g->nodes[k].in[i]]) != SIZE_MAX && v[j].last < k) v[j].last = k;
+    qsort(v, n_live, sizeof *v, pred__live_larger);
     *total = at;
-    return PRED_OK;
+    for (j = 0; st == PRED_OK && j < n_live; j++) {
+        size_t n_alive = 0, offset = at, end;
+        for (p = 0; p < j; p++) /* placed values alive at the same time, by offset */
+            if (!(v[p].last < v[j].first || v[j].last < v[p].first)) alive[n_alive++] = &v[p];
+        qsort(alive, n_alive, sizeof *alive, pred__live_lower);
+        for (p = 0; p < n_alive && alive[p]->offset < offset + v[j].size; p++) /* the first gap that fits */
+            if (alive[p]->offset + alive[p]->size > offset) offset = alive[p]->offset + alive[p]->size;
+        v[j].offset = offset;
+        offsets[v[j].tensor] = offset;
+        if (!pred__add_size(offset, v[j].size, &end)) st = pred__oom();
+        else if (end > *total) *total = end;
+    }
+done:
+    PRED_FREE(v);
+    PRED_FREE(alive);
+    PRED_FREE(live_of);
+    return st;
 }
 
 static void pred__session_free(pred_session *s) {
@@ -36,8 +97,8 @@ static void pred__session_free(pred_session *s) {
     if (s->graph == &s->own) pred__plan_free(&s->own);
     if (s->model) pred__model_release(s->model);
     PRED_FREE(s->bufs);
-    PRED_FREE(s->arena);
-    PRED_FREE(s->scratch);
+    pred__aligned_free(s->arena);
+    pred__aligned_free(s->scratch);
     PRED_FREE(s);
 }
 
@@ -56,8 +117,8 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, co
     }
     if ((st = pred__memory_plan(g, offsets, &total)) != PRED_OK) goto done;
     /* zeroed: inputs never set read as zeros */
-    arena = (float *)pred__calloc(total, sizeof(float));
-    scratch = (float *)pred__calloc(g->max_scratch, sizeof(float));
+    arena = (float *)pred__aligned_alloc(total, sizeof(float));
+    scratch = (float *)pred__aligned_alloc(g->max_scratch, sizeof(float));
     if (!arena || !scratch) {
         st = pred__oom();
         goto done;
@@ -74,18 +135,19 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, co
             memcpy(bufs[g->inputs[k]], s->bufs[old->inputs[k]], t->count * sizeof(float));
     }
     PRED_FREE(s->bufs);
-    PRED_FREE(s->arena);
-    PRED_FREE(s->scratch);
+    pred__aligned_free(s->arena);
+    pred__aligned_free(s->scratch);
     s->bufs = bufs;
     s->arena = arena;
     s->scratch = scratch;
+    s->memory = (total + g->max_scratch) * sizeof(float);
     bufs = NULL;
     arena = scratch = NULL;
 done:
     PRED_FREE(bufs);
     PRED_FREE(offsets);
-    PRED_FREE(arena);
-    PRED_FREE(scratch);
+    pred__aligned_free(arena);
+    pred__aligned_free(scratch);
     return st;
 }
 

@@ -15,6 +15,7 @@ struct pred_session {
     float **bufs;                /* per tensor: its data (constants point into the model) */
     float *arena;                /* one block for all inputs and values (see the memory plan) */
     float *scratch;              /* graph.max_scratch floats for the node running */
+    size_t memory;               /* bytes of arena and scratch */
     int threads;                 /* requested thread count (0: default); unused for now */
     int has_run;                 /* a run completed: outputs are valid */
 };

@@ -249,6 +249,15 @@ class Session:
         Raises:
             PredictError: PRED_ERR_ARGUMENT for a bad index or a capacity below the rank.
         """
+    def memory_size(self) -> int:
+        """Bytes of memory the session holds for running: one arena for every input, output and
+        intermediate tensor (tensors whose lifetimes do not overlap share it) and the
+        scratch memory of the largest node. Packed weights belong to the model. A run
+        allocates nothing.
+
+        Returns:
+            int: The byte count.
+        """
     def input_size(self, index: int) -> int:
         """Number of float elements of an input (the product of its shape).
 

@@ -72,6 +72,7 @@ cdef extern from "predict.h" nogil:
     pred_status pred_session_set_input_shape(pred_session *session, size_t index, const int64_t *dims, size_t ndim)
     pred_status pred_session_input_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity, size_t *ndim)
     pred_status pred_session_output_shape(const pred_session *session, size_t index, int64_t *dims, size_t capacity, size_t *ndim)
+    size_t pred_session_memory_size(const pred_session *session)
     size_t pred_session_input_size(const pred_session *session, size_t index)
     size_t pred_session_output_size(const pred_session *session, size_t index)
     pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count)
@@ -885,6 +886,25 @@ cdef class Session:
             raise _error(_c_result)
         _r_dims = _r_dims[:_c_ndim]
         return tuple(_r_dims.tolist())
+
+    def memory_size(self):
+        """Bytes of memory the session holds for running: one arena for every input, output and
+        intermediate tensor (tensors whose lifetimes do not overlap share it) and the
+        scratch memory of the largest node. Packed weights belong to the model. A run
+        allocates nothing.
+
+        Returns:
+            int: The byte count.
+        """
+        cdef const pred_session *_c_session = NULL  # borrowed right before the call
+        cdef size_t _c_result
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_memory_size(_c_session)
+        finally:
+            if _c_session != NULL:
+                self._leave()
+        return _c_result
 
     def input_size(self, index):
         """Number of float elements of an input (the product of its shape).

@@ -515,6 +515,22 @@ public final class Session {
         return _dims.prefix(max(0, _ndim)).map { Int(truncatingIfNeeded: $0) }
     }
 
+    /// Bytes of memory the session holds for running: one arena for every input, output and
+    /// intermediate tensor (tensors whose lifetimes do not overlap share it) and the scratch
+    /// memory of the largest node. Packed weights belong to the model. A run allocates
+    /// nothing.
+    ///
+    /// - Returns: The byte count.
+    /// - Throws: `PredictError`: `.state` if this object is closed.
+    public var memorySize: Int {
+        get throws {
+            let _session = try self._enter()
+            defer { self._leave() }
+            let _result = pred_session_memory_size(_session)
+            return _result
+        }
+    }
+
     /// Number of float elements of an input (the product of its shape).
     ///
     /// - Parameters:

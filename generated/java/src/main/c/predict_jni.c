@@ -551,6 +551,14 @@ release:
     return result_array;
 }
 
+/* pred_session_memory_size */
+JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1session_1memory_1size(JNIEnv *env, jclass cls, jlong j_session)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)pred_session_memory_size((const pred_session *)(intptr_t)j_session);
+}
+
 /* pred_session_input_size */
 JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1session_1input_1size(JNIEnv *env, jclass cls, jlong j_session, jlong j_index)
 {

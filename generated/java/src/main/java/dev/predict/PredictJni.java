@@ -169,6 +169,8 @@ final class PredictJni {
 
     static native long[] pred_session_output_shape(long session, long index);
 
+    static native long pred_session_memory_size(long session);
+
     static native long pred_session_input_size(long session, long index);
 
     static native long pred_session_output_size(long session, long index);

@@ -173,6 +173,28 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Bytes of memory the session holds for running: one arena for every input, output
+     * and intermediate tensor (tensors whose lifetimes do not overlap share it) and the
+     * scratch memory of the largest node. Packed weights belong to the model. A run
+     * allocates nothing.
+     *
+     * @return The byte count.
+     * @throws PredictException {@code Status.ERR_STATE} if a closed object is used
+     */
+    public long memorySize() throws PredictException {
+        long ptrThis = 0;
+        try {
+            ptrThis = enter();
+            return PredictJni.pred_session_memory_size(ptrThis);
+        } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
      * Number of float elements of an input (the product of its shape).
      *
      * @param index Index of the input.
