@@ -126,11 +126,17 @@ static size_t pred__onnx_elem_size(int32_t data_type) {
 static pred_status pred__onnx_decode_raw(pred__onnx_tensor *t, const uint8_t *p) {
     size_t k;
     if (t->data_type == PRED__DT_FLOAT) {
+        const uint32_t one = 1;
+        uint8_t first;
+        memcpy(&first, &one, 1);
         if (!(t->f = (float *)pred__calloc(t->count, sizeof(float)))) return pred__oom();
-        for (k = 0; k < t->count; k++) {
-            uint32_t bits = pred__le32(p + 4 * k);
-            memcpy(&t->f[k], &bits, sizeof bits);
-        }
+        if (first == 1) /* a little-endian host stores floats as the file does */
+            memcpy(t->f, p, t->count * sizeof(float));
+        else
+            for (k = 0; k < t->count; k++) {
+                uint32_t bits = pred__le32(p + 4 * k);
+                memcpy(&t->f[k], &bits, sizeof bits);
+            }
     } else {
         int wide = t->data_type == PRED__DT_INT64;
         if (!(t->i = (int64_t *)pred__calloc(t->count, sizeof(int64_t)))) return pred__oom();

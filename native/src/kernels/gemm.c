@@ -8,22 +8,38 @@ static size_t pred__gemm_packed_size(size_t m, size_t k) {
     return (m + PRED__GEMM_MR - 1) / PRED__GEMM_MR * PRED__GEMM_MR * k;
 }
 
+/* One row at a time, so the reads of a row-major operand are sequential. */
 static void pred__gemm_pack(float *dst, const float *a, size_t rs, size_t cs, size_t m, size_t k) {
-    size_t i0, i, p;
-    for (i0 = 0; i0 < m; i0 += PRED__GEMM_MR)
-        for (p = 0; p < k; p++)
-            for (i = i0; i < i0 + PRED__GEMM_MR; i++) *dst++ = i < m ? a[i * rs + p * cs] : 0.0f;
+    size_t i0, r, p;
+    for (i0 = 0; i0 < m; i0 += PRED__GEMM_MR, dst += PRED__GEMM_MR * k)
+        for (r = 0; r < PRED__GEMM_MR; r++) {
+            const float *src = a + (i0 + r) * rs;
+            if (i0 + r < m)
+                for (p = 0; p < k; p++) dst[p * PRED__GEMM_MR + r] = src[p * cs];
+            else
+                for (p = 0; p < k; p++) dst[p * PRED__GEMM_MR + r] = 0.0f;
+        }
 }
 
 /* dst (kc, NR) = b (kc, nr), element (p, j) at b[p * rs + j * cs], zeros in the columns past nr */
 static void pred__gemm_pack_strip(float *dst, const float *b, size_t rs, size_t cs, size_t kc, size_t nr) {
     size_t p, j;
-    for (p = 0; p < kc; p++, dst += PRED__GEMM_NR, b += rs) {
-        if (cs == 1 && nr == PRED__GEMM_NR) /* the common case, a fixed-size copy the compiler inlines */
-            memcpy(dst, b, PRED__GEMM_NR * sizeof *dst);
-        else
-            for (j = 0; j < PRED__GEMM_NR; j++) dst[j] = j < nr ? b[j * cs] : 0.0f;
+    if (cs == 1) { /* rows of the strip are contiguous: copy them */
+        for (p = 0; p < kc; p++, dst += PRED__GEMM_NR, b += rs) {
+            if (nr == PRED__GEMM_NR) { /* the common case, a fixed-size copy the compiler inlines */
+                memcpy(dst, b, PRED__GEMM_NR * sizeof *dst);
+            } else {
+                memcpy(dst, b, nr * sizeof *dst);
+                for (j = nr; j < PRED__GEMM_NR; j++) dst[j] = 0.0f;
+            }
+        }
+        return;
     }
+    for (j = 0; j < PRED__GEMM_NR; j++) /* columns are contiguous (a transposed operand): read them in turn */
+        if (j < nr)
+            for (p = 0; p < kc; p++) dst[p * PRED__GEMM_NR + j] = b[j * cs + p * rs];
+        else
+            for (p = 0; p < kc; p++) dst[p * PRED__GEMM_NR + j] = 0.0f;
 }
 
 static size_t pred__gemm_strips_size(size_t k, size_t n) {
