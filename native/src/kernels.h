@@ -31,6 +31,9 @@ static float pred__clip1(float v, float lo, float hi);      /* min(max(v, lo), h
 static float pred__leakyrelu1(float v, float alpha);        /* v < 0 ? alpha v : v */
 static float pred__hardsigmoid1(float v, float alpha, float beta); /* max(0, min(1, alpha v + beta)) */
 
+/* No activation. */
+static const pred__act pred__act_none = {PRED__ACT_NONE, 0.0f, 0.0f};
+
 /* y (n,) = act(y): the activation Conv and Gemm apply to their output (see pred__act). */
 static void pred__act_apply(float *y, size_t n, const pred__act *act);
 

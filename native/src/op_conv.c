@@ -139,7 +139,7 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
 static void pred__im2col(float *col, const float *x, int64_t c, const pred__window *win) {
     const int64_t *in = win->in, *k = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
     const int64_t *pb = win->pad_begin;
-    int64_t spatial = o[0] * o[1] * o[2], ci, kz, ky, kx, oz, oy, ox;
+    int64_t spatial = o[0] * o[1] * o[2], ci, kz, ky, kx, oz, oy, ox, lo, hi;
     for (ci = 0; ci < c; ci++)
         for (kz = 0; kz < k[0]; kz++)
             for (ky = 0; ky < k[1]; ky++)
@@ -150,15 +150,23 @@ static void pred__im2col(float *col, const float *x, int64_t c, const pred__wind
                         for (oy = 0; oy < o[1]; oy++, dst += o[2]) {
                             int64_t iy = oy * s[1] - pb[1] + ky * dl[1];
                             const float *row;
+                            int64_t shift = kx * dl[2] - pb[2]; /* ix = ox * s + shift */
                             if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) {
                                 for (ox = 0; ox < o[2]; ox++) dst[ox] = 0.0f;
                                 continue;
                             }
                             row = x + ((ci * in[0] + iz) * in[1] + iy) * in[2];
-                            for (ox = 0; ox < o[2]; ox++) {
-                                int64_t ix = ox * s[2] - pb[2] + kx * dl[2];
-                                dst[ox] = ix >= 0 && ix < in[2] ? row[ix] : 0.0f;
-                            }
+                            /* ix lies inside the row for ox in [lo, hi): no test per element */
+                            lo = shift < 0 ? (-shift + s[2] - 1) / s[2] : 0;
+                            hi = in[2] - shift > 0 ? (in[2] - shift + s[2] - 1) / s[2] : 0;
+                            if (hi > o[2]) hi = o[2];
+                            if (lo > hi) lo = hi;
+                            for (ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
+                            if (s[2] == 1)
+                                memcpy(dst + lo, row + lo + shift, (size_t)(hi - lo) * sizeof *dst);
+                            else
+                                for (ox = lo; ox < hi; ox++) dst[ox] = row[ox * s[2] + shift];
+                            for (ox = hi; ox < o[2]; ox++) dst[ox] = 0.0f;
                         }
                     }
                 }

@@ -153,6 +153,13 @@ static pred_status pred__matmul_infer(pred__graph *g, pred__node *n) {
     y = p->batch;
     if (a->ndim > 1) y.d[y.ndim++] = p->m;
     if (b->ndim > 1) y.d[y.ndim++] = p->n;
+    /* scratch: every row of A packed, for a matrix B packed by pred__matmul_prepare */
+    n->scratch = 0;
+    if (b->ndim == 2 && p->k > 0) {
+        n->scratch = pred__gemm_packed_size((size_t)(pred__shape_count(a) / (uint64_t)p->k), (size_t)p->k);
+        if (n->scratch > PRED_MAX_ELEMENTS)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "the product needs too much scratch memory");
+    }
     return pred__set_out_shape(g, n, 0, &y);
 }
 
@@ -177,5 +184,31 @@ static void pred__matmul_batched(float *y, const float *a, const float *b, const
 }
 
 static void pred__matmul_run(const pred__exec *x, const pred__node *n) {
-    pred__matmul_batched(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), &n->p.matmul);
+    const pred__matmul_params *p = &n->p.matmul;
+    if (n->packed) { /* B is a constant matrix, packed at load: every row of A at once */
+        const pred__shape *as = PRED__IN_SHAPE(x, n, 0);
+        size_t rows = (size_t)(pred__shape_count(as) / (uint64_t)p->k);
+        float *y = PRED__OUT(x, n, 0);
+        memset(y, 0, rows * (size_t)p->n * sizeof *y);
+        pred__gemm_pack(x->scratch, PRED__IN(x, n, 0), (size_t)p->k, 1, rows, (size_t)p->k);
+        pred__gemm_packed_both(pred__kernels_get(), y, (size_t)p->n, x->scratch, n->packed, rows, (size_t)p->n,
+                               (size_t)p->k, &pred__act_none);
+        return;
+    }
+    pred__matmul_batched(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), p);
+}
+
+/* B (k, n), as strips of the packed GEMM: Gemm's layout for an untransposed B. */
+static void pred__matmul_pack_b(float *dst, const pred__node *n, const pred__tensor *b) {
+    pred__gemm_pack_strips(dst, b->f, (size_t)n->p.matmul.n, 1, (size_t)n->p.matmul.k, (size_t)n->p.matmul.n);
+}
+
+/* A constant matrix B is packed into strips (the rows of A, whatever their batch dims, are one
+ * left operand); batched Bs run as they are. */
+static pred_status pred__matmul_prepare(pred__graph *g, pred__node *n) {
+    const pred__matmul_params *p = &n->p.matmul;
+    const pred__tensor *b = pred__in_tensor(g, n, 1);
+    if (b->kind != PRED__TENSOR_CONST || b->dtype != PRED__DT_FLOAT || !b->f || b->shape.ndim != 2 || p->k == 0)
+        return PRED_OK;
+    return pred__pack_weights(g, n, 1, -1, pred__gemm_strips_size((size_t)p->k, (size_t)p->n), pred__matmul_pack_b);
 }

@@ -365,6 +365,7 @@ static pred_status pred__gemm_prepare(pred__graph *g, pred__node *n);
 static pred_status pred__matmul_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__matmul_infer(pred__graph *g, pred__node *n);
 static void pred__matmul_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__matmul_prepare(pred__graph *g, pred__node *n);
 static pred_status pred__binary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__binary_infer(pred__graph *g, pred__node *n);
 static pred_status pred__unary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);

@@ -71,7 +71,6 @@ static void pred__gemm_packed_both(const pred__kernels *kt, float *c, size_t ldc
 static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed, const float *b,
                               size_t ldb, size_t m, size_t n, size_t k, const float *bias, const pred__act *act,
                               float *work) {
-    static const pred__act none = {PRED__ACT_NONE, 0.0f, 0.0f};
     int in_tile = pred__act_in_tile(act);
     size_t i, j, k0, r;
     for (j = 0; j < n; j += PRED__GEMM_NR) {
@@ -85,7 +84,7 @@ static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, con
                 size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
                 float *ct = c + i * ldc + j;
                 kt->gemm_tile(ct, ldc, a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
-                              bias ? bias + i : NULL, last ? act : &none, k0 > 0);
+                              bias ? bias + i : NULL, last ? act : &pred__act_none, k0 > 0);
                 for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * ldc, nr, act);
             }
             k0 += kc;
