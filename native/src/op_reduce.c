@@ -56,6 +56,39 @@ static pred_status pred__reduce_infer(pred__graph *g, pred__node *n) {
 
 /* y = the reduction op (PRED__OP_REDUCE*) of x (xs) over the dims whose bit
  * is set in reduce; y holds the kept dims in order */
+/* 1 if the reduced dims are the last ones (dims of size 1 aside): then the values of one
+ * output are a contiguous run of the input. */
+static int pred__reduce_trailing(const pred__shape *xs, unsigned reduce) {
+    size_t d;
+    int seen = 0;
+    for (d = 0; d < xs->ndim; d++) {
+        if ((reduce >> d) & 1) seen = 1;
+        else if (seen && xs->d[d] != 1) return 0;
+    }
+    return 1;
+}
+
+/* acc folded with x[0..n) in order (NaN wins Max and Min) */
+static float pred__fold(float acc, const float *x, uint64_t n, int op) {
+    uint64_t k;
+    switch (op) {
+    case PRED__OP_REDUCEMAX:
+        for (k = 0; k < n; k++) acc = x[k] > acc || x[k] != x[k] ? x[k] : acc;
+        break;
+    case PRED__OP_REDUCEMIN:
+        for (k = 0; k < n; k++) acc = x[k] < acc || x[k] != x[k] ? x[k] : acc;
+        break;
+    case PRED__OP_REDUCESUMSQUARE:
+    case PRED__OP_REDUCEL2:
+        for (k = 0; k < n; k++) acc += x[k] * x[k];
+        break;
+    default:
+        for (k = 0; k < n; k++) acc += x[k];
+        break;
+    }
+    return acc;
+}
+
 static void pred__reduce(float *y, const float *x, const pred__shape *xs, unsigned reduce, size_t ny, int op) {
     int64_t idx[PRED_MAX_DIMS] = {0}, ystr[PRED_MAX_DIMS], c = 1;
     uint64_t total = pred__shape_count(xs), k, at = 0, per;
@@ -68,24 +101,17 @@ static void pred__reduce(float *y, const float *x, const pred__shape *xs, unsign
     }
     per = total / (ny ? ny : 1);
     for (k = 0; k < ny; k++) y[k] = init;
-    for (k = 0; k < total; k++) {
-        float v = x[k];
-        switch (op) {
-        case PRED__OP_REDUCEMAX: /* NaN wins */
-            if (v > y[at] || v != v) y[at] = v;
-            break;
-        case PRED__OP_REDUCEMIN:
-            if (v < y[at] || v != v) y[at] = v;
-            break;
-        case PRED__OP_REDUCESUMSQUARE:
-        case PRED__OP_REDUCEL2: y[at] += v * v; break;
-        default: y[at] += v; break; /* Mean, Sum */
-        }
-        for (d = xs->ndim; d-- > 0;) { /* next index of x */
-            at += (uint64_t)ystr[d];
-            if (++idx[d] < xs->d[d]) break;
-            at -= (uint64_t)(ystr[d] * xs->d[d]);
-            idx[d] = 0;
+    if (pred__reduce_trailing(xs, reduce)) { /* each y[k] folds a contiguous run of x: no index arithmetic */
+        for (k = 0; k < ny; k++) y[k] = pred__fold(y[k], x + k * per, per, op);
+    } else {
+        for (k = 0; k < total; k++) {
+            y[at] = pred__fold(y[at], x + k, 1, op);
+            for (d = xs->ndim; d-- > 0;) { /* next index of x */
+                at += (uint64_t)ystr[d];
+                if (++idx[d] < xs->d[d]) break;
+                at -= (uint64_t)(ystr[d] * xs->d[d]);
+                idx[d] = 0;
+            }
         }
     }
     if (op == PRED__OP_REDUCEMEAN)
