@@ -13,7 +13,8 @@ extension = Extension(
     ["generated/python/predict/_predict.pyx", "generated/c/predict.c"],
     include_dirs=["generated/c", numpy.get_include()],
     extra_compile_args=["-std=c11", "-O2"],
-    libraries=["m"],  # the engine uses libm; Python usually has it loaded, but say so
+    # the engine uses libm and POSIX threads; Python usually has both loaded, but say so
+    libraries=["m", "pthread"],
 )
 
 setup(

@@ -260,10 +260,11 @@ void pred_session_free(pred_session *session) {
 
 pred_status pred_session_set_threads(pred_session *session, int threads) {
     static const char fn[] = "pred_session_set_threads";
+    pred_status st;
     if (!session) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "session is NULL");
     if (threads < 0) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "threads is %d, must be 0 or more", threads);
-    session->threads = threads;
-    return PRED_OK;
+    st = pred__session_set_threads(session, threads);
+    return st == PRED_OK ? st : pred__error_prefix(st, fn);
 }
 
 static const pred__tensor *pred__session_io(const pred_session *s, int outputs, size_t index) {

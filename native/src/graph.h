@@ -17,6 +17,7 @@
 #include "common.h"
 #include "onnx.h"
 #include "ops.h"
+#include "threads.h"
 
 typedef enum pred__tensor_kind {
     PRED__TENSOR_VALUE,          /* computed by a node */
@@ -82,12 +83,42 @@ struct pred__graph {
 };
 
 /* The state a run function computes with: shapes and buffers of every
- * tensor, and the scratch memory of the node. A thread pool goes here. */
+ * tensor, the scratch memory of the node (one block per thread) and the
+ * session's thread pool. */
 struct pred__exec {
     const pred__tensor *tensors;
     float *const *bufs;
-    float *scratch;
+    float *scratch;              /* the node's scratch (n->scratch floats) of worker 0, the calling thread */
+    size_t scratch_stride;       /* floats from one worker's scratch to the next (64-byte aligned) */
+    pred__threadpool *pool;      /* the session's workers; NULL: one thread (and at load, folding) */
 };
+
+/* The scratch memory of worker `worker` (a task's last argument): n->scratch floats. */
+#define PRED__SCRATCH(x, worker) ((x)->scratch + (size_t)(worker) * (x)->scratch_stride)
+
+/* Runs task(ctx, begin, end, worker) over contiguous ranges covering
+ * [0, n_tasks) on the session's threads and returns when all are done (see
+ * pred__pool_run in threads.h): inline on the caller, as task(ctx, 0,
+ * n_tasks, 0), without a pool. Tasks must write disjoint outputs, each with
+ * the arithmetic of the one-thread loop, so results are the same bits for
+ * every thread count: split outputs (rows, channels, tiles, batch), never a
+ * sum. A task uses PRED__SCRATCH(x, worker), never x->scratch. */
+static void pred__parallel_for(const pred__exec *x, size_t n_tasks, pred__task_fn task, void *ctx);
+/* Threads pred__parallel_for runs on (1: no pool). */
+static int pred__exec_threads(const pred__exec *x);
+
+/* Elementwise work below these many elements runs inline on the calling
+ * thread: waking workers costs some microseconds, as much as computing this
+ * many elements of a light function (an add, a compare: memory bound) or of
+ * a heavy one (an exp, a tanh, a pow: tens of operations each). */
+#define PRED__PAR_MIN_LIGHT ((size_t)65536)
+#define PRED__PAR_MIN_HEAVY ((size_t)16384)
+/* Whether `elements` of light or heavy (nonzero) elementwise work are worth splitting between threads. */
+static int pred__parallel_worth(const pred__exec *x, size_t elements, int heavy);
+/* task(ctx, begin, end, worker) over element ranges covering [0, count):
+ * split between threads in blocks of 1024 elements when worth it
+ * (pred__parallel_worth), else one call on the calling thread. */
+static void pred__parallel_elements(const pred__exec *x, size_t count, int heavy, pred__task_fn task, void *ctx);
 
 /* Builds the graph of a parsed model: tensors, operators, topological
  * order, attributes and shapes. Decoded constant data is moved out of m

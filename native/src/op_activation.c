@@ -32,8 +32,52 @@ static void pred__relu(float *y, const float *x, size_t n) {
     for (i = 0; i < n; i++) y[i] = pred__relu1(x[i]);
 }
 
+/* A unary function over one tensor, split into element ranges between threads (large tensors only). */
+typedef struct pred__unary_job {
+    float *y;
+    const float *x;
+    int op;                      /* PRED__OP_*: RELU, CLIP or one of pred__activation's */
+    float lo, hi;                /* Clip's bounds */
+    const pred__unary_params *p;
+} pred__unary_job;
+
+static void pred__clip(float *y, const float *x, size_t n, float lo, float hi);
+static void pred__activation(float *y, const float *x, size_t n, int op, const pred__unary_params *p);
+
+static void pred__unary_task(void *ctx, size_t begin, size_t end, int worker) {
+    const pred__unary_job *job = (const pred__unary_job *)ctx;
+    (void)worker;
+    if (job->op == PRED__OP_RELU) pred__relu(job->y + begin, job->x + begin, end - begin);
+    else if (job->op == PRED__OP_CLIP) pred__clip(job->y + begin, job->x + begin, end - begin, job->lo, job->hi);
+    else pred__activation(job->y + begin, job->x + begin, end - begin, job->op, job->p);
+}
+
+/* Functions of a few operations per element (memory bound): split only when larger. */
+static int pred__unary_heavy(int op) {
+    switch (op) {
+    case PRED__OP_RELU: case PRED__OP_CLIP: case PRED__OP_LEAKYRELU: case PRED__OP_HARDSIGMOID:
+    case PRED__OP_HARDSWISH: case PRED__OP_ABS: case PRED__OP_NEG: case PRED__OP_FLOOR: case PRED__OP_CEIL:
+    case PRED__OP_THRESHOLDEDRELU: case PRED__OP_RECIPROCAL: case PRED__OP_SQRT: case PRED__OP_SOFTSIGN:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* y = f(x) of node n (FLOAT), on the session's threads when large */
+static void pred__unary_split(const pred__exec *x, const pred__node *n, float lo, float hi) {
+    pred__unary_job job;
+    job.y = PRED__OUT(x, n, 0);
+    job.x = PRED__IN(x, n, 0);
+    job.op = n->op;
+    job.lo = lo;
+    job.hi = hi;
+    job.p = &n->p.unary;
+    pred__parallel_elements(x, x->tensors[n->out[0]].count, pred__unary_heavy(n->op), pred__unary_task, &job);
+}
+
 static void pred__relu_run(const pred__exec *x, const pred__node *n) {
-    pred__relu(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count);
+    pred__unary_split(x, n, 0.0f, 0.0f);
 }
 
 /* ---- Clip: bounds from attributes before opset 11, from optional inputs after */
@@ -70,7 +114,7 @@ static void pred__clip(float *y, const float *x, size_t n, float lo, float hi) {
 static void pred__clip_run(const pred__exec *x, const pred__node *n) {
     float lo = n->n_in > 1 && n->in[1] >= 0 ? PRED__IN(x, n, 1)[0] : n->p.clip.min;
     float hi = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2)[0] : n->p.clip.max;
-    pred__clip(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, lo, hi);
+    pred__unary_split(x, n, lo, hi);
 }
 
 /* ---- LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Exp, Sqrt, Erf, Gelu and the rest */
@@ -241,5 +285,5 @@ static void pred__activation_run(const pred__exec *x, const pred__node *n) {
                           n->op == PRED__OP_NEG);
         return;
     }
-    pred__activation(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), x->tensors[n->out[0]].count, n->op, &n->p.unary);
+    pred__unary_split(x, n, 0.0f, 0.0f);
 }

@@ -197,17 +197,50 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
         }
 }
 
-/* y (n, c, oh, ow) = conv(x (n, c, h, w), w (c, 1, kh, kw)) + b (c): one channel at a time */
-static void pred__conv_depthwise(const pred__kernels *kt, float *y, const float *x, const float *w, const float *b,
-                                 float *scratch, int64_t batch, int64_t c, const pred__window *win,
+/* A depthwise Conv split between threads by (batch, channel) planes, each independent. */
+typedef struct pred__dw_job {
+    const pred__exec *ex;
+    const pred__kernels *kt;
+    float *y;
+    const float *x, *w, *b;
+    int64_t c;
+    pred__dw_shape s;
+    const pred__act *act;
+} pred__dw_job;
+
+/* planes [begin, end) of n * c, with the scratch memory of `worker` */
+static void pred__dw_task(void *ctx, size_t begin, size_t end, int worker) {
+    const pred__dw_job *j = (const pred__dw_job *)ctx;
+    size_t in_size = j->s.h * j->s.w, out_size = j->s.oh * j->s.ow, taps = j->s.kh * j->s.kw, plane;
+    float *scratch = PRED__SCRATCH(j->ex, worker);
+    for (plane = begin; plane < end; plane++) {
+        size_t ci = plane % (size_t)j->c;
+        j->kt->dwconv(j->y + plane * out_size, j->x + plane * in_size, j->w + ci * taps, j->b ? j->b[ci] : 0.0f,
+                      &j->s, scratch, j->act);
+    }
+}
+
+/* y (n, c, oh, ow) = conv(x (n, c, h, w), w (c, 1, kh, kw)) + b (c): one channel at a time, the
+ * (batch, channel) planes split between the session's threads when the work is large */
+static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, float *y, const float *x,
+                                 const float *w, const float *b, int64_t batch, int64_t c, const pred__window *win,
                                  const pred__act *act) {
-    pred__dw_shape s = pred__conv_dw_shape(win);
-    size_t in_size = s.h * s.w, out_size = s.oh * s.ow, taps = s.kh * s.kw;
-    int64_t ni, ci;
-    for (ni = 0; ni < batch; ni++)
-        for (ci = 0; ci < c; ci++)
-            kt->dwconv(y + (size_t)(ni * c + ci) * out_size, x + (size_t)(ni * c + ci) * in_size,
-                       w + (size_t)ci * taps, b ? b[ci] : 0.0f, &s, scratch, act);
+    pred__dw_job job;
+    size_t planes = (size_t)(batch * c);
+    job.ex = ex;
+    job.kt = kt;
+    job.y = y;
+    job.x = x;
+    job.w = w;
+    job.b = b;
+    job.c = c;
+    job.s = pred__conv_dw_shape(win);
+    job.act = act;
+    /* multiply-adds: as many as a heavy elementwise op's operations */
+    if (pred__parallel_worth(ex, planes * job.s.oh * job.s.ow * job.s.kh * job.s.kw, 1))
+        pred__parallel_for(ex, planes, pred__dw_task, &job);
+    else
+        pred__dw_task(&job, 0, planes, 0);
 }
 
 /* pred__conv with the weights of each group packed (pred__conv_prepare): the same sums, tiled;
@@ -238,8 +271,8 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
     float *col = p->method == PRED__CONV_IM2COL ? x->scratch + PRED__GEMM_WORK : NULL;
     if (p->method == PRED__CONV_DEPTHWISE)
-        pred__conv_depthwise(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
-                             x->scratch, xs->d[0], xs->d[1], &p->w, &p->act);
+        pred__conv_depthwise(x, pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
+                             xs->d[0], xs->d[1], &p->w, &p->act);
     else if (n->packed)
         pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, x->scratch, col,
                           xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);

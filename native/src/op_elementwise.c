@@ -154,17 +154,38 @@ static void pred__binary_row_i64(int64_t *y, const int64_t *a, size_t sa, const 
 
 /* y (ys) = a (as) op b (bs), numpy broadcasting; as and bs have the rank of
  * ys. Elements are floats, or int64 when is_int. y may be a (same shape). */
-static void pred__binary(void *y, const void *a, const void *b, const pred__shape *ys, const pred__shape *as,
-                         const pred__shape *bs, int op, int is_int) {
+typedef struct pred__binary_job {
+    void *y;
+    const void *a, *b;
+    const pred__shape *ys, *as, *bs;
+    int op, is_int;
+} pred__binary_job;
+
+/* whether a and b are read element by element like y (no broadcasting between them) */
+static int pred__binary_flat(const pred__binary_job *j) {
+    return j->ys->ndim == 0 || (pred__shape_equal(j->as, j->bs) && pred__shape_equal(j->as, j->ys));
+}
+
+/* elements [begin, end) of a flat job */
+static void pred__binary_flat_task(void *ctx, size_t begin, size_t end, int worker) {
+    const pred__binary_job *j = (const pred__binary_job *)ctx;
+    (void)worker;
+    if (j->is_int)
+        pred__binary_row_i64((int64_t *)j->y + begin, (const int64_t *)j->a + begin, 1, (const int64_t *)j->b + begin,
+                             1, end - begin, j->op);
+    else
+        pred__binary_row((float *)j->y + begin, (const float *)j->a + begin, 1, (const float *)j->b + begin, 1,
+                         end - begin, j->op);
+}
+
+/* rows [begin, end) of the output (its last dimension) of a broadcasting job */
+static void pred__binary_rows_task(void *ctx, size_t begin, size_t end, int worker) {
+    const pred__binary_job *j = (const pred__binary_job *)ctx;
+    const pred__shape *ys = j->ys, *as = j->as, *bs = j->bs;
     size_t nd = ys->ndim, i, inner, sa_in, sb_in;
-    uint64_t sa[PRED_MAX_DIMS], sb[PRED_MAX_DIMS], oa = 0, ob = 0, rows, r, ca = 1, cb = 1;
+    uint64_t sa[PRED_MAX_DIMS] = {0}, sb[PRED_MAX_DIMS] = {0}, oa = 0, ob = 0, r, ca = 1, cb = 1, rest = begin;
     int64_t idx[PRED_MAX_DIMS] = {0};
-    uint64_t total = pred__shape_count(ys);
-    if (nd == 0 || (pred__shape_equal(as, bs) && pred__shape_equal(as, ys))) { /* Sum/Max/Min: a, b may both broadcast */
-        if (is_int) pred__binary_row_i64((int64_t *)y, (const int64_t *)a, 1, (const int64_t *)b, 1, (size_t)total, op);
-        else pred__binary_row((float *)y, (const float *)a, 1, (const float *)b, 1, (size_t)total, op);
-        return;
-    }
+    (void)worker;
     /* strides of a and b over the output index; 0 along broadcast dims */
     for (i = nd; i-- > 0;) {
         sa[i] = as->d[i] == 1 ? 0 : ca;
@@ -175,14 +196,19 @@ static void pred__binary(void *y, const void *a, const void *b, const pred__shap
     inner = (size_t)ys->d[nd - 1];
     sa_in = (size_t)sa[nd - 1];
     sb_in = (size_t)sb[nd - 1];
-    rows = total / inner;
-    for (r = 0; r < rows; r++) {
-        if (is_int)
-            pred__binary_row_i64((int64_t *)y + r * inner, (const int64_t *)a + oa, sa_in, (const int64_t *)b + ob,
-                                 sb_in, inner, op);
+    for (i = nd - 1; i-- > 0;) { /* the outer index of row `begin` */
+        idx[i] = (int64_t)(rest % (uint64_t)ys->d[i]);
+        rest /= (uint64_t)ys->d[i];
+        oa += (uint64_t)idx[i] * sa[i];
+        ob += (uint64_t)idx[i] * sb[i];
+    }
+    for (r = begin; r < end; r++) {
+        if (j->is_int)
+            pred__binary_row_i64((int64_t *)j->y + r * inner, (const int64_t *)j->a + oa, sa_in,
+                                 (const int64_t *)j->b + ob, sb_in, inner, j->op);
         else
-            pred__binary_row((float *)y + r * inner, (const float *)a + oa, sa_in, (const float *)b + ob, sb_in, inner,
-                             op);
+            pred__binary_row((float *)j->y + r * inner, (const float *)j->a + oa, sa_in, (const float *)j->b + ob,
+                             sb_in, inner, j->op);
         for (i = nd - 1; i-- > 0;) { /* next row: advance the outer index */
             oa += sa[i];
             ob += sb[i];
@@ -194,9 +220,33 @@ static void pred__binary(void *y, const void *a, const void *b, const pred__shap
     }
 }
 
+/* Large float tensors are split between the session's threads: elements, or
+ * rows of the output when broadcasting; each element is computed as on one. */
+static void pred__binary(const pred__exec *x, void *y, const void *a, const void *b, const pred__shape *ys,
+                         const pred__shape *as, const pred__shape *bs, int op, int is_int) {
+    pred__binary_job job;
+    size_t total = (size_t)pred__shape_count(ys), rows;
+    int heavy = op == PRED__BIN_POW;
+    job.y = y;
+    job.a = a;
+    job.b = b;
+    job.ys = ys;
+    job.as = as;
+    job.bs = bs;
+    job.op = op;
+    job.is_int = is_int;
+    if (pred__binary_flat(&job)) {
+        pred__parallel_elements(x, total, heavy, pred__binary_flat_task, &job);
+        return;
+    }
+    rows = total / (size_t)ys->d[ys->ndim - 1];
+    if (pred__parallel_worth(x, total, heavy)) pred__parallel_for(x, rows, pred__binary_rows_task, &job);
+    else pred__binary_rows_task(&job, 0, rows, 0);
+}
+
 static void pred__binary_run(const pred__exec *x, const pred__node *n) {
-    pred__binary(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__OUT_SHAPE(x, n, 0), &n->p.binary.a,
-                 &n->p.binary.b, pred__bin_code(n->op), PRED__IN_TYPE(x, n, 0) != PRED__DT_FLOAT);
+    pred__binary(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), PRED__OUT_SHAPE(x, n, 0),
+                 &n->p.binary.a, &n->p.binary.b, pred__bin_code(n->op), PRED__IN_TYPE(x, n, 0) != PRED__DT_FLOAT);
 }
 
 /* ---- Sum, Max, Min: any number of inputs ----------------------------------*/
@@ -232,7 +282,7 @@ static void pred__variadic_run(const pred__exec *x, const pred__node *n) {
     }
     for (j = 1; j < n->n_in; j++) {
         b = pred__align_shape(PRED__IN_SHAPE(x, n, j), ys->ndim);
-        pred__binary(PRED__OUT(x, n, 0), j == 1 ? PRED__IN(x, n, 0) : PRED__OUT(x, n, 0), PRED__IN(x, n, j), ys,
+        pred__binary(x, PRED__OUT(x, n, 0), j == 1 ? PRED__IN(x, n, 0) : PRED__OUT(x, n, 0), PRED__IN(x, n, j), ys,
                      j == 1 ? &a : ys, &b, op, is_int);
     }
 }

@@ -3,8 +3,10 @@
  *
  * All memory a run needs is allocated when the session is created (and when
  * it is re-planned): one arena holding every input and intermediate tensor,
- * at offsets chosen by the memory plan, and one scratch buffer shared by the
- * nodes. A run allocates nothing.
+ * at offsets chosen by the memory plan, and scratch memory shared by the
+ * nodes, one block per thread. A run allocates nothing but, at the first run
+ * (or the first after pred_session_set_threads changed the count), the thread
+ * pool.
  */
 #include "session.h"
 
@@ -99,7 +101,16 @@ static void pred__session_free(pred_session *s) {
     PRED_FREE(s->bufs);
     pred__aligned_free(s->arena);
     pred__aligned_free(s->scratch);
+    pred__pool_free(s->pool);
     PRED_FREE(s);
+}
+
+/* The scratch memory of `threads` workers for graph g: *stride floats each. */
+static float *pred__scratch_alloc(const pred__graph *g, int threads, size_t *stride) {
+    size_t total;
+    *stride = pred__aligned_floats(g->max_scratch);
+    if (!pred__mul_size(*stride, (size_t)threads, &total)) return NULL;
+    return (float *)pred__aligned_alloc(total, sizeof(float));
 }
 
 /* Allocates the buffers of graph g into s, replacing those it had for graph
@@ -109,7 +120,7 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, co
     float **bufs = (float **)pred__calloc(g->n_tensors, sizeof *bufs);
     size_t *offsets = (size_t *)pred__calloc(g->n_tensors, sizeof *offsets);
     float *arena = NULL, *scratch = NULL;
-    size_t total = 0, k;
+    size_t total = 0, stride = 0, k;
     pred_status st = PRED_OK;
     if (!bufs || !offsets) {
         st = pred__oom();
@@ -118,7 +129,7 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, co
     if ((st = pred__memory_plan(g, offsets, &total)) != PRED_OK) goto done;
     /* zeroed: inputs never set read as zeros */
     arena = (float *)pred__aligned_alloc(total, sizeof(float));
-    scratch = (float *)pred__aligned_alloc(g->max_scratch, sizeof(float));
+    scratch = pred__scratch_alloc(g, s->threads, &stride);
     if (!arena || !scratch) {
         st = pred__oom();
         goto done;
@@ -140,7 +151,8 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, co
     s->bufs = bufs;
     s->arena = arena;
     s->scratch = scratch;
-    s->memory = (total + g->max_scratch) * sizeof(float);
+    s->scratch_stride = stride;
+    s->memory = (total + stride * (size_t)s->threads) * sizeof(float);
     bufs = NULL;
     arena = scratch = NULL;
 done:
@@ -159,6 +171,7 @@ static pred_status pred__session_create(pred_model *m, pred_session **out) {
     pred__model_retain(m);
     s->model = m;
     s->graph = &m->graph;
+    s->threads = pred__threads_resolve(0);
     if ((st = pred__session_alloc(s, s->graph, NULL)) != PRED_OK) {
         pred__session_free(s);
         return st;
@@ -203,9 +216,28 @@ static void pred__session_run(pred_session *s) {
     x.tensors = g->tensors;
     x.bufs = s->bufs;
     x.scratch = s->scratch;
+    x.scratch_stride = s->scratch_stride;
+    if (s->threads > 1 && !s->pool) s->pool = pred__pool_create(s->threads); /* NULL (memory): one thread */
+    x.pool = s->pool;
     for (k = 0; k < g->n_nodes; k++) {
         if (pred__node_is_folded(g, &g->nodes[k])) continue; /* computed at load */
         pred__op_get(g->nodes[k].op)->run(&x, &g->nodes[k]);
     }
     s->has_run = 1;
+}
+
+static pred_status pred__session_set_threads(pred_session *s, int threads) {
+    int n = pred__threads_resolve(threads);
+    size_t stride;
+    float *scratch;
+    if (n == s->threads) return PRED_OK;
+    if (!(scratch = pred__scratch_alloc(s->graph, n, &stride))) return pred__oom();
+    pred__pool_free(s->pool); /* joins the workers; the next run starts n - 1 */
+    s->pool = NULL;
+    pred__aligned_free(s->scratch);
+    s->scratch = scratch;
+    s->memory = s->memory - s->scratch_stride * (size_t)s->threads * sizeof(float) + stride * (size_t)n * sizeof(float);
+    s->scratch_stride = stride;
+    s->threads = n;
+    return PRED_OK;
 }

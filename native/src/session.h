@@ -1,5 +1,10 @@
 /*
  * session.h: pred_session, the buffers of one inference at a time.
+ *
+ * A session owns its thread pool: sessions are used one per application
+ * thread, so a pool shared between sessions would make them wait for each
+ * other, and an owned pool is started, resized and joined with the session
+ * alone (native/README.md, "Threads").
  */
 #ifndef PRED_SESSION_H
 #define PRED_SESSION_H
@@ -14,15 +19,23 @@ struct pred_session {
     pred__graph own;             /* the plan for shapes set with pred_session_set_input_shape; empty if none */
     float **bufs;                /* per tensor: its data (constants point into the model) */
     float *arena;                /* one block for all inputs and values (see the memory plan) */
-    float *scratch;              /* graph.max_scratch floats for the node running */
+    float *scratch;              /* per thread, graph.max_scratch floats (rounded up to 64 bytes: scratch_stride)
+                                    for the node running */
+    size_t scratch_stride;
     size_t memory;               /* bytes of arena and scratch */
-    int threads;                 /* requested thread count (0: default); unused for now */
+    int threads;                 /* the thread count runs use (1 or more), from pred_session_set_threads */
+    pred__threadpool *pool;      /* its workers, started at the first run with threads > 1; NULL before */
     int has_run;                 /* a run completed: outputs are valid */
 };
 
 static pred_status pred__session_create(pred_model *m, pred_session **out);
 static void pred__session_free(pred_session *s);
+/* Runs every node, on s->threads threads (starting the pool at the first run). */
 static void pred__session_run(pred_session *s);
+/* Sets the thread count (resolved: pred__threads_resolve) and sizes the
+ * scratch memory for it; the pool is started again at the next run. On
+ * failure (memory) the session is unchanged. */
+static pred_status pred__session_set_threads(pred_session *s, int threads);
 /* Re-plans the session for the input shapes `shapes` (one per input; NULL:
  * the shapes it has) and
  * the values of its shape inputs (graph.h) `values` (one per input; a NULL
