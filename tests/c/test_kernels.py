@@ -19,7 +19,7 @@ def test_kernel_levels_agree_with_the_reference(tmp_path, build):
         pytest.skip(f"{cc} cannot link the sanitizers")
     exe = tmp_path / "kernels_test"
     subprocess.run([cc, "-std=c11", *flags, "-I", str(ROOT / "generated" / "c"), str(ROOT / "tests" / "c" / "kernels_test.c"),
-                    "-lm", "-o", str(exe)], check=True)
+                    "-lm", "-pthread", "-o", str(exe)], check=True)
     res = subprocess.run([str(exe)], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0 and " 0 failure(s)" in res.stdout, res.stdout[-3000:] + res.stderr[-3000:]
     assert "level scalar: tested" in res.stdout

@@ -28,7 +28,7 @@ def test_api_and_mutations_under_sanitizers(tmp_path, cc):
     subprocess.run([cc, "-std=c11", "-g", "-O1", "-fsanitize=address,undefined",
                     "-fno-sanitize-recover=all", "-fno-omit-frame-pointer",
                     "-I", str(ROOT / "generated" / "c"), str(ROOT / "tests" / "c" / "api_test.c"),
-                    str(ROOT / "generated" / "c" / "predict.c"), "-lm", "-o", str(exe)], check=True)
+                    str(ROOT / "generated" / "c" / "predict.c"), "-lm", "-pthread", "-o", str(exe)], check=True)
     models = [ROOT / "tests" / "data" / "add_relu.onnx"]
     for case in all_cases():
         if case.name.startswith("external_data_"):  # a model with its data files, in a folder of its own

@@ -31,7 +31,7 @@ fi
 "$CLANG" -std=c11 -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -DPRED_MAX_ELEMENTS='((uint64_t)1 << 14)' \
-    -I "$SRC" tests/fuzz/fuzz_load.c "$SRC/predict.c" -lm -o "$DIR/fuzz_load"
+    -I "$SRC" tests/fuzz/fuzz_load.c "$SRC/predict.c" -lm -pthread -o "$DIR/fuzz_load"
 
 # seeds and dictionary follow the current cases and op table
 python3 tests/fuzz/seeds.py "$DIR"
