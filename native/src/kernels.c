@@ -5,6 +5,7 @@
 #include <math.h>
 #include "kernels.h"
 #include "fmath.h"
+#include "kernels/dispatch.h"
 
 static void pred__sgemm(float *c, size_t ldc, const float *a, size_t lda, int trans_a,
                         const float *b, size_t ldb, int trans_b,
@@ -90,8 +91,8 @@ static void pred__act_apply(float *y, size_t n, const pred__act *act) {
     case PRED__ACT_LEAKYRELU:
         for (i = 0; i < n; i++) y[i] = pred__leakyrelu1(y[i], act->a);
         break;
-    case PRED__ACT_SIGMOID:
-        for (i = 0; i < n; i++) y[i] = pred__sigmoidf(y[i]);
+    case PRED__ACT_SIGMOID: /* as the Sigmoid op computes it, at this level */
+        pred__kernels_get()->sigmoid(y, y, n);
         break;
     case PRED__ACT_HARDSWISH:
         for (i = 0; i < n; i++) y[i] = y[i] * pred__hardsigmoid1(y[i], act->a, act->b);

@@ -11,6 +11,7 @@
 #include "attr.h"
 #include "fmath.h"
 #include "kernels.h"
+#include "kernels/dispatch.h"
 
 static pred_status pred__unary_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     (void)g;
@@ -152,13 +153,10 @@ static pred_status pred__activation_init(pred__graph *g, pred__node *n, const pr
     return PRED_OK;
 }
 
-/* x * Phi(x), Phi the standard normal distribution function, or its tanh approximation */
-static float pred__gelu(float x, int approximate) {
-    if (approximate) {
-        float u = 0.7978845608f * (x + 0.044715f * x * x * x); /* sqrt(2 / pi) */
-        return 0.5f * x * (1.0f + pred__tanhf(u));
-    }
-    return 0.5f * x * (1.0f + pred__erff(x * 0.7071067812f)); /* 1 / sqrt(2) */
+/* x * Phi(x), Phi the standard normal distribution function, by its tanh approximation */
+static float pred__gelu_tanh(float x) {
+    float u = 0.7978845608f * (x + 0.044715f * x * x * x); /* sqrt(2 / pi) */
+    return 0.5f * x * (1.0f + pred__tanhf(u));
 }
 
 /* log(1 + u) for u >= 0, accurate for small u (Goldberg: the rounding error
@@ -204,15 +202,17 @@ static void pred__abs_neg_i64(int64_t *y, const int64_t *x, size_t n, int neg) {
     }
 }
 
-/* y (n,) = f(x), f the activation op with its params */
+/* y (n,) = f(x), f the activation op with its params; y and x do not overlap. e^x, the sigmoid
+ * and erf come from the kernel table, so fused and unfused Sigmoid compute alike at every level. */
 static void pred__activation(float *y, const float *x, size_t n, int op, const pred__unary_params *p) {
+    const pred__kernels *kt = pred__kernels_get();
     size_t i;
     switch (op) {
     case PRED__OP_LEAKYRELU:
         for (i = 0; i < n; i++) y[i] = pred__leakyrelu1(x[i], p->alpha);
         break;
     case PRED__OP_SIGMOID:
-        for (i = 0; i < n; i++) y[i] = pred__sigmoidf(x[i]);
+        kt->sigmoid(y, x, n);
         break;
     case PRED__OP_HARDSIGMOID:
         for (i = 0; i < n; i++) y[i] = pred__hardsigmoid1(x[i], p->alpha, p->beta);
@@ -224,16 +224,23 @@ static void pred__activation(float *y, const float *x, size_t n, int op, const p
         for (i = 0; i < n; i++) y[i] = pred__tanhf(x[i]);
         break;
     case PRED__OP_EXP:
-        for (i = 0; i < n; i++) y[i] = pred__expf(x[i]);
+        kt->exp(y, x, n);
         break;
     case PRED__OP_SQRT: /* correctly rounded everywhere (IEEE 754) */
         for (i = 0; i < n; i++) y[i] = sqrtf(x[i]);
         break;
     case PRED__OP_ERF:
-        for (i = 0; i < n; i++) y[i] = pred__erff(x[i]);
+        kt->erf(y, x, n);
         break;
     case PRED__OP_GELU:
-        for (i = 0; i < n; i++) y[i] = pred__gelu(x[i], p->tanh);
+        if (p->tanh) {
+            for (i = 0; i < n; i++) y[i] = pred__gelu_tanh(x[i]);
+            break;
+        }
+        /* x Phi(x) = x (1 + erf(x / sqrt(2))) / 2 */
+        for (i = 0; i < n; i++) y[i] = x[i] * 0.7071067812f;
+        kt->erf(y, y, n);
+        for (i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + y[i]);
         break;
     case PRED__OP_ABS:
         for (i = 0; i < n; i++) y[i] = fabsf(x[i]);

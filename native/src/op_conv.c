@@ -1,7 +1,10 @@
 /*
- * op_conv.c: Conv and ConvTranspose (1-D to 3-D, grouped, dilated, padded),
- * as im2col + sgemm and sgemm + col2im. Spatial dims sit right-aligned in
- * three slots (see pred__window), so the kernels below are 3-D.
+ * op_conv.c: Conv and ConvTranspose (1-D to 3-D, grouped, dilated, padded).
+ * Conv with constant weights runs the packed GEMM of the kernel layer over
+ * the im2col matrix of its input (gathered strip by strip, never written
+ * whole), or the depthwise kernels; ConvTranspose is sgemm + col2im. Spatial
+ * dims sit right-aligned in three slots (see pred__window), so the loops
+ * below are 3-D.
  */
 #include "graph.h"
 #include "attr.h"
@@ -98,7 +101,6 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     char bx[PRED__SHAPE_STR_SIZE], bw[PRED__SHAPE_STR_SIZE];
     pred__shape y;
     pred_status st;
-    size_t cols, rows;
     int i, pointwise = 1;
     if ((st = pred__window_input(n, &p->w, x, "input X")) != PRED_OK) return st;
     if ((st = pred__conv_kernel(n, &p->w, x, w)) != PRED_OK) return st;
@@ -110,8 +112,7 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     if ((st = pred__window_infer(n, &p->w)) != PRED_OK) return st;
     y = pred__conv_out_shape(x, w->d[0], p->w.out);
     if ((st = pred__set_out_shape(g, n, 0, &y)) != PRED_OK) return st;
-    /* scratch: the padded channel of a depthwise kernel, or the packed GEMM's work memory
-     * followed, unless the kernel is pointwise, by the im2col matrix of one group */
+    /* scratch: the padded channel of a depthwise kernel, or the packed GEMM's work memory */
     for (i = 0; i < PRED__SPATIAL; i++)
         if (p->w.kernel[i] != 1 || p->w.strides[i] != 1 || p->w.pad_begin[i] || p->w.pad_end[i]) pointwise = 0;
     p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
@@ -123,77 +124,41 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     }
-    if (p->method == PRED__CONV_DEPTHWISE) return PRED_OK;
-    n->scratch = PRED__GEMM_WORK;
-    if (p->method == PRED__CONV_POINTWISE) return PRED_OK;
-    rows = (size_t)pred__shape_range(w, 1, w->ndim);
-    cols = (size_t)(p->w.out[0] * p->w.out[1] * p->w.out[2]);
-    if (!pred__mul_size(rows, cols, &n->scratch) || !pred__add_size(n->scratch, PRED__GEMM_WORK, &n->scratch) ||
-        n->scratch > PRED_MAX_ELEMENTS)
-        return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
+    else
+        n->scratch = PRED__GEMM_WORK;
     return PRED_OK;
 }
 
-/* col (c*kd*kh*kw, od*oh*ow) = the windows of x (c, d, h, w): row (ci, kz, ky, kx),
- * column (oz, oy, ox); padding reads 0 */
-static void pred__im2col(float *col, const float *x, int64_t c, const pred__window *win) {
+/* y (n, m, od, oh, ow) = conv(x (n, c, d, h, w), w (m, c/group, kd, kh, kw)) + b (m): the plain loops,
+ * for weights that are not packed (computed at run time); terms in the padding are skipped */
+static void pred__conv(float *y, const float *x, const float *w, const float *b, int64_t batch, int64_t c,
+                       int64_t m, int64_t group, const pred__window *win, const pred__act *act) {
     const int64_t *in = win->in, *k = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
-    const int64_t *pb = win->pad_begin;
-    int64_t spatial = o[0] * o[1] * o[2], ci, kz, ky, kx, oz, oy, ox, lo, hi;
-    for (ci = 0; ci < c; ci++)
-        for (kz = 0; kz < k[0]; kz++)
-            for (ky = 0; ky < k[1]; ky++)
-                for (kx = 0; kx < k[2]; kx++) {
-                    float *dst = col + (((ci * k[0] + kz) * k[1] + ky) * k[2] + kx) * spatial;
-                    for (oz = 0; oz < o[0]; oz++) {
-                        int64_t iz = oz * s[0] - pb[0] + kz * dl[0];
-                        for (oy = 0; oy < o[1]; oy++, dst += o[2]) {
-                            int64_t iy = oy * s[1] - pb[1] + ky * dl[1];
-                            const float *row;
-                            int64_t shift = kx * dl[2] - pb[2]; /* ix = ox * s + shift */
-                            if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) {
-                                for (ox = 0; ox < o[2]; ox++) dst[ox] = 0.0f;
-                                continue;
-                            }
-                            row = x + ((ci * in[0] + iz) * in[1] + iy) * in[2];
-                            /* ix lies inside the row for ox in [lo, hi): no test per element */
-                            lo = shift < 0 ? (-shift + s[2] - 1) / s[2] : 0;
-                            hi = in[2] - shift > 0 ? (in[2] - shift + s[2] - 1) / s[2] : 0;
-                            if (hi > o[2]) hi = o[2];
-                            if (lo > hi) lo = hi;
-                            for (ox = 0; ox < lo; ox++) dst[ox] = 0.0f;
-                            if (s[2] == 1)
-                                memcpy(dst + lo, row + lo + shift, (size_t)(hi - lo) * sizeof *dst);
-                            else
-                                for (ox = lo; ox < hi; ox++) dst[ox] = row[ox * s[2] + shift];
-                            for (ox = hi; ox < o[2]; ox++) dst[ox] = 0.0f;
-                        }
-                    }
-                }
-}
-
-/* y (n, m, od, oh, ow) = conv(x (n, c, d, h, w), w (m, c/group, kd, kh, kw)) + b (m) */
-static void pred__conv(float *y, const float *x, const float *w, const float *b, float *scratch, int64_t batch,
-                       int64_t c, int64_t m, int64_t group, const pred__window *win, const pred__act *act) {
-    int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
-    int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
-    int64_t ni, gi, r, j;
+    const int64_t *pb = win->pad_begin, cg = c / group, mg = m / group;
+    const int64_t in_size = in[0] * in[1] * in[2], spatial = o[0] * o[1] * o[2];
+    int64_t ni, mi, oz, oy, ox, ci, kz, ky, kx;
     for (ni = 0; ni < batch; ni++)
-        for (gi = 0; gi < group; gi++) {
-            const float *xg = x + (ni * c + gi * cg) * in_size;
-            const float *col = xg;
-            float *yg = y + (ni * m + gi * mg) * spatial;
-            if (scratch) {
-                pred__im2col(scratch, xg, cg, win);
-                col = scratch;
-            }
-            for (r = 0; r < mg; r++) {
-                float v = b ? b[gi * mg + r] : 0.0f;
-                for (j = 0; j < spatial; j++) yg[r * spatial + j] = v;
-            }
-            pred__sgemm(yg, (size_t)spatial, w + gi * mg * k, (size_t)k, 0, col, (size_t)spatial, 0,
-                        (size_t)mg, (size_t)spatial, (size_t)k, 1.0f, 1.0f);
-            pred__act_apply(yg, (size_t)(mg * spatial), act);
+        for (mi = 0; mi < m; mi++) {
+            const float *xg = x + (ni * c + mi / mg * cg) * in_size, *wm = w + mi * cg * k[0] * k[1] * k[2];
+            float *ym = y + (ni * m + mi) * spatial, *yo = ym;
+            for (oz = 0; oz < o[0]; oz++)
+                for (oy = 0; oy < o[1]; oy++)
+                    for (ox = 0; ox < o[2]; ox++) {
+                        const float *wk = wm;
+                        float acc = b ? b[mi] : 0.0f;
+                        for (ci = 0; ci < cg; ci++)
+                            for (kz = 0; kz < k[0]; kz++)
+                                for (ky = 0; ky < k[1]; ky++)
+                                    for (kx = 0; kx < k[2]; kx++, wk++) {
+                                        int64_t iz = oz * s[0] - pb[0] + kz * dl[0];
+                                        int64_t iy = oy * s[1] - pb[1] + ky * dl[1];
+                                        int64_t ix = ox * s[2] - pb[2] + kx * dl[2];
+                                        if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] && ix >= 0 && ix < in[2])
+                                            acc += *wk * xg[((ci * in[0] + iz) * in[1] + iy) * in[2] + ix];
+                                    }
+                        *yo++ = acc;
+                    }
+            pred__act_apply(ym, (size_t)spatial, act);
         }
 }
 
@@ -243,10 +208,11 @@ static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, 
         pred__dw_task(&job, 0, planes, 0);
 }
 
-/* pred__conv with the weights of each group packed (pred__conv_prepare): the same sums, tiled;
- * work: PRED__GEMM_WORK floats; col: the im2col matrix, NULL for a pointwise convolution */
+/* pred__conv with the weights of each group packed (pred__conv_prepare), as a GEMM of the weights by
+ * the im2col matrix of the group's input (the input itself for a pointwise convolution); work:
+ * PRED__GEMM_WORK floats */
 static void pred__conv_packed(const pred__kernels *kt, float *y, const float *x, const float *packed, const float *b,
-                              float *work, float *col, int64_t batch, int64_t c, int64_t m, int64_t group,
+                              float *work, int pointwise, int64_t batch, int64_t c, int64_t m, int64_t group,
                               const pred__window *win, const pred__act *act) {
     int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
     int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
@@ -254,14 +220,12 @@ static void pred__conv_packed(const pred__kernels *kt, float *y, const float *x,
     int64_t ni, gi;
     for (ni = 0; ni < batch; ni++)
         for (gi = 0; gi < group; gi++) {
-            const float *xg = x + (ni * c + gi * cg) * in_size;
-            if (col) {
-                pred__im2col(col, xg, cg, win);
-                xg = col;
-            }
+            pred__gemm_src src;
+            src.b = x + (ni * c + gi * cg) * in_size;
+            src.ldb = (size_t)in_size;
+            src.win = pointwise ? NULL : win;
             pred__gemm_packed(kt, y + (ni * m + gi * mg) * spatial, (size_t)spatial, packed + (size_t)gi * group_packed,
-                              xg, (size_t)spatial, (size_t)mg, (size_t)spatial, (size_t)k, b ? b + gi * mg : NULL, act,
-                              work);
+                              &src, (size_t)mg, (size_t)spatial, (size_t)k, b ? b + gi * mg : NULL, act, work);
         }
 }
 
@@ -269,15 +233,14 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__conv_params *p = &n->p.conv;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
-    float *col = p->method == PRED__CONV_IM2COL ? x->scratch + PRED__GEMM_WORK : NULL;
     if (p->method == PRED__CONV_DEPTHWISE)
         pred__conv_depthwise(x, pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
                              xs->d[0], xs->d[1], &p->w, &p->act);
     else if (n->packed)
-        pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, x->scratch, col,
-                          xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+        pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, x->scratch,
+                          p->method == PRED__CONV_POINTWISE, xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
     else /* weights computed at run time (or a load-time fold before prepare) */
-        pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, col, xs->d[0], xs->d[1], ws->d[0],
+        pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], xs->d[1], ws->d[0],
                    p->group, &p->w, &p->act);
 }
 

@@ -57,6 +57,7 @@ static void test_gemm(const pred__kernels *level, int round) {
     size_t i, j, p;
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
     int with_bias = round % 3 != 0;
+    pred__gemm_src src;
     float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * ldb * sizeof(float));
     float *bias = (float *)malloc(m * sizeof(float));
     float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
@@ -72,10 +73,13 @@ static void test_gemm(const pred__kernels *level, int round) {
             for (p = 0; p < k; p++) s += fabs((double)a[i * k + p] * b[p * ldb + j]);
             scale[i * ldc + j] = (float)s;
         }
+    src.b = b;
+    src.ldb = ldb;
+    src.win = NULL;
     pred__gemm_pack(packed, a, k, 1, m, k);
-    pred__gemm_packed(pred__kernels_for(PRED__ISA_SCALAR), want, ldc, packed, b, ldb, m, n, k,
+    pred__gemm_packed(pred__kernels_for(PRED__ISA_SCALAR), want, ldc, packed, &src, m, n, k,
                       with_bias ? bias : NULL, act, work);
-    pred__gemm_packed(level, got, ldc, packed, b, ldb, m, n, k, with_bias ? bias : NULL, act, work);
+    pred__gemm_packed(level, got, ldc, packed, &src, m, n, k, with_bias ? bias : NULL, act, work);
     compare("gemm", level->name, got, want, scale, m * ldc);
     free(a), free(b), free(bias), free(got), free(want), free(scale), free(work);
     pred__aligned_free(packed);
@@ -112,6 +116,66 @@ static void test_gemm_both_packed(const pred__kernels *level, int round) {
     compare("gemm, both packed", level->name, got, want, scale, m * n);
     free(a), free(b), free(got), free(want), free(scale);
     pred__aligned_free(pa), pred__aligned_free(pb);
+}
+
+/* A 2-D convolution (odd sizes, strides, dilations, padding) as the packed GEMM over the im2col matrix
+ * its strips gather, against sums in double: packing of windows and tiles together. */
+static void test_gemm_windows(const pred__kernels *level, int round) {
+    pred__window win;
+    pred__gemm_src src;
+    size_t m = rnd_in(1, 13), c = round % 5 ? rnd_in(1, 5) : rnd_in(20, 40), k, n, i, j; /* k past PRED__GEMM_KC too */
+    int d;
+    float *x, *w, *packed, *got, *want, *scale, *work = (float *)malloc(PRED__GEMM_WORK * sizeof(float));
+    memset(&win, 0, sizeof win);
+    for (d = 0; d < PRED__SPATIAL; d++) {
+        win.in[d] = d == 0 ? 1 : (int64_t)rnd_in(1, 23);
+        win.kernel[d] = d == 0 ? 1 : (int64_t)rnd_in(1, 4);
+        win.strides[d] = d == 0 ? 1 : (int64_t)rnd_in(1, 3);
+        win.dilations[d] = d == 0 ? 1 : (int64_t)rnd_in(1, 2);
+        win.pad_begin[d] = d == 0 ? 0 : (int64_t)rnd_in(0, 2);
+        win.pad_end[d] = d == 0 ? 0 : (int64_t)rnd_in(0, 2);
+        win.out[d] = (win.in[d] + win.pad_begin[d] + win.pad_end[d] - (win.kernel[d] - 1) * win.dilations[d] - 1) /
+                         win.strides[d] + 1;
+        if (win.out[d] < 1) {
+            free(work);
+            return;
+        }
+    }
+    k = c * (size_t)(win.kernel[1] * win.kernel[2]);
+    n = (size_t)(win.out[1] * win.out[2]);
+    x = (float *)malloc(c * (size_t)(win.in[1] * win.in[2]) * sizeof(float));
+    w = (float *)malloc(m * k * sizeof(float));
+    packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
+    got = (float *)malloc(m * n * sizeof(float)), want = (float *)malloc(m * n * sizeof(float));
+    scale = (float *)malloc(m * n * sizeof(float));
+    for (i = 0; i < c * (size_t)(win.in[1] * win.in[2]); i++) x[i] = rnd_float();
+    for (i = 0; i < m * k; i++) w[i] = rnd_float();
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            int64_t oy = (int64_t)j / win.out[2], ox = (int64_t)j % win.out[2], ci, ky, kx;
+            double sum = 0.0, mag = 0.0;
+            for (ci = 0; ci < (int64_t)c; ci++)
+                for (ky = 0; ky < win.kernel[1]; ky++)
+                    for (kx = 0; kx < win.kernel[2]; kx++) {
+                        int64_t iy = oy * win.strides[1] - win.pad_begin[1] + ky * win.dilations[1];
+                        int64_t ix = ox * win.strides[2] - win.pad_begin[2] + kx * win.dilations[2];
+                        double t;
+                        if (iy < 0 || iy >= win.in[1] || ix < 0 || ix >= win.in[2]) continue;
+                        t = (double)w[i * k + (size_t)((ci * win.kernel[1] + ky) * win.kernel[2] + kx)] *
+                            x[(ci * win.in[1] + iy) * win.in[2] + ix];
+                        sum += t, mag += fabs(t);
+                    }
+            want[i * n + j] = (float)sum;
+            scale[i * n + j] = (float)mag;
+        }
+    src.b = x;
+    src.ldb = 0;
+    src.win = &win;
+    pred__gemm_pack(packed, w, k, 1, m, k);
+    pred__gemm_packed(level, got, n, packed, &src, m, n, k, NULL, &pred__act_none, work);
+    compare("gemm over windows", level->name, got, want, scale, m * n);
+    free(x), free(w), free(got), free(want), free(scale), free(work);
+    pred__aligned_free(packed);
 }
 
 /* One channel of a depthwise convolution, at one level and at the reference. */
@@ -186,6 +250,37 @@ static void test_tile_activation_bits(const pred__kernels *level) {
     }
 }
 
+/* e^x, sigmoid and erf of a level against the scalar ones: random values over each function's range
+ * within a few float ulps (relative 4e-6, or absolute 1e-7 near 0), special values exactly. */
+static void test_math(const pred__kernels *level) {
+    static const float special[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e-40f, -1e-40f, 88.0f, 89.5f,
+                                    -87.0f, -103.0f, -110.0f, 0.5f, -0.5f, 0.49999997f, 4.0f, -9.0f, 3.0e38f};
+    enum { N = 4003 };   /* not a multiple of 8: the tail too */
+    static float x[N], got[N], want[N];
+    const struct { const char *name; pred__map_fn level_fn, scalar_fn; float lo, hi; } fns[] = {
+        {"exp", level->exp, pred__kernels_for(PRED__ISA_SCALAR)->exp, -100.0f, 88.0f},
+        {"sigmoid", level->sigmoid, pred__kernels_for(PRED__ISA_SCALAR)->sigmoid, -30.0f, 30.0f},
+        {"erf", level->erf, pred__kernels_for(PRED__ISA_SCALAR)->erf, -5.0f, 5.0f}};
+    size_t f, i, n_special = sizeof special / sizeof special[0];
+    for (f = 0; f < sizeof fns / sizeof fns[0]; f++) {
+        for (i = 0; i < N; i++)
+            x[i] = i < n_special ? special[i] : fns[f].lo + (fns[f].hi - fns[f].lo) * (float)(rnd() % 1000003) / 1000003.0f;
+        fns[f].level_fn(got, x, N);
+        fns[f].scalar_fn(want, x, N);
+        for (i = 0; i < N; i++) {
+            double tol = 4e-6 * fabs((double)want[i]) + 1e-7;
+            checks++;
+            if (i < n_special || isinf(want[i]) || want[i] == 0.0f) { /* exactly, sign of zero included */
+                if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(want[i])) &&
+                    !(fabs((double)got[i] - want[i]) <= tol && got[i] != 0.0f && want[i] != 0.0f))
+                    fail(fns[f].name, level->name, i, got[i], want[i]);
+            } else if (!(fabs((double)got[i] - want[i]) <= tol)) {
+                fail(fns[f].name, level->name, i, got[i], want[i]);
+            }
+        }
+    }
+}
+
 int main(void) {
     int isa, round;
     for (isa = 0; isa < PRED__ISA_COUNT; isa++) {
@@ -196,8 +291,10 @@ int main(void) {
         }
         for (round = 0; round < 400; round++) test_gemm(level, round);
         for (round = 0; round < 400; round++) test_gemm_both_packed(level, round);
+        for (round = 0; round < 400; round++) test_gemm_windows(level, round);
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         test_tile_activation_bits(level);
+        test_math(level);
         printf("level %s: tested\n", level->name);
     }
     printf("kernels_test: %d checks, %d failure(s)\n", checks, failures);

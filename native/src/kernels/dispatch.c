@@ -4,10 +4,14 @@
 #include <stdatomic.h>
 #include "dispatch.h"
 
-static const pred__kernels pred__kernels_scalar = {PRED__ISA_SCALAR, "scalar", pred__gemm_tile_scalar,
-                                                   pred__dwconv_scalar};
+static const pred__kernels pred__kernels_scalar = {PRED__ISA_SCALAR,      "scalar",
+                                                   pred__gemm_tile_scalar, pred__dwconv_scalar,
+                                                   pred__vexp_scalar,      pred__vsigmoid_scalar,
+                                                   pred__verf_scalar};
 #if PRED__HAVE_AVX2
-static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2, "avx2", pred__gemm_tile_avx2, pred__dwconv_avx2};
+static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",           pred__gemm_tile_avx2,
+                                                 pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
+                                                 pred__verf_avx2};
 #endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */

@@ -59,11 +59,15 @@ typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float 
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
+/* y (n,) = f(x (n,)), elementwise; y may be x. */
+typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
+
 typedef struct pred__kernels {
     pred__isa isa;
     const char *name;
     pred__gemm_tile_fn gemm_tile;
     pred__dwconv_fn dwconv;
+    pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
 } pred__kernels;
 
 /* The table of the level in use (detected, or forced by PRED_ISA). */
@@ -80,7 +84,13 @@ static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const f
                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_scalar(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
+static void pred__vexp_scalar(float *y, const float *x, size_t n);
+static void pred__vsigmoid_scalar(float *y, const float *x, size_t n);
+static void pred__verf_scalar(float *y, const float *x, size_t n);
 #if PRED__HAVE_AVX2
+static void pred__vexp_avx2(float *y, const float *x, size_t n);
+static void pred__vsigmoid_avx2(float *y, const float *x, size_t n);
+static void pred__verf_avx2(float *y, const float *x, size_t n);
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,

@@ -42,6 +42,61 @@ static void pred__gemm_pack_strip(float *dst, const float *b, size_t rs, size_t 
             for (p = 0; p < kc; p++) dst[p * PRED__GEMM_NR + j] = 0.0f;
 }
 
+/* dst (kc, NR) = rows [k0, k0 + kc), columns [j, j + nr) of the im2col matrix of b (see
+ * pred__gemm_src), zeros in the columns past nr. The strip's columns are consecutive outputs; when
+ * they lie in one output row, each of its rows is a run of one input row, found once. */
+static void pred__gemm_pack_windows(float *dst, const float *b, const pred__window *win, size_t k0, size_t kc,
+                                    size_t j, size_t nr) {
+    const int64_t *in = win->in, *kr = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
+    const int64_t *pb = win->pad_begin;
+    int64_t oz, oy, ox, ci, kz, ky, kx, cols[PRED__GEMM_NR][3], t;
+    size_t p, c;
+    int one_row;
+    ox = (int64_t)j % o[2];
+    t = (int64_t)j / o[2];
+    oy = t % o[1];
+    oz = t / o[1];
+    one_row = ox + (int64_t)nr <= o[2];
+    for (c = 0; c < nr; c++) { /* the window origin of each column */
+        cols[c][0] = oz * s[0] - pb[0];
+        cols[c][1] = oy * s[1] - pb[1];
+        cols[c][2] = ox * s[2] - pb[2];
+        if (++ox == o[2] && (ox = 0, ++oy == o[1])) oy = 0, oz++;
+    }
+    kx = (int64_t)k0 % kr[2];
+    t = (int64_t)k0 / kr[2];
+    ky = t % kr[1];
+    t /= kr[1];
+    kz = t % kr[0];
+    ci = t / kr[0];
+    for (p = 0; p < kc; p++, dst += PRED__GEMM_NR) {
+        const float *plane = b + ci * in[0] * in[1] * in[2];
+        int64_t dz = kz * dl[0], dy = ky * dl[1], dx = kx * dl[2];
+        if (one_row) {
+            int64_t iz = cols[0][0] + dz, iy = cols[0][1] + dy, x0 = cols[0][2] + dx, lo = 0, hi = 0;
+            const float *row = plane;
+            if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1]) {
+                /* input column x0 + c * s of column c lies inside the row for c in [lo, hi) */
+                row = plane + (iz * in[1] + iy) * in[2];
+                lo = x0 < 0 ? (-x0 + s[2] - 1) / s[2] : 0;
+                hi = in[2] - x0 > 0 ? (in[2] - x0 + s[2] - 1) / s[2] : 0;
+            }
+            if (hi > (int64_t)nr) hi = (int64_t)nr;
+            if (lo > hi) lo = hi;
+            for (c = 0; c < (size_t)lo; c++) dst[c] = 0.0f;
+            for (; c < (size_t)hi; c++) dst[c] = row[x0 + (int64_t)c * s[2]];
+            for (; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
+        } else {
+            for (c = 0; c < PRED__GEMM_NR; c++) {
+                int64_t iz = cols[c][0] + dz, iy = cols[c][1] + dy, ix = cols[c][2] + dx;
+                dst[c] = c < nr && iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] && ix >= 0 && ix < in[2]
+                             ? plane[(iz * in[1] + iy) * in[2] + ix] : 0.0f;
+            }
+        }
+        if (++kx == kr[2] && (kx = 0, ++ky == kr[1]) && (ky = 0, ++kz == kr[0])) kz = 0, ci++;
+    }
+}
+
 static size_t pred__gemm_strips_size(size_t k, size_t n) {
     return (n + PRED__GEMM_NR - 1) / PRED__GEMM_NR * PRED__GEMM_NR * k;
 }
@@ -68,9 +123,9 @@ static void pred__gemm_packed_both(const pred__kernels *kt, float *c, size_t ldc
 }
 
 /* Columns outermost, then blocks of k: one strip of b is packed and every panel of a passes over it. */
-static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed, const float *b,
-                              size_t ldb, size_t m, size_t n, size_t k, const float *bias, const pred__act *act,
-                              float *work) {
+static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed,
+                              const pred__gemm_src *src, size_t m, size_t n, size_t k, const float *bias,
+                              const pred__act *act, float *work) {
     int in_tile = pred__act_in_tile(act);
     size_t i, j, k0, r;
     for (j = 0; j < n; j += PRED__GEMM_NR) {
@@ -79,7 +134,8 @@ static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, con
         do { /* once at least, so k = 0 gives the bias */
             size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
             int last = k0 + kc == k;
-            pred__gemm_pack_strip(work, b + k0 * ldb + j, ldb, 1, kc, nr);
+            if (src->win) pred__gemm_pack_windows(work, src->b, src->win, k0, kc, j, nr);
+            else pred__gemm_pack_strip(work, src->b + k0 * src->ldb + j, src->ldb, 1, kc, nr);
             for (i = 0; i < m; i += PRED__GEMM_MR) {
                 size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
                 float *ct = c + i * ldc + j;
