@@ -258,7 +258,7 @@ static void pred__pool_run(pred__threadpool *p, size_t n_tasks, pred__task_fn ta
 
 static int pred__cpu_count(void) {
     long n = 1;
-#if defined(_WIN32)
+#if PRED__THREADS == 2
     DWORD_PTR process = 0, system = 0;
     if (GetProcessAffinityMask(GetCurrentProcess(), &process, &system) && process) {
         for (n = 0; process; process &= process - 1) n++;
