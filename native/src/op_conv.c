@@ -209,23 +209,32 @@ static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, 
 }
 
 /* pred__conv with the weights of each group packed (pred__conv_prepare), as a GEMM of the weights by
- * the im2col matrix of the group's input (the input itself for a pointwise convolution); work:
- * PRED__GEMM_WORK floats */
-static void pred__conv_packed(const pred__kernels *kt, float *y, const float *x, const float *packed, const float *b,
-                              float *work, int pointwise, int64_t batch, int64_t c, int64_t m, int64_t group,
+ * the im2col matrix of the group's input (the input itself for a pointwise convolution), split
+ * between the threads of x by strips of output columns */
+static void pred__conv_packed(const pred__exec *x, float *y, const float *in, const float *packed, const float *b,
+                              int pointwise, int64_t batch, int64_t c, int64_t m, int64_t group,
                               const pred__window *win, const pred__act *act) {
     int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
     int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
     size_t group_packed = pred__gemm_packed_size((size_t)mg, (size_t)k);
+    pred__gemm_job job;
     int64_t ni, gi;
+    memset(&job, 0, sizeof job);
+    job.kt = pred__kernels_get();
+    job.ldc = (size_t)spatial;
+    job.src.ldb = (size_t)in_size;
+    job.src.win = pointwise ? NULL : win;
+    job.m = (size_t)mg;
+    job.n = (size_t)spatial;
+    job.k = (size_t)k;
+    job.act = act;
     for (ni = 0; ni < batch; ni++)
         for (gi = 0; gi < group; gi++) {
-            pred__gemm_src src;
-            src.b = x + (ni * c + gi * cg) * in_size;
-            src.ldb = (size_t)in_size;
-            src.win = pointwise ? NULL : win;
-            pred__gemm_packed(kt, y + (ni * m + gi * mg) * spatial, (size_t)spatial, packed + (size_t)gi * group_packed,
-                              &src, (size_t)mg, (size_t)spatial, (size_t)k, b ? b + gi * mg : NULL, act, work);
+            job.c = y + (ni * m + gi * mg) * spatial;
+            job.a_packed = packed + (size_t)gi * group_packed;
+            job.src.b = in + (ni * c + gi * cg) * in_size;
+            job.bias = b ? b + gi * mg : NULL;
+            pred__gemm_job_run(x, &job);
         }
 }
 
@@ -237,8 +246,8 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
         pred__conv_depthwise(x, pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
                              xs->d[0], xs->d[1], &p->w, &p->act);
     else if (n->packed)
-        pred__conv_packed(pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, x->scratch,
-                          p->method == PRED__CONV_POINTWISE, xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+        pred__conv_packed(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, p->method == PRED__CONV_POINTWISE,
+                          xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
     else /* weights computed at run time (or a load-time fold before prepare) */
         pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], xs->d[1], ws->d[0],
                    p->group, &p->w, &p->act);

@@ -6,6 +6,23 @@
 #include "kernels.h"
 #include "kernels/gemm.h"
 
+/* y (m, n) = act(y + a (m, k) @ b (k, n)), a packed into panels, b into strips: on the threads of x */
+static void pred__gemm_add(const pred__exec *x, float *y, const float *a_packed, const float *b_strips, size_t m,
+                           size_t n, size_t k, const pred__act *act) {
+    pred__gemm_job job;
+    memset(&job, 0, sizeof job);
+    job.kt = pred__kernels_get();
+    job.c = y;
+    job.ldc = n;
+    job.a_packed = a_packed;
+    job.b_strips = b_strips;
+    job.m = m;
+    job.n = n;
+    job.k = k;
+    job.act = act;
+    pred__gemm_job_run(x, &job);
+}
+
 /* ---- Gemm: Y (m,n) = alpha * op(A) @ op(B) + beta * C ----------------------*/
 
 static pred_status pred__gemm_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
@@ -83,8 +100,7 @@ static void pred__gemm_run(const pred__exec *x, const pred__node *n) {
         size_t lda = (size_t)as->d[1];
         if (beta == 0.0f) memset(y, 0, (size_t)(p->m * p->n) * sizeof *y);
         pred__gemm_pack(x->scratch, a, p->trans_a ? 1 : lda, p->trans_a ? lda : 1, (size_t)p->m, (size_t)p->k);
-        pred__gemm_packed_both(pred__kernels_get(), y, (size_t)p->n, x->scratch, n->packed, (size_t)p->m,
-                               (size_t)p->n, (size_t)p->k, &p->act);
+        pred__gemm_add(x, y, x->scratch, n->packed, (size_t)p->m, (size_t)p->n, (size_t)p->k, &p->act);
         return;
     }
     pred__sgemm(y, (size_t)p->n, a, (size_t)as->d[1], p->trans_a, b, (size_t)bs->d[1], p->trans_b,
@@ -191,8 +207,7 @@ static void pred__matmul_run(const pred__exec *x, const pred__node *n) {
         float *y = PRED__OUT(x, n, 0);
         memset(y, 0, rows * (size_t)p->n * sizeof *y);
         pred__gemm_pack(x->scratch, PRED__IN(x, n, 0), (size_t)p->k, 1, rows, (size_t)p->k);
-        pred__gemm_packed_both(pred__kernels_get(), y, (size_t)p->n, x->scratch, n->packed, rows, (size_t)p->n,
-                               (size_t)p->k, &pred__act_none);
+        pred__gemm_add(x, y, x->scratch, n->packed, rows, (size_t)p->n, (size_t)p->k, &pred__act_none);
         return;
     }
     pred__matmul_batched(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), p);

@@ -46,6 +46,24 @@ static void compare(const char *what, const char *level, const float *got, const
     }
 }
 
+/* Runs a GEMM job whole on worker 0, then strip by strip alternating between two workers (as threads
+ * would), and checks that the split gives the same bits. The whole run's result stays in job->c. */
+static void run_gemm_job(pred__gemm_job *job, const char *level) {
+    size_t strips = pred__gemm_strips(job->n), bytes = job->m * job->ldc * sizeof(float), t;
+    float *start = (float *)malloc(bytes), *whole = (float *)malloc(bytes), *work = (float *)malloc(2 * PRED__GEMM_WORK * sizeof(float));
+    memcpy(start, job->c, bytes);
+    job->work = work;
+    job->work_stride = PRED__GEMM_WORK;
+    pred__gemm_task(job, 0, strips, 0);
+    memcpy(whole, job->c, bytes);
+    memcpy(job->c, start, bytes);
+    for (t = strips; t-- > 0;) pred__gemm_task(job, t, t + 1, (int)(t % 2)); /* any order */
+    checks++;
+    if (memcmp(whole, job->c, bytes) != 0) fail("gemm split by strips changes bits", level, 0, 0, 0);
+    memcpy(job->c, whole, bytes);
+    free(start), free(whole), free(work);
+}
+
 static const pred__act ACTS[] = {{PRED__ACT_NONE, 0, 0}, {PRED__ACT_RELU, 0, 0}, {PRED__ACT_CLIP, 0.0f, 0.5f},
                                  {PRED__ACT_CLIP, -0.25f, 0.25f}, {PRED__ACT_LEAKYRELU, 0.1f, 0},
                                  {PRED__ACT_SIGMOID, 0, 0}, {PRED__ACT_HARDSWISH, 1.0f / 6, 0.5f}};
@@ -57,12 +75,12 @@ static void test_gemm(const pred__kernels *level, int round) {
     size_t i, j, p;
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
     int with_bias = round % 3 != 0;
-    pred__gemm_src src;
+    pred__gemm_job job;
     float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * ldb * sizeof(float));
     float *bias = (float *)malloc(m * sizeof(float));
     float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
     float *got = (float *)malloc(m * ldc * sizeof(float)), *want = (float *)malloc(m * ldc * sizeof(float));
-    float *scale = (float *)malloc(m * ldc * sizeof(float)), *work = (float *)malloc(PRED__GEMM_WORK * sizeof(float));
+    float *scale = (float *)malloc(m * ldc * sizeof(float));
     for (i = 0; i < m * k; i++) a[i] = rnd_float();
     for (i = 0; i < k * ldb; i++) b[i] = rnd_float();
     for (i = 0; i < m; i++) bias[i] = rnd_float();
@@ -73,15 +91,21 @@ static void test_gemm(const pred__kernels *level, int round) {
             for (p = 0; p < k; p++) s += fabs((double)a[i * k + p] * b[p * ldb + j]);
             scale[i * ldc + j] = (float)s;
         }
-    src.b = b;
-    src.ldb = ldb;
-    src.win = NULL;
+    memset(&job, 0, sizeof job);
+    job.ldc = ldc;
+    job.a_packed = packed;
+    job.src.b = b;
+    job.src.ldb = ldb;
+    job.m = m, job.n = n, job.k = k;
+    job.bias = with_bias ? bias : NULL;
+    job.act = act;
     pred__gemm_pack(packed, a, k, 1, m, k);
-    pred__gemm_packed(pred__kernels_for(PRED__ISA_SCALAR), want, ldc, packed, &src, m, n, k,
-                      with_bias ? bias : NULL, act, work);
-    pred__gemm_packed(level, got, ldc, packed, &src, m, n, k, with_bias ? bias : NULL, act, work);
+    job.kt = pred__kernels_for(PRED__ISA_SCALAR), job.c = want;
+    run_gemm_job(&job, "scalar");
+    job.kt = level, job.c = got;
+    run_gemm_job(&job, level->name);
     compare("gemm", level->name, got, want, scale, m * ldc);
-    free(a), free(b), free(bias), free(got), free(want), free(scale), free(work);
+    free(a), free(b), free(bias), free(got), free(want), free(scale);
     pred__aligned_free(packed);
 }
 
@@ -91,6 +115,7 @@ static void test_gemm_both_packed(const pred__kernels *level, int round) {
     size_t m = rnd_in(1, 14), n = rnd_in(1, 40), k = rnd_in(1, 90), i, j, p;
     int trans_a = round & 1, trans_b = (round >> 1) & 1;
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    pred__gemm_job job;
     float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * n * sizeof(float));
     float *pa = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
     float *pb = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, n), sizeof(float));
@@ -112,7 +137,10 @@ static void test_gemm_both_packed(const pred__kernels *level, int round) {
         }
     pred__gemm_pack(pa, a, trans_a ? 1 : k, trans_a ? m : 1, m, k);
     pred__gemm_pack_strips(pb, b, trans_b ? 1 : n, trans_b ? k : 1, k, n);
-    pred__gemm_packed_both(level, got, n, pa, pb, m, n, k, act);
+    memset(&job, 0, sizeof job);
+    job.kt = level, job.c = got, job.ldc = n, job.a_packed = pa, job.b_strips = pb;
+    job.m = m, job.n = n, job.k = k, job.act = act;
+    run_gemm_job(&job, level->name);
     compare("gemm, both packed", level->name, got, want, scale, m * n);
     free(a), free(b), free(got), free(want), free(scale);
     pred__aligned_free(pa), pred__aligned_free(pb);
@@ -122,10 +150,10 @@ static void test_gemm_both_packed(const pred__kernels *level, int round) {
  * its strips gather, against sums in double: packing of windows and tiles together. */
 static void test_gemm_windows(const pred__kernels *level, int round) {
     pred__window win;
-    pred__gemm_src src;
+    pred__gemm_job job;
     size_t m = rnd_in(1, 13), c = round % 5 ? rnd_in(1, 5) : rnd_in(20, 40), k, n, i, j; /* k past PRED__GEMM_KC too */
     int d;
-    float *x, *w, *packed, *got, *want, *scale, *work = (float *)malloc(PRED__GEMM_WORK * sizeof(float));
+    float *x, *w, *packed, *got, *want, *scale;
     memset(&win, 0, sizeof win);
     for (d = 0; d < PRED__SPATIAL; d++) {
         win.in[d] = d == 0 ? 1 : (int64_t)rnd_in(1, 23);
@@ -136,10 +164,7 @@ static void test_gemm_windows(const pred__kernels *level, int round) {
         win.pad_end[d] = d == 0 ? 0 : (int64_t)rnd_in(0, 2);
         win.out[d] = (win.in[d] + win.pad_begin[d] + win.pad_end[d] - (win.kernel[d] - 1) * win.dilations[d] - 1) /
                          win.strides[d] + 1;
-        if (win.out[d] < 1) {
-            free(work);
-            return;
-        }
+        if (win.out[d] < 1) return;
     }
     k = c * (size_t)(win.kernel[1] * win.kernel[2]);
     n = (size_t)(win.out[1] * win.out[2]);
@@ -168,13 +193,15 @@ static void test_gemm_windows(const pred__kernels *level, int round) {
             want[i * n + j] = (float)sum;
             scale[i * n + j] = (float)mag;
         }
-    src.b = x;
-    src.ldb = 0;
-    src.win = &win;
+    memset(&job, 0, sizeof job);
+    job.kt = level, job.c = got, job.ldc = n, job.a_packed = packed;
+    job.src.b = x, job.src.win = &win;
+    job.m = m, job.n = n, job.k = k, job.act = &pred__act_none;
     pred__gemm_pack(packed, w, k, 1, m, k);
-    pred__gemm_packed(level, got, n, packed, &src, m, n, k, NULL, &pred__act_none, work);
+    for (i = 0; i < m * n; i++) got[i] = 0.0f;
+    run_gemm_job(&job, level->name);
     compare("gemm over windows", level->name, got, want, scale, m * n);
-    free(x), free(w), free(got), free(want), free(scale), free(work);
+    free(x), free(w), free(got), free(want), free(scale);
     pred__aligned_free(packed);
 }
 

@@ -107,29 +107,30 @@ static void pred__gemm_pack_strips(float *dst, const float *b, size_t rs, size_t
         pred__gemm_pack_strip(dst, b + j * cs, rs, cs, k, n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR);
 }
 
-static void pred__gemm_packed_both(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed,
-                                   const float *b_strips, size_t m, size_t n, size_t k, const pred__act *act) {
-    int in_tile = pred__act_in_tile(act);
-    size_t i, j, r;
-    for (j = 0; j < n; j += PRED__GEMM_NR) {
-        size_t nr = n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR;
+/* Strips [j0, j1) of c += a @ b_strips. */
+static void pred__gemm_packed_both(const pred__gemm_job *job, size_t j0, size_t j1) {
+    int in_tile = pred__act_in_tile(job->act);
+    size_t i, j, r, m = job->m, k = job->k;
+    for (j = j0 * PRED__GEMM_NR; j < job->n && j < j1 * PRED__GEMM_NR; j += PRED__GEMM_NR) {
+        size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
         for (i = 0; i < m; i += PRED__GEMM_MR) {
             size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
-            float *ct = c + i * ldc + j;
-            kt->gemm_tile(ct, ldc, a_packed + i * k, b_strips + j * k, k, mr, nr, NULL, act, 1);
-            for (r = 0; !in_tile && r < mr; r++) pred__act_apply(ct + r * ldc, nr, act);
+            float *ct = job->c + i * job->ldc + j;
+            job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k, job->b_strips + j * k, k, mr, nr, NULL, job->act,
+                               1);
+            for (r = 0; !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
         }
     }
 }
 
-/* Columns outermost, then blocks of k: one strip of b is packed and every panel of a passes over it. */
-static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed,
-                              const pred__gemm_src *src, size_t m, size_t n, size_t k, const float *bias,
-                              const pred__act *act, float *work) {
-    int in_tile = pred__act_in_tile(act);
-    size_t i, j, k0, r;
-    for (j = 0; j < n; j += PRED__GEMM_NR) {
-        size_t nr = n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR;
+/* Strips [j0, j1) of c = bias + a @ src: columns outermost, then blocks of k; one strip of the
+ * right operand is packed into work and every panel of a passes over it. */
+static void pred__gemm_packed(const pred__gemm_job *job, size_t j0, size_t j1, float *work) {
+    const pred__gemm_src *src = &job->src;
+    int in_tile = pred__act_in_tile(job->act);
+    size_t i, j, k0, r, m = job->m, k = job->k;
+    for (j = j0 * PRED__GEMM_NR; j < job->n && j < j1 * PRED__GEMM_NR; j += PRED__GEMM_NR) {
+        size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
         k0 = 0;
         do { /* once at least, so k = 0 gives the bias */
             size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
@@ -138,12 +139,30 @@ static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, con
             else pred__gemm_pack_strip(work, src->b + k0 * src->ldb + j, src->ldb, 1, kc, nr);
             for (i = 0; i < m; i += PRED__GEMM_MR) {
                 size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
-                float *ct = c + i * ldc + j;
-                kt->gemm_tile(ct, ldc, a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
-                              bias ? bias + i : NULL, last ? act : &pred__act_none, k0 > 0);
-                for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * ldc, nr, act);
+                float *ct = job->c + i * job->ldc + j;
+                job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
+                                   job->bias ? job->bias + i : NULL, last ? job->act : &pred__act_none, k0 > 0);
+                for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
             }
             k0 += kc;
         } while (k0 < k);
     }
+}
+
+static size_t pred__gemm_strips(size_t n) {
+    return (n + PRED__GEMM_NR - 1) / PRED__GEMM_NR;
+}
+
+static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker) {
+    const pred__gemm_job *job = (const pred__gemm_job *)ctx;
+    if (job->b_strips) pred__gemm_packed_both(job, begin, end);
+    else pred__gemm_packed(job, begin, end, job->work + (size_t)worker * job->work_stride);
+}
+
+static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job) {
+    size_t strips = pred__gemm_strips(job->n);
+    job->work = x->scratch;
+    job->work_stride = x->scratch_stride;
+    if (pred__parallel_worth(x, job->m * job->n * job->k, 1)) pred__parallel_for(x, strips, pred__gemm_task, job);
+    else pred__gemm_task(job, 0, strips, 0);
 }

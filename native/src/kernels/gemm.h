@@ -15,6 +15,7 @@
 #define PRED_KERNELS_GEMM_H
 
 #include "dispatch.h"
+#include "../graph.h"
 
 #define PRED__GEMM_KC 256
 
@@ -38,17 +39,35 @@ typedef struct pred__gemm_src {
     const pred__window *win;
 } pred__gemm_src;
 
-/* Floats of work memory pred__gemm_packed needs. */
+/* Floats of work memory a task of pred__gemm_task needs. */
 #define PRED__GEMM_WORK (PRED__GEMM_KC * PRED__GEMM_NR)
-/* c (m, n) = act(a (m, k) @ b (k, n) + bias (m, broadcast along each row)), with a packed by
- * pred__gemm_pack and b given by src; c rows ldc floats apart; bias may be NULL; work holds
- * PRED__GEMM_WORK floats. */
-static void pred__gemm_packed(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed,
-                              const pred__gemm_src *src, size_t m, size_t n, size_t k, const float *bias,
-                              const pred__act *act, float *work);
-/* c (m, n) = act(c + a (m, k) @ b (k, n)), a packed by pred__gemm_pack, b by pred__gemm_pack_strips;
- * c rows ldc floats apart. */
-static void pred__gemm_packed_both(const pred__kernels *kt, float *c, size_t ldc, const float *a_packed,
-                                   const float *b_strips, size_t m, size_t n, size_t k, const pred__act *act);
+
+/* One product c (m, n) = act(start + a (m, k) @ b (k, n)), split into tasks by strips of
+ * PRED__GEMM_NR columns of c (pred__gemm_strips of them): a task computes whole columns, each sum
+ * in the order of one thread, so the bits do not depend on the split. a is packed by
+ * pred__gemm_pack. The right operand is `b_strips` (packed at load by pred__gemm_pack_strips;
+ * start is c itself), or else `src` (start is bias (m), broadcast along each row, or 0 if NULL);
+ * c rows ldc floats apart. A task uses work + worker * work_stride (PRED__GEMM_WORK floats). */
+typedef struct pred__gemm_job {
+    const pred__kernels *kt;
+    float *c;
+    size_t ldc;
+    const float *a_packed;
+    const float *b_strips;
+    pred__gemm_src src;
+    size_t m, n, k;
+    const float *bias;
+    const pred__act *act;
+    float *work;
+    size_t work_stride;
+} pred__gemm_job;
+
+static size_t pred__gemm_strips(size_t n);
+/* The strips [begin, end) of the job ctx, on worker `worker` (a pred__task_fn). */
+static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker);
+/* Runs the job on the threads of x, each with its own work memory (its scratch, which must hold
+ * PRED__GEMM_WORK floats unless the job has b_strips), or on the caller when it is too small to
+ * split (pred__parallel_worth). */
+static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job);
 
 #endif /* PRED_KERNELS_GEMM_H */
