@@ -25,6 +25,7 @@ package predict
 /*
 #cgo CFLAGS: -O2 -std=c11
 #cgo LDFLAGS: -lm
+#cgo !windows LDFLAGS: -lpthread
 #include <stdlib.h>
 #include "predict.h"
 */
@@ -661,13 +662,28 @@ func NewSession(model *Model) (*Session, error) {
 	return wrapSession(cOut, model), nil
 }
 
-// SetThreads sets how many threads [Session.Run] may use; 0 picks a default.
+// SetThreads sets how many threads [Session.Run] uses: the calling thread and
+// threads - 1 workers, which the session owns. They start at the next run and
+// sleep between runs (nothing spins once a run has returned); a new count
+// replaces them, and [Session.Close] joins them. Outputs are the same bits for
+// every count.
+//
+// 1 runs on the calling thread only: use it when the application parallelizes
+// on its own (one session per thread of its pool), so that threads are not
+// oversubscribed. 0, the count of a new session, is the default: the CPUs this
+// process may run on (its affinity mask on Linux and Windows), at most 8, since
+// per-operator work at batch 1 rarely gains from more and a library should not
+// take a whole server by default. Counts above 64 are taken as 64. A build
+// without threads (-DPRED_NO_THREADS, or emscripten without -pthread) accepts
+// every count and runs on one thread.
 //
 // Parameters:
 //
-//   - threads: Thread count, 0 or more.
+//   - threads: Thread count: 0 (the default) or more.
 //
-// Status: [StatusOK]; [StatusErrArgument] for a negative count.
+// Status: [StatusOK]; [StatusErrArgument] for a negative count;
+// [StatusErrMemory] if the scratch memory of the threads cannot be allocated
+// (the session keeps its count).
 func (s *Session) SetThreads(threads int) error {
 	if threads < math.MinInt32 || threads > math.MaxInt32 {
 		return &ArgumentError{Func: "SetThreads", Param: "threads", Reason: fmt.Sprintf("%d is out of the range of C int", threads)}

@@ -9,8 +9,10 @@ let package = Package(
         .library(name: "Predict", targets: ["Predict"]),
     ],
     targets: [
-        // The single-file C library, compiled from source: libc and libm only.
-        .target(name: "CPredict", linkerSettings: [.linkedLibrary("m")]),
+        // The single-file C library, compiled from source: libc, libm and POSIX threads
+        // (a library of its own before glibc 2.34).
+        .target(name: "CPredict",
+                linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread", .when(platforms: [.linux]))]),
         .target(name: "Predict", dependencies: ["CPredict"]),
         // The conformance runner (tests/conformance/README.md).
         .executableTarget(name: "predict-conformance", dependencies: ["Predict"]),

@@ -200,13 +200,25 @@ class Session:
     def __enter__(self) -> Session: ...
     def __exit__(self, *exc: object) -> None: ...
     def set_threads(self, threads: int) -> None:
-        """Sets how many threads pred_session_run() may use; 0 picks a default.
+        """Sets how many threads pred_session_run() uses: the calling thread and threads - 1
+        workers, which the session owns. They start at the next run and sleep between runs
+        (nothing spins once a run has returned); a new count replaces them, and
+        pred_session_free() joins them. Outputs are the same bits for every count.
+
+        1 runs on the calling thread only: use it when the application parallelizes on its
+        own (one session per thread of its pool), so that threads are not oversubscribed. 0,
+        the count of a new session, is the default: the CPUs this process may run on (its
+        affinity mask on Linux and Windows), at most 8, since per-operator work at batch 1
+        rarely gains from more and a library should not take a whole server by default.
+        Counts above 64 are taken as 64. A build without threads (-DPRED_NO_THREADS, or
+        emscripten without -pthread) accepts every count and runs on one thread.
 
         Args:
-            threads: Thread count, 0 or more.
+            threads: Thread count: 0 (the default) or more.
 
         Raises:
-            PredictError: PRED_ERR_ARGUMENT for a negative count.
+            PredictError: PRED_ERR_ARGUMENT for a negative count; PRED_ERR_MEMORY if the
+                scratch memory of the threads cannot be allocated (the session keeps its count).
         """
     def set_input_shape(self, index: int, dims: npt.ArrayLike) -> None:
         """Fixes the shape of an input for this session, e.g. a batch of 8 where the model

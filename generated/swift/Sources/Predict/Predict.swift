@@ -455,11 +455,22 @@ public final class Session {
         self.init(_raw: _out, retaining: [model])
     }
 
-    /// Sets how many threads pred_session_run() may use; 0 picks a default.
+    /// Sets how many threads pred_session_run() uses: the calling thread and threads - 1
+    /// workers, which the session owns. They start at the next run and sleep between runs
+    /// (nothing spins once a run has returned); a new count replaces them, and
+    /// pred_session_free() joins them. Outputs are the same bits for every count.
+    ///
+    /// 1 runs on the calling thread only: use it when the application parallelizes on its own
+    /// (one session per thread of its pool), so that threads are not oversubscribed. 0, the
+    /// count of a new session, is the default: the CPUs this process may run on (its affinity
+    /// mask on Linux and Windows), at most 8, since per-operator work at batch 1 rarely gains
+    /// from more and a library should not take a whole server by default. Counts above 64 are
+    /// taken as 64. A build without threads (-DPRED_NO_THREADS, or emscripten without
+    /// -pthread) accepts every count and runs on one thread.
     ///
     /// - Parameters:
-    ///   - threads: Thread count, 0 or more.
-    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a negative count.
+    ///   - threads: Thread count: 0 (the default) or more.
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a negative count; PRED_ERR_MEMORY if the scratch memory of the threads cannot be allocated (the session keeps its count).
     public func setThreads(_ threads: Int) throws {
         let _session = try self._enter()
         defer { self._leave() }

@@ -74,11 +74,24 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Sets how many threads {@code Session.run()} may use; 0 picks a default.
+     * Sets how many threads {@code Session.run()} uses: the calling thread and threads -
+     * 1 workers, which the session owns. They start at the next run and sleep between
+     * runs (nothing spins once a run has returned); a new count replaces them, and
+     * {@code Session.close()} joins them. Outputs are the same bits for every count.
      *
-     * @param threads Thread count, 0 or more.
+     * <p>1 runs on the calling thread only: use it when the application parallelizes on
+     * its own (one session per thread of its pool), so that threads are not
+     * oversubscribed. 0, the count of a new session, is the default: the CPUs this
+     * process may run on (its affinity mask on Linux and Windows), at most 8, since
+     * per-operator work at batch 1 rarely gains from more and a library should not take a
+     * whole server by default. Counts above 64 are taken as 64. A build without threads
+     * (-DPRED_NO_THREADS, or emscripten without -pthread) accepts every count and runs on
+     * one thread.
+     *
+     * @param threads Thread count: 0 (the default) or more.
      * @throws PredictException {@code Status.ERR_ARGUMENT} for a negative count;
-     * {@code Status.ERR_STATE} if a closed object is used
+     * {@code Status.ERR_MEMORY} if the scratch memory of the threads cannot be allocated
+     * (the session keeps its count); {@code Status.ERR_STATE} if a closed object is used
      */
     public void setThreads(int threads) throws PredictException {
         long ptrThis = 0;
