@@ -120,6 +120,9 @@ static float pred__powf(float xf, float yf) {
     double x = xf, y = yf, ax = x < 0.0 ? -x : x, r;
     int odd;
     if (yf == 0.0f || xf == 1.0f) return 1.0f;
+    /* x^2 (the variance of decomposed LayerNorms): the rounded square, which the path below also gives,
+     * since x * x is exact in double */
+    if (yf == 2.0f) return xf * xf;
     if (xf != xf || yf != yf) return xf + yf;
     odd = !isinf(y) && pred__odd_integer(y);
     if (isinf(y)) {

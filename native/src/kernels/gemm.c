@@ -42,27 +42,48 @@ static void pred__gemm_pack_strip(float *dst, const float *b, size_t rs, size_t 
             for (p = 0; p < kc; p++) dst[p * PRED__GEMM_NR + j] = 0.0f;
 }
 
+/* [*lo, *hi): the columns c < len of a run whose input column x0 + c * stride lies in [0, width) */
+static void pred__gemm_window_cols(int64_t x0, int64_t width, int64_t stride, size_t len, size_t *lo, size_t *hi) {
+    int64_t l = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride, h = width <= x0 ? 0 : (width - x0 + stride - 1) / stride;
+    *hi = h < (int64_t)len ? (size_t)h : len;
+    *lo = l < (int64_t)*hi ? (size_t)l : *hi;
+}
+
 /* dst (kc, NR) = rows [k0, k0 + kc), columns [j, j + nr) of the im2col matrix of b (see
- * pred__gemm_src), zeros in the columns past nr. The strip's columns are consecutive outputs; when
- * they lie in one output row, each of its rows is a run of one input row, found once. */
+ * pred__gemm_src), zeros in the columns past nr. The strip's columns are consecutive outputs, in
+ * runs that share an output row (one run, or a few on small maps); in each row of the strip, a
+ * run reads one input row, found once: zeros, a copy, zeros. */
 static void pred__gemm_pack_windows(float *dst, const float *b, const pred__window *win, size_t k0, size_t kc,
                                     size_t j, size_t nr) {
     const int64_t *in = win->in, *kr = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
     const int64_t *pb = win->pad_begin;
-    int64_t oz, oy, ox, ci, kz, ky, kx, cols[PRED__GEMM_NR][3], t;
-    size_t p, c;
-    int one_row;
+    struct { size_t c0, c1; int64_t z, y, x; } runs[PRED__GEMM_NR]; /* window origins of the first column */
+    uint8_t lo_of[PRED__GEMM_NR][PRED__GEMM_NR], hi_of[PRED__GEMM_NR][PRED__GEMM_NR]; /* per run and kx */
+    int64_t oz, oy, ox, ci, kz, ky, kx, t;
+    size_t p, c, r, n_runs = 0;
+    const int cached = kr[2] <= PRED__GEMM_NR;
     ox = (int64_t)j % o[2];
     t = (int64_t)j / o[2];
     oy = t % o[1];
     oz = t / o[1];
-    one_row = ox + (int64_t)nr <= o[2];
-    for (c = 0; c < nr; c++) { /* the window origin of each column */
-        cols[c][0] = oz * s[0] - pb[0];
-        cols[c][1] = oy * s[1] - pb[1];
-        cols[c][2] = ox * s[2] - pb[2];
-        if (++ox == o[2] && (ox = 0, ++oy == o[1])) oy = 0, oz++;
+    for (c = 0; c < nr; n_runs++) {
+        size_t len = (size_t)(o[2] - ox) < nr - c ? (size_t)(o[2] - ox) : nr - c;
+        runs[n_runs].c0 = c;
+        runs[n_runs].c1 = c + len;
+        runs[n_runs].z = oz * s[0] - pb[0];
+        runs[n_runs].y = oy * s[1] - pb[1];
+        runs[n_runs].x = ox * s[2] - pb[2];
+        c += len;
+        ox = 0;
+        if (++oy == o[1]) oy = 0, oz++;
     }
+    for (r = 0; cached && r < n_runs; r++) /* the columns of a run inside the input row depend on kx only */
+        for (kx = 0; kx < kr[2]; kx++) {
+            size_t lo, hi;
+            pred__gemm_window_cols(runs[r].x + kx * dl[2], in[2], s[2], runs[r].c1 - runs[r].c0, &lo, &hi);
+            lo_of[r][kx] = (uint8_t)lo;
+            hi_of[r][kx] = (uint8_t)hi;
+        }
     kx = (int64_t)k0 % kr[2];
     t = (int64_t)k0 / kr[2];
     ky = t % kr[1];
@@ -71,28 +92,24 @@ static void pred__gemm_pack_windows(float *dst, const float *b, const pred__wind
     ci = t / kr[0];
     for (p = 0; p < kc; p++, dst += PRED__GEMM_NR) {
         const float *plane = b + ci * in[0] * in[1] * in[2];
-        int64_t dz = kz * dl[0], dy = ky * dl[1], dx = kx * dl[2];
-        if (one_row) {
-            int64_t iz = cols[0][0] + dz, iy = cols[0][1] + dy, x0 = cols[0][2] + dx, lo = 0, hi = 0;
+        for (r = 0; r < n_runs; r++) {
+            int64_t iz = runs[r].z + kz * dl[0], iy = runs[r].y + ky * dl[1], x0 = runs[r].x + kx * dl[2];
+            size_t len = runs[r].c1 - runs[r].c0, lo = len, hi = len;
+            float *d = dst + runs[r].c0;
             const float *row = plane;
             if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1]) {
-                /* input column x0 + c * s of column c lies inside the row for c in [lo, hi) */
                 row = plane + (iz * in[1] + iy) * in[2];
-                lo = x0 < 0 ? (-x0 + s[2] - 1) / s[2] : 0;
-                hi = in[2] - x0 > 0 ? (in[2] - x0 + s[2] - 1) / s[2] : 0;
+                if (cached) lo = lo_of[r][kx], hi = hi_of[r][kx];
+                else pred__gemm_window_cols(x0, in[2], s[2], len, &lo, &hi);
             }
-            if (hi > (int64_t)nr) hi = (int64_t)nr;
-            if (lo > hi) lo = hi;
-            for (c = 0; c < (size_t)lo; c++) dst[c] = 0.0f;
-            for (; c < (size_t)hi; c++) dst[c] = row[x0 + (int64_t)c * s[2]];
-            for (; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
-        } else {
-            for (c = 0; c < PRED__GEMM_NR; c++) {
-                int64_t iz = cols[c][0] + dz, iy = cols[c][1] + dy, ix = cols[c][2] + dx;
-                dst[c] = c < nr && iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] && ix >= 0 && ix < in[2]
-                             ? plane[(iz * in[1] + iy) * in[2] + ix] : 0.0f;
-            }
+            for (c = 0; c < lo; c++) d[c] = 0.0f;
+            if (s[2] == 1)
+                memcpy(d + lo, row + x0 + (int64_t)lo, (hi - lo) * sizeof *d);
+            else
+                for (c = lo; c < hi; c++) d[c] = row[x0 + (int64_t)c * s[2]];
+            for (c = hi; c < len; c++) d[c] = 0.0f;
         }
+        for (c = nr; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
         if (++kx == kr[2] && (kx = 0, ++ky == kr[1]) && (ky = 0, ++kz == kr[0])) kz = 0, ci++;
     }
 }
