@@ -46,18 +46,22 @@ static void compare(const char *what, const char *level, const float *got, const
     }
 }
 
-/* Runs a GEMM job whole on worker 0, then strip by strip alternating between two workers (as threads
- * would), and checks that the split gives the same bits. The whole run's result stays in job->c. */
+/* Runs a GEMM job whole on worker 0, then task by task (strips, and parts of their panels) alternating
+ * between two workers (as threads would), and checks that the split gives the same bits. The whole
+ * run's result stays in job->c. */
 static void run_gemm_job(pred__gemm_job *job, const char *level) {
-    size_t strips = pred__gemm_strips(job->n), bytes = job->m * job->ldc * sizeof(float), t;
+    size_t strips, bytes = job->m * job->ldc * sizeof(float), t;
     float *start = (float *)malloc(bytes), *whole = (float *)malloc(bytes), *work = (float *)malloc(2 * PRED__GEMM_WORK * sizeof(float));
     memcpy(start, job->c, bytes);
     job->work = work;
     job->work_stride = PRED__GEMM_WORK;
+    job->row_blocks = 1;
+    strips = pred__gemm_tasks(job);
     pred__gemm_task(job, 0, strips, 0);
     memcpy(whole, job->c, bytes);
     memcpy(job->c, start, bytes);
-    for (t = strips; t-- > 0;) pred__gemm_task(job, t, t + 1, (int)(t % 2)); /* any order */
+    job->row_blocks = 1 + (size_t)(rnd() % 4); /* and the panels of each strip in parts */
+    for (t = pred__gemm_tasks(job); t-- > 0;) pred__gemm_task(job, t, t + 1, (int)(t % 2)); /* any order */
     checks++;
     if (memcmp(whole, job->c, bytes) != 0) fail("gemm split by strips changes bits", level, 0, 0, 0);
     memcpy(job->c, whole, bytes);

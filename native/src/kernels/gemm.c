@@ -124,62 +124,71 @@ static void pred__gemm_pack_strips(float *dst, const float *b, size_t rs, size_t
         pred__gemm_pack_strip(dst, b + j * cs, rs, cs, k, n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR);
 }
 
-/* Strips [j0, j1) of c += a @ b_strips. */
-static void pred__gemm_packed_both(const pred__gemm_job *job, size_t j0, size_t j1) {
+/* Strip j (columns [j * NR, ...)) and panels [p0, p1) of c += a @ b_strips. */
+static void pred__gemm_packed_both(const pred__gemm_job *job, size_t strip, size_t p0, size_t p1) {
     int in_tile = pred__act_in_tile(job->act);
-    size_t i, j, r, m = job->m, k = job->k;
-    for (j = j0 * PRED__GEMM_NR; j < job->n && j < j1 * PRED__GEMM_NR; j += PRED__GEMM_NR) {
-        size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
-        for (i = 0; i < m; i += PRED__GEMM_MR) {
-            size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
-            float *ct = job->c + i * job->ldc + j;
-            job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k, job->b_strips + j * k, k, mr, nr, NULL, job->act,
-                               1);
-            for (r = 0; !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
-        }
+    size_t i, r, m = job->m, k = job->k, j = strip * PRED__GEMM_NR;
+    size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
+    for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
+        size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
+        float *ct = job->c + i * job->ldc + j;
+        job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k, job->b_strips + j * k, k, mr, nr, NULL, job->act, 1);
+        for (r = 0; !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
     }
 }
 
-/* Strips [j0, j1) of c = bias + a @ src: columns outermost, then blocks of k; one strip of the
- * right operand is packed into work and every panel of a passes over it. */
-static void pred__gemm_packed(const pred__gemm_job *job, size_t j0, size_t j1, float *work) {
+/* Strip j and panels [p0, p1) of c = bias + a @ src, by blocks of k: the strip of the right
+ * operand is packed into work and every panel passes over it. */
+static void pred__gemm_packed(const pred__gemm_job *job, size_t strip, size_t p0, size_t p1, float *work) {
     const pred__gemm_src *src = &job->src;
     int in_tile = pred__act_in_tile(job->act);
-    size_t i, j, k0, r, m = job->m, k = job->k;
-    for (j = j0 * PRED__GEMM_NR; j < job->n && j < j1 * PRED__GEMM_NR; j += PRED__GEMM_NR) {
-        size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
-        k0 = 0;
-        do { /* once at least, so k = 0 gives the bias */
-            size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
-            int last = k0 + kc == k;
-            if (src->win) pred__gemm_pack_windows(work, src->b, src->win, k0, kc, j, nr);
-            else pred__gemm_pack_strip(work, src->b + k0 * src->ldb + j, src->ldb, 1, kc, nr);
-            for (i = 0; i < m; i += PRED__GEMM_MR) {
-                size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
-                float *ct = job->c + i * job->ldc + j;
-                job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
-                                   job->bias ? job->bias + i : NULL, last ? job->act : &pred__act_none, k0 > 0);
-                for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
-            }
-            k0 += kc;
-        } while (k0 < k);
-    }
+    size_t i, k0 = 0, r, m = job->m, k = job->k, j = strip * PRED__GEMM_NR;
+    size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
+    do { /* once at least, so k = 0 gives the bias */
+        size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
+        int last = k0 + kc == k;
+        if (src->win) pred__gemm_pack_windows(work, src->b, src->win, k0, kc, j, nr);
+        else pred__gemm_pack_strip(work, src->b + k0 * src->ldb + j, src->ldb, 1, kc, nr);
+        for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
+            size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
+            float *ct = job->c + i * job->ldc + j;
+            job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
+                               job->bias ? job->bias + i : NULL, last ? job->act : &pred__act_none, k0 > 0);
+            for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
+        }
+        k0 += kc;
+    } while (k0 < k);
 }
 
 static size_t pred__gemm_strips(size_t n) {
     return (n + PRED__GEMM_NR - 1) / PRED__GEMM_NR;
 }
 
+static size_t pred__gemm_tasks(const pred__gemm_job *job) {
+    return pred__gemm_strips(job->n) * (job->row_blocks ? job->row_blocks : 1);
+}
+
+/* Task t is strip t / row_blocks, and the row_blocks-th part t % row_blocks of the panels. */
 static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_job *job = (const pred__gemm_job *)ctx;
-    if (job->b_strips) pred__gemm_packed_both(job, begin, end);
-    else pred__gemm_packed(job, begin, end, job->work + (size_t)worker * job->work_stride);
+    size_t blocks = job->row_blocks ? job->row_blocks : 1, panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
+    size_t per = (panels + blocks - 1) / blocks, t;
+    for (t = begin; t < end; t++) {
+        size_t strip = t / blocks, p0 = t % blocks * per, p1 = p0 + per;
+        if (job->b_strips) pred__gemm_packed_both(job, strip, p0, p1);
+        else pred__gemm_packed(job, strip, p0, p1, job->work + (size_t)worker * job->work_stride);
+    }
 }
 
 static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job) {
-    size_t strips = pred__gemm_strips(job->n);
+    size_t strips = pred__gemm_strips(job->n), panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
+    size_t want = 4 * (size_t)pred__exec_threads(x); /* tasks enough to even out threads */
     job->work = x->scratch;
     job->work_stride = x->scratch_stride;
-    if (pred__parallel_worth(x, job->m * job->n * job->k, 1)) pred__parallel_for(x, strips, pred__gemm_task, job);
-    else pred__gemm_task(job, 0, strips, 0);
+    /* few strips (small maps): split the panels too, each part repacking the strip it reads */
+    job->row_blocks = strips >= want ? 1 : (want + strips - 1) / strips < panels ? (want + strips - 1) / strips : panels;
+    if (pred__parallel_worth(x, job->m * job->n * job->k, 1))
+        pred__parallel_for(x, pred__gemm_tasks(job), pred__gemm_task, job);
+    else
+        pred__gemm_task(job, 0, pred__gemm_tasks(job), 0);
 }

@@ -43,8 +43,8 @@ typedef struct pred__gemm_src {
 #define PRED__GEMM_WORK (PRED__GEMM_KC * PRED__GEMM_NR)
 
 /* One product c (m, n) = act(start + a (m, k) @ b (k, n)), split into tasks by strips of
- * PRED__GEMM_NR columns of c (pred__gemm_strips of them): a task computes whole columns, each sum
- * in the order of one thread, so the bits do not depend on the split. a is packed by
+ * PRED__GEMM_NR columns of c and, on small maps, by blocks of panels: a task computes whole
+ * sums, each in the order of one thread, so the bits do not depend on the split. a is packed by
  * pred__gemm_pack. The right operand is `b_strips` (packed at load by pred__gemm_pack_strips;
  * start is c itself), or else `src` (start is bias (m), broadcast along each row, or 0 if NULL);
  * c rows ldc floats apart. A task uses work + worker * work_stride (PRED__GEMM_WORK floats). */
@@ -60,10 +60,13 @@ typedef struct pred__gemm_job {
     const pred__act *act;
     float *work;
     size_t work_stride;
+    size_t row_blocks;           /* parts the panels of a strip are split into (0: 1) */
 } pred__gemm_job;
 
 static size_t pred__gemm_strips(size_t n);
-/* The strips [begin, end) of the job ctx, on worker `worker` (a pred__task_fn). */
+/* Tasks of the job: strips, times row_blocks. */
+static size_t pred__gemm_tasks(const pred__gemm_job *job);
+/* The tasks [begin, end) of the job ctx, on worker `worker` (a pred__task_fn). */
 static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker);
 /* Runs the job on the threads of x, each with its own work memory (its scratch, which must hold
  * PRED__GEMM_WORK floats unless the job has b_strips), or on the caller when it is too small to
