@@ -1,0 +1,1 @@
+"""Per-call overhead of every binding: `python -m bench.calls` (bench/README.md)."""
