@@ -11,11 +11,11 @@ sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 from cases import all_cases, write_files  # noqa: E402
 
 
-def sanitizers_work(cc: str, tmp_path: Path) -> bool:
+def sanitizers_work(cc: str, tmp_path: Path, sanitizers: str = "address,undefined") -> bool:
     """clang needs its compiler-rt runtimes (Debian: libclang-rt-14-dev) for -fsanitize."""
     probe = tmp_path / "probe.c"
     probe.write_text("int main(void) { return 0; }\n")
-    return subprocess.run([cc, "-fsanitize=address,undefined", str(probe), "-o", str(tmp_path / "probe")],
+    return subprocess.run([cc, f"-fsanitize={sanitizers}", str(probe), "-o", str(tmp_path / "probe")],
                           capture_output=True).returncode == 0
 
 

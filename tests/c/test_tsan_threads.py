@@ -10,19 +10,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 
 from cases import all_cases  # noqa: E402
+from test_sanitizers import sanitizers_work  # noqa: E402
 from threads_models import big_models  # noqa: E402  (large enough for every operator to split)
-
-
-def tsan_works(cc: str, tmp_path: Path) -> bool:
-    probe = tmp_path / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    return subprocess.run([cc, "-fsanitize=thread", str(probe), "-o", str(tmp_path / "probe")],
-                          capture_output=True).returncode == 0
 
 
 @pytest.mark.parametrize("cc", ["gcc", "/usr/bin/clang"], ids=["gcc", "clang"])
 def test_shared_model_sessions_with_threads_under_tsan(tmp_path, cc):
-    if not tsan_works(cc, tmp_path):
+    if not sanitizers_work(cc, tmp_path, "thread"):
         pytest.skip(f"{cc} cannot link -fsanitize=thread")
     exe = tmp_path / "threads_test"
     subprocess.run([cc, "-std=c11", "-g", "-O1", "-fsanitize=thread", "-fno-omit-frame-pointer", "-pthread",
