@@ -117,15 +117,13 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
         if (p->w.kernel[i] != 1 || p->w.strides[i] != 1 || p->w.pad_begin[i] || p->w.pad_end[i]) pointwise = 0;
     p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
                                                                                     : PRED__CONV_IM2COL;
-    n->scratch = 0;
+    n->scratch = PRED__GEMM_WORK;
     if (p->method == PRED__CONV_DEPTHWISE) {
         pred__dw_shape dw = pred__conv_dw_shape(&p->w);
         n->scratch = pred__dw_scratch_size(&dw);
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     }
-    else
-        n->scratch = PRED__GEMM_WORK;
     return PRED_OK;
 }
 

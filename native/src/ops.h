@@ -147,8 +147,9 @@ typedef struct pred__conv_params {
     pred__window w;
     int64_t group;
     pred__act act;               /* fused activation */
-    int method;                  /* PRED__CONV_*: windows copied into scratch, the input read as it is
-                                    (1x1, stride 1, no padding), or one channel at a time */
+    int method;                  /* PRED__CONV_*: the GEMM over windows gathered from the input, the GEMM
+                                    over the input as it is (1x1, stride 1, no padding), or one channel
+                                    at a time (depthwise) */
 } pred__conv_params;
 
 typedef struct pred__pool_params {
