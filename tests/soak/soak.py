@@ -46,10 +46,13 @@ def soak(mode: str, data: bytes, path: str, x: np.ndarray, cycles: int) -> dict:
     first = None
     mismatches = 0
     before = None
+    trace = []
     t0 = time.perf_counter()
     for i in range(cycles):
         if i == warmup:
             before = status()
+        if i % max(1, cycles // 10) == 0:
+            trace.append(status()[0])
         if mode == "with":
             with load(data, path, i) as m, predict.Session(m) as s:
                 s.set_input(0, x)
@@ -71,7 +74,7 @@ def soak(mode: str, data: bytes, path: str, x: np.ndarray, cycles: int) -> dict:
     after = status()
     return {"rss_kb": [before[0], after[0]], "threads": [before[1], after[1]],
             "cycles": cycles, "warmup": warmup, "mismatches": mismatches,
-            "seconds": time.perf_counter() - t0, "output": first.hex()}
+            "trace_kb": trace, "seconds": time.perf_counter() - t0, "output": first.hex()}
 
 
 def threads(data: bytes, x: np.ndarray, runs: int) -> dict:

@@ -116,6 +116,16 @@ func soak() throws -> [String: Any] {
             "output": hex((first ?? []).map { Float(bitPattern: $0) })]
 }
 
+// What the two threads found, under a lock.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var mismatches = 0
+    private(set) var errors: [String] = []
+
+    func add(mismatches n: Int) { lock.lock(); mismatches += n; lock.unlock() }
+    func add(error: String) { lock.lock(); errors.append(error); lock.unlock() }
+}
+
 func threads() throws -> [String: Any] {
     let t0 = Date()
     let model = try Model.load(modelBytes)
@@ -130,9 +140,7 @@ func threads() throws -> [String: Any] {
         s.close()
     }
     let referenceBits = bits(reference)
-    let lock = NSLock()
-    var bad = 0
-    var errors: [String] = []
+    let tally = Tally()
     let ready = DispatchGroup(), done = DispatchGroup()
     let start = DispatchSemaphore(value: 0)
     for _ in 0..<2 {
@@ -153,9 +161,9 @@ func threads() throws -> [String: Any] {
                     try s.run()
                     if bits(try s.output(at: 0)) != referenceBits { mine += 1 }
                 }
-                lock.lock(); bad += mine; lock.unlock()
+                tally.add(mismatches: mine)
             } catch {
-                lock.lock(); errors.append("\(error)"); lock.unlock()
+                tally.add(error: "\(error)")
                 if waiting { ready.leave() }
             }
         }
@@ -165,7 +173,7 @@ func threads() throws -> [String: Any] {
     start.signal()
     start.signal()
     done.wait()
-    return ["runs": [cycles, cycles], "mismatches": bad, "errors": errors,
+    return ["runs": [cycles, cycles], "mismatches": tally.mismatches, "errors": tally.errors,
             "seconds": Date().timeIntervalSince(t0), "output": hex(reference)]
 }
 
