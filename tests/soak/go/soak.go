@@ -6,7 +6,11 @@
 //
 //	close      load / session / SetInput / Run / Output, then Close() on session and model
 //	finalizer  the same with no Close(): only the finalizers free them (runtime.GC() and a
-//	           pause every 50 cycles let them run)
+//	           pause every 50 cycles let them run). Without those, the one finalizer
+//	           goroutine falls behind a tight loop: freeing a session joins its worker
+//	           thread (~90 us with thousands alive), and Go's GC does not see the C memory;
+//	           measured, 60000 cycles ended with 28097 threads and 1.9 GB RSS, all freed
+//	           once the loop stopped (a lag, not a leak).
 //	threads    two goroutines, each locked to its own OS thread, share one model, each with its
 //	           own session, and run CYCLES times; every output is compared with one
 //	           single-threaded result
