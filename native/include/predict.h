@@ -289,7 +289,8 @@ void pred_session_free(pred_session *session);
 
 /**
  * Sets how many threads pred_session_run() uses: the calling thread and
- * threads - 1 workers, which the session owns. They start at the next run
+ * threads - 1 workers, which the session owns. They start when a run first
+ * has an operator large enough to split (a small model never starts them)
  * and sleep between runs (nothing spins once a run has returned); a new
  * count replaces them, and pred_session_free() joins them. Outputs are the
  * same bits for every count.

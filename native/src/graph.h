@@ -90,7 +90,9 @@ struct pred__exec {
     float *const *bufs;
     float *scratch;              /* the node's scratch (n->scratch floats) of worker 0, the calling thread */
     size_t scratch_stride;       /* floats from one worker's scratch to the next (64-byte aligned) */
-    pred__threadpool *pool;      /* the session's workers; NULL: one thread (and at load, folding) */
+    int threads;                 /* threads the session may run on (1 at load, when folding) */
+    pred__threadpool **pool;     /* the session's workers, started by the first pred__parallel_for that
+                                    splits: a model whose nodes are all too small never starts them */
 };
 
 /* The scratch memory of worker `worker` (a task's last argument): n->scratch floats. */

@@ -78,7 +78,8 @@ static pred_status pred__fold_node(pred__graph *g, pred__node *n) {
     x.bufs = bufs;
     x.scratch = scratch;
     x.scratch_stride = 0;
-    x.pool = NULL; /* folding runs on one thread */
+    x.threads = 1; /* folding runs on one thread */
+    x.pool = NULL;
     pred__op_get(n->op)->run(&x, &copy);
     PRED_FREE(scratch);
     for (j = 0; j < n->n_out; j++)

@@ -217,8 +217,8 @@ static void pred__session_run(pred_session *s) {
     x.bufs = s->bufs;
     x.scratch = s->scratch;
     x.scratch_stride = s->scratch_stride;
-    if (s->threads > 1 && !s->pool) s->pool = pred__pool_create(s->threads); /* NULL (memory): one thread */
-    x.pool = s->pool;
+    x.threads = s->threads;
+    x.pool = &s->pool;
     for (k = 0; k < g->n_nodes; k++) {
         if (pred__node_is_folded(g, &g->nodes[k])) continue; /* computed at load */
         pred__op_get(g->nodes[k].op)->run(&x, &g->nodes[k]);

@@ -220,10 +220,6 @@ static void pred__pool_free(pred__threadpool *p) {
     PRED_FREE(p);
 }
 
-static int pred__pool_threads(const pred__threadpool *p) {
-    return p ? p->threads : 1;
-}
-
 static void pred__pool_run(pred__threadpool *p, size_t n_tasks, pred__task_fn task, void *ctx) {
 #if PRED__THREADS
     size_t n_ranges, wake;
@@ -302,11 +298,13 @@ static int pred__threads_resolve(int requested) {
 /* ---- pred__parallel_for (graph.h) -----------------------------------------*/
 
 static void pred__parallel_for(const pred__exec *x, size_t n_tasks, pred__task_fn task, void *ctx) {
-    pred__pool_run(x->pool, n_tasks, task, ctx);
+    /* the workers start with the first split (NULL, out of memory: the tasks run on the caller) */
+    if (x->threads > 1 && n_tasks > 1 && x->pool && !*x->pool) *x->pool = pred__pool_create(x->threads);
+    pred__pool_run(x->pool ? *x->pool : NULL, n_tasks, task, ctx);
 }
 
 static int pred__exec_threads(const pred__exec *x) {
-    return pred__pool_threads(x->pool);
+    return x->threads;
 }
 
 /* Elements per task of pred__parallel_elements: 4 KiB of floats, so that

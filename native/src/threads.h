@@ -46,20 +46,18 @@ typedef struct pred__threadpool pred__threadpool;
 
 /* A pool of `threads` threads: the caller of pred__pool_run and threads - 1
  * workers, started now. NULL when memory runs out. If the system refuses to
- * start some workers the pool has fewer (pred__pool_threads); without
+ * start some workers the pool has fewer; without
  * threads (PRED__THREADS 0), it has one. */
 static pred__threadpool *pred__pool_create(int threads);
 /* Stops and joins the workers. NULL is ignored. */
 static void pred__pool_free(pred__threadpool *p);
-/* Threads of the pool, the caller included; 1 for NULL. */
-static int pred__pool_threads(const pred__threadpool *p);
 /* task(ctx, begin, end, worker) over contiguous ranges covering [0, n_tasks),
  * on the workers and the calling thread; returns when all are done. With no
  * pool (NULL), one task or one thread, and for a call made from inside a
  * task, it runs task(ctx, 0, n_tasks, worker) on the calling thread. Ranges
  * are at most 4 per thread, so that a thread that is late (descheduled) costs
  * little; pass as many tasks as there are independent pieces of work, or
- * pred__pool_threads() of them for one range per thread. */
+ * pred__exec_threads() of them for one range per thread. */
 static void pred__pool_run(pred__threadpool *p, size_t n_tasks, pred__task_fn task, void *ctx);
 
 /* The CPUs this process may run on (its affinity mask on Linux and Windows,

@@ -150,3 +150,32 @@ def test_memory_size_counts_the_scratch_of_every_thread():
     assert s.memory_size() == one
     s.close()
     m.close()
+
+
+# ---- when the workers start --------------------------------------------------
+
+def _threads_of_this_process() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    pytest.skip("no /proc/self/status")
+
+
+def test_workers_start_only_when_a_node_splits():
+    """A model too small to split never starts a worker (a loop of sessions costs no thread); a large
+    one starts threads - 1 of them at its first run, and freeing the session joins them."""
+    small = next(c for c in all_cases() if c.name == "tiny_cnn").files["model.onnx"]
+    name, big, shapes = BIG[0]
+    before = _threads_of_this_process()
+    for model, inputs in ((small, None), (big.SerializeToString(), shapes)):
+        m = predict.Model.load(model)
+        s = predict.Session(m)
+        s.set_threads(3)
+        for k in range(m.input_count()):
+            s.set_input(k, np.ones(int(np.prod(m.input_shape(k) if inputs is None else inputs[k])), np.float32))
+        s.run()
+        started = _threads_of_this_process() - before
+        assert started == (0 if inputs is None else 2), (name if inputs else "tiny_cnn", started)
+        s.close()
+        m.close()
+        assert _threads_of_this_process() == before

@@ -456,9 +456,10 @@ public final class Session {
     }
 
     /// Sets how many threads pred_session_run() uses: the calling thread and threads - 1
-    /// workers, which the session owns. They start at the next run and sleep between runs
-    /// (nothing spins once a run has returned); a new count replaces them, and
-    /// pred_session_free() joins them. Outputs are the same bits for every count.
+    /// workers, which the session owns. They start when a run first has an operator large
+    /// enough to split (a small model never starts them) and sleep between runs (nothing
+    /// spins once a run has returned); a new count replaces them, and pred_session_free()
+    /// joins them. Outputs are the same bits for every count.
     ///
     /// 1 runs on the calling thread only: use it when the application parallelizes on its own
     /// (one session per thread of its pool), so that threads are not oversubscribed. 0, the

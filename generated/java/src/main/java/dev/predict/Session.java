@@ -75,8 +75,9 @@ public final class Session implements AutoCloseable {
 
     /**
      * Sets how many threads {@code Session.run()} uses: the calling thread and threads -
-     * 1 workers, which the session owns. They start at the next run and sleep between
-     * runs (nothing spins once a run has returned); a new count replaces them, and
+     * 1 workers, which the session owns. They start when a run first has an operator
+     * large enough to split (a small model never starts them) and sleep between runs
+     * (nothing spins once a run has returned); a new count replaces them, and
      * {@code Session.close()} joins them. Outputs are the same bits for every count.
      *
      * <p>1 runs on the calling thread only: use it when the application parallelizes on
