@@ -64,8 +64,8 @@ DATA_PATH = {
               "ndarray (numpy.empty, not zeroed) each call: the binding has no out= form.",
 }
 
-QUICK = {"rounds": 3, "round_time": 0.02, "warmup": 0.05}
-FULL = {"rounds": 15, "round_time": 0.25, "warmup": 1.0}
+QUICK = {"rounds": 3, "round_time": 0.02, "warmup": 0.05, "processes": 1}
+FULL = {"rounds": 3, "round_time": 0.25, "warmup": 0.5, "processes": 5}
 
 
 class Missing(Exception):
@@ -381,15 +381,43 @@ class Worker:
 
 
 def measure_size(n, cmds, model, opts, tmp, results):
-    """Starts every language's program on the model of n floats, checks its output,
-    warms it up, then times rounds alternating between languages."""
+    """Runs every language's program on the model of n floats in --processes successive
+    processes (a process's memory placement moves its time at 1M floats by 10-40%, so one
+    process per language would compare placements rather than bindings): each checks its
+    output, warms up and times --rounds rounds, alternating between languages; the report
+    pools the rounds of all processes."""
     expected = program_input(n) + constant(n)
+    rounds = {lang: [] for lang in cmds}
+    per_process = {lang: [] for lang in cmds}
+    for epoch in range(opts.processes):
+        live = [lang for lang in cmds if results[lang]["status"] == "ok"]
+        measure_epoch(n, {lang: cmds[lang] for lang in live}, model, opts, tmp, results, expected, rounds, epoch)
+        for lang in live:
+            if results[lang]["status"] == "ok" and rounds[lang]:
+                per_process[lang].append(float(np.median(rounds[lang][-opts.rounds:])))
+    for lang in cmds:
+        rec = results[lang].get(str(n))
+        if rec is None or not rounds[lang]:
+            continue
+        a = np.asarray(rounds[lang])
+        rec.update({"median_ns": float(np.median(a)), "min_ns": float(a.min()), "max_ns": float(a.max()),
+                    "process_medians_ns": [round(v, 2) for v in per_process[lang]],
+                    "round_ns": [round(v, 2) for v in a.tolist()],
+                    "bytes_per_call": 8 * n, "ns_per_byte": float(np.median(a)) / (8 * n)})
+
+
+def measure_epoch(n, cmds, model, opts, tmp, results, expected, rounds, epoch):
+    """One process per language: check, warm up, --rounds rounds alternating between them."""
     workers = {}
     for lang, cmd in cmds.items():
         rec = results[lang]
         try:
             workers[lang] = w = Worker(lang, [*cmd, str(model), str(n)], tmp / f"{lang}-{n}.log", opts.timeout)
-            rec[str(n)] = {"check": w.check(tmp / f"{lang}-{n}.out", n, expected)}
+            check = w.check(tmp / f"{lang}-{n}.out", n, expected)
+            if epoch == 0:
+                rec[str(n)] = {"check": check}
+            elif not check["ok"]:
+                rec[str(n)]["check"] = check
         except WorkerError as ex:
             rec["status"], rec["error"] = "error", f"n={n}: {ex}"
             log(f"  {lang}: error at {n} floats: {ex}")
@@ -412,9 +440,8 @@ def measure_size(n, cmds, model, opts, tmp, results):
             results[lang]["status"], results[lang]["error"] = "error", f"n={n}: {ex}"
             workers.pop(lang).kill()
     order = list(workers)
-    rounds = {lang: [] for lang in order}
     for r in range(opts.rounds):
-        shift = r % len(order) if order else 0
+        shift = (r + epoch) % len(order) if order else 0
         for lang in order[shift:] + order[:shift]:
             if lang not in workers:
                 continue
@@ -425,13 +452,13 @@ def measure_size(n, cmds, model, opts, tmp, results):
                 workers.pop(lang).kill()
     for lang, w in workers.items():
         rec = results[lang][str(n)]
-        a = np.asarray(rounds[lang])
-        rec.update({"median_ns": float(np.median(a)), "min_ns": float(a.min()), "max_ns": float(a.max()),
-                    "round_ns": [round(v, 2) for v in a.tolist()], "iterations_per_round": iters[lang],
-                    "bytes_per_call": 8 * n, "ns_per_byte": float(np.median(a)) / (8 * n)})
+        rec["iterations_per_round"] = iters[lang]
         try:
-            rec["alloc_bytes_per_call"] = w.alloc(max(1, iters[lang] // 4)) if lang in ("go", "java") else None
-            rec["check_after"] = w.check(tmp / f"{lang}-{n}.out", n, expected)
+            if epoch == 0:
+                rec["alloc_bytes_per_call"] = w.alloc(max(1, iters[lang] // 4)) if lang in ("go", "java") else None
+            check = w.check(tmp / f"{lang}-{n}.out", n, expected)
+            if epoch == 0 or not check["ok"]:
+                rec["check_after"] = check
         except WorkerError as ex:
             results[lang]["status"], results[lang]["error"] = "error", f"n={n}: {ex}"
             w.kill()
@@ -495,7 +522,9 @@ def table(doc):
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="python -m bench.calls", description=__doc__.split("\n\n")[0])
     p.add_argument("--langs", default=",".join(LANGS), help=f"comma-separated, default {','.join(LANGS)}")
-    p.add_argument("--rounds", type=int)
+    p.add_argument("--processes", type=int, help="successive processes per language and size (default 5; "
+                   "--quick 1)")
+    p.add_argument("--rounds", type=int, help="rounds per process (default 3)")
     p.add_argument("--round-time", type=float, help="seconds per round per language")
     p.add_argument("--warmup", type=float, help="seconds of warm-up per language and size")
     p.add_argument("--large", type=int, default=LARGE, help=f"floats of the large model (default {LARGE})")
@@ -535,14 +564,17 @@ def main(argv=None):
         log(f"warning: load average {load[0]:.2f}: the machine is not idle, timings will be noisy")
     doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "machine": {**machine_info(), "load_average_at_start": [round(x, 2) for x in load]},
-           "options": {"langs": opts.langs, "small": SMALL, "large": opts.large, "rounds": opts.rounds,
-                       "round_time_s": opts.round_time, "warmup_s": opts.warmup, "quick": opts.quick,
+           "options": {"langs": opts.langs, "small": SMALL, "large": opts.large, "processes": opts.processes,
+                       "rounds_per_process": opts.rounds, "round_time_s": opts.round_time,
+                       "warmup_s": opts.warmup, "quick": opts.quick,
                        "threads": 1},
            "method": ("each program: load y = x + c (one Add, opset 13), a session with set_threads(1), "
                       "then per iteration set_input + run + get_output (output into a preallocated buffer "
                       "where the binding allows it); a round times K iterations (K fills round_time_s) and "
-                      "gives ns per iteration; rounds alternate between languages, one process each; "
-                      "reported: the median over rounds. ns_per_byte = ns per call / (4 N in + 4 N out)."),
+                      "gives ns per iteration; rounds alternate between languages, one process each, "
+                      "and each language runs in `processes` successive processes (a process's memory "
+                      "placement moves its time at 1M floats by 10-40%); reported: the median over all "
+                      "rounds of all processes. ns_per_byte = ns per call / (4 N in + 4 N out)."),
            "results": {}}
     res = doc["results"]
     cmds = {}
@@ -589,7 +621,8 @@ def main(argv=None):
     path.write_text(json.dumps(doc, indent=1) + "\n")
     m = doc["machine"]
     print(f"{m['cpu']}, {m['logical_cpus']} CPUs, load {m['load_average_at_start'][0]:.2f} at start; "
-          f"predict {m['predict_git']}; 1 thread; median of {opts.rounds} rounds of {opts.round_time} s")
+          f"predict {m['predict_git']}; 1 thread; median of "
+          f"{opts.processes} processes x {opts.rounds} rounds of {opts.round_time} s per language and size")
     print(table(doc))
     print(f"(ns/byte: per call / (4 N in + 4 N out); over C: ns/call at {SMALL} floats minus C's; "
           "C same cc: the C program built by the compiler of the binding's copy of predict.c)")

@@ -62,7 +62,9 @@ def test_json(quick_run):
             size = rec[str(n)]
             for check in (size["check"], size["check_after"]):  # y == x + c, bit for bit
                 assert check["ok"] and check["max_abs_err"] == 0.0, (lang, n, check)
-            assert len(size["round_ns"]) == doc["options"]["rounds"]
+            opt = doc["options"]
+            assert len(size["round_ns"]) == opt["processes"] * opt["rounds_per_process"]
+            assert len(size["process_medians_ns"]) == opt["processes"]
             assert size["median_ns"] > 0 and size["iterations_per_round"] >= 1
             assert size["bytes_per_call"] == 8 * n
             assert size["ns_per_byte"] == pytest.approx(size["median_ns"] / (8 * n))
