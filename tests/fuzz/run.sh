@@ -19,6 +19,7 @@ DIR=${PREDICT_FUZZ_DIR:-/tmp/predict-fuzz}
 CLANG=${PREDICT_FUZZ_CC:-/usr/bin/clang}
 SRC=${PREDICT_FUZZ_C:-generated/c}
 mkdir -p "$DIR/corpus" "$DIR/artifacts"
+DIR=$(cd "$DIR" && pwd)
 
 if ! [ -x "$CLANG" ] || ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' |
         "$CLANG" -x c -fsanitize=fuzzer,address,undefined - -o "$DIR/probe" 2>/dev/null; then
@@ -41,6 +42,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 # inputs that once crashed or hung: each must now pass, run once
 "$DIR/fuzz_load" -timeout=10 -rss_limit_mb=2048 tests/fuzz/regressions/*
+cd "$DIR" # with -jobs, libFuzzer writes fuzz-N.log into the current folder: not the repository
 exec "$DIR/fuzz_load" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -dict="$DIR/onnx.dict" -artifact_prefix="$DIR/artifacts/" -print_final_stats=1 \
     "$@" "$DIR/corpus" "$DIR/seeds"
