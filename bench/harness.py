@@ -154,30 +154,21 @@ class WorkerError(Exception):
     pass
 
 
-class Worker:
-    """One engine in its own long-lived process, speaking bench/runner.c's protocol."""
+class LineProcess:
+    """A child process that answers each command on stdin with lines on stdout, its stderr kept in a
+    log; a silence past `timeout` seconds or an exit is a WorkerError naming the log's last lines.
+    The protocol of predict's runner and the peers' worker, and of bench/calls' programs."""
 
-    def __init__(self, engine, cmd, log_path, timeout):
-        self.engine, self.timeout = engine, timeout
-        self.log_path = log_path
+    def __init__(self, cmd, log_path, timeout, cwd):
+        self.timeout, self.log_path = timeout, log_path
         self.errf = open(log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.errf, cwd=ROOT)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errf, cwd=cwd)
         self.buf = b""
-        self.run_only = []  # predict: pred_session_run alone, without the copies in and out
-        self.ready = self._read()
 
-    def _read(self):
-        deadline = time.monotonic() + self.timeout
+    def _line(self, deadline):
+        """The next line of stdout, without its newline."""
         fd = self.proc.stdout.fileno()
-        while True:
-            while b"\n" in self.buf:
-                line, self.buf = self.buf.split(b"\n", 1)
-                if line.startswith(b"@@ "):
-                    msg = json.loads(line[3:])
-                    if "error" in msg:
-                        raise WorkerError(msg["error"])
-                    return msg
+        while b"\n" not in self.buf:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
@@ -188,32 +179,53 @@ class Worker:
                 if not chunk:
                     self.proc.wait()
                     self.errf.flush()
-                    tail = Path(self.log_path).read_text(errors="replace").strip().splitlines()[-3:]
-                    raise WorkerError(f"worker exited with status {self.proc.returncode}"
+                    tail = Path(self.log_path).read_text(errors="replace").strip().splitlines()[-4:]
+                    raise WorkerError(f"exited with status {self.proc.returncode}"
                                       + (": " + " | ".join(tail) if tail else ""))
                 self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
 
     def ask(self, cmd):
         self.proc.stdin.write((cmd + "\n").encode())
         self.proc.stdin.flush()
         return self._read()
 
-    def run(self, n):
-        msg = self.ask(f"run {n}")
-        self.run_only += msg.get("run_ms", [])
-        return msg["ms"]
-
     def close(self):
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write(b"quit\n")
                 self.proc.stdin.close()
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=30)
             except Exception:
                 self.proc.kill()
                 self.proc.wait()
         self.errf.close()
 
+
+class Worker(LineProcess):
+    """One engine in its own process: answers are the lines that start with "@@ " (JSON)."""
+
+    def __init__(self, engine, cmd, log_path, timeout):
+        super().__init__(cmd, log_path, timeout, ROOT)
+        self.engine = engine
+        self.run_only = []  # predict: pred_session_run alone, without the copies in and out
+        self.ready = self._read()
+
+    def _read(self):
+        deadline = time.monotonic() + self.timeout
+        while True:
+            line = self._line(deadline)
+            if line.startswith(b"@@ "):
+                msg = json.loads(line[3:])
+                if "error" in msg:
+                    raise WorkerError(msg["error"])
+                return msg
+
+    def run(self, n):
+        msg = self.ask(f"run {n}")
+        self.run_only += msg.get("run_ms", [])
+        return msg["ms"]
 
 def worker_cmd(engine, runner, model_path, threads, outdir, inputs):
     io = [a for shape, f in inputs for a in ("x".join(map(str, shape)), str(f))]

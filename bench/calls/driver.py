@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.harness import LineProcess, WorkerError
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -73,10 +74,6 @@ class Missing(Exception):
 
 
 class BuildError(Exception):
-    pass
-
-
-class WorkerError(Exception):
     pass
 
 
@@ -298,15 +295,12 @@ def model_path(d, n):
 
 # ---------------------------------------------------------------- workers
 
-class Worker:
+class Worker(LineProcess):
     """One language's program in its own process (protocol: bench/calls/c/calls.c)."""
 
     def __init__(self, lang, cmd, log_path, timeout):
-        self.lang, self.timeout, self.log_path = lang, timeout, log_path
-        self.errf = open(log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errf,
-                                     cwd=log_path.parent)
-        self.buf = b""
+        super().__init__(cmd, log_path, timeout, log_path.parent)
+        self.lang = lang
         try:
             line = self._read()
             if line != f"ready {lang.split('-')[0]}":
@@ -316,30 +310,7 @@ class Worker:
             raise
 
     def _read(self):
-        deadline = time.monotonic() + self.timeout
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                raise WorkerError(f"no answer within {self.timeout:.0f} s")
-            r, _, _ = select.select([fd], [], [], left)
-            if r:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    self.proc.wait()
-                    self.errf.flush()
-                    tail = Path(self.log_path).read_text(errors="replace").strip().splitlines()[-4:]
-                    raise WorkerError(f"exited with status {self.proc.returncode}"
-                                      + (": " + " | ".join(tail) if tail else ""))
-                self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode().strip()
-
-    def ask(self, cmd):
-        self.proc.stdin.write((cmd + "\n").encode())
-        self.proc.stdin.flush()
-        return self._read()
+        return self._line(time.monotonic() + self.timeout).decode().strip()
 
     def time(self, k):
         """Nanoseconds per iteration over k iterations."""
@@ -368,16 +339,6 @@ class Worker:
             self.proc.wait()
         self.errf.close()
 
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b"quit\n")
-                self.proc.stdin.close()
-                self.proc.wait(timeout=30)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait()
-        self.errf.close()
 
 
 def measure_size(n, cmds, model, opts, tmp, results):
