@@ -5,8 +5,9 @@
  * and room for whole vectors (stride 2: each row split into its even and odd
  * columns, so every tap is a plain load), so every output row is whole
  * vectors of 8 pixels, the last stored masked. Blocks of 4 rows x 2 vectors
- * keep 8 independent sums in flight: the taps of one output are a chain of
- * dependent FMAs, which one accumulator would wait on.
+ * (8 rows x 1 vector on planes 8 wide or less) keep 8 independent sums in
+ * flight: the taps of one output are a chain of dependent FMAs, which one
+ * accumulator would wait on.
  */
 #include "avx2.h"
 #include "../kernels.h"
@@ -59,61 +60,70 @@ PRED__AVX2 static inline void pred__avx2_store(float *y, __m256 v, size_t n) {
     else _mm256_maskstore_ps(y, pred__avx2_mask(n), v);
 }
 
-/* Output rows oy..oy+rows-1 (rows <= 4), vectors v and, if `two`, v+1: rows and two are
- * constants after inlining, so the unused sums vanish. */
+#define PRED__DW_SUMS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+/* Output rows oy..oy+rows-1, vectors v..v+vecs-1 (rows * vecs <= 8; sum i is row i / vecs, vector
+ * i % vecs). rows and vecs are constants after inlining, so the unused sums vanish. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__dw_block(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
-               const pred__act *act, int in_tile, size_t oy, size_t v, size_t rows, int two) {
+               const pred__act *act, int in_tile, size_t oy, size_t v, size_t rows, size_t vecs) {
     const size_t st = s->stride, row_step = st * pw, half = pw / 2;
     const float *base = pad + oy * row_step + v * 8;
-    __m256 a00 = _mm256_set1_ps(bias), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
     size_t ky, kx;
+#define PRED__DW_INIT(i) __m256 a##i = _mm256_set1_ps(bias);
+    PRED__DW_SUMS(PRED__DW_INIT)
+#undef PRED__DW_INIT
     for (ky = 0; ky < s->kh; ky++)
         for (kx = 0; kx < s->kw; kx++) {
             const float *p = base + ky * pw + (st == 1 ? kx : (kx & 1) * half + kx / 2);
             __m256 wv = _mm256_broadcast_ss(w + ky * s->kw + kx);
-            a00 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p), a00);
-            if (two) a01 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 8), a01);
-            if (rows > 1) {
-                a10 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + row_step), a10);
-                if (two) a11 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + row_step + 8), a11);
-            }
-            if (rows > 2) {
-                a20 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 2 * row_step), a20);
-                if (two) a21 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 2 * row_step + 8), a21);
-            }
-            if (rows > 3) {
-                a30 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 3 * row_step), a30);
-                if (two) a31 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 3 * row_step + 8), a31);
-            }
+#define PRED__DW_FMA(i) \
+            if (i < rows * vecs) a##i = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + i / vecs * row_step + i % vecs * 8), a##i);
+            PRED__DW_SUMS(PRED__DW_FMA)
+#undef PRED__DW_FMA
         }
-#define PRED__DW_STORE(r, acc0, acc1)                                                                      \
-    if (rows > r) {                                                                                        \
-        float *yr = y + (oy + r) * s->ow + v * 8;                                                          \
-        pred__avx2_store(yr, in_tile ? pred__avx2_act(acc0, act) : acc0, s->ow - v * 8);                   \
-        if (two) pred__avx2_store(yr + 8, in_tile ? pred__avx2_act(acc1, act) : acc1, s->ow - v * 8 - 8); \
+#define PRED__DW_STORE(i)                                                                                  \
+    if (i < rows * vecs) {                                                                                 \
+        size_t col = (v + i % vecs) * 8;                                                                   \
+        pred__avx2_store(y + (oy + i / vecs) * s->ow + col, in_tile ? pred__avx2_act(a##i, act) : a##i,    \
+                         s->ow - col);                                                                     \
     }
-    PRED__DW_STORE(0, a00, a01)
-    PRED__DW_STORE(1, a10, a11)
-    PRED__DW_STORE(2, a20, a21)
-    PRED__DW_STORE(3, a30, a31)
+    PRED__DW_SUMS(PRED__DW_STORE)
 #undef PRED__DW_STORE
+}
+#undef PRED__DW_SUMS
+
+/* Output rows oy..oy+rows-1, vecs vectors at a time. */
+PRED__AVX2 static inline __attribute__((always_inline)) void
+pred__dw_rows(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
+              const pred__act *act, int in_tile, size_t oy, size_t rows, size_t vecs) {
+    const size_t vectors = (s->ow + 7) / 8;
+    size_t v;
+    for (v = 0; v + vecs <= vectors; v += vecs) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, oy, v, rows, vecs);
+    if (v < vectors) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, oy, v, rows, 1);
 }
 
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                          float *scratch, const pred__act *act) {
     const size_t pw = pred__dw_padded_width(s), ph = (s->oh - 1) * s->stride + s->kh;
-    const size_t vectors = (s->ow + 7) / 8;
     const int in_tile = pred__act_in_tile(act);
-    size_t oy, v;
+    size_t oy;
     pred__dw_pad(scratch, x, s, ph, pw);
-    for (oy = 0; oy + 4 <= s->oh; oy += 4) {
-        for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 4, 1);
-        if (v < vectors) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 4, 0);
-    }
-    for (; oy < s->oh; oy++) {
-        for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 1, 1);
-        if (v < vectors) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, v, 1, 0);
+    if (s->ow > 8) { /* blocks of 4 rows x 2 vectors */
+        for (oy = 0; oy + 4 <= s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, oy, 4, 2);
+        for (; oy < s->oh; oy++) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, oy, 1, 2);
+    } else { /* one vector per row: blocks of 8 rows, the rest as one block */
+        for (oy = 0; oy + 8 <= s->oh; oy += 8) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 8, 1);
+        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
+        case 7: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 7, 1); break;
+        case 6: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 6, 1); break;
+        case 5: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 5, 1); break;
+        case 4: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 4, 1); break;
+        case 3: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 3, 1); break;
+        case 2: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 2, 1); break;
+        case 1: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 1, 1); break;
+        default: break;
+        }
     }
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
