@@ -95,6 +95,22 @@ static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
     return s;
 }
 
+/* The layout of weights packed for the transposed product (pred__gemm_t_job); other layouts are
+ * group counts. */
+#define PRED__CONV_LAYOUT_T (-3)
+
+/* 1 when n runs (or, before its weights are packed, will run) as the transposed product: a
+ * pointwise Conv of one group on a map small enough to fill panels better than strips. Its weights
+ * decide once packed, so a plan for other shapes keeps their layout. */
+static int pred__conv_transposed(const pred__graph *g, const pred__node *n) {
+    const pred__tensor *w = pred__in_tensor(g, n, 1), *y = &g->tensors[n->out[0]];
+    if (w->packed) return w->packed_layout == PRED__CONV_LAYOUT_T;
+    return n->p.conv.method == PRED__CONV_POINTWISE && n->p.conv.group == 1 && w->kind == PRED__TENSOR_CONST &&
+           w->dtype == PRED__DT_FLOAT && w->f &&
+           pred__gemm_t_better((size_t)w->shape.d[0], (size_t)pred__shape_range(&y->shape, 2, y->shape.ndim),
+                               (size_t)w->shape.d[1]);
+}
+
 static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     pred__conv_params *p = &n->p.conv;
     const pred__shape *x = pred__in_shape(g, n, 0), *w = pred__in_shape(g, n, 1);
@@ -118,6 +134,12 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
                                                                                     : PRED__CONV_IM2COL;
     n->scratch = PRED__GEMM_WORK;
+    if (pred__conv_transposed(g, n)) {
+        size_t t = pred__gemm_t_work((size_t)pred__shape_range(&y, 2, y.ndim), (size_t)x->d[1]);
+        if (t > PRED_MAX_ELEMENTS)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
+        if (t > n->scratch) n->scratch = t;
+    }
     if (p->method == PRED__CONV_DEPTHWISE) {
         pred__dw_shape dw = pred__conv_dw_shape(&p->w);
         n->scratch = pred__dw_scratch_size(&dw);
@@ -236,6 +258,27 @@ static void pred__conv_packed(const pred__exec *x, float *y, const float *in, co
         }
 }
 
+/* A pointwise Conv as the transposed product (weights packed with PRED__CONV_LAYOUT_T). */
+static void pred__conv_transposed_run(const pred__exec *x, float *y, const float *in, const float *strips,
+                                      const float *b, int64_t batch, int64_t c, int64_t m, const pred__window *win,
+                                      const pred__act *act) {
+    int64_t spatial = win->out[0] * win->out[1] * win->out[2], ni;
+    pred__gemm_t_job job;
+    memset(&job, 0, sizeof job);
+    job.kt = pred__kernels_get();
+    job.ldc = job.ldb = job.n = (size_t)spatial;
+    job.a_strips = strips;
+    job.m = (size_t)m;
+    job.k = (size_t)c;
+    job.bias = b;
+    job.act = act;
+    for (ni = 0; ni < batch; ni++) {
+        job.c = y + ni * m * spatial;
+        job.b = in + ni * c * spatial;
+        pred__gemm_t_run(x, &job);
+    }
+}
+
 static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__conv_params *p = &n->p.conv;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
@@ -243,6 +286,9 @@ static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     if (p->method == PRED__CONV_DEPTHWISE)
         pred__conv_depthwise(x, pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
                              xs->d[0], xs->d[1], &p->w, &p->act);
+    else if (n->packed && x->tensors[n->in[1]].packed_layout == PRED__CONV_LAYOUT_T)
+        pred__conv_transposed_run(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, xs->d[0], xs->d[1],
+                                  ws->d[0], &p->w, &p->act);
     else if (n->packed)
         pred__conv_packed(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, p->method == PRED__CONV_POINTWISE,
                           xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
@@ -258,8 +304,15 @@ static void pred__conv_pack(float *dst, const pred__node *n, const pred__tensor 
     for (gi = 0; gi < group; gi++) pred__gemm_pack(dst + gi * group_packed, w->f + gi * mg * k, k, 1, mg, k);
 }
 
-/* Constant weights are packed for the GEMM (the layout depends on the group count). Depthwise-shaped
- * weights (one filter per channel) are read as they are. */
+/* The weights w (m, c), as the strips of their transpose. */
+static void pred__conv_pack_t(float *dst, const pred__node *n, const pred__tensor *w) {
+    size_t k = (size_t)w->shape.d[1];
+    (void)n;
+    pred__gemm_pack_strips(dst, w->f, 1, k, k, (size_t)w->shape.d[0]);
+}
+
+/* Constant weights are packed for the GEMM (the layout depends on the group count), or for the
+ * transposed product. Depthwise-shaped weights (one filter per channel) are read as they are. */
 static pred_status pred__conv_prepare(pred__graph *g, pred__node *n) {
     const pred__tensor *w = pred__in_tensor(g, n, 1);
     size_t m, k, group = (size_t)n->p.conv.group;
@@ -267,6 +320,8 @@ static pred_status pred__conv_prepare(pred__graph *g, pred__node *n) {
     m = (size_t)w->shape.d[0];
     k = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim);
     if (m / group == 1 && w->shape.d[1] == 1) return PRED_OK;
+    if (pred__conv_transposed(g, n))
+        return pred__pack_weights(g, n, 1, PRED__CONV_LAYOUT_T, pred__gemm_strips_size(k, m), pred__conv_pack_t);
     return pred__pack_weights(g, n, 1, (int64_t)group, group * pred__gemm_packed_size(m / group, k), pred__conv_pack);
 }
 

@@ -113,6 +113,55 @@ static void test_gemm(const pred__kernels *level, int round) {
     pred__aligned_free(packed);
 }
 
+/* The transposed product (a pointwise Conv on a small map) gives the bits of the packed GEMM at the
+ * same level, for every split of its panels between tasks, and sums in double within tolerance. */
+static void test_gemm_transposed(const pred__kernels *level, int round) {
+    size_t m = rnd_in(1, 40), n = rnd_in(1, 70), k = round % 4 ? rnd_in(1, 70) : rnd_in(250, 600), i, j, p, t;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    int with_bias = round % 3 != 0;
+    size_t panels = (n + PRED__GEMM_MR - 1) / PRED__GEMM_MR, work_floats = pred__gemm_t_work(n, k);
+    pred__gemm_job job;
+    pred__gemm_t_job tj;
+    float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * n * sizeof(float));
+    float *bias = (float *)malloc(m * sizeof(float)), *scale = (float *)malloc(m * n * sizeof(float));
+    float *want = (float *)malloc(m * n * sizeof(float)), *sums = (float *)malloc(m * n * sizeof(float));
+    float *got = (float *)malloc(m * n * sizeof(float)), *work = (float *)malloc(2 * work_floats * sizeof(float));
+    float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
+    float *strips = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, m), sizeof(float));
+    for (i = 0; i < m * k; i++) a[i] = rnd_float();
+    for (i = 0; i < k * n; i++) b[i] = rnd_float();
+    for (i = 0; i < m; i++) bias[i] = rnd_float();
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            double s = with_bias ? bias[i] : 0.0, mag = with_bias ? fabs(bias[i]) : 0.0;
+            for (p = 0; p < k; p++) s += (double)a[i * k + p] * b[p * n + j], mag += fabs((double)a[i * k + p] * b[p * n + j]);
+            sums[i * n + j] = (float)s;
+            scale[i * n + j] = (float)mag;
+        }
+    pred__act_apply(sums, m * n, act); /* the activations' arithmetic is tested against onnxruntime */
+    memset(&job, 0, sizeof job);
+    job.kt = level, job.c = want, job.ldc = n, job.a_packed = packed;
+    job.src.b = b, job.src.ldb = n;
+    job.m = m, job.n = n, job.k = k, job.bias = with_bias ? bias : NULL, job.act = act;
+    pred__gemm_pack(packed, a, k, 1, m, k);
+    run_gemm_job(&job, level->name);
+    memset(&tj, 0, sizeof tj);
+    tj.kt = level, tj.c = got, tj.ldc = n, tj.a_strips = strips, tj.b = b, tj.ldb = n;
+    tj.m = m, tj.n = n, tj.k = k, tj.bias = with_bias ? bias : NULL, tj.act = act;
+    tj.work = work, tj.work_stride = work_floats;
+    pred__gemm_pack_strips(strips, a, 1, k, k, m);
+    tj.chunk = rnd_in(1, panels); /* any split; larger chunks would not fit the work memory */
+    if (tj.chunk * PRED__GEMM_MR * k + PRED__GEMM_MR * PRED__GEMM_NR > work_floats) tj.chunk = 1;
+    for (i = 0; i < m * n; i++) got[i] = CANARY;
+    for (t = (panels + tj.chunk - 1) / tj.chunk; t-- > 0;) pred__gemm_t_task(&tj, t, t + 1, (int)(t % 2));
+    checks++;
+    if (memcmp(got, want, m * n * sizeof(float)) != 0) fail("transposed product changes bits", level->name, 0, 0, 0);
+    compare("transposed product", level->name, got, sums, scale, m * n);
+    free(a), free(b), free(bias), free(scale), free(want), free(sums), free(got), free(work);
+    pred__aligned_free(packed);
+    pred__aligned_free(strips);
+}
+
 /* c (m, n) = act(c0 + op(a) (m, k) @ op(b) (k, n)), both operands packed (Gemm with weights packed at load),
  * transposed or not, against sums in double. */
 static void test_gemm_both_packed(const pred__kernels *level, int round) {
@@ -323,6 +372,7 @@ int main(void) {
         for (round = 0; round < 400; round++) test_gemm(level, round);
         for (round = 0; round < 400; round++) test_gemm_both_packed(level, round);
         for (round = 0; round < 400; round++) test_gemm_windows(level, round);
+        for (round = 0; round < 200; round++) test_gemm_transposed(level, round);
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         test_tile_activation_bits(level);
         test_math(level);

@@ -73,4 +73,34 @@ static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker);
  * split (pred__parallel_worth). */
 static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job);
 
+/* ---- the transposed product ------------------------------------------------
+ * c (m, n) = act(bias + a (m, k) @ b (k, n)), tiled as its transpose: the rows of a tile are columns
+ * of c (pixels of a 1x1 convolution's map), its columns rows of c (output channels). On small maps
+ * the pixels fill panels of MR far better than strips of NR (7x7 = 49 pixels: 91% of 9 panels, 77%
+ * of 4 strips). a is packed at load as the strips of its transpose (pred__gemm_pack_strips with
+ * rs = 1, cs = lda); the panels of b are packed at run time. Each sum starts at its bias and adds
+ * the k products in order, as pred__gemm_packed does: the bits are those of the other layout. */
+typedef struct pred__gemm_t_job {
+    const pred__kernels *kt;
+    float *c;
+    size_t ldc;
+    const float *a_strips;
+    const float *b;
+    size_t ldb;
+    size_t m, n, k;
+    const float *bias;           /* (m) or NULL */
+    const pred__act *act;
+    float *work;
+    size_t work_stride;
+    size_t chunk;                /* panels of b per task */
+} pred__gemm_t_job;
+
+/* 1 when the transposed product of c (m, n) over k wastes markedly less of its tiles than the other. */
+static int pred__gemm_t_better(size_t m, size_t n, size_t k);
+/* Floats of work memory a task of the transposed product needs. */
+static size_t pred__gemm_t_work(size_t n, size_t k);
+/* Runs the job on the threads of x (panels of b split between them), each with its own work memory
+ * (its scratch, which must hold pred__gemm_t_work floats). */
+static void pred__gemm_t_run(const pred__exec *x, pred__gemm_t_job *job);
+
 #endif /* PRED_KERNELS_GEMM_H */
