@@ -66,7 +66,7 @@ def render(cfg: Config, languages: list[str] | None = None) -> dict[Path, str | 
     env = make_env(cfg)
     out: dict[Path, str] = {}
     single = library_files(cfg)
-    for lang in languages or cfg.languages:
+    for lang in cfg.select(languages):
         if lang == "c":
             files = c_files(cfg)
         else:

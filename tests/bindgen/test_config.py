@@ -1,6 +1,10 @@
 """The configuration: [tool.bindgen] in pyproject.toml, or a standalone bindgen.toml."""
 import json
+import re
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +12,7 @@ from bindgen.annotations import BindgenError
 from bindgen.cli import main
 from bindgen.config import load_config
 
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = """\
 /** mini: a test library. */
 #include <stdint.h>
@@ -92,7 +97,50 @@ def test_cli_config_and_output(lib, tmp_path_factory, capsys):
 def test_bad_configuration(lib, text, message):
     with pytest.raises(BindgenError) as e:
         load_config(file=write(lib / "bindgen.toml", text))
-    assert str(e.value).startswith(str(lib / "bindgen.toml") + ": ") and message in str(e.value)
+    assert re.match(re.escape(str(lib / "bindgen.toml")) + r"(:\d+)?: ", str(e.value))
+    assert message in str(e.value)
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("bindgen.toml", 'name = "m"\nheader = "mini.h"\nprefix = "mini_"\nlanguages = ["python",\n  "js"]\n', 5),
+    ("bindgen.toml", 'name = "m"\nheader = "mini.h"\nprefix = "mini_"\n[js]\npackage = "x"\n', 4),
+    ("pyproject.toml", '[project]\nname = "x"\n[tool.bindgen]\nname = "m"\nheader = "mini.h"\n'
+                       'prefix = "mini_"\nlanguages = ["js"]\n', 7),
+    ("pyproject.toml", '[project]\nname = "x"\n[tool.bindgen]\nname = "m"\nheader = "mini.h"\n'
+                       'prefix = "mini_"\n[tool.bindgen.js]\nmodule = "x"\n', 7),
+    ("pyproject.toml", '[project]\nname = "x"\n[tool.bindgen]\nname = "m"\nheader = "mini.h"\n'
+                       'prefix = "mini_"\nname2 = 1\n', 7),
+])
+def test_unknown_language_in_the_configuration_is_an_error_at_its_line(lib, capsys, name, text, line):
+    """A language bindgen does not implement (js has no backend yet) is refused where the
+    configuration names it, as file:line, with exit status 2 and no traceback."""
+    config = lib / name
+    config.write_text(text)
+    assert main(["--config", str(config), "all"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"bindgen: error: {config}:{line}: ") and "Traceback" not in err
+
+
+def test_unknown_language_on_the_command_line(lib, capsys):
+    toml = write(lib / "bindgen.toml", """\
+        name = "mini"
+        header = "mini.h"
+        prefix = "mini_"
+        sources = ["mini.c"]
+        languages = ["python"]
+        """)
+    assert main(["--config", str(toml), "all", "js"]) == 2
+    err = capsys.readouterr().err
+    assert err == "bindgen: error: js: unknown language (bindgen implements: c, go, java, swift, python)\n"
+    assert main(["--config", str(toml), "all", "--check", "go"]) == 2   # implemented, not configured
+    assert capsys.readouterr().err == (f"bindgen: error: {toml}:5: go is not among the configured "
+                                       "languages (python)\n")
+
+
+def test_unknown_command_exits_without_traceback():
+    res = subprocess.run([sys.executable, "-m", "bindgen", "go", "--lang", "foo"], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert res.returncode == 2 and "invalid choice: 'go'" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_pyproject_needs_the_table(lib):
