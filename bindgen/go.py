@@ -46,7 +46,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from . import ir, names
+from . import ir, lower, names
 from . import support
 from .annotations import BindgenError
 
@@ -474,7 +474,11 @@ class GoOracle:
         receiver = args[0] if f.kind == "method" else None
         if receiver:
             receiver.go = self.receiver_name(f.handle)
+        counts = lower.counts(f)
         checks: list[tuple[Arg, Arg]] = []  # [in] arrays that must be as long
+        held = {x.name for x in lower.held(f)}
+        keeper = f"{receiver.go}.held" if lower.holder(f) == "receiver" else "storedCallbacks.held"
+        keep = [by_name[x.name].go for x in lower.kept_by_new(f)]
         for a in args:
             p, t = a.p, a.p.type
             try:
@@ -483,9 +487,9 @@ class GoOracle:
                     a.refuse, a.reason = self.out_of_range(t, a.go)
                 elif p.role == "handle":
                     a.go_type, a.expr = self.go_type(t), a.c
-                    a.serialised = a is receiver and self.api.handle(t.pointee.name).serial
-                    if p.retained and f.kind == "method" and not f.returns_handle and a is not receiver:
-                        a.hold = f"{receiver.go}.held[{self.quote(f.name)}]"
+                    a.serialised = lower.locks(self.api, f, p)
+                    if p.name in held:
+                        a.hold = f"{keeper}[{self.quote(f.name)}]"
                 elif p.role == "string":
                     a.go_type, a.expr = ("*string", a.c) if p.nullable else ("string", a.c)
                     a.init = self.helper("optionalCString", a.go) if p.nullable else f"C.CString({a.go})"
@@ -509,10 +513,9 @@ class GoOracle:
                             a.result = (f"string({a.result})" if p.length
                                         else self.helper("textUpToNUL", a.go))
                 elif p.role == "count":
-                    arrs = [x for x in args if x.p.count == p.name]
-                    a.expr = self.to_c(t, f"len({arrs[0].go})")
-                    ins = [x for x in arrs if x.p.role in ("array_in", "array_inout")]
-                    checks += [(ins[0], x) for x in ins[1:]]
+                    first = by_name[counts[p.name].source.name]
+                    a.expr = self.to_c(t, f"len({first.go})")
+                    checks += [(first, by_name[x.name]) for x in counts[p.name].same]
                 elif p.role == "capacity":
                     a.go_type, a.expr = "int", self.to_c(t, a.go)
                     a.refuse, a.reason = self.out_of_range(t, a.go)
@@ -536,8 +539,8 @@ class GoOracle:
                     ud = by_name[p.user_data]
                     ud.expr = ud.c
                     a.user_data = ud
-                    if p.scope == "stored":  # the map that keeps it, under quote(f.name)
-                        a.hold = f"{receiver.go}.held" if receiver else "storedCallbacks.held"
+                    if p.name in held:  # the map that keeps it, under quote(f.name)
+                        a.hold = keeper
                 elif p.role == "user_data":
                     pass  # filled by its callback param
                 elif p.role == "inout_value":
@@ -555,7 +558,7 @@ class GoOracle:
                     h = t.pointee.pointee.name
                     a.c_type, a.expr = "*C." + h, "&" + a.c
                     a.go_type = "*" + self.type_name(h)
-                    a.keep = [x.go for x in args if x.p.retained]
+                    a.keep = keep
                     if p.nullable:
                         self.nil_wraps.add(h)
                     a.result = f"{self.wrap(h)}({', '.join([a.c, *a.keep])})"
@@ -564,7 +567,7 @@ class GoOracle:
             except (KeyError, ValueError):
                 fail(f"'{p.name}': type {t.c} is not supported")
         for a in [a for a in args if a.p.role == "array_out"]:  # after every expr is known
-            a.alloc = self._alloc(a.p, by_name, fail)
+            a.alloc = self._alloc(lower.size(f, a.p), by_name)
         outs = [by_name[p.name] for p in f.outputs]
         rt = f.returns.type
         results = [a.result_type or a.go_type for a in outs]
@@ -581,7 +584,6 @@ class GoOracle:
             if f.returns_handle:
                 if f.returns.nullable:
                     self.nil_wraps.add(rt.pointee.name)
-                keep = [x.go for x in args if x.p.retained]
                 returns.append(f"{self.wrap(rt.pointee.name)}({', '.join(['ret', *keep])})")
             elif rt.is_string:
                 ret_free = f.returns.free or ""
@@ -599,27 +601,18 @@ class GoOracle:
         return Fn(f, self.func_names[f.name], receiver, args, results, returns, zeros,
                   fails, locks, ret_type, null_status, checks, ret_free)
 
-    def _alloc(self, p: ir.Param, by_name: dict[str, Arg], fail) -> str:
-        if p.alloc_call:
-            callee = self.api.function(p.alloc_call["function"])
-            if callee.throws or callee.returns.type.kind != "scalar":
-                fail(f"alloc={callee.name}(): must return an integer and not fail")
-            cargs = []
-            for n in p.alloc_call["args"]:
-                a = by_name[n]
-                cargs.append(a.c if a.p.role == "handle" else a.expr)
-            return f"int(C.{callee.name}({', '.join(cargs)}))"
-        if p.alloc and p.alloc.isdigit():
-            return p.alloc
-        if p.alloc:
-            return self.const_names[p.alloc]
-        sized = by_name.get(p.count)
-        same = [x for x in by_name.values() if x.p.count == p.count and x.p.role in ("array_in", "array_inout")]
-        if same:
-            return f"len({same[0].go})"
-        if sized is not None and sized.p.role == "capacity":
-            return sized.go
-        fail(f"[out] array '{p.name}' needs alloc=")
+    def _alloc(self, size: lower.Size, by_name: dict[str, Arg]) -> str:
+        """The Go expression of an [out] array's element count."""
+        if size.kind == "call":
+            cargs = [by_name[n].c if by_name[n].p.role == "handle" else by_name[n].expr for n in size.args]
+            return f"int(C.{size.value}({', '.join(cargs)}))"
+        if size.kind == "number":
+            return size.value
+        if size.kind == "constant":
+            return self.const_names[size.value]
+        if size.kind == "array":
+            return f"len({by_name[size.value].go})"
+        return by_name[size.value].go   # the capacity
 
     def package_doc(self) -> list[str]:
         api = self.api
