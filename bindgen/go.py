@@ -231,11 +231,6 @@ class GoOracle:
         extra = ("; a combination names its bits, joined by \" | \"" if e.flags else "")
         return self.comment([f'String returns the C name of the {what}, e.g. "{e.members[-1].name}"{extra}.'])
 
-    @staticmethod
-    def flag_bits(e: ir.Enum) -> list[ir.EnumMember]:
-        """The members of a @flags enum that are one bit, which String joins."""
-        return [m for m in e.members if m.value > 0 and m.value & (m.value - 1) == 0]
-
     def _func_name(self, f: ir.Function) -> str:
         ws = names.words(f.short_name)
         if f.kind == "destructor":

@@ -253,8 +253,7 @@ class JavaOracle:
 
     def flag_bits(self, enum: ir.Enum) -> list[ir.EnumMember]:
         """The single-bit members of a @flags enum, lowest first (cName() spells values with them)."""
-        single = [m for m in enum.members if m.value > 0 and m.value & (m.value - 1) == 0]
-        return sorted(single, key=lambda m: m.value)
+        return sorted(enum.bits, key=lambda m: m.value)
 
     def constant(self, c_name: str) -> str:
         return strip_prefix(c_name, self.cfg.prefix)

@@ -246,9 +246,8 @@ class _Parser:
             if d.errors is not None:
                 raise BindgenError(_coord(enum), "an enum cannot be both @errors and @flags")
             bits = 0
-            for m in members:
-                if m.value > 0 and m.value & (m.value - 1) == 0:
-                    bits |= m.value
+            for m in en.bits:
+                bits |= m.value
             for m in members:
                 if m.value < 0 or m.value & ~bits:
                     raise BindgenError(_coord(enum), f"@flags {node.name}: {m.name} = {m.value} is "

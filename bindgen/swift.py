@@ -230,7 +230,7 @@ class SwiftOracle:
             fallback = self.case(e, e.closed or next(m.name for m in e.members if m.name != e.ok))
         else:
             fallback = cases[0][0]
-        bits = [(case, c) for case, v, c, _ in cases if v > 0 and v & (v - 1) == 0]
+        bits = [(self.case(e, m.name), m.name) for m in e.bits]
         return SwiftEnum(name="Status" if e.is_error else self.enum_type(e), c_name=e.name,
                          doc=e.doc.text, cases=cases, fallback=fallback, flags=e.flags, bits=bits)
 
