@@ -14,6 +14,8 @@ Paths are relative to the file's folder.
     sources = ["lib.c"]                   # optional, instead of native: C files the
                                           # packages carry and compile as they are
     testdata = "tests/data"               # optional: files copied into each package's tests
+    templates = "tests/templates"         # optional: the project's own templates (its package
+                                          # tests, ...): <templates>/<lang>/<path>.j2 -> <path>
 
     [go]                                  # per language ([tool.bindgen.go] in pyproject.toml),
     module = "..."                        # read by bindgen/<lang>.py; every language also
@@ -30,7 +32,7 @@ from .annotations import BindgenError
 
 # The languages bindgen implements: "c" (amalgamate.py) and a backend bindgen/<lang>.py each.
 LANGUAGES = ("c", "go", "java", "swift", "python")
-KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata"}
+KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata", "templates"}
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Config:
     native: Path | None
     languages: list[str]
     testdata: Path | None = None
+    templates: Path | None = None   # the project's own templates (render.project_files)
     options: dict[str, dict] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
     file: Path | None = None
@@ -162,5 +165,6 @@ def load_config(start: Path | None = None, file: Path | None = None,
         native=root / table["native"] if "native" in table else None,
         languages=languages,
         testdata=root / table["testdata"] if "testdata" in table else None,
+        templates=root / table["templates"] if "templates" in table else None,
         options=options,
         sources=sources, file=file, languages_at=at(r"^\s*languages\s*="))

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from . import ir, lower, names
 from . import support
 from .annotations import BindgenError
+from .render import project_files
 
 # Words Go spells in capitals inside identifiers.
 INITIALISMS = {"abi", "api", "cpu", "gpu", "id", "io", "ok", "onnx", "rgb", "url", "utf8", "json"}
@@ -832,4 +833,5 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     out.update(single)  # cgo compiles the .c files of the package directory
     for name, data in cfg.testdata_files().items():
         out[f"testdata/{name}"] = data
+    out.update(project_files(cfg, env, "go", ctx))
     return out

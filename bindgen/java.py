@@ -36,6 +36,7 @@ from . import ir, lower
 from . import support
 from .annotations import BindgenError
 from .names import camel, comment, pascal, strip_prefix, thread_doc
+from .render import project_files
 
 JAVA_KEYWORDS = set("""
 abstract assert boolean break byte case catch char class const continue default do double
@@ -887,4 +888,5 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
         out[j.test_file(j.api_class + "Test")] = render("test.java.j2")
     for name, data in cfg.testdata_files().items():
         out[f"src/test/resources/{name}"] = data
+    out.update(project_files(cfg, env, "java", ctx))
     return out

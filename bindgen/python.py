@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from . import ir, lower, support
 from .annotations import BindgenError
 from .names import member_names, pascal, strip_prefix, thread_doc
+from .render import project_files
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
 _RENAMES = {"bytes": "data"}
@@ -735,4 +736,5 @@ def files(api: ir.API, cfg, env, single) -> dict[str, str | bytes]:
         out["setup.py"] = env.get_template("cython/setup.py.j2").render(ctx)
         out["pyproject.toml"] = env.get_template("cython/pyproject.toml.j2").render(ctx)
         out.update({f"csrc/{name}": text for name, text in single.items()})
+    out.update(project_files(cfg, env, "python", ctx))
     return out

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from . import ir, lower, names
 from . import support
 from .annotations import BindgenError
+from .render import project_files
 
 # Swift's spelling of the C scalar types it imports from the header.
 C_SWIFT = {
@@ -818,4 +819,5 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
         out[f"Sources/{o.c_module}/{rel}"] = text
     for name, data in cfg.testdata_files().items():
         out[f"Tests/{o.module}Tests/{ctx['data_dir']}/{name}"] = data
+    out.update(project_files(cfg, env, "swift", ctx))
     return out
