@@ -256,6 +256,20 @@ class GoOracle:
         go = self.func_names[c_name]
         return f"{self.type_name(f.handle)}.{go}" if f.kind in ("method", "destructor") else go
 
+    def name(self, c_name: str) -> str:
+        """The Go name of a C function, constant, enum member or type, for a project's own
+        templates (templates=): a C name the binding lacks fails here, in bindgen."""
+        if c_name in self.func_names:
+            return self.func_names[c_name]
+        if c_name in self.const_names:
+            return self.const_names[c_name]
+        if any(c_name == x.name for x in [*self.api.handles, *self.api.enums, *self.api.structs]):
+            return self.type_name(c_name)
+        for e in self.api.enums:
+            if any(m.name == c_name for m in e.members):
+                return self.member(c_name, e)
+        raise BindgenError(self.api.header, f"go: the binding has no {c_name}")
+
     def receiver_name(self, handle: str) -> str:
         return self.type_name(handle)[0].lower()
 
@@ -756,47 +770,6 @@ class GoOracle:
             blocks.append(f"{label}: {self.text(' '.join(f.returns.doc.split()))}")
         return self.doc(fn.go_name, f.doc, "func", extra=blocks + (extra or []))
 
-    # ---- tests and the conformance runner ----------------------------------
-
-    def uses(self) -> dict[str, str]:
-        """Go names of the calls the tests and the conformance runner make.
-
-        The runner protocol and the tests speak of these operations; they
-        resolve here (not in templates) so a renamed C function fails loudly.
-        """
-        wanted = {
-            "version": (None, "version"), "abi_version": (None, "abi_version"),
-            "load_bytes": ("model", "load"), "load_file": ("model", "load_file"),
-            "input_count": ("model", "input_count"), "output_count": ("model", "output_count"),
-            "input_name": ("model", "input_name"), "output_name": ("model", "output_name"),
-            "input_shape": ("model", "input_shape"), "output_shape": ("model", "output_shape"),
-            "create_session": ("session", "create"), "set_threads": ("session", "set_threads"),
-            "input_size": ("session", "input_size"), "output_size": ("session", "output_size"),
-            "set_input": ("session", "set_input"), "run": ("session", "run"),
-            "get_output": ("session", "get_output"), "set_input_shape": ("session", "set_input_shape"),
-            "session_input_shape": ("session", "input_shape"), "session_output_shape": ("session", "output_shape"),
-        }
-        out = {"Model": self.type_name(self.api.prefix + "model"),
-               "Session": self.type_name(self.api.prefix + "session"),
-               "Error": "Error", "Status": self.error_type}
-        for key, (stem, short) in wanted.items():
-            handle = self.api.prefix + stem if stem else None
-            f = next((f for f in self.functions if f.handle == handle and f.short_name == short), None)
-            if f is None:
-                raise BindgenError(self.api.header, f"go: the tests need {handle or 'a function'} {short}")
-            out[key] = self.func_names[f.name]
-        for m in self.err.members:
-            out[m.name] = self.member(m, self.err)
-        out["ok"] = self.member(self.err.ok, self.err)
-        out["closed"] = self.member(self.err.closed, self.err)
-        for h in self.api.handles:
-            out[self.strip(h.name) + "_closed_message"] = self.quote(h.closed_message)
-        for c, go in self.const_names.items():
-            out[c] = go
-        if self.api.abi:
-            out["abi_constant"] = self.const_names[self.api.abi["constant"]]
-        return out
-
 
 IMPORTS = "import (\n\t// imports\n)"
 
@@ -823,13 +796,6 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     if api.callbacks:  # //export needs a file whose preamble only declares
         out[f"{o.package}_callbacks.go"] = with_imports(
             env.get_template("go/callbacks.go.j2").render(ctx, imports=IMPORTS))
-    # The package's own tests and the conformance runner exercise the model
-    # API with the models of testdata=; a library without it (a fixture,
-    # tested by tests/fixtures/<name>/<name>_test.go) gets neither.
-    if cfg.testdata is not None:
-        ctx["g"] = o.uses()
-        out[f"{o.package}_test.go"] = env.get_template("go/package_test.go.j2").render(ctx)
-        out[f"cmd/{api.name}-conformance/main.go"] = env.get_template("go/conformance.go.j2").render(ctx)
     out.update(single)  # cgo compiles the .c files of the package directory
     for name, data in cfg.testdata_files().items():
         out[f"testdata/{name}"] = data

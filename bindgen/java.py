@@ -347,9 +347,6 @@ class JavaOracle:
     def file(self, cls: str) -> str:
         return f"src/main/java/{self.package_path}/{cls}.java"
 
-    def test_file(self, cls: str) -> str:
-        return f"src/test/java/{self.package_path}/{cls}.java"
-
     # ---- docs --------------------------------------------------------------
     def _doc_name_table(self) -> dict[str, str]:
         """C identifier -> how Javadoc names it."""
@@ -884,8 +881,6 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
         out[f"src/main/c/{name}"] = text
     out["build.sh"] = render("build.sh.j2")
     out["README.md"] = render("README.md.j2")
-    if cfg.testdata:   # the package's own tests need the test model (predict)
-        out[j.test_file(j.api_class + "Test")] = render("test.java.j2")
     for name, data in cfg.testdata_files().items():
         out[f"src/test/resources/{name}"] = data
     out.update(project_files(cfg, env, "java", ctx))

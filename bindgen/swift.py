@@ -796,24 +796,17 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     support.require(api, "swift")  # new IR constructs fail clearly, see support.py
     o = SwiftOracle(api, cfg)
     handles = [o.handle(h) for h in api.handles]
-    # The package's own tests and the conformance runner are predict's (tests/data);
-    # a library without test data (the fixtures) gets the library alone.
-    conformance = bool(cfg.testdata_files())
-    ctx = dict(o=o, api=api, conformance=conformance, handles=handles, functions=o.free_functions(),
+    ctx = dict(o=o, api=api, handles=handles, functions=o.free_functions(),
                enums=[o.enums[e.name] for e in api.enums if not e.is_error],
                status=o.status, constants=o.constants(), helpers=o.helpers, structs=o.structs(),
                callbacks=[o.callback(c.name) for c in api.callbacks],
                closed_messages={h.name: o.swift_string(h.closed_message) for h in handles},
-               data_dir="Data", testdata=sorted(cfg.testdata_files()),
-               runner=f"{api.name}-conformance")
+               data_dir="Data", testdata=sorted(cfg.testdata_files()))
     render = lambda name: env.get_template(f"swift/{name}").render(**ctx)  # noqa: E731
     out: dict[str, str | bytes] = {
         "Package.swift": render("Package.swift.j2"),
         f"Sources/{o.module}/{o.module}.swift": render("library.swift.j2"),
     }
-    if conformance:
-        out[f"Sources/{ctx['runner']}/main.swift"] = render("runner.swift.j2")
-        out[f"Tests/{o.module}Tests/{o.module}Tests.swift"] = render("tests.swift.j2")
     for name, text in single.items():
         rel = f"include/{name}" if name.endswith(".h") else name
         out[f"Sources/{o.c_module}/{rel}"] = text
