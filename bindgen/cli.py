@@ -112,10 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(render.load_api(cfg).to_json(), sys.stdout, indent=2)
             print()
             return 0
-        languages = args.languages or cfg.languages
-        unknown = [lang for lang in languages if lang not in cfg.languages]
-        if unknown:
-            ap.error(f"unknown language(s) {', '.join(unknown)}; configured: {', '.join(cfg.languages)}")
+        languages = cfg.select(args.languages)
         files = render.render(cfg, languages)
 
         def show(path: Path) -> Path:

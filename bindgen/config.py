@@ -14,6 +14,8 @@ Paths are relative to the file's folder.
     sources = ["lib.c"]                   # optional, instead of native: C files the
                                           # packages carry and compile as they are
     testdata = "tests/data"               # optional: files copied into each package's tests
+    templates = "tests/templates"         # optional: the project's own templates (its package
+                                          # tests, ...): <templates>/<lang>/<path>.j2 -> <path>
 
     [go]                                  # per language ([tool.bindgen.go] in pyproject.toml),
     module = "..."                        # read by bindgen/<lang>.py; every language also
@@ -21,14 +23,16 @@ Paths are relative to the file's folder.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .annotations import BindgenError
 
-LANGUAGES = ("c", "go", "java", "swift", "python", "js")
-KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata"}
+# The languages bindgen implements: "c" (amalgamate.py) and a backend bindgen/<lang>.py each.
+LANGUAGES = ("c", "go", "java", "swift", "python")
+KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata", "templates"}
 
 
 @dataclass
@@ -41,9 +45,23 @@ class Config:
     native: Path | None
     languages: list[str]
     testdata: Path | None = None
+    templates: Path | None = None   # the project's own templates (render.project_files)
     options: dict[str, dict] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
     file: Path | None = None
+    languages_at: str = ""   # `file:line` of languages= (errors about the selection point there)
+
+    def select(self, languages: list[str] | None = None) -> list[str]:
+        """The languages to generate: `languages` (default: the configured ones), each
+        configured, hence implemented (load_config checked)."""
+        for lang in languages or []:
+            if lang not in LANGUAGES:
+                raise BindgenError(lang, f"unknown language (bindgen implements: {', '.join(LANGUAGES)})")
+            if lang not in self.languages:
+                raise BindgenError(self.languages_at or str(self.file),
+                                   f"{lang} is not among the configured languages "
+                                   f"({', '.join(self.languages)})")
+        return list(languages or self.languages)
 
     def testdata_files(self) -> dict[str, bytes]:
         """{name: bytes} of the test data files (*.onnx) each package's tests load."""
@@ -77,21 +95,38 @@ def _find_pyproject(start: Path | None) -> Path:
                                   "(or pass --config bindgen.toml)")
 
 
+def _locate(file: Path, text: str, *patterns: str) -> str:
+    """`file:line` of the line matching the last pattern, each searched from the line of
+    the one before (tomllib gives no positions); `file` alone when one is not found."""
+    lines, at = text.splitlines(), 0
+    for pattern in patterns:
+        at = next((i for i in range(at, len(lines)) if re.search(pattern, lines[i])), None)
+        if at is None:
+            return str(file)
+    return f"{file}:{at + 1}"
+
+
 def load_config(start: Path | None = None, file: Path | None = None,
                 output: Path | None = None) -> Config:
     """Read `file` (pyproject.toml or a standalone file), or the nearest pyproject.toml
     upward of `start`; `output` overrides the output folder."""
     file = file or _find_pyproject(start)
     try:
-        data = tomllib.loads(file.read_text())
+        text = file.read_text()
+        data = tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise BindgenError(str(file), f"cannot read the configuration: {e}") from None
     if file.name == "pyproject.toml":
         table, where = data.get("tool", {}).get("bindgen"), "[tool.bindgen]"
         if table is None:
             raise BindgenError(str(file), "no [tool.bindgen] table")
+        table_at, prefix = (r"^\s*\[\s*tool\.bindgen\s*\]",), r"(?:tool\.bindgen\.)?"
     else:
         table, where = data, "the configuration"
+        table_at, prefix = (), ""
+
+    def at(*patterns: str) -> str:   # file:line in the table
+        return _locate(file, text, *table_at, *patterns)
     root = file.parent.resolve()
     for key in ("name", "header", "prefix"):
         if key not in table:
@@ -99,15 +134,18 @@ def load_config(start: Path | None = None, file: Path | None = None,
     # nothing is silently ignored: a misspelt key is an error
     for key, value in table.items():
         if isinstance(value, dict) and key not in LANGUAGES:
-            raise BindgenError(str(file), f"{where}: unknown language table [{key}] "
-                                          f"(languages: {', '.join(LANGUAGES)})")
+            raise BindgenError(at(rf"^\s*\[\s*{prefix}{re.escape(key)}\s*\]"),
+                               f"{where}: unknown language table [{key}] "
+                               f"(bindgen implements: {', '.join(LANGUAGES)})")
         if not isinstance(value, dict) and key not in KEYS:
-            raise BindgenError(str(file), f"{where}: unknown key '{key}' "
-                                          f"(expected: {', '.join(sorted(KEYS))})")
-    languages = list(table.get("languages", ["c", "go", "java", "swift", "python"]))
+            raise BindgenError(at(rf"^\s*{re.escape(key)}\s*="), f"{where}: unknown key '{key}' "
+                                                             f"(expected: {', '.join(sorted(KEYS))})")
+    languages = list(table.get("languages", LANGUAGES))
     for lang in languages:
         if lang not in LANGUAGES:
-            raise BindgenError(str(file), f"{where}: unknown language '{lang}'")
+            raise BindgenError(at(r"^\s*languages\s*=", rf"""["']{re.escape(lang)}["']"""),
+                               f"{where}: unknown language '{lang}' "
+                               f"(bindgen implements: {', '.join(LANGUAGES)})")
     if "native" in table and "sources" in table:
         raise BindgenError(str(file), f"{where}: give native= (amalgamated) or sources=, not both")
     header = root / table["header"]
@@ -127,5 +165,6 @@ def load_config(start: Path | None = None, file: Path | None = None,
         native=root / table["native"] if "native" in table else None,
         languages=languages,
         testdata=root / table["testdata"] if "testdata" in table else None,
+        templates=root / table["templates"] if "templates" in table else None,
         options=options,
-        sources=sources, file=file)
+        sources=sources, file=file, languages_at=at(r"^\s*languages\s*="))

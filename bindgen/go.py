@@ -46,9 +46,10 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from . import ir, names
+from . import ir, lower, names
 from . import support
 from .annotations import BindgenError
+from .render import project_files
 
 # Words Go spells in capitals inside identifiers.
 INITIALISMS = {"abi", "api", "cpu", "gpu", "id", "io", "ok", "onnx", "rgb", "url", "utf8", "json"}
@@ -231,11 +232,6 @@ class GoOracle:
         extra = ("; a combination names its bits, joined by \" | \"" if e.flags else "")
         return self.comment([f'String returns the C name of the {what}, e.g. "{e.members[-1].name}"{extra}.'])
 
-    @staticmethod
-    def flag_bits(e: ir.Enum) -> list[ir.EnumMember]:
-        """The members of a @flags enum that are one bit, which String joins."""
-        return [m for m in e.members if m.value > 0 and m.value & (m.value - 1) == 0]
-
     def _func_name(self, f: ir.Function) -> str:
         ws = names.words(f.short_name)
         if f.kind == "destructor":
@@ -259,6 +255,20 @@ class GoOracle:
         f = self.api.function(c_name)
         go = self.func_names[c_name]
         return f"{self.type_name(f.handle)}.{go}" if f.kind in ("method", "destructor") else go
+
+    def name(self, c_name: str) -> str:
+        """The Go name of a C function, constant, enum member or type, for a project's own
+        templates (templates=): a C name the binding lacks fails here, in bindgen."""
+        if c_name in self.func_names:
+            return self.func_names[c_name]
+        if c_name in self.const_names:
+            return self.const_names[c_name]
+        if any(c_name == x.name for x in [*self.api.handles, *self.api.enums, *self.api.structs]):
+            return self.type_name(c_name)
+        for e in self.api.enums:
+            if any(m.name == c_name for m in e.members):
+                return self.member(c_name, e)
+        raise BindgenError(self.api.header, f"go: the binding has no {c_name}")
 
     def receiver_name(self, handle: str) -> str:
         return self.type_name(handle)[0].lower()
@@ -474,7 +484,11 @@ class GoOracle:
         receiver = args[0] if f.kind == "method" else None
         if receiver:
             receiver.go = self.receiver_name(f.handle)
+        counts = lower.counts(f)
         checks: list[tuple[Arg, Arg]] = []  # [in] arrays that must be as long
+        held = {x.name for x in lower.held(f)}
+        keeper = f"{receiver.go}.held" if lower.holder(f) == "receiver" else "storedCallbacks.held"
+        keep = [by_name[x.name].go for x in lower.kept_by_new(f)]
         for a in args:
             p, t = a.p, a.p.type
             try:
@@ -483,9 +497,9 @@ class GoOracle:
                     a.refuse, a.reason = self.out_of_range(t, a.go)
                 elif p.role == "handle":
                     a.go_type, a.expr = self.go_type(t), a.c
-                    a.serialised = a is receiver and self.api.handle(t.pointee.name).serial
-                    if p.retained and f.kind == "method" and not f.returns_handle and a is not receiver:
-                        a.hold = f"{receiver.go}.held[{self.quote(f.name)}]"
+                    a.serialised = lower.locks(self.api, f, p)
+                    if p.name in held:
+                        a.hold = f"{keeper}[{self.quote(f.name)}]"
                 elif p.role == "string":
                     a.go_type, a.expr = ("*string", a.c) if p.nullable else ("string", a.c)
                     a.init = self.helper("optionalCString", a.go) if p.nullable else f"C.CString({a.go})"
@@ -509,10 +523,9 @@ class GoOracle:
                             a.result = (f"string({a.result})" if p.length
                                         else self.helper("textUpToNUL", a.go))
                 elif p.role == "count":
-                    arrs = [x for x in args if x.p.count == p.name]
-                    a.expr = self.to_c(t, f"len({arrs[0].go})")
-                    ins = [x for x in arrs if x.p.role in ("array_in", "array_inout")]
-                    checks += [(ins[0], x) for x in ins[1:]]
+                    first = by_name[counts[p.name].source.name]
+                    a.expr = self.to_c(t, f"len({first.go})")
+                    checks += [(first, by_name[x.name]) for x in counts[p.name].same]
                 elif p.role == "capacity":
                     a.go_type, a.expr = "int", self.to_c(t, a.go)
                     a.refuse, a.reason = self.out_of_range(t, a.go)
@@ -536,8 +549,8 @@ class GoOracle:
                     ud = by_name[p.user_data]
                     ud.expr = ud.c
                     a.user_data = ud
-                    if p.scope == "stored":  # the map that keeps it, under quote(f.name)
-                        a.hold = f"{receiver.go}.held" if receiver else "storedCallbacks.held"
+                    if p.name in held:  # the map that keeps it, under quote(f.name)
+                        a.hold = keeper
                 elif p.role == "user_data":
                     pass  # filled by its callback param
                 elif p.role == "inout_value":
@@ -555,7 +568,7 @@ class GoOracle:
                     h = t.pointee.pointee.name
                     a.c_type, a.expr = "*C." + h, "&" + a.c
                     a.go_type = "*" + self.type_name(h)
-                    a.keep = [x.go for x in args if x.p.retained]
+                    a.keep = keep
                     if p.nullable:
                         self.nil_wraps.add(h)
                     a.result = f"{self.wrap(h)}({', '.join([a.c, *a.keep])})"
@@ -564,7 +577,7 @@ class GoOracle:
             except (KeyError, ValueError):
                 fail(f"'{p.name}': type {t.c} is not supported")
         for a in [a for a in args if a.p.role == "array_out"]:  # after every expr is known
-            a.alloc = self._alloc(a.p, by_name, fail)
+            a.alloc = self._alloc(lower.size(f, a.p), by_name)
         outs = [by_name[p.name] for p in f.outputs]
         rt = f.returns.type
         results = [a.result_type or a.go_type for a in outs]
@@ -581,7 +594,6 @@ class GoOracle:
             if f.returns_handle:
                 if f.returns.nullable:
                     self.nil_wraps.add(rt.pointee.name)
-                keep = [x.go for x in args if x.p.retained]
                 returns.append(f"{self.wrap(rt.pointee.name)}({', '.join(['ret', *keep])})")
             elif rt.is_string:
                 ret_free = f.returns.free or ""
@@ -599,27 +611,18 @@ class GoOracle:
         return Fn(f, self.func_names[f.name], receiver, args, results, returns, zeros,
                   fails, locks, ret_type, null_status, checks, ret_free)
 
-    def _alloc(self, p: ir.Param, by_name: dict[str, Arg], fail) -> str:
-        if p.alloc_call:
-            callee = self.api.function(p.alloc_call["function"])
-            if callee.throws or callee.returns.type.kind != "scalar":
-                fail(f"alloc={callee.name}(): must return an integer and not fail")
-            cargs = []
-            for n in p.alloc_call["args"]:
-                a = by_name[n]
-                cargs.append(a.c if a.p.role == "handle" else a.expr)
-            return f"int(C.{callee.name}({', '.join(cargs)}))"
-        if p.alloc and p.alloc.isdigit():
-            return p.alloc
-        if p.alloc:
-            return self.const_names[p.alloc]
-        sized = by_name.get(p.count)
-        same = [x for x in by_name.values() if x.p.count == p.count and x.p.role in ("array_in", "array_inout")]
-        if same:
-            return f"len({same[0].go})"
-        if sized is not None and sized.p.role == "capacity":
-            return sized.go
-        fail(f"[out] array '{p.name}' needs alloc=")
+    def _alloc(self, size: lower.Size, by_name: dict[str, Arg]) -> str:
+        """The Go expression of an [out] array's element count."""
+        if size.kind == "call":
+            cargs = [by_name[n].c if by_name[n].p.role == "handle" else by_name[n].expr for n in size.args]
+            return f"int(C.{size.value}({', '.join(cargs)}))"
+        if size.kind == "number":
+            return size.value
+        if size.kind == "constant":
+            return self.const_names[size.value]
+        if size.kind == "array":
+            return f"len({by_name[size.value].go})"
+        return by_name[size.value].go   # the capacity
 
     def package_doc(self) -> list[str]:
         api = self.api
@@ -767,47 +770,6 @@ class GoOracle:
             blocks.append(f"{label}: {self.text(' '.join(f.returns.doc.split()))}")
         return self.doc(fn.go_name, f.doc, "func", extra=blocks + (extra or []))
 
-    # ---- tests and the conformance runner ----------------------------------
-
-    def uses(self) -> dict[str, str]:
-        """Go names of the calls the tests and the conformance runner make.
-
-        The runner protocol and the tests speak of these operations; they
-        resolve here (not in templates) so a renamed C function fails loudly.
-        """
-        wanted = {
-            "version": (None, "version"), "abi_version": (None, "abi_version"),
-            "load_bytes": ("model", "load"), "load_file": ("model", "load_file"),
-            "input_count": ("model", "input_count"), "output_count": ("model", "output_count"),
-            "input_name": ("model", "input_name"), "output_name": ("model", "output_name"),
-            "input_shape": ("model", "input_shape"), "output_shape": ("model", "output_shape"),
-            "create_session": ("session", "create"), "set_threads": ("session", "set_threads"),
-            "input_size": ("session", "input_size"), "output_size": ("session", "output_size"),
-            "set_input": ("session", "set_input"), "run": ("session", "run"),
-            "get_output": ("session", "get_output"), "set_input_shape": ("session", "set_input_shape"),
-            "session_input_shape": ("session", "input_shape"), "session_output_shape": ("session", "output_shape"),
-        }
-        out = {"Model": self.type_name(self.api.prefix + "model"),
-               "Session": self.type_name(self.api.prefix + "session"),
-               "Error": "Error", "Status": self.error_type}
-        for key, (stem, short) in wanted.items():
-            handle = self.api.prefix + stem if stem else None
-            f = next((f for f in self.functions if f.handle == handle and f.short_name == short), None)
-            if f is None:
-                raise BindgenError(self.api.header, f"go: the tests need {handle or 'a function'} {short}")
-            out[key] = self.func_names[f.name]
-        for m in self.err.members:
-            out[m.name] = self.member(m, self.err)
-        out["ok"] = self.member(self.err.ok, self.err)
-        out["closed"] = self.member(self.err.closed, self.err)
-        for h in self.api.handles:
-            out[self.strip(h.name) + "_closed_message"] = self.quote(h.closed_message)
-        for c, go in self.const_names.items():
-            out[c] = go
-        if self.api.abi:
-            out["abi_constant"] = self.const_names[self.api.abi["constant"]]
-        return out
-
 
 IMPORTS = "import (\n\t// imports\n)"
 
@@ -834,14 +796,8 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     if api.callbacks:  # //export needs a file whose preamble only declares
         out[f"{o.package}_callbacks.go"] = with_imports(
             env.get_template("go/callbacks.go.j2").render(ctx, imports=IMPORTS))
-    # The package's own tests and the conformance runner exercise the model
-    # API with the models of testdata=; a library without it (a fixture,
-    # tested by tests/fixtures/<name>/<name>_test.go) gets neither.
-    if cfg.testdata is not None:
-        ctx["g"] = o.uses()
-        out[f"{o.package}_test.go"] = env.get_template("go/package_test.go.j2").render(ctx)
-        out[f"cmd/{api.name}-conformance/main.go"] = env.get_template("go/conformance.go.j2").render(ctx)
     out.update(single)  # cgo compiles the .c files of the package directory
     for name, data in cfg.testdata_files().items():
         out[f"testdata/{name}"] = data
+    out.update(project_files(cfg, env, "go", ctx))
     return out

@@ -131,6 +131,11 @@ class Enum:
     message: str | None = None
     flags: bool = False
 
+    @property
+    def bits(self) -> list[EnumMember]:
+        """The members that are one bit (of a @flags enum: what names a combination)."""
+        return [m for m in self.members if m.value > 0 and m.value & (m.value - 1) == 0]
+
 
 @dataclass
 class Field:

@@ -32,10 +32,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import ir
+from . import ir, lower
 from . import support
 from .annotations import BindgenError
 from .names import camel, comment, pascal, strip_prefix, thread_doc
+from .render import project_files
 
 JAVA_KEYWORDS = set("""
 abstract assert boolean break byte case catch char class const continue default do double
@@ -253,8 +254,7 @@ class JavaOracle:
 
     def flag_bits(self, enum: ir.Enum) -> list[ir.EnumMember]:
         """The single-bit members of a @flags enum, lowest first (cName() spells values with them)."""
-        single = [m for m in enum.members if m.value > 0 and m.value & (m.value - 1) == 0]
-        return sorted(single, key=lambda m: m.value)
+        return sorted(enum.bits, key=lambda m: m.value)
 
     def constant(self, c_name: str) -> str:
         return strip_prefix(c_name, self.cfg.prefix)
@@ -290,31 +290,22 @@ class JavaOracle:
         `retained` params of every function that creates one."""
         out: dict[str, str] = {}
         for fn in self.api.functions:
-            if self.creates(fn) == handle:
-                for p in fn.params:
-                    if p.retained:
-                        out.setdefault(safe(camel(p.name)), self.type_name(p.type.pointee.name))
+            if lower.made(fn) == handle:
+                for p in lower.kept_by_new(fn):
+                    out.setdefault(safe(camel(p.name)), self.type_name(p.type.pointee.name))
         return [(t, n) for n, t in out.items()]
-
-    def creates(self, fn: ir.Function) -> str | None:
-        """The handle type a function makes (through an out param or its return), if any."""
-        if fn.returns_handle:
-            return fn.returns.type.pointee.name
-        return next((self._out_handle(p) for p in fn.params if p.role == "out_handle"), None)
 
     def kept(self, fn: ir.Function) -> list[tuple[str, str, str]]:
         """(Java type, field, param) of what a method's receiver keeps alive: its `retained`
         arguments, until the method is called again."""
-        if fn.kind != "method" or self.creates(fn):
-            return []
         return [(self.type_name(p.type.pointee.name),
                  self.method_name(fn) + pascal(p.name) + "Kept", safe(camel(p.name)))
-                for p in fn.params if p.retained]
+                for p in lower.held(fn) if p.retained]
 
     def nullable_results(self, handle: str) -> bool:
         """Whether some function may give no `handle` (NULL): its class needs orNull()."""
         for fn in self.api.functions:
-            if self.creates(fn) != handle:
+            if lower.made(fn) != handle:
                 continue
             if fn.returns_handle and fn.returns.nullable:
                 return True
@@ -355,9 +346,6 @@ class JavaOracle:
 
     def file(self, cls: str) -> str:
         return f"src/main/java/{self.package_path}/{cls}.java"
-
-    def test_file(self, cls: str) -> str:
-        return f"src/test/java/{self.package_path}/{cls}.java"
 
     # ---- docs --------------------------------------------------------------
     def _doc_name_table(self) -> dict[str, str]:
@@ -463,7 +451,7 @@ class JavaOracle:
             out.append(self.function(fn, direct=True))
         return out
 
-    def param(self, fn: ir.Function, p: ir.Param, direct: bool) -> JParam:
+    def param(self, fn: ir.Function, p: ir.Param, direct: bool, counts: dict[str, lower.Count]) -> JParam:
         jp = JParam(p=p, role=p.role, name=safe(camel(p.name)), jni="j_" + p.name,
                     c="c_" + p.name, ctype=p.type.c, doc=p.doc)
         role = p.role
@@ -482,8 +470,7 @@ class JavaOracle:
         elif role == "string":
             jp.java_type, jp.native_type, jp.jni_type = "String", "byte[]", "jbyteArray"
             jp.to_native = f'{self.jni_class}.cstr({jp.name}, "{jp.name}", {str(p.nullable).lower()})'
-        elif role == "capacity" and direct and all(
-                fn.param(a).type.pointee.name == "float" for a in p.arrays):
+        elif role == "capacity" and p.name in counts:
             jp.role = "count"   # the direct buffers' remaining() is the capacity
         elif role == "capacity":
             jp.java_type = jp.native_type = jp.to_native = "long"
@@ -506,7 +493,7 @@ class JavaOracle:
                 jp.jni_type = f"j{jp.elem}Array"
                 if jp.elem_c == "char":   # text: cut at length, else at the first NUL
                     jp.native_type, jp.jni_type = "String", "jstring"
-                jp.alloc = self.alloc(fn, p)
+                jp.alloc = self.alloc(fn, lower.size(fn, p))
         elif role == "out_handle":
             jp.native_type, jp.jni_type = "long", "jlong"
             jp.java_type = self.type_name(self._out_handle(p))
@@ -692,7 +679,7 @@ class JavaOracle:
         else:
             jp.c_arg = "&" + jp.c
 
-    def checks(self, params: list[JParam]) -> list[tuple[str, str]]:
+    def checks(self, params: list[JParam], counts: dict[str, lower.Count]) -> list[tuple[str, str]]:
         """What the Java method checks before the native call: arrays sharing a count are
         equally long, capacities and other size_t values are not negative (C would read a
         huge size). Unsigned fixed-width integers pass their bits, as Java's own unsigned
@@ -707,38 +694,34 @@ class JavaOracle:
                 out.append((f"{jp.name} < 0", f"{jp.name} must not be negative"))
             if jp.role != "count":
                 continue
-            arrays = [by_name[a] for a in jp.p.arrays
-                      if by_name[a].role in ("array_in", "array_inout") or by_name[a].direct]
-            for other in arrays[1:]:
-                out.append((f"{size(other)} != {size(arrays[0])}",
-                            f"{other.name} must be as long as {arrays[0].name}"))
+            first = by_name[counts[jp.p.name].source.name]
+            for other in (by_name[x.name] for x in counts[jp.p.name].same):
+                out.append((f"{size(other)} != {size(first)}",
+                            f"{other.name} must be as long as {first.name}"))
         return out
 
-    def alloc(self, fn: ir.Function, p: ir.Param) -> str:
+    def alloc(self, fn: ir.Function, size: lower.Size) -> str:
         """The C expression of how many elements to allocate for an array_out."""
-        if p.alloc_call:
-            args = ", ".join(self.c_arg(fn, fn.param(a)) for a in p.alloc_call["args"])
-            return f"{p.alloc_call['function']}({args})"
-        if p.alloc:
-            return p.alloc
-        count = fn.param(p.count)
-        sized = [a for a in count.arrays if fn.param(a).role in ("array_in", "array_inout")]
-        if sized:     # as long as the [in] array sharing its count
-            return f"n_{sized[0]}"
-        if count.role == "capacity":
-            return f"(size_t)j_{count.name}"
-        raise BindgenError(fn.coord, f"java: [out] array '{p.name}' needs alloc=")
+        if size.kind == "call":
+            return f"{size.value}({', '.join(self.c_arg(fn.param(a)) for a in size.args)})"
+        if size.kind in ("number", "constant"):
+            return size.value
+        if size.kind == "array":     # as long as the [in] array sharing its count
+            return f"n_{size.value}"
+        return f"(size_t)j_{size.value}"
 
-    def c_arg(self, fn: ir.Function, p: ir.Param) -> str:
-        """How the JNI glue passes a value or handle param to C."""
+    @staticmethod
+    def c_arg(p: ir.Param) -> str:
+        """How the JNI glue passes a value or handle param (alloc= takes only those: parse.py)."""
         if p.role == "handle":
             return f"({p.type.c})(intptr_t)j_{p.name}"
-        if p.role == "value":
-            return f"({p.type.c})j_{p.name}"
-        raise BindgenError(fn.coord, f"java: alloc= argument '{p.name}' must be a value or handle")
+        return f"({p.type.c})j_{p.name}"
 
     def function(self, fn: ir.Function, direct: bool) -> JFunction:
-        params = [self.param(fn, p, direct) for p in fn.params]
+        # the direct variant takes float [out] arrays as the caller's buffers
+        counts = lower.counts(fn, {p.name for p in fn.params if direct and p.role == "array_out"
+                                   and p.type.pointee.name == "float"})
+        params = [self.param(fn, p, direct, counts) for p in fn.params]
         by_name = {jp.p.name: jp for jp in params}
         outputs = [jp for jp in params if jp.role in ("out_handle", "out_value", "inout_value", "out_string")
                    or (jp.role == "array_out" and not jp.direct)]
@@ -750,25 +733,23 @@ class JavaOracle:
                 raise BindgenError(fn.coord, "java: several outputs other than scalars are not supported")
             for jp in outputs:
                 jp.out_array = jp.name + "Out"
-        callbacks = {jp.p.user_data: jp for jp in params if jp.role == "callback"}
+        callbacks = any(jp.role == "callback" for jp in params)
         for jp in params:
             if callbacks or self.stored_callbacks:
                 # Java may run during the call (a stored callback can be called by any
                 # function): no critical regions
                 jp.critical = False
             if jp.role == "user_data":
-                jp.c = callbacks[jp.p.name].c
+                jp.c = by_name[lower.callback_of(fn, jp.p).name].c
             if jp.role == "count":
-                arr = next((a for a in params if a.p.count == jp.p.name
-                            and (a.role != "array_out" or a.direct or a.p.alloc or a.p.alloc_call)), None)
-                jp.count_of = f"n_{arr.p.name}" if arr else "0"
+                jp.count_of = f"n_{counts[jp.p.name].source.name}"
             self.glue(jp)
             if jp.out_array:
                 jp.to_native = ", ".join(x for x in (jp.to_native, jp.out_array) if x)
         # the receiver of a method, then what the caller passes (direct out arrays included)
-        receiver = params[0] if fn.kind in ("method", "destructor") else None
+        receiver = params[0] if lower.receiver(fn) else None
         if receiver is not None and fn.kind == "method":
-            serial = self.api.handle(fn.handle).serial
+            serial = lower.locks(self.api, fn, receiver.p)
             receiver.to_native = "ptrThis"
             receiver.borrow = f"ptrThis = {'enter' if serial else 'borrow'}();"
             receiver.give_back = f"{'leave' if serial else 'giveBack'}();"
@@ -778,7 +759,7 @@ class JavaOracle:
             or (jp.role == "array_out" and jp.direct))]
         native_args = ([receiver] if receiver else []) + [
             jp for jp in params if jp is not receiver and (jp in visible or jp.out_array)]
-        checks = self.checks(params)
+        checks = self.checks(params, counts)
         result = outputs[0] if len(outputs) == 1 else None
         record = pascal(fn.short_name) + "Result" if len(outputs) > 1 else ""
         returns_length = ""
@@ -900,8 +881,7 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
         out[f"src/main/c/{name}"] = text
     out["build.sh"] = render("build.sh.j2")
     out["README.md"] = render("README.md.j2")
-    if cfg.testdata:   # the package's own tests need the test model (predict)
-        out[j.test_file(j.api_class + "Test")] = render("test.java.j2")
     for name, data in cfg.testdata_files().items():
         out[f"src/test/resources/{name}"] = data
+    out.update(project_files(cfg, env, "java", ctx))
     return out

@@ -246,9 +246,8 @@ class _Parser:
             if d.errors is not None:
                 raise BindgenError(_coord(enum), "an enum cannot be both @errors and @flags")
             bits = 0
-            for m in members:
-                if m.value > 0 and m.value & (m.value - 1) == 0:
-                    bits |= m.value
+            for m in en.bits:
+                bits |= m.value
             for m in members:
                 if m.value < 0 or m.value & ~bits:
                     raise BindgenError(_coord(enum), f"@flags {node.name}: {m.name} = {m.value} is "
@@ -629,15 +628,23 @@ class _Parser:
                     callee = p.alloc_call["function"]
                     if callee not in fnames:
                         raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...): no such function")
+                    rt = api.function(callee).returns.type
+                    if rt.kind != "scalar" or ir.SCALARS[rt.name][1] not in ("int", "uint"):
+                        raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...) must return an integer")
                     for arg in p.alloc_call["args"]:
                         if arg not in by_name:
                             raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
+                        if by_name[arg].role not in ("value", "handle"):
+                            raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' must be a "
+                                                        "value or handle parameter")
             f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
             if f.returns.error_if_null and (not err or f.returns.null_status not in
                                             {m.name for m in err.members} - {err.ok}):
                 raise BindgenError(f.coord, f"{f.name}: error_if_null=STATUS must name an error "
                                             "member of the @errors enum")
             outs = [p for p in f.params if p.role == "out_handle"]
+            if any(not p.owned for p in outs):   # as a returned handle: the binding frees it
+                raise BindgenError(f.coord, f"{f.name}: an [out] handle must be [owned]")
             if outs and not f.throws:
                 raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
             if f.kind != "deallocator":

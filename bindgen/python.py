@@ -56,9 +56,10 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from . import ir, support
+from . import ir, lower, support
 from .annotations import BindgenError
 from .names import member_names, pascal, strip_prefix, thread_doc
+from .render import project_files
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
 _RENAMES = {"bytes": "data"}
@@ -166,7 +167,7 @@ class Fn:
     @property
     def keeper(self) -> str:
         """Where stored arguments live: the receiver, or the module."""
-        return "self._slots" if self.place == "method" else "_slots"
+        return "self._slots" if lower.holder(self.f) == "receiver" else "_slots"
 
     @property
     def void(self) -> bool:
@@ -480,16 +481,15 @@ class PyOracle:
 
     def _args(self, f: ir.Function, place: str, cls: str = "") -> list[Arg]:
         args = []
-        by_name = {p.name: p for p in f.params}
-        makes = f.returns_handle or any(p.role == "out_handle" for p in f.params)
+        held = {x.name for x in lower.held(f)}
         for i, p in enumerate(f.params):
             py = "self" if i == 0 and place == "method" else self.ident(p.name)
             a = Arg(p, py, "_c_" + p.name)
+            if p.name in held:   # kept by the receiver or the module until called again
+                a.slot = f"{f.name}.{p.name}"
             if p.role == "handle":
                 a.cls = self.class_of(p.type.pointee.name)
-                a.turn = py == "self" and self.api.handle(p.type.pointee.name).serial
-                if p.retained and place == "method" and not makes:
-                    a.slot = f"{f.name}.{p.name}"
+                a.turn = lower.locks(self.api, f, p)
             elif p.role == "out_handle":
                 a.cls = self.class_of(p.type.pointee.pointee.name)
                 a.new = "cls" if place == "classmethod" and a.cls == cls else a.cls
@@ -497,7 +497,7 @@ class PyOracle:
                 if not p.owned:
                     raise BindgenError(f.coord, f"{f.name}: Python needs out handles to be owned")
             elif p.role in ("array_in", "array_out", "array_inout"):
-                self._array(f, a, by_name)
+                self._array(f, a)
             elif p.role == "out_value":
                 a.result = self.py_value(p.type.pointee, a.c)
                 a.init = "" if p.type.pointee.kind == "struct" else f"<{self.cdecl(p.type.pointee)}>0"
@@ -515,25 +515,20 @@ class PyOracle:
                 a.c = a.c if p.nullable else ("&" if p.type.kind == "pointer" else "") + a.v
             elif p.role == "callback":
                 a.c = "_c_" + p.name
-                if p.scope == "stored":
-                    a.slot = f"{f.name}.{p.name}"
             elif p.role == "user_data":
-                a.callback = "_k_" + next(x.name for x in f.params if x.user_data == p.name)
+                a.callback = "_k_" + lower.callback_of(f, p).name
             args.append(a)
         return args
 
-    def _array(self, f: ir.Function, a: Arg, by_name: dict[str, ir.Param]) -> None:
+    def _array(self, f: ir.Function, a: Arg) -> None:
         p = a.p
         a.elem = self.elem(p.type)
-        count = by_name[p.count] if p.count else None
-        if count:
-            a.count = "_c_" + count.name
-            sizers = [by_name[x] for x in count.arrays if by_name[x].role != "array_out"]
-            first = sizers[0] if sizers else by_name[count.arrays[0]]
-            if first is p and count.role == "count":
-                a.count_decl = self.cdecl(count.type, a.count)
-            elif first is not p and p.role != "array_out":
-                a.same = self.ident(first.name)
+        a.count = "_c_" + p.count
+        count = lower.counts(f).get(p.count)   # None for a capacity: the caller passes it
+        if count and count.source is p:
+            a.count_decl = self.cdecl(count.param.type, a.count)
+        elif count and p.name in {x.name for x in count.same}:
+            a.same = self.ident(count.source.name)
         a.length = "_c_" + p.length if p.length else ""
         if p.role != "array_out":
             return
@@ -544,18 +539,15 @@ class PyOracle:
         else:
             a.result = {"raw": f"{a.r}.tobytes()", "int": f"tuple({a.r}.tolist())",
                         "uint": f"tuple({a.r}.tolist())"}.get(a.elem.kind, a.r)
-        if p.alloc_call:
-            call = p.alloc_call
-            a.alloc = f"{call['function']}({', '.join('_c_' + x for x in call['args'])})"
-            if any(by_name[x].role not in ("handle", "value") for x in call["args"]):
-                raise BindgenError(f.coord, f"{f.name}: alloc takes handles or values")
-        elif p.alloc:
-            a.alloc = p.alloc
+        size = lower.size(f, p)
+        if size.kind == "call":
+            a.alloc = f"{size.value}({', '.join('_c_' + x for x in size.args)})"
+        elif size.kind in ("number", "constant"):
+            a.alloc = size.value
         else:   # the length of the [in] array sharing the count, or the capacity param
             a.alloc = a.count
-        if count and count.role == "count" and sum(1 for x in count.arrays if by_name[x].alloc
-                                                   or by_name[x].alloc_call) > 1:
-            raise BindgenError(f.coord, f"{f.name}: python: [out] arrays sharing count={count.name} "
+        if count and count.source.role == "array_out" and len(count.param.arrays) > 1:
+            raise BindgenError(f.coord, f"{f.name}: python: [out] arrays sharing count={p.count} "
                                         "with alloc= each are not supported")
 
     def _fn(self, f: ir.Function, place: str, name: str | None = None) -> Fn:
@@ -572,7 +564,8 @@ class PyOracle:
             fn.result = f"_take_{r.free}(_c_result)"
         else:
             fn.result = self.py_value(r.type, "_c_result")
-        kept = [a.py for a in fn.args if a.p.retained and not a.slot]
+        by_name = {a.p.name: a for a in fn.args}
+        kept = [by_name[p.name].py for p in lower.kept_by_new(f)]
         if kept:
             fn.keep = "(" + ", ".join(kept) + ",)"
         fn.doc = self.docstring(f, fn)
@@ -743,4 +736,5 @@ def files(api: ir.API, cfg, env, single) -> dict[str, str | bytes]:
         out["setup.py"] = env.get_template("cython/setup.py.j2").render(ctx)
         out["pyproject.toml"] = env.get_template("cython/pyproject.toml.j2").render(ctx)
         out.update({f"csrc/{name}": text for name, text in single.items()})
+    out.update(project_files(cfg, env, "python", ctx))
     return out

@@ -31,13 +31,29 @@ def banner(lead: str, cfg: Config, tail: str = "") -> str:
 
 
 def make_env(cfg: Config) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    """bindgen's templates by their path under templates/, the project's own (templates=)
+    under "project/": theirs may extend or import ours without shadowing them."""
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(TEMPLATES))
+    if cfg.templates is not None:
+        loader = jinja2.ChoiceLoader([loader, jinja2.PrefixLoader(
+            {"project": jinja2.FileSystemLoader(str(cfg.templates))})])
+    env = jinja2.Environment(loader=loader,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(camel=names.camel, pascal=names.pascal, snake=names.snake,
                        upper_snake=names.upper_snake, comment=names.comment)
     env.globals.update(banner=lambda lead, tail="": banner(lead, cfg, tail))
     return env
+
+
+def project_files(cfg: Config, env: jinja2.Environment, lang: str, ctx: dict) -> dict[str, str]:
+    """The project's own files in `lang`'s output (its package tests, programs, ...):
+    <templates>/<lang>/<path>.j2 renders to <path> with the context of the language's
+    templates. A path bindgen generates too is replaced by the project's."""
+    if cfg.templates is None or not (cfg.templates / lang).is_dir():
+        return {}
+    rels = sorted(p.relative_to(cfg.templates).as_posix() for p in (cfg.templates / lang).rglob("*.j2"))
+    return {rel[len(lang) + 1:-len(".j2")]: env.get_template(f"project/{rel}").render(ctx) for rel in rels}
 
 
 def load_api(cfg: Config) -> ir.API:
@@ -66,7 +82,7 @@ def render(cfg: Config, languages: list[str] | None = None) -> dict[Path, str | 
     env = make_env(cfg)
     out: dict[Path, str] = {}
     single = library_files(cfg)
-    for lang in languages or cfg.languages:
+    for lang in cfg.select(languages):
         if lang == "c":
             files = c_files(cfg)
         else:

@@ -49,9 +49,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from . import ir, names
+from . import ir, lower, names
 from . import support
 from .annotations import BindgenError
+from .render import project_files
 
 # Swift's spelling of the C scalar types it imports from the header.
 C_SWIFT = {
@@ -230,7 +231,7 @@ class SwiftOracle:
             fallback = self.case(e, e.closed or next(m.name for m in e.members if m.name != e.ok))
         else:
             fallback = cases[0][0]
-        bits = [(case, c) for case, v, c, _ in cases if v > 0 and v & (v - 1) == 0]
+        bits = [(self.case(e, m.name), m.name) for m in e.bits]
         return SwiftEnum(name="Status" if e.is_error else self.enum_type(e), c_name=e.name,
                          doc=e.doc.text, cases=cases, fallback=fallback, flags=e.flags, bits=bits)
 
@@ -393,12 +394,11 @@ class SwiftOracle:
         shape = self.shape(f)
         params = self.params(f, overload)
         handles = []
-        for i, p in enumerate(f.params):
+        for p in f.params:
             if p.role == "handle":
-                receiver = i == 0 and f.kind in ("method", "destructor")
-                owner = "self" if receiver else escape(names.camel(p.name))
+                owner = "self" if p is lower.receiver(f) else escape(names.camel(p.name))
                 # a receiver C uses one thread at a time waits for its turn (_enter)
-                serial = receiver and self.api.handle(p.type.pointee.name).serial
+                serial = lower.locks(self.api, f, p)
                 handles.append(("_" + names.camel(p.name), owner, p.nullable,
                                 "_enter" if serial else "_borrow", "_leave" if serial else "_giveBack"))
         outs = [self._out(f, p) for p in f.params
@@ -420,10 +420,9 @@ class SwiftOracle:
             throws_doc=self._throws_doc(f, handles, check, null_status))
         sf.pre = self._pre(f, {})
         self._callbacks(f, sf)
-        if f.kind == "method" and not f.returns_handle:
-            # the receiver keeps retained arguments until this method is called again
-            sf.post += [f'_kept["{f.name}"] = {escape(names.camel(p.name))}'
-                        for p in f.params[1:] if p.retained]
+        # the receiver keeps retained arguments until this method is called again
+        sf.post += [f'_kept["{f.name}"] = {escape(names.camel(p.name))}'
+                    for p in lower.held(f) if p.retained]
         sf.buffer = self._buffer_variant(f, sf)
         return sf
 
@@ -447,7 +446,7 @@ class SwiftOracle:
                         raise BindgenError(f.coord, "swift: a callback in an initializer: "
                                                     "not supported yet")
                     sf.wrap = local
-            elif f.kind == "method":
+            elif lower.holder(f) == "receiver":
                 sf.post.append(f'_kept["{f.name}"] = {box}')
             else:
                 self.helpers.add("stored")
@@ -499,17 +498,16 @@ class SwiftOracle:
                              args=args, zero=zero, ret=ret,
                              context=escape(names.camel(cb.user_data)))
 
-    def _sized(self, f: ir.Function, count: ir.Param, buffers: dict) -> list[str]:
-        """The Swift expressions of the caller's arrays a count param sizes."""
-        return [buffers.get(a.name, escape(names.camel(a.name))) for a in f.params
-                if a.count == count.name and (a.role in ("array_in", "array_inout")
-                                              or a.name in buffers)]
+    @staticmethod
+    def _array(p: ir.Param, buffers: dict) -> str:
+        """The Swift expression of the caller's array (or its buffer in `buffers`)."""
+        return buffers.get(p.name, escape(names.camel(p.name)))
 
     def _pre(self, f: ir.Function, buffers: dict) -> list[str]:
         """Statements before the call: arrays sharing a count must be as long as the first
         (a precondition, like an index out of range), and the count of an in-out array is
         read before the array is lent to C (Swift's exclusive access)."""
-        lines = []
+        lines, counts = [], lower.counts(f, buffers)
         for p in f.params:
             if p.role == "struct" and p.type.kind == "pointer":
                 local, c = escape(names.camel(p.name)), "_" + names.camel(p.name)
@@ -518,14 +516,14 @@ class SwiftOracle:
                     lines += [f"let {c} = _boxed({local}?._c)", f"defer {{ {c}?.deallocate() }}"]
                 else:
                     lines.append(f"var {c} = {local}._c")
-            if p.role != "count":
+            if p.name not in counts:
                 continue
-            arrays = self._sized(f, p, buffers)
-            for other in arrays[1:]:
-                lines.append(f'precondition({other}.count == {arrays[0]}.count, '
-                             f'"{other.strip("`")} must be as long as {arrays[0].strip("`")}")')
+            first = self._array(counts[p.name].source, buffers)
+            for other in (self._array(x, buffers) for x in counts[p.name].same):
+                lines.append(f'precondition({other}.count == {first}.count, '
+                             f'"{other.strip("`")} must be as long as {first.strip("`")}")')
             if any(a.count == p.name and a.role == "array_inout" for a in f.params):
-                lines.append(f"let _{names.camel(p.name)} = {arrays[0]}.count")
+                lines.append(f"let _{names.camel(p.name)} = {first}.count")
         return lines
 
     def _out(self, f: ir.Function, p: ir.Param) -> SwiftOut:
@@ -541,22 +539,19 @@ class SwiftOracle:
         if p.role == "inout_value":  # starts as the caller's value
             return SwiftOut(local, self.to_c(escape(names.camel(p.name)), p.type.pointee))
         ct, _, _ = self.array_types(p)
-        count = f.param(p.count) if p.count else None
-        sized = self._sized(f, count, {}) if count else []
-        if p.alloc_call:
-            args = ", ".join(self._arg(f, f.param(a)) for a in p.alloc_call["args"])
-            callee = self.api.function(p.alloc_call["function"])
+        size = lower.size(f, p)
+        if size.kind == "call":
+            args = ", ".join(self._arg(f, f.param(a)) for a in size.args)
+            callee = self.api.function(size.value)
             alloc = self.from_c(f"{callee.name}({args})", callee.returns.type)
             if self.swift_type(callee.returns.type) != "Int":
                 alloc = f"Int({alloc})"
-        elif p.alloc:
-            alloc = f"Int({p.alloc})"
-        elif sized:  # as long as the caller's array sharing its count
-            alloc = f"{sized[0]}.count"
-        elif count is not None and count.role == "capacity":
-            alloc = escape(names.camel(count.name))
+        elif size.kind in ("number", "constant"):
+            alloc = f"Int({size.value})"
+        elif size.kind == "array":  # as long as the caller's array sharing its count
+            alloc = f"{escape(names.camel(size.value))}.count"
         else:
-            raise BindgenError(f.coord, f"{f.name}: [out] array {p.name} needs alloc=")
+            alloc = escape(names.camel(size.value))   # the capacity
         alloc_local = local + "Alloc"
         return SwiftOut(local, f"[{ct}](repeating: 0, count: max(0, {alloc_local}))",
                         alloc=alloc, alloc_local=alloc_local)
@@ -592,7 +587,7 @@ class SwiftOracle:
             tramp = self.callback(p.type.name).trampoline
             return f"{local} == nil ? nil : {tramp}" if p.nullable else tramp
         if p.role == "user_data":
-            cb = next(c for c in f.params if c.role == "callback" and c.user_data == p.name)
+            cb = lower.callback_of(f, p)
             return f"_{names.camel(cb.name)}{'?' if cb.nullable else ''}.context"
         if p.role == "count" and any(a.count == p.name and a.role == "array_inout"
                                      for a in f.params):
@@ -601,11 +596,12 @@ class SwiftOracle:
             return f"{buffers[p.name]}.baseAddress" if p.name in buffers \
                 else "&_" + names.camel(p.name)
         if p.role in ("count", "capacity"):
-            arr = next(a for a in f.params if a.count == p.name)
+            count = lower.counts(f, buffers).get(p.name)
+            arr = count.source if count else f.param(p.arrays[0])   # a capacity: as allocated
             if arr.role == "array_out" and arr.name not in buffers:
                 n = "_" + names.camel(arr.name) + "Alloc"  # the array is being written
             else:
-                n = buffers.get(arr.name, escape(names.camel(arr.name))) + ".count"
+                n = self._array(arr, buffers) + ".count"
             return self.to_c(n, p.type)
         raise BindgenError(f.coord, f"{f.name}: no Swift mapping for param {p.name} ({p.role})")
 
@@ -617,11 +613,10 @@ class SwiftOracle:
         the class's own initializer instead."""
         local = "_" + names.camel(p.name)
         if p.role == "out_handle":
-            cls = self.class_name(p.type.pointee.pointee.name)
-            keep = [escape(names.camel(q.name)) for q in f.params if q.retained]
+            cls, keep = self.class_name(p.type.pointee.pointee.name), self._keep(f)
             if p.nullable and not init:  # NULL is no object
-                return f"{cls}?", f"{local}.map {{ {cls}(_raw: $0, retaining: [{', '.join(keep)}]) }}"
-            return cls, f"{'self.init' if init else cls}(_raw: {local}, retaining: [{', '.join(keep)}])"
+                return f"{cls}?", f"{local}.map {{ {cls}(_raw: $0, retaining: [{keep}]) }}"
+            return cls, f"{'self.init' if init else cls}(_raw: {local}, retaining: [{keep}])"
         if p.role in ("out_value", "inout_value"):
             return self.swift_type(p.type.pointee), self.from_c(local, p.type.pointee)
         if p.role == "out_string":
@@ -664,10 +659,7 @@ class SwiftOracle:
                 r = f.returns
                 return self._text("_result", r.ownership, r.free, r.nullable)
             if t.pointee.kind == "handle":
-                cls = self.class_name(t.pointee.name)
-                keep = ", ".join("self" if i == 0 and f.kind == "method"
-                                 else escape(names.camel(q.name))
-                                 for i, q in enumerate(f.params) if q.retained)
+                cls, keep = self.class_name(t.pointee.name), self._keep(f)
                 if shape == "init":
                     return "", f"self.init(_raw: _result, retaining: [{keep}])"
                 if f.returns.nullable:
@@ -675,6 +667,11 @@ class SwiftOracle:
                 return cls, f"{cls}(_raw: _result, retaining: [{keep}])"
             raise BindgenError(f.coord, f"{f.name}: no Swift mapping for return type {t.c}")
         return self.swift_type(t), self.from_c("_result", t)
+
+    def _keep(self, f: ir.Function) -> str:
+        """What the new object `f` makes keeps alive (retained arguments; the receiver is self)."""
+        return ", ".join("self" if p is lower.receiver(f) else escape(names.camel(p.name))
+                         for p in lower.kept_by_new(f))
 
     def _text(self, local: str, ownership: str, free: str | None, nullable: bool) -> tuple[str, str]:
         """(Swift type, expression) of a C string the call gave: copied at once; an owned
@@ -799,27 +796,21 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     support.require(api, "swift")  # new IR constructs fail clearly, see support.py
     o = SwiftOracle(api, cfg)
     handles = [o.handle(h) for h in api.handles]
-    # The package's own tests and the conformance runner are predict's (tests/data);
-    # a library without test data (the fixtures) gets the library alone.
-    conformance = bool(cfg.testdata_files())
-    ctx = dict(o=o, api=api, conformance=conformance, handles=handles, functions=o.free_functions(),
+    ctx = dict(o=o, api=api, handles=handles, functions=o.free_functions(),
                enums=[o.enums[e.name] for e in api.enums if not e.is_error],
                status=o.status, constants=o.constants(), helpers=o.helpers, structs=o.structs(),
                callbacks=[o.callback(c.name) for c in api.callbacks],
                closed_messages={h.name: o.swift_string(h.closed_message) for h in handles},
-               data_dir="Data", testdata=sorted(cfg.testdata_files()),
-               runner=f"{api.name}-conformance")
+               data_dir="Data", testdata=sorted(cfg.testdata_files()))
     render = lambda name: env.get_template(f"swift/{name}").render(**ctx)  # noqa: E731
     out: dict[str, str | bytes] = {
         "Package.swift": render("Package.swift.j2"),
         f"Sources/{o.module}/{o.module}.swift": render("library.swift.j2"),
     }
-    if conformance:
-        out[f"Sources/{ctx['runner']}/main.swift"] = render("runner.swift.j2")
-        out[f"Tests/{o.module}Tests/{o.module}Tests.swift"] = render("tests.swift.j2")
     for name, text in single.items():
         rel = f"include/{name}" if name.endswith(".h") else name
         out[f"Sources/{o.c_module}/{rel}"] = text
     for name, data in cfg.testdata_files().items():
         out[f"Tests/{o.module}Tests/{ctx['data_dir']}/{name}"] = data
+    out.update(project_files(cfg, env, "swift", ctx))
     return out

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bindgen.annotations import PARAM_ATTRS, RETURN_ATTRS, TAGS
+from bindgen.annotations import PARAM_ATTRS, RETURN_ATTRS, TAGS, BindgenError
 from bindgen.cli import EXAMPLE
+from bindgen.config import load_config
+from bindgen.go import GoOracle
 from bindgen.parse import parse_header
+from bindgen.render import load_api
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "bindgen" / "README.md").read_text()
@@ -60,3 +63,13 @@ def test_readme_example_parses(tmp_path):
     compact = api.function("kv_store_compact")
     assert [p.name for p in compact.visible_params] == ["progress", "origin"] and compact.blocking
     assert api.enums[1].flags and api.structs[0].name == "kv_point"
+
+
+def test_go_names_for_project_templates():
+    """Project templates reach Go names by C name; one the binding lacks fails in bindgen."""
+    cfg = load_config(file=ROOT / "pyproject.toml")
+    o = GoOracle(load_api(cfg), cfg)
+    assert [o.name(c) for c in ("pred_model_load", "pred_model", "PRED_ERR_STATE", "PRED_VERSION")] == [
+        "LoadModel", "Model", "StatusErrState", "HeaderVersion"]
+    with pytest.raises(BindgenError, match="go: the binding has no pred_model_frobnicate"):
+        o.name("pred_model_frobnicate")

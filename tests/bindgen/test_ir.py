@@ -70,6 +70,8 @@ def test_buffers():
 def test_enums_and_structs():
     a = api("enums")
     assert [e.flags for e in a.enums] == [False, True] and a.error_enum is None
+    # what names a combination: the one-bit members, not NONE (0) nor ALL (a union)
+    assert [m.name for m in a.enum("en_perm").bits] == ["EN_PERM_READ", "EN_PERM_WRITE", "EN_PERM_EXECUTE"]
     assert a.function("en_perm_revoke").param("perms").role == "inout_value"
     s = api("structs")
     assert [(st.name, [(f.name, f.type.kind) for f in st.fields]) for st in s.structs] == [

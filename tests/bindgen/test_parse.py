@@ -95,6 +95,14 @@ CALLBACK = "/** C. @param u [user_data] U. */\ntypedef void (*x_cb)(void *u);\n"
      "void x_f(float *a, const float *b, size_t n);", 2, "'a' needs no alloc=: it has the length of 'b'"),
     ("/** F. @param a [count=n, alloc=4] A. @param n N. */\nvoid x_f(const float *a, size_t n);", 1,
      "alloc and length apply to [out] arrays"),
+    ("/** F. @param[out] a [count=n, alloc=x_g(s)] A. @param n N. @param s S. */\n"
+     "void x_f(float *a, size_t n, const char *s);\n/** G. @param s S. @return N. */\nsize_t x_g(const char *s);",
+     2, "alloc argument 's' must be a value or handle parameter"),
+    ("/** F. @param[out] a [count=n, alloc=x_g()] A. @param n N. */\n"
+     "void x_f(float *a, size_t n);\n/** G. @return N. */\nfloat x_g(void);", 2,
+     "alloc=x_g(...) must return an integer"),
+    ("/** F. @param[out] t T. @return S. */\nx_status x_thing_make(x_thing **t);", 2,
+     "x_thing_make: an [out] handle must be [owned]"),
     ("/** F. @param[in,out] a [count=n] A. @param n N. */\nvoid x_f(const float *a, size_t n);", 1,
      "an [in,out] array cannot point to const"),
     ("/** F. @param[out] s S. */\nvoid x_f(char *s);", 1, "an [out] char * is a buffer"),
