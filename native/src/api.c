@@ -6,6 +6,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define PRED__HAVE_MMAP 1
+#else
+#define PRED__HAVE_MMAP 0
+#endif
 #include "predict.h"
 #include "common.h"
 #include "model.h"
@@ -102,46 +111,93 @@ pred_status pred_model_load_with_options(const void *bytes, size_t size, int opt
     return pred__model_load("pred_model_load_with_options", bytes, size, options, out);
 }
 
-static pred_status pred__model_load_file(const char *fn, const char *path, int options, pred_model **out) {
+/* *data = the whole file at path, mapped where the system can (no copy: the parser reads the page
+ * cache), else read into memory; *mapped says which, for pred__file_free. NULL and size 0 for an
+ * empty file. */
+static pred_status pred__file_read(const char *fn, const char *path, unsigned char **data, size_t *size, int *mapped) {
     FILE *f;
-    unsigned char *data = NULL;
-    size_t size = 0, cap = 0;
-    pred_status st;
-    if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
-    *out = NULL;
-    if (!path) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "path is NULL");
-    if (!pred__options_ok(fn, options)) return PRED_ERR_ARGUMENT;
+    size_t cap = 0;
+    *data = NULL;
+    *size = 0;
+    *mapped = 0;
+#if PRED__HAVE_MMAP
+    {
+        int fd = open(path, O_RDONLY);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uintmax_t)st.st_size <= (uintmax_t)SIZE_MAX) {
+#ifdef MAP_POPULATE
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+#else
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+#endif
+            if (p != MAP_FAILED) {
+                close(fd);
+                *data = (unsigned char *)p;
+                *size = (size_t)st.st_size;
+                *mapped = 1;
+                return PRED_OK;
+            }
+        }
+        if (fd >= 0) close(fd); /* not mappable (a pipe, a device): read it below */
+    }
+#endif
     errno = 0;
     f = fopen(path, "rb");
     if (!f) return pred__api_fail(fn, PRED_ERR_IO, "cannot open '%s': %s", path, errno ? strerror(errno) : "unknown error");
     for (;;) {
         size_t got;
-        if (size == cap) {
-            void *p = pred__grow(data, &cap, cap < 65536 ? 65536 : cap * 2, 1);
+        if (*size == cap) {
+            void *p = pred__grow(*data, &cap, cap < 65536 ? 65536 : cap * 2, 1);
             if (!p) {
-                PRED_FREE(data);
+                PRED_FREE(*data);
                 fclose(f);
                 return pred__api_fail(fn, PRED_ERR_MEMORY, "out of memory reading '%s'", path);
             }
-            data = (unsigned char *)p;
+            *data = (unsigned char *)p;
         }
-        got = fread(data + size, 1, cap - size, f);
-        size += got;
+        got = fread(*data + *size, 1, cap - *size, f);
+        *size += got;
         if (got == 0) break;
     }
     if (ferror(f)) {
         int err = errno;
-        PRED_FREE(data);
+        PRED_FREE(*data);
         fclose(f);
         return pred__api_fail(fn, PRED_ERR_IO, "cannot read '%s': %s", path, err ? strerror(err) : "read error");
     }
     fclose(f);
+    return PRED_OK;
+}
+
+static void pred__file_free(unsigned char *data, size_t size, int mapped) {
+#if PRED__HAVE_MMAP
+    if (mapped) {
+        munmap(data, size);
+        return;
+    }
+#endif
+    (void)size;
+    (void)mapped;
+    PRED_FREE(data);
+}
+
+static pred_status pred__model_load_file(const char *fn, const char *path, int options, pred_model **out) {
+    unsigned char *data;
+    size_t size;
+    int mapped;
+    pred_status st;
+    if (!out) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!path) return pred__api_fail(fn, PRED_ERR_ARGUMENT, "path is NULL");
+    if (!pred__options_ok(fn, options)) return PRED_ERR_ARGUMENT;
+    if ((st = pred__file_read(fn, path, &data, &size, &mapped)) != PRED_OK) return st;
     if (size == 0) {
-        PRED_FREE(data);
+        pred__file_free(data, size, mapped);
         return pred__api_fail(fn, PRED_ERR_MODEL, "the file '%s' is empty", path);
     }
     st = pred__model_create(data, size, options, path, out);
-    PRED_FREE(data);
+    pred__file_free(data, size, mapped);
     return st == PRED_OK ? st : pred__error_prefix(st, fn);
 }
 

@@ -163,24 +163,28 @@ static int pred__budget_take(size_t bytes) {
     return 1;
 }
 
-static void *pred__calloc(size_t n, size_t size) {
+static void *pred__malloc_n(size_t n, size_t size) {
     size_t bytes;
-    void *p;
     if (!pred__mul_size(n, size, &bytes)) return NULL;
     if (bytes == 0) bytes = 1;
     if (!pred__budget_take(bytes)) return NULL;
-    p = PRED_MALLOC(bytes);
-    if (p) memset(p, 0, bytes);
+    return PRED_MALLOC(bytes);
+}
+
+static void *pred__calloc(size_t n, size_t size) {
+    void *p = pred__malloc_n(n, size);
+    size_t bytes = n * size; /* no overflow once pred__malloc_n succeeded */
+    if (p) memset(p, 0, bytes ? bytes : 1);
     return p;
 }
 
 /* The block from PRED_MALLOC is kept just below the aligned address. */
-static void *pred__aligned_alloc(size_t n, size_t size) {
+static void *pred__aligned_alloc(size_t n, size_t size, int zeroed) {
     size_t bytes;
     unsigned char *block, *p;
     if (!pred__mul_size(n, size, &bytes) || !pred__add_size(bytes, PRED__ALIGN + sizeof(void *), &bytes))
         return NULL;
-    if (!(block = (unsigned char *)pred__calloc(bytes, 1))) return NULL;
+    if (!(block = (unsigned char *)(zeroed ? pred__calloc(bytes, 1) : pred__malloc_n(bytes, 1)))) return NULL;
     p = block + sizeof(void *);
     p += (PRED__ALIGN - (uintptr_t)p % PRED__ALIGN) % PRED__ALIGN;
     memcpy(p - sizeof(void *), &block, sizeof block);

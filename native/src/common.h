@@ -110,14 +110,18 @@ static char *pred__shape_str(const pred__shape *s, char *buf, size_t size);
 
 /* Zeroed allocation of n * size bytes (at least 1 byte); NULL on failure or overflow. */
 static void *pred__calloc(size_t n, size_t size);
+/* The same, not zeroed: for memory the caller writes whole at once (weights as they are decoded
+ * or packed), where zeroing would touch every page an extra time. */
+static void *pred__malloc_n(size_t n, size_t size);
 /* Makes room for `need` elements of `size` bytes in the array `ptr` of
  * capacity *cap, growing geometrically. Returns the (possibly moved) array,
  * or NULL on failure, in which case `ptr` is still valid and unchanged. */
 static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size);
 /* n * size bytes at an address that is a multiple of PRED__ALIGN (vector loads, cache
- * lines); NULL on failure or overflow. Free with pred__aligned_free (NULL is fine). */
+ * lines), zeroed if `zeroed`; NULL on failure or overflow. Free with pred__aligned_free (NULL is
+ * fine). */
 #define PRED__ALIGN 64
-static void *pred__aligned_alloc(size_t n, size_t size);
+static void *pred__aligned_alloc(size_t n, size_t size, int zeroed);
 static void pred__aligned_free(void *p);
 /* Copy of len bytes as a NUL-terminated string; NULL on failure. */
 static char *pred__strndup(const char *s, size_t len);

@@ -270,7 +270,7 @@ static pred_status pred__external_tensor(pred__external_files *fs, pred__onnx_te
     credit = bytes < e->size - e->credited ? bytes : e->size - e->credited;
     e->credited += credit;
     pred__budget_extend(PRED_LOAD_BUDGET(credit) - PRED_LOAD_BUDGET(0));
-    if (!(data = (uint8_t *)pred__calloc(bytes, 1))) return pred__oom();
+    if (!(data = (uint8_t *)pred__malloc_n(bytes, 1))) return pred__oom(); /* read whole, or refused */
     /* offset + bytes <= the size ftell gave, so offset fits a long */
     if (fseek(fs->f, (long)t->offset, SEEK_SET) != 0 || fread(data, 1, bytes, fs->f) != bytes) {
         PRED_FREE(data);

@@ -37,7 +37,7 @@ static pred_status pred__pack_weights(pred__graph *g, pred__node *n, int input, 
                                       void (*pack)(float *dst, const pred__node *n, const pred__tensor *w)) {
     pred__tensor *w = &g->tensors[n->in[input]];
     if (!w->packed) {
-        if (!(w->packed = (float *)pred__aligned_alloc(floats, sizeof(float)))) return pred__oom();
+        if (!(w->packed = (float *)pred__aligned_alloc(floats, sizeof(float), 0))) return pred__oom(); /* pack writes it all */
         w->packed_layout = layout;
         pack(w->packed, n, w);
     }

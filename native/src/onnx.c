@@ -129,7 +129,7 @@ static pred_status pred__onnx_decode_raw(pred__onnx_tensor *t, const uint8_t *p)
         const uint32_t one = 1;
         uint8_t first;
         memcpy(&first, &one, 1);
-        if (!(t->f = (float *)pred__calloc(t->count, sizeof(float)))) return pred__oom();
+        if (!(t->f = (float *)pred__malloc_n(t->count, sizeof(float)))) return pred__oom(); /* written whole below */
         if (first == 1) /* a little-endian host stores floats as the file does */
             memcpy(t->f, p, t->count * sizeof(float));
         else

@@ -297,7 +297,14 @@ static pred_status pred__fold_batchnorm(pred__rw *rw) {
         var = g->tensors[b->in[4]].f;
         m = (size_t)wt->shape.d[0];
         per = wt->count / m;
-        w2 = (float *)pred__calloc(wt->count, sizeof *w2);
+        /* weights only this Conv reads are scaled where they are (a load would otherwise write
+         * all of a model's weights once more): the new tensor takes their memory */
+        if (rw->uses[c->in[1]] == 1 && !rw->is_output[c->in[1]]) {
+            w2 = g->tensors[c->in[1]].f;
+            g->tensors[c->in[1]].f = NULL;
+        } else {
+            w2 = (float *)pred__calloc(wt->count, sizeof *w2);
+        }
         b2 = (float *)pred__calloc(m, sizeof *b2);
         if (!w2 || !b2) {
             PRED_FREE(w2);
@@ -308,7 +315,7 @@ static pred_status pred__fold_batchnorm(pred__rw *rw) {
             /* the same scale as the BatchNormalization kernel */
             float a = scale[i] / sqrtf(var[i] + b->p.batchnorm.epsilon), sh = shift[i] - mean[i] * a;
             size_t e;
-            for (e = 0; e < per; e++) w2[i * per + e] = w[i * per + e] * a;
+            for (e = 0; e < per; e++) w2[i * per + e] = w[i * per + e] * a; /* w may be w2 */
             b2[i] = (bias ? bias[i] : 0.0f) * a + sh;
         }
         bs.ndim = 1;

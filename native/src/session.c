@@ -110,7 +110,7 @@ static float *pred__scratch_alloc(const pred__graph *g, int threads, size_t *str
     size_t total;
     *stride = pred__aligned_floats(g->max_scratch);
     if (!pred__mul_size(*stride, (size_t)threads, &total)) return NULL;
-    return (float *)pred__aligned_alloc(total, sizeof(float));
+    return (float *)pred__aligned_alloc(total, sizeof(float), 1);
 }
 
 /* Allocates the buffers of graph g into s, replacing those it had for graph
@@ -128,7 +128,7 @@ static pred_status pred__session_alloc(pred_session *s, const pred__graph *g, co
     }
     if ((st = pred__memory_plan(g, offsets, &total)) != PRED_OK) goto done;
     /* zeroed: inputs never set read as zeros */
-    arena = (float *)pred__aligned_alloc(total, sizeof(float));
+    arena = (float *)pred__aligned_alloc(total, sizeof(float), 1);
     scratch = pred__scratch_alloc(g, s->threads, &stride);
     if (!arena || !scratch) {
         st = pred__oom();

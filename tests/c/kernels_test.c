@@ -82,7 +82,7 @@ static void test_gemm(const pred__kernels *level, int round) {
     pred__gemm_job job;
     float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * ldb * sizeof(float));
     float *bias = (float *)malloc(m * sizeof(float));
-    float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
+    float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float), 0);
     float *got = (float *)malloc(m * ldc * sizeof(float)), *want = (float *)malloc(m * ldc * sizeof(float));
     float *scale = (float *)malloc(m * ldc * sizeof(float));
     for (i = 0; i < m * k; i++) a[i] = rnd_float();
@@ -126,8 +126,8 @@ static void test_gemm_transposed(const pred__kernels *level, int round) {
     float *bias = (float *)malloc(m * sizeof(float)), *scale = (float *)malloc(m * n * sizeof(float));
     float *want = (float *)malloc(m * n * sizeof(float)), *sums = (float *)malloc(m * n * sizeof(float));
     float *got = (float *)malloc(m * n * sizeof(float)), *work = (float *)malloc(2 * work_floats * sizeof(float));
-    float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
-    float *strips = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, m), sizeof(float));
+    float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float), 0);
+    float *strips = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, m), sizeof(float), 0);
     for (i = 0; i < m * k; i++) a[i] = rnd_float();
     for (i = 0; i < k * n; i++) b[i] = rnd_float();
     for (i = 0; i < m; i++) bias[i] = rnd_float();
@@ -170,8 +170,8 @@ static void test_gemm_both_packed(const pred__kernels *level, int round) {
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
     pred__gemm_job job;
     float *a = (float *)malloc(m * k * sizeof(float)), *b = (float *)malloc(k * n * sizeof(float));
-    float *pa = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
-    float *pb = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, n), sizeof(float));
+    float *pa = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float), 0);
+    float *pb = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, n), sizeof(float), 0);
     float *got = (float *)malloc(m * n * sizeof(float)), *want = (float *)malloc(m * n * sizeof(float));
     float *scale = (float *)malloc(m * n * sizeof(float));
     for (i = 0; i < m * k; i++) a[i] = rnd_float();
@@ -223,7 +223,7 @@ static void test_gemm_windows(const pred__kernels *level, int round) {
     n = (size_t)(win.out[1] * win.out[2]);
     x = (float *)malloc(c * (size_t)(win.in[1] * win.in[2]) * sizeof(float));
     w = (float *)malloc(m * k * sizeof(float));
-    packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float));
+    packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float), 0);
     got = (float *)malloc(m * n * sizeof(float)), want = (float *)malloc(m * n * sizeof(float));
     scale = (float *)malloc(m * n * sizeof(float));
     for (i = 0; i < c * (size_t)(win.in[1] * win.in[2]); i++) x[i] = rnd_float();
