@@ -14,7 +14,7 @@ if str(Path(__file__).parent) not in sys.path:
 
 from cases import Case, all_cases, write_files  # noqa: E402
 
-ALL_LANGUAGES = ["python", "java", "go", "swift"]
+ALL_LANGUAGES = ["python", "java", "go", "swift", "c"]
 
 
 def languages() -> list[str]:
