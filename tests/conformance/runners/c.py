@@ -1,8 +1,9 @@
 """C runner: the C API itself (runners/c/runner.c over generated/c/predict.h), built once.
 
 The suite's "c" language is the runner built for this machine with gcc, as users build the
-single file (-O2), held warning-free (-std=c11 -Wall -Wextra -Wpedantic -Werror). test_cross.py
-builds the same runner for other targets (cross compilers, run under qemu-user or wine):
+single file (-O2), held warning-free (-std=c11 -Wall -Wextra -Wpedantic -Werror).
+test_targets.py builds the same runner for other targets (cross compilers, run under qemu-user
+or wine):
 `Target` says how to compile for one and how to run what it compiled.
 """
 from __future__ import annotations
@@ -57,10 +58,18 @@ class Target:
         return out
 
     def run(self, args: list[str], timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
-        """Runs one of the target's programs (under its emulator, if any)."""
+        """Runs one of the target's programs (under its emulator, if any). Its output goes to
+        files, not pipes: a pipe stays open as long as any process holds it, and the wineserver
+        that wine starts inherits it and stays for seconds after the program has exited."""
         env = dict(os.environ, **self.env)
-        return subprocess.run([*self.exec_prefix, *args], capture_output=True, text=True, timeout=timeout,
-                              env=env, **kwargs)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            res = subprocess.run([*self.exec_prefix, *args], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 timeout=timeout, env=env, **kwargs)
+            out.seek(0)
+            err.seek(0)
+            res.stdout = out.read().decode("utf-8", "replace")
+            res.stderr = err.read().decode("utf-8", "replace")
+        return res
 
 
 NATIVE = Target("native", "gcc")
@@ -108,3 +117,9 @@ CROSS = {t.name: t for t in [
     _linux("riscv64", "riscv64-linux-gnu", "qemu-riscv64"),
     _linux("s390x", "s390x-linux-gnu", "qemu-s390x"),
 ]}
+
+# Windows: Debian's mingw-w64 (its default, win32-threads variant: the library's own Win32
+# threads, no winpthreads), the programs run by wine in a prefix of their own.
+WINE = "/usr/lib/wine/wine64" if Path("/usr/lib/wine/wine64").exists() else "wine"
+WINDOWS = Target("windows", "x86_64-w64-mingw32-gcc", (WINE,), libs=("-lm",), exe_suffix=".exe",
+                 env={"WINEDEBUG": "-all", "WINEPREFIX": str(Path(tempfile.gettempdir()) / "predict-wine")})
