@@ -176,24 +176,25 @@ static const json *json_get(const json *object, const char *key) {
     return NULL;
 }
 
-/* An integer literal (no fraction, no exponent) as sign and magnitude;
- * 0 when v is not one, or its magnitude does not fit in 64 bits. */
+/* An integer literal (no fraction, no exponent) as sign and magnitude: 1; 0 for
+ * an integer whose magnitude does not fit in 64 bits; -1 when v is no integer. */
 static int json_integer(const json *v, int *negative, uint64_t *magnitude) {
     const char *p;
     uint64_t m = 0;
-    if (!v || v->kind != JSON_NUMBER) return 0;
+    int fits = 1;
+    if (!v || v->kind != JSON_NUMBER) return -1;
     p = v->text;
     *negative = *p == '-';
     if (*negative) p++;
     for (; *p; p++) {
         unsigned d;
-        if (*p < '0' || *p > '9') return 0;
+        if (*p < '0' || *p > '9') return -1;
         d = (unsigned)(*p - '0');
-        if (m > (UINT64_MAX - d) / 10) return 0;
-        m = m * 10 + d;
+        if (m > (UINT64_MAX - d) / 10) fits = 0;
+        else m = m * 10 + d;
     }
     *magnitude = m;
-    return 1;
+    return fits;
 }
 
 /* ---- JSON reader -------------------------------------------------------- */
@@ -542,9 +543,10 @@ static int step_index(const json *step, size_t *index) {
         *index = 0;
         return 1;
     }
-    if (!json_integer(v, &negative, &m)) {
-        if (v->kind == JSON_NUMBER) return 0; /* an integer past 64 bits */
-        fatal("\"index\" must be an integer");
+    switch (json_integer(v, &negative, &m)) {
+    case -1: fatal("\"index\" must be an integer"); break;
+    case 0: return 0; /* past 64 bits */
+    default: break;
     }
     if (negative && m != 0) return 0;
     if (m > SIZE_MAX) return 0;
@@ -703,10 +705,9 @@ static int do_step(runner *r, const json *step, const char *op, outcome *o) {
         for (i = 0; i < d->count; i++) {
             int negative;
             uint64_t m;
-            if (!json_integer(d->items[i], &negative, &m)) {
-                if (d->items[i]->kind != JSON_NUMBER) fatal("\"dims\" must hold integers");
-                break; /* past 64 bits */
-            }
+            int fits = json_integer(d->items[i], &negative, &m);
+            if (fits < 0) fatal("\"dims\" must hold integers");
+            if (!fits) break; /* past 64 bits */
             if (negative ? m > (uint64_t)INT64_MAX + 1 : m > (uint64_t)INT64_MAX) break;
             want[i] = negative ? (int64_t)(0 - m) : (int64_t)m;
         }
