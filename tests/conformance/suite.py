@@ -9,12 +9,14 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
 from cases import Case, all_cases, write_files  # noqa: E402
 
-ALL_LANGUAGES = ["python", "java", "go", "swift"]
+ALL_LANGUAGES = ["python", "java", "go", "swift", "c"]
 
 
 def languages() -> list[str]:
@@ -50,3 +52,23 @@ class Results:
             runner = importlib.import_module(f"runners.{lang}")
             self.cache[key] = runner.run_case(self.case_json[case])
         return self.cache[key]
+
+
+def check_steps(case: Case, got: list[dict]) -> None:
+    """A runner's steps against the case: statuses, messages, fields, outputs within tolerance."""
+    assert [s["op"] for s in got] == [s["op"] for s in case.steps]
+    for i, (step, want, res) in enumerate(zip(case.steps, case.expect, got)):
+        where = f"step {i} {step}"
+        assert res["status"] == want.status, f"{where}: {res['status']}: {res['message']}"
+        if want.status != "PRED_OK":
+            assert res["message"], f"{where}: an error needs a message"
+            for text in want.contains:
+                assert text in res["message"], f"{where}: {res['message']!r} lacks {text!r}"
+            continue
+        for key, value in want.fields.items():
+            assert res[key] == value, f"{where}: {key}"
+        if want.output is not None:
+            data = np.frombuffer(bytes.fromhex(res["data"]), dtype="<f4")
+            assert data.size == want.output.size, where
+            np.testing.assert_allclose(data, want.output.ravel(), rtol=want.rtol, atol=want.atol,
+                                       err_msg=where)

@@ -1,8 +1,7 @@
 """Every language against the oracle, and every language against each other, bit for bit."""
-import numpy as np
 import pytest
 
-from suite import CASES, languages
+from suite import CASES, check_steps, languages
 
 CASE_IDS = [c.name for c in CASES]
 
@@ -10,23 +9,7 @@ CASE_IDS = [c.name for c in CASES]
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("lang", languages())
 def test_case(lang, case, results):
-    got = results.get(lang, case.name)["steps"]
-    assert [s["op"] for s in got] == [s["op"] for s in case.steps]
-    for i, (step, want, res) in enumerate(zip(case.steps, case.expect, got)):
-        where = f"step {i} {step}"
-        assert res["status"] == want.status, f"{where}: {res['status']}: {res['message']}"
-        if want.status != "PRED_OK":
-            assert res["message"], f"{where}: an error needs a message"
-            for text in want.contains:
-                assert text in res["message"], f"{where}: {res['message']!r} lacks {text!r}"
-            continue
-        for key, value in want.fields.items():
-            assert res[key] == value, f"{where}: {key}"
-        if want.output is not None:
-            data = np.frombuffer(bytes.fromhex(res["data"]), dtype="<f4")
-            assert data.size == want.output.size, where
-            np.testing.assert_allclose(data, want.output.ravel(), rtol=want.rtol, atol=want.atol,
-                                       err_msg=where)
+    check_steps(case, results.get(lang, case.name)["steps"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)

@@ -139,6 +139,6 @@ def run_case(name: str, model: onnx.ModelProto, inputs: dict[str, np.ndarray],
 
 
 def all_cases() -> list[Case]:
-    from . import errors, external, hostile, models, ops, shapes
+    from . import encodings, errors, external, hostile, models, ops, shapes
     return (models.cases() + errors.cases() + hostile.cases() + shapes.cases() + ops.cases()
-            + external.cases())
+            + external.cases() + encodings.cases())
