@@ -107,7 +107,7 @@ static pred_status pred__external_fopen(pred__external_files *fs, const char *pa
                                         FILE **out) {
     HANDLE h;
     char *real;
-    int fd, inside;
+    int fd, inside, resolved;
     if (!fs->dir_real) {
         char *dir = pred__strndup(fs->dir_len ? fs->model_path : ".", fs->dir_len ? fs->dir_len : 1);
         if (!dir) return pred__oom();
@@ -119,21 +119,42 @@ static pred_status pred__external_fopen(pred__external_files *fs, const char *pa
         CloseHandle(h);
         if (!fs->dir_real) return pred__external_unreadable(t, path, EIO);
     }
-    h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-    if (h == INVALID_HANDLE_VALUE) return pred__external_unreadable(t, path, ENOENT);
+    /* backup semantics: a folder opens too, to be refused as one below */
+    h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        if (e == ERROR_CANT_RESOLVE_FILENAME) return pred__external_refused(t, "is a loop of symbolic links");
+        return pred__external_unreadable(t, path, e == ERROR_ACCESS_DENIED ? EACCES
+                                                  : e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? ENOENT
+                                                                                                            : EIO);
+    }
+    /* where it resolves first, as on POSIX; a device has no final path and is refused for its type */
+    if ((resolved = (real = pred__external_final_path(h)) != NULL)) {
+        inside = pred__external_inside(fs->dir_real, real);
+        PRED_FREE(real);
+        if (!inside) {
+            CloseHandle(h);
+            return pred__external_refused(t, "resolves to a file outside the model's folder");
+        }
+    }
     if (GetFileType(h) != FILE_TYPE_DISK) {
         CloseHandle(h);
         return pred__external_refused(t, "is not a regular file");
     }
-    if (!(real = pred__external_final_path(h))) {
+    {
+        BY_HANDLE_FILE_INFORMATION info;
+        if (!GetFileInformationByHandle(h, &info)) {
+            CloseHandle(h);
+            return pred__external_unreadable(t, path, EIO);
+        }
+        if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+            CloseHandle(h);
+            return pred__external_refused(t, "is a folder");
+        }
+    }
+    if (!resolved) { /* a disk file without a final path: nothing proves it is inside */
         CloseHandle(h);
         return pred__external_unreadable(t, path, EIO);
-    }
-    inside = pred__external_inside(fs->dir_real, real);
-    PRED_FREE(real);
-    if (!inside) {
-        CloseHandle(h);
-        return pred__external_refused(t, "resolves to a file outside the model's folder");
     }
     if ((fd = _open_osfhandle((intptr_t)h, _O_RDONLY)) < 0) {
         CloseHandle(h);

@@ -55,17 +55,6 @@ API_MODELS = ("tiny_cnn", "conv_groups_padding", "pools", "fusions", "nhwc_trans
 THREAD_MODELS = ("tiny_cnn", "fusions", "pools")
 PHOTOS = {"chelsea": 285, "coffee": 967, "rocket": 657}
 HEAVY_MODELS_ON = {"aarch64", "windows"}
-# Windows refuses these external data files with another status or message than POSIX does:
-# a bug of the Windows branch of native/src/external.c (pred__external_fopen), reported to the
-# lead; strict, so that the fix shows up here as an XPASS to remove.
-WINDOWS_KNOWN = {
-    "external_data_folder": "CreateFileA cannot open a folder: PRED_ERR_IO 'No such file or directory', "
-                            "not PRED_ERR_MODEL 'is a folder'",
-    "external_data_link_loop": "ERROR_CANT_RESOLVE_FILENAME is reported as PRED_ERR_IO, "
-                               "not PRED_ERR_MODEL 'is a loop of symbolic links'",
-    "external_data_link_to_device": "the file type is checked before the folder: 'is not a regular file', "
-                                    "not 'resolves to a file outside the model's folder'",
-}
 
 
 def usable(name: str) -> c.Target:
@@ -187,10 +176,7 @@ def test_kernels(target, tmp_path):
 def conformance_params():
     for name in TARGET_NAMES:
         for case in CASES:
-            marks = ()
-            if name == "windows" and case.name in WINDOWS_KNOWN:
-                marks = pytest.mark.xfail(reason=WINDOWS_KNOWN[case.name], strict=True)
-            yield pytest.param(name, case, id=f"{name}-{case.name}", marks=marks)
+            yield pytest.param(name, case, id=f"{name}-{case.name}")
 
 
 @pytest.mark.parametrize("name, case", conformance_params())
