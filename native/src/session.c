@@ -219,10 +219,12 @@ static void pred__session_run(pred_session *s) {
     x.scratch_stride = s->scratch_stride;
     x.threads = s->threads;
     x.pool = &s->pool;
+    pred__pool_spin(s->pool, 1); /* the workers wait for the next node spinning (a pool made in the run too) */
     for (k = 0; k < g->n_nodes; k++) {
         if (pred__node_is_folded(g, &g->nodes[k])) continue; /* computed at load */
         pred__op_get(g->nodes[k].op)->run(&x, &g->nodes[k]);
     }
+    pred__pool_spin(s->pool, 0);
     s->has_run = 1;
 }
 

@@ -6,8 +6,11 @@
  * (graph.h, over a pred__exec; pred__pool_run here): [0, n_tasks) is split
  * into contiguous ranges, which the workers and the calling thread claim in
  * order until none is left; the call returns when every range is done.
- * Workers sleep on a condition variable between calls: nothing spins once a
- * call has returned.
+ * Between calls of one run (pred__pool_spin on), workers and the caller wait
+ * by spinning a little (a wake-up through the condition variable costs tens
+ * of microseconds on virtual machines, times every node of a model), then
+ * sleep on the condition variable; once the run ends (spin off), nothing
+ * spins.
  *
  * Threads come from POSIX (<pthread.h>) or, under _WIN32, from Win32.
  * -DPRED_NO_THREADS compiles them out, as does emscripten without
@@ -59,6 +62,8 @@ static void pred__pool_free(pred__threadpool *p);
  * little; pass as many tasks as there are independent pieces of work, or
  * pred__exec_threads() of them for one range per thread. */
 static void pred__pool_run(pred__threadpool *p, size_t n_tasks, pred__task_fn task, void *ctx);
+/* While `on` (a session's run), waiting workers spin briefly before they sleep. NULL is ignored. */
+static void pred__pool_spin(pred__threadpool *p, int on);
 
 /* The CPUs this process may run on (its affinity mask on Linux and Windows,
  * the online CPUs elsewhere); at least 1. */
