@@ -61,17 +61,6 @@ static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int 
     return pred__set_out(g, n, i, s, PRED__DT_FLOAT);
 }
 
-/* Ops that may compute empty tensors (a 0 dimension): Split and Slice
- * (exporters cut off nothing that way), and Concat of those. */
-static int pred__op_makes_empty(int op) {
-    return op == PRED__OP_SPLIT || op == PRED__OP_SLICE || op == PRED__OP_CONCAT;
-}
-
-/* Ops that read empty tensors: Concat skips them, Shape reads the shape. */
-static int pred__op_reads_empty(int op) {
-    return op == PRED__OP_CONCAT || op == PRED__OP_SHAPE;
-}
-
 static pred_status pred__set_out(pred__graph *g, const pred__node *n, int i, const pred__shape *s, int32_t dtype) {
     pred__tensor *t;
     pred__shape nonzero = *s;    /* the other dims of an empty tensor must be sane too: loops run over them */
@@ -81,7 +70,7 @@ static pred_status pred__set_out(pred__graph *g, const pred__node *n, int i, con
     if (n->out[i] < 0) return PRED_OK;
     t = &g->tensors[n->out[i]];
     for (k = 0; k < s->ndim; k++) {
-        if (s->d[k] < 0 || (s->d[k] == 0 && !pred__op_makes_empty(n->op)))
+        if (s->d[k] < 0 || (s->d[k] == 0 && !(pred__op_get(n->op)->props & PRED__PROP_MAKES_EMPTY)))
             return pred__node_errorf(n, s->d[k] == 0 ? PRED_ERR_UNSUPPORTED : PRED_ERR_SHAPE,
                                      "output '%s' would have shape %s: %s", t->name,
                                      pred__shape_str(s, buf, sizeof buf),
@@ -541,7 +530,7 @@ static pred_status pred__check_types(pred__graph *g) {
             if (!want_int && !want_any && t->dtype != PRED__DT_FLOAT)
                 return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') has type %s, only FLOAT is supported",
                                          j, t->name, pred__onnx_dtype_name(t->dtype));
-            if (!want_int && !want_const && t->kind == PRED__TENSOR_CONST && t->count == 0 && !pred__op_reads_empty(n->op))
+            if (!want_int && !want_const && t->kind == PRED__TENSOR_CONST && t->count == 0 && !(pred__op_get(n->op)->props & PRED__PROP_READS_EMPTY))
                 return pred__node_errorf(n, PRED_ERR_UNSUPPORTED, "input %d ('%s') is empty: empty tensors are not supported",
                                          j, t->name);
         }
@@ -600,7 +589,7 @@ static pred_status pred__check_folded_inputs(const pred__graph *g, const pred__n
                                      j, t->name, pred__onnx_dtype_name(t->dtype));
     }
     /* an empty data input (integer and load-time inputs may be empty: an empty roi, no axes) */
-    for (j = 0; j < n->n_in && !pred__op_reads_empty(n->op); j++) {
+    for (j = 0; j < n->n_in && !(pred__op_get(n->op)->props & PRED__PROP_READS_EMPTY); j++) {
         const pred__tensor *t = n->in[j] >= 0 ? &g->tensors[n->in[j]] : NULL;
         char buf[PRED__SHAPE_STR_SIZE];
         if (t && t->count == 0 && !(((def->int_inputs | def->const_inputs) >> j) & 1))

@@ -348,7 +348,16 @@ typedef struct pred__op_def {
     pred__op_run_fn run;
     pred__op_prepare_fn prepare; /* once per model, on the base graph: packs constant weights into
                                     node->packed in the layout the kernel wants; NULL if none */
+    unsigned props;              /* PRED__PROP_*: what the graph passes may assume of the op */
 } pred__op_def;
+
+/* Properties of an op, for the passes over graphs (graph.c, optimize.c). */
+#define PRED__PROP_COPY 0x1u        /* run copies input 0's data unchanged: only the shape differs
+                                       (Dropout: when its mask is not read) */
+#define PRED__PROP_SHAPE_ONLY 0x2u  /* the output depends on the shape of input 0, never its values */
+#define PRED__PROP_MAKES_EMPTY 0x4u /* may compute an empty tensor (a 0 dimension): exporters cut off
+                                       nothing with Split and Slice, and Concat those */
+#define PRED__PROP_READS_EMPTY 0x8u /* reads empty tensors (Concat skips them, Shape reads the shape) */
 
 static const pred__op_def *pred__op_get(int op);
 /* PRED__OP_COUNT when the op_type is not supported. */

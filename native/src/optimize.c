@@ -24,11 +24,6 @@ static int pred__node_is_folded(const pred__graph *g, const pred__node *n) {
     return any;
 }
 
-/* Ops whose output depends on the shape of input 0, never on its values. */
-static int pred__op_reads_shape_only(int op) {
-    return op == PRED__OP_SHAPE;
-}
-
 /* The buffer a run function sees for a constant: FLOAT data, or any other
  * type's widened to int64 (see pred__elem_size). */
 static float *pred__const_buf(const pred__tensor *t) {
@@ -44,7 +39,7 @@ static pred_status pred__fold_node(pred__graph *g, pred__node *n) {
     pred__exec x;
     float *scratch = NULL;
     unsigned flags = PRED__TF_FOLDED;
-    int j, shape_only = pred__op_reads_shape_only(n->op);
+    int j, shape_only = (pred__op_get(n->op)->props & PRED__PROP_SHAPE_ONLY) != 0;
     for (j = 0; j < n->n_in; j++) {
         const pred__tensor *t;
         if (n->in[j] < 0) continue;
@@ -452,24 +447,12 @@ static pred_status pred__fold_pads(pred__rw *rw) {
     return PRED_OK;
 }
 
-/* Ops whose run copies the input's data unchanged (only the shape differs). */
+/* n copies its input's data unchanged (PRED__PROP_COPY; Dropout only when its mask is not read). */
 static int pred__op_is_copy(const pred__rw *rw, const pred__node *n) {
-    if (n->out[0] < 0) return 0;
-    switch (n->op) {
-    case PRED__OP_IDENTITY:
-    case PRED__OP_RESHAPE:
-    case PRED__OP_FLATTEN:
-    case PRED__OP_SQUEEZE:
-    case PRED__OP_UNSQUEEZE:
-        return 1;
-    case PRED__OP_DROPOUT: /* in inference: its data, unless the mask is read */
-        return n->n_out < 2 || n->out[1] < 0 || rw->uses[n->out[1]] == 0;
-    default:
-        return 0;
-    }
+    if (n->out[0] < 0 || !(pred__op_get(n->op)->props & PRED__PROP_COPY)) return 0;
+    return n->op != PRED__OP_DROPOUT || n->n_out < 2 || n->out[1] < 0 || rw->uses[n->out[1]] == 0;
 }
 
-/* 1 if Transpose b undoes Transpose a. */
 static int pred__transposes_cancel(const pred__graph *g, const pred__node *a, const pred__node *b) {
     size_t r = g->tensors[a->in[0]].shape.ndim, i;
     int64_t pa[PRED_MAX_DIMS], pb[PRED_MAX_DIMS];
