@@ -175,7 +175,9 @@ class JsOracle:
         return escape(names.camel(p.name))
 
     def function_name(self, f: ir.Function) -> str:
-        return escape(names.camel(f.short_name))
+        """camelCase; methods may be named as keywords (Store.new), functions not."""
+        name = names.camel(f.short_name)
+        return escape(name) if f.kind == "function" else name
 
     # -- types ---------------------------------------------------------------
 
@@ -343,19 +345,20 @@ class JsOracle:
         params, ts_params, args = [], [], []
         context = cb.user_data
         for p in cb.params:
-            params.append(escape(names.camel(p.name)))
+            params.append('$' + names.camel(p.name))
         for p in cb.params:
-            local = escape(names.camel(p.name))
+            local = '$' + names.camel(p.name)
+            public = escape(names.camel(p.name))
             if p.role in ("user_data", "count"):
                 continue
             if p.role == "string":
                 args.append(f"_string({local})" if not p.nullable else f"({local} ? _string({local}) : null)")
-                ts_params.append(f"{local}: string{' | null' if p.nullable else ''}")
+                ts_params.append(f"{public}: string{' | null' if p.nullable else ''}")
             elif p.role == "array_in":
                 key, ts = self.array_kind(p)
-                n = escape(names.camel(p.count))
+                n = "$" + names.camel(p.count)
                 args.append(f"_arrayOut({local}, '{key}', {n} >>> 0)")
-                ts_params.append(f"{local}: {ts}")
+                ts_params.append(f"{public}: {ts}")
             elif p.role == "struct":
                 t = p.type if p.type.kind == "struct" else p.type.pointee
                 if p.type.kind == "struct" and self.single(t) is not None:
@@ -363,10 +366,10 @@ class JsOracle:
                 else:
                     args.append(f"({local} ? _read_{t.name}({local}) : null)" if p.nullable
                                 else f"_read_{t.name}({local})")
-                ts_params.append(f"{local}: {self.ts_type(t)}{' | null' if p.nullable else ''}")
+                ts_params.append(f"{public}: {self.ts_type(t)}{' | null' if p.nullable else ''}")
             elif p.role == "value":
                 args.append(self.from_c(local, p.type))
-                ts_params.append(f"{local}: {self.ts_type(p.type)}")
+                ts_params.append(f"{public}: {self.ts_type(p.type)}")
             else:
                 raise BindgenError(cb.coord, f"js: callback parameter {p.name} ({p.role}): not supported yet")
         r = cb.returns.type
@@ -380,7 +383,7 @@ class JsOracle:
             self.sig_char(p.type) if p.type.kind != "pointer" else "i" for p in cb.params)
         return JsCallback(c=cb, name=self.callback_name(cb.name), sig=sig, doc=cb.doc.text,
                           params=params, ts_params=ts_params, ts_result=ts_result, args=args,
-                          ret=ret, zero=zero, context=escape(names.camel(context)))
+                          ret=ret, zero=zero, context='$' + names.camel(context))
 
     # -- functions -----------------------------------------------------------
 
@@ -495,78 +498,80 @@ class _Gen:
         post: list[str] = []           # after the call, before results are read
         counts = lower.counts(f)
         what = f.name
-        lines.append("const _a = new _Scratch();")
+        lines.append("const _$ = new _Scratch();")
         lines.append("try {")
         inner: list[str] = []
-        # handles: borrowed for the call (the receiver is `this`), given back by _a.free()
+        # handles: borrowed for the call (the receiver is `this`), given back by _$.free()
         for i, p in enumerate(f.params):
             if p.role != "handle":
                 continue
             local = o.param_name(p)
             if i == 0 and f.kind == "method":
-                inner.append(f"const _{local} = _a.borrow(this);")
+                inner.append(f"const ${local} = _$.borrow(this);")
             else:
                 cls = o.class_name(p.type.pointee.name)
-                inner.append(f"const _{local} = _a.borrowArg({local}, {cls}, {str(p.nullable).lower()}, "
+                inner.append(f"const ${local} = _$.borrowArg({local}, {cls}, {str(p.nullable).lower()}, "
                              f"{js_string(p.name)});")
-            self.raw[p.name] = f"_{local}"
-        for p in f.params:
+            self.raw[p.name] = f"${local}"
+        # values first: array sizes (capacities, alloc= calls) read them
+        for p in sorted(f.params, key=lambda p: p.role not in ("value", "capacity")):
             local = o.param_name(p)
             r = p.role
             if r in ("handle",):
                 continue
             if r in ("value", "capacity"):
-                inner.append(f"const _{local} = {o.to_c(local, p.type, p.name)};")
-                self.raw[p.name] = f"_{local}"
+                inner.append(f"const ${local} = {o.to_c(local, p.type, p.name)};")
+                self.raw[p.name] = f"${local}"
             elif r == "string":
-                inner.append(f"const _{local} = _a.string({local}, {str(p.nullable).lower()}, {js_string(p.name)});")
-                self.raw[p.name] = f"_{local}"
+                inner.append(f"const ${local} = _$.string({local}, {str(p.nullable).lower()}, {js_string(p.name)});")
+                self.raw[p.name] = f"${local}"
             elif r == "struct":
                 t = p.type if p.type.kind == "struct" else p.type.pointee
                 single = o.single(t) if p.type.kind == "struct" else None
                 if single is not None:
-                    inner.append(f"const _{local} = _to1_{t.name}({local}, {js_string(p.name)});")
+                    inner.append(f"const ${local} = _to1_{t.name}({local}, {js_string(p.name)});")
                 elif p.nullable:
-                    inner.append(f"const _{local} = {local} == null ? 0 : _a.struct('{t.name}', {local}, {js_string(p.name)});")
+                    inner.append(f"const ${local} = {local} == null ? 0 : _$.struct('{t.name}', {local}, {js_string(p.name)});")
                 else:
-                    inner.append(f"const _{local} = _a.struct('{t.name}', {local}, {js_string(p.name)});")
-                self.raw[p.name] = f"_{local}"
+                    inner.append(f"const ${local} = _$.struct('{t.name}', {local}, {js_string(p.name)});")
+                self.raw[p.name] = f"${local}"
             elif r in ("array_in", "array_inout"):
                 key, ts = o.array_kind(p)
-                inner.append(f"const [_{local}, _{local}N] = _a.array({local}, '{key}', {js_string(p.name)});")
-                self.raw[p.name] = f"_{local}"
+                inout = ", true" if r == "array_inout" else ""
+                inner.append(f"const [${local}, ${local}$n] = _$.array({local}, '{key}', {js_string(p.name)}{inout});")
+                self.raw[p.name] = f"${local}"
                 if r == "array_inout":
-                    post.append(f"_copyBack({local}, _{local}, '{key}', _{local}N);")
+                    post.append(f"_copyBack({local}, ${local}, '{key}', ${local}$n);")
             elif r == "array_out":
                 key, _ = o.array_kind(p)
                 size = lower.size(f, p)
                 n = self._size(size)
-                inner.append(f"const _{local}N = {n};")
-                inner.append(f"const _{local} = _a.alloc(_{local}N, '{key}');")
-                self.raw[p.name] = f"_{local}"
+                inner.append(f"const ${local}$n = {n};")
+                inner.append(f"const ${local} = _$.alloc(${local}$n, '{key}');")
+                self.raw[p.name] = f"${local}"
             elif r in ("out_handle", "out_string"):
-                inner.append(f"const _{local} = _a.alloc(1, 'size_t');")
-                self.raw[p.name] = f"_{local}"
+                inner.append(f"const ${local} = _$.alloc(1, 'size_t');")
+                self.raw[p.name] = f"${local}"
             elif r in ("out_value", "inout_value", "length"):
                 t = p.type.pointee
                 if t.kind == "struct":
-                    inner.append(f"const _{local} = _a.space('{t.name}');")
+                    inner.append(f"const ${local} = _$.space('{t.name}');")
                 else:
-                    inner.append(f"const _{local} = _a.alloc(1, '{o.scalar_name(t)}');")
+                    inner.append(f"const ${local} = _$.alloc(1, '{o.scalar_name(t)}');")
                 if r == "inout_value":
-                    inner.append(o.write(f"_{local}", local, t, p.name) + ";")
-                self.raw[p.name] = f"_{local}"
+                    inner.append(o.write(f"${local}", local, t, p.name) + ";")
+                self.raw[p.name] = f"${local}"
             elif r == "callback":
                 if p.scope == "stored":
                     holder = "this" if lower.holder(f) == "receiver" else "_module"
-                    inner.append(f"const _{local} = _stored({holder}, {js_string(f.name)}, {local}, "
+                    inner.append(f"const ${local} = _stored({holder}, {js_string(f.name)}, {local}, "
                                  f"'{p.type.name}', {str(p.nullable).lower()}, {js_string(p.name)});")
                 else:
-                    inner.append(f"const _{local} = _a.callback({local}, '{p.type.name}', "
+                    inner.append(f"const ${local} = _$.callback({local}, '{p.type.name}', "
                                  f"{str(p.nullable).lower()}, {js_string(p.name)});")
-                self.raw[p.name] = f"_{local}.fn"
-                self.raw[p.user_data] = f"_{local}.id"
-                post.insert(0, f"_{local}.rethrow();")
+                self.raw[p.name] = f"${local}.fn"
+                self.raw[p.user_data] = f"${local}.id"
+                post.insert(0, f"${local}.rethrow();")
             elif r in ("user_data", "count"):
                 pass
             else:
@@ -575,29 +580,33 @@ class _Gen:
         for name, c in counts.items():
             src = o.param_name(c.source)
             for other in c.same:
-                inner.append(f"_sameLength(_{o.param_name(other)}N, _{src}N, {js_string(other.name)}, "
+                inner.append(f"_sameLength(${o.param_name(other)}$n, ${src}$n, {js_string(other.name)}, "
                              f"{js_string(c.source.name)});")
-            self.raw[name] = f"_{src}N"
+            self.raw[name] = f"${src}$n"
         for p in f.params:
             if p.role == "capacity" and p.name not in counts:
                 pass  # passed as given
         args = ", ".join(self._arg(p) for p in f.params)
         sret = f.returns.type.kind == "struct" and o.single(f.returns.type) is None
         if sret:
-            inner.append(f"const _ret = _a.space('{f.returns.type.name}');")
-            args = "_ret" + (", " + args if args else "")
+            inner.append(f"const _$ret = _$.space('{f.returns.type.name}');")
+            args = "_$ret" + (", " + args if args else "")
         call = f"_m._{f.name}({args})"
         t = f.returns.type
         if t.is_void or sret:
             inner.append(f"{call};")
         else:
-            inner.append(f"const _r = {call};")
+            inner.append(f"const _$r = {call};")
         inner += post
         inner += self._check()
+        # a method's retained arguments: kept by the receiver until called again or freed
+        for p in lower.held(f):
+            if p.role == "handle":
+                inner.append(f"this._retain({js_string(f.name + ':' + p.name)}, {o.param_name(p)});")
         inner += self._results(sret)
         lines += ["    " + x for x in inner]
         lines.append("} finally {")
-        lines.append("    _a.free();")
+        lines.append("    _$.free();")
         lines.append("}")
         return lines
 
@@ -619,16 +628,16 @@ class _Gen:
         if size.kind == "constant":
             return names.upper_snake(o.strip(size.value))
         if size.kind == "array":
-            return f"_{o.param_name(f.param(size.value))}N"
-        return f"_{o.param_name(f.param(size.value))}"
+            return f"${o.param_name(f.param(size.value))}$n"
+        return f"${o.param_name(f.param(size.value))}"
 
     def _check(self) -> list[str]:
         o, f = self.o, self.f
         if f.throws:
-            return [f"if (_r !== {o.err.members[0].value if False else _ok_value(o)}) throw _failure(_r);"]
+            return [f"if (_$r !== {_ok_value(o)}) throw _failure(_$r);"]
         if f.returns.error_if_null:
             st = f"{o.status_name}.{o.member(o.err, f.returns.null_status)}"
-            return [f"if (_r === 0) throw _failure({st});"]
+            return [f"if (_$r === 0) throw _failure({st});"]
         return []
 
     def _results(self, sret: bool) -> list[str]:
@@ -650,30 +659,30 @@ class _Gen:
             return []
         if sret:
             self.ts_result = o.ts_type(t)
-            return [f"return _read_{t.name}(_ret);"]
+            return [f"return _read_{t.name}(_$ret);"]
         if t.kind == "struct":
             self.ts_result = o.ts_type(t)
-            return [f"return _from1_{t.name}(_r);"]
+            return [f"return _from1_{t.name}(_$r);"]
         if t.kind == "pointer":
             if t.is_string:
                 r = f.returns
-                typ, expr = self._text("_r", r.ownership, r.free, r.nullable)
+                typ, expr = self._text("_$r", r.ownership, r.free, r.nullable)
                 self.ts_result = typ
                 return [f"return {expr};"]
             if t.pointee.kind == "handle":
                 cls = o.class_name(t.pointee.name)
                 keep = self._keep()
                 if self.shape == "constructor":
-                    return [f"this._init(_r, [{keep}]);"]
+                    return [f"this._init(_$r, [{keep}]);"]
                 self.ts_result = cls + (" | null" if f.returns.nullable else "")
-                wrap = f"_wrap({cls}, _r, [{keep}])"
-                return [f"return {'_r === 0 ? null : ' if f.returns.nullable else ''}{wrap};"]
+                wrap = f"_wrap({cls}, _$r, [{keep}])"
+                return [f"return {'_$r === 0 ? null : ' if f.returns.nullable else ''}{wrap};"]
             raise BindgenError(f.coord, f"js: return type {t.c}: not supported yet")
         self.ts_result = o.ts_type(t)
-        return [f"return {o.from_c('_r', t)};"]
+        return [f"return {o.from_c('_$r', t)};"]
 
     def _raw_handle(self, p: ir.Param) -> str:
-        return f"_get(_{self.o.param_name(p)}, 'size_t'), [{self._keep()}]"
+        return f"_get(${self.o.param_name(p)}, 'size_t'), [{self._keep()}]"
 
     def _keep(self) -> str:
         f = self.f
@@ -682,7 +691,7 @@ class _Gen:
 
     def _value(self, p: ir.Param) -> tuple[str, str]:
         o, f = self.o, self.f
-        local = "_" + o.param_name(p)
+        local = "$" + o.param_name(p)
         if p.role == "out_handle":
             cls = o.class_name(p.type.pointee.pointee.name)
             raw = f"_get({local}, 'size_t')"
@@ -697,9 +706,9 @@ class _Gen:
             return self._text(f"_get({local}, 'size_t')", p.ownership, p.free, p.nullable)
         # array_out
         key, ts = o.array_kind(p)
-        n = f"{local}N"
+        n = f"{local}$n"
         if p.length:
-            n = f"Math.min({n}, Number({o.read('_' + o.param_name(f.param(p.length)), f.param(p.length).type.pointee)}))"
+            n = f"Math.min({n}, Number({o.read('$' + o.param_name(f.param(p.length)), f.param(p.length).type.pointee)}))"
         if o.element(p).kind == "scalar" and o.element(p).name == "char":
             return "string", f"_chars({local}, {n}, {str(bool(p.length)).lower()})"
         return ts, f"_arrayOut({local}, '{key}', {n})"

@@ -62,7 +62,7 @@ SUPPORTED: dict[str, set[str]] = {
              HANDLE_RETURNS, RETAINED_ARGS, CALLBACKS, role("callback"), role("user_data"),
              STRUCTS, STRUCT_VALUES, STRUCT_RETURNS, role("struct"), nullable("struct"),
              nullable("string"), nullable("out_string"), nullable("callback"), nullable("out_handle")},
-    "js": {FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, ENUM_VALUES, OWNED_STRINGS, NULLABLE_RETURNS,
+    "js": {FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, ENUM_VALUES, OWNED_STRINGS, NULLABLE_RETURNS,
            HANDLE_RETURNS, RETAINED_ARGS, STRUCTS, CALLBACKS, STRUCT_VALUES, STRUCT_RETURNS,
            *(role(r) for r in ("inout_value", "array_inout", "capacity", "out_string", "freed",
                                "struct", "callback", "user_data")),

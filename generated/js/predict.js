@@ -186,6 +186,10 @@ function _arrayOut(p, k, n) {
 /** An [in,out] array's new elements, into the caller's own array. */
 function _copyBack(a, p, k, n) {
     const [size, T] = _S[k];
+    if (k === 'uint8_t' && !(a instanceof Uint8Array)) {   // any bytes: a view of their memory
+        if (a instanceof ArrayBuffer) a = new Uint8Array(a);
+        else if (ArrayBuffer.isView(a)) a = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    }
     const src = new T(_m.HEAPU8.buffer, p, n);
     if (a instanceof T) { a.set(src); return; }
     for (let i = 0; i < n; i++) a[i] = k === 'bool' ? src[i] !== 0 : src[i];
@@ -237,7 +241,7 @@ class _Scratch {
     }
 
     /** [address, length] of the caller's array copied into the heap. */
-    array(a, k, what) {
+    array(a, k, what, inout = false) {
         const [size, T] = _S[k];
         if (k === 'uint8_t') {
             if (a instanceof ArrayBuffer) a = new Uint8Array(a);
@@ -247,6 +251,9 @@ class _Scratch {
         }
         if (a === null || a === undefined || typeof a.length !== 'number') {
             throw new TypeError(`${what}: expected an array, got ${a === null ? 'null' : typeof a}`);
+        }
+        if (inout && ArrayBuffer.isView(a) && !(a instanceof T)) {
+            throw new TypeError(`${what}: changed in place, so it must be a ${T.name} or an Array, not a ${a.constructor.name}`);
         }
         const n = a.length;
         const p = this.alloc(n, k);
@@ -348,8 +355,15 @@ class _Handle {
         this._stored = null;
         // what this object keeps alive: held by the registry's entry too, so that a
         // collected keeper is freed before what it kept
-        this._held = { ptr, free: this.constructor._free, kept: kept.filter((k) => k != null) };
+        this._held = { ptr, free: this.constructor._free, kept: kept.filter((k) => k != null), retained: null };
         _registry.register(this, this._held, this);
+    }
+
+    /** Keeps `obj` (a retained argument) until `key` is called again or this is freed. */
+    _retain(key, obj) {
+        this._held.retained ??= new Map();
+        if (obj == null) this._held.retained.delete(key);
+        else this._held.retained.set(key, obj);
     }
 
     _borrow() {
@@ -369,6 +383,7 @@ class _Handle {
         this._held.ptr = 0;
         this.constructor._free(ptr);
         this._held.kept = [];
+        this._held.retained = null;
         if (this._stored !== null) {
             for (const id of this._stored.values()) _closures.delete(id);
             this._stored = null;
@@ -529,16 +544,15 @@ export class Model extends _Handle {
     static async load(bytes) {
         await init();
         bytes = await _fetchBytes(bytes);
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const [_bytes, _bytesN] = _a.array(bytes, 'uint8_t', "bytes");
-            const _out = _a.alloc(1, 'size_t');
-            const _r = _m._pred_model_load(_bytes, _bytesN, _out);
-            if (_r !== 0) throw _failure(_r);
-            return _wrap(Model, _get(_out, 'size_t'), []);
+            const [$bytes, $bytes$n] = _$.array(bytes, 'uint8_t', "bytes");
+            const $out = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_model_load($bytes, $bytes$n, $out);
+            if (_$r !== 0) throw _failure(_$r);
+            return _wrap(Model, _get($out, 'size_t'), []);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -556,17 +570,16 @@ export class Model extends _Handle {
     static async loadWithOptions(bytes, options) {
         await init();
         bytes = await _fetchBytes(bytes);
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const [_bytes, _bytesN] = _a.array(bytes, 'uint8_t', "bytes");
-            const _options = _int(options, 'int', "options");
-            const _out = _a.alloc(1, 'size_t');
-            const _r = _m._pred_model_load_with_options(_bytes, _bytesN, _options, _out);
-            if (_r !== 0) throw _failure(_r);
-            return _wrap(Model, _get(_out, 'size_t'), []);
+            const $options = _int(options, 'int', "options");
+            const [$bytes, $bytes$n] = _$.array(bytes, 'uint8_t', "bytes");
+            const $out = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_model_load_with_options($bytes, $bytes$n, $options, $out);
+            if (_$r !== 0) throw _failure(_$r);
+            return _wrap(Model, _get($out, 'size_t'), []);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -586,16 +599,15 @@ export class Model extends _Handle {
      */
     static async loadFile(path) {
         await init();
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _path = _a.string(path, false, "path");
-            const _out = _a.alloc(1, 'size_t');
-            const _r = _m._pred_model_load_file(_path, _out);
-            if (_r !== 0) throw _failure(_r);
-            return _wrap(Model, _get(_out, 'size_t'), []);
+            const $path = _$.string(path, false, "path");
+            const $out = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_model_load_file($path, $out);
+            if (_$r !== 0) throw _failure(_$r);
+            return _wrap(Model, _get($out, 'size_t'), []);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -611,17 +623,16 @@ export class Model extends _Handle {
      */
     static async loadFileWithOptions(path, options) {
         await init();
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _path = _a.string(path, false, "path");
-            const _options = _int(options, 'int', "options");
-            const _out = _a.alloc(1, 'size_t');
-            const _r = _m._pred_model_load_file_with_options(_path, _options, _out);
-            if (_r !== 0) throw _failure(_r);
-            return _wrap(Model, _get(_out, 'size_t'), []);
+            const $options = _int(options, 'int', "options");
+            const $path = _$.string(path, false, "path");
+            const $out = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_model_load_file_with_options($path, $options, $out);
+            if (_$r !== 0) throw _failure(_$r);
+            return _wrap(Model, _get($out, 'size_t'), []);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -632,14 +643,13 @@ export class Model extends _Handle {
      * @throws {PredictError} PRED_ERR_STATE for a freed object.
      */
     inputCount() {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _r = _m._pred_model_input_count(_model);
-            return (_r >>> 0);
+            const $model = _$.borrow(this);
+            const _$r = _m._pred_model_input_count($model);
+            return (_$r >>> 0);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -650,14 +660,13 @@ export class Model extends _Handle {
      * @throws {PredictError} PRED_ERR_STATE for a freed object.
      */
     outputCount() {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _r = _m._pred_model_output_count(_model);
-            return (_r >>> 0);
+            const $model = _$.borrow(this);
+            const _$r = _m._pred_model_output_count($model);
+            return (_$r >>> 0);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -671,16 +680,15 @@ export class Model extends _Handle {
      * freed object.
      */
     inputName(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _r = _m._pred_model_input_name(_model, _index);
-            if (_r === 0) throw _failure(Status.ERR_ARGUMENT);
-            return (_optString(_r) ?? '');
+            const $model = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const _$r = _m._pred_model_input_name($model, $index);
+            if (_$r === 0) throw _failure(Status.ERR_ARGUMENT);
+            return (_optString(_$r) ?? '');
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -694,16 +702,15 @@ export class Model extends _Handle {
      * freed object.
      */
     outputName(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _r = _m._pred_model_output_name(_model, _index);
-            if (_r === 0) throw _failure(Status.ERR_ARGUMENT);
-            return (_optString(_r) ?? '');
+            const $model = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const _$r = _m._pred_model_output_name($model, $index);
+            if (_$r === 0) throw _failure(Status.ERR_ARGUMENT);
+            return (_optString(_$r) ?? '');
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -716,19 +723,18 @@ export class Model extends _Handle {
      * rank; PRED_ERR_STATE for a freed object.
      */
     inputShape(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _dimsN = MAX_DIMS;
-            const _dims = _a.alloc(_dimsN, 'int64_t');
-            const _ndim = _a.alloc(1, 'size_t');
-            const _r = _m._pred_model_input_shape(_model, _index, _dims, _dimsN, _ndim);
-            if (_r !== 0) throw _failure(_r);
-            return _arrayOut(_dims, 'int64_t', Math.min(_dimsN, Number(_get(_ndim, 'size_t'))));
+            const $model = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const $dims$n = MAX_DIMS;
+            const $dims = _$.alloc($dims$n, 'int64_t');
+            const $ndim = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_model_input_shape($model, $index, $dims, $dims$n, $ndim);
+            if (_$r !== 0) throw _failure(_$r);
+            return _arrayOut($dims, 'int64_t', Math.min($dims$n, Number(_get($ndim, 'size_t'))));
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -741,19 +747,18 @@ export class Model extends _Handle {
      * rank; PRED_ERR_STATE for a freed object.
      */
     outputShape(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _dimsN = MAX_DIMS;
-            const _dims = _a.alloc(_dimsN, 'int64_t');
-            const _ndim = _a.alloc(1, 'size_t');
-            const _r = _m._pred_model_output_shape(_model, _index, _dims, _dimsN, _ndim);
-            if (_r !== 0) throw _failure(_r);
-            return _arrayOut(_dims, 'int64_t', Math.min(_dimsN, Number(_get(_ndim, 'size_t'))));
+            const $model = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const $dims$n = MAX_DIMS;
+            const $dims = _$.alloc($dims$n, 'int64_t');
+            const $ndim = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_model_output_shape($model, $index, $dims, $dims$n, $ndim);
+            if (_$r !== 0) throw _failure(_$r);
+            return _arrayOut($dims, 'int64_t', Math.min($dims$n, Number(_get($ndim, 'size_t'))));
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -770,15 +775,14 @@ export class Model extends _Handle {
      * freed object.
      */
     describe() {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrow(this);
-            const _r = _m._pred_model_describe(_model);
-            if (_r === 0) throw _failure(Status.ERR_MEMORY);
-            return (_optString(_r) ?? '');
+            const $model = _$.borrow(this);
+            const _$r = _m._pred_model_describe($model);
+            if (_$r === 0) throw _failure(Status.ERR_MEMORY);
+            return (_optString(_$r) ?? '');
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -809,16 +813,16 @@ export class Session extends _Handle {
      */
     constructor(model) {
         super();
-        const _m = _ready();
-        const _a = new _Scratch();
+        _ready();
+        const _$ = new _Scratch();
         try {
-            const _model = _a.borrowArg(model, Model, false, "model");
-            const _out = _a.alloc(1, 'size_t');
-            const _r = _m._pred_session_create(_model, _out);
-            if (_r !== 0) throw _failure(_r);
-            this._init(_get(_out, 'size_t'), [model]);
+            const $model = _$.borrowArg(model, Model, false, "model");
+            const $out = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_session_create($model, $out);
+            if (_$r !== 0) throw _failure(_$r);
+            this._init(_get($out, 'size_t'), [model]);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -844,15 +848,14 @@ export class Session extends _Handle {
      * count); PRED_ERR_STATE for a freed object.
      */
     setThreads(threads) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _threads = _int(threads, 'int', "threads");
-            const _r = _m._pred_session_set_threads(_session, _threads);
-            if (_r !== 0) throw _failure(_r);
+            const $session = _$.borrow(this);
+            const $threads = _int(threads, 'int', "threads");
+            const _$r = _m._pred_session_set_threads($session, $threads);
+            if (_$r !== 0) throw _failure(_$r);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -873,16 +876,15 @@ export class Session extends _Handle {
      * object.
      */
     setInputShape(index, dims) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const [_dims, _dimsN] = _a.array(dims, 'int64_t', "dims");
-            const _r = _m._pred_session_set_input_shape(_session, _index, _dims, _dimsN);
-            if (_r !== 0) throw _failure(_r);
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const [$dims, $dims$n] = _$.array(dims, 'int64_t', "dims");
+            const _$r = _m._pred_session_set_input_shape($session, $index, $dims, $dims$n);
+            if (_$r !== 0) throw _failure(_$r);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -895,19 +897,18 @@ export class Session extends _Handle {
      * rank; PRED_ERR_STATE for a freed object.
      */
     inputShape(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _dimsN = MAX_DIMS;
-            const _dims = _a.alloc(_dimsN, 'int64_t');
-            const _ndim = _a.alloc(1, 'size_t');
-            const _r = _m._pred_session_input_shape(_session, _index, _dims, _dimsN, _ndim);
-            if (_r !== 0) throw _failure(_r);
-            return _arrayOut(_dims, 'int64_t', Math.min(_dimsN, Number(_get(_ndim, 'size_t'))));
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const $dims$n = MAX_DIMS;
+            const $dims = _$.alloc($dims$n, 'int64_t');
+            const $ndim = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_session_input_shape($session, $index, $dims, $dims$n, $ndim);
+            if (_$r !== 0) throw _failure(_$r);
+            return _arrayOut($dims, 'int64_t', Math.min($dims$n, Number(_get($ndim, 'size_t'))));
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -920,19 +921,18 @@ export class Session extends _Handle {
      * rank; PRED_ERR_STATE for a freed object.
      */
     outputShape(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _dimsN = MAX_DIMS;
-            const _dims = _a.alloc(_dimsN, 'int64_t');
-            const _ndim = _a.alloc(1, 'size_t');
-            const _r = _m._pred_session_output_shape(_session, _index, _dims, _dimsN, _ndim);
-            if (_r !== 0) throw _failure(_r);
-            return _arrayOut(_dims, 'int64_t', Math.min(_dimsN, Number(_get(_ndim, 'size_t'))));
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const $dims$n = MAX_DIMS;
+            const $dims = _$.alloc($dims$n, 'int64_t');
+            const $ndim = _$.alloc(1, 'size_t');
+            const _$r = _m._pred_session_output_shape($session, $index, $dims, $dims$n, $ndim);
+            if (_$r !== 0) throw _failure(_$r);
+            return _arrayOut($dims, 'int64_t', Math.min($dims$n, Number(_get($ndim, 'size_t'))));
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -946,14 +946,13 @@ export class Session extends _Handle {
      * @throws {PredictError} PRED_ERR_STATE for a freed object.
      */
     memorySize() {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _r = _m._pred_session_memory_size(_session);
-            return (_r >>> 0);
+            const $session = _$.borrow(this);
+            const _$r = _m._pred_session_memory_size($session);
+            return (_$r >>> 0);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -965,15 +964,14 @@ export class Session extends _Handle {
      * @throws {PredictError} PRED_ERR_STATE for a freed object.
      */
     inputSize(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _r = _m._pred_session_input_size(_session, _index);
-            return (_r >>> 0);
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const _$r = _m._pred_session_input_size($session, $index);
+            return (_$r >>> 0);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -985,15 +983,14 @@ export class Session extends _Handle {
      * @throws {PredictError} PRED_ERR_STATE for a freed object.
      */
     outputSize(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _r = _m._pred_session_output_size(_session, _index);
-            return (_r >>> 0);
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const _$r = _m._pred_session_output_size($session, $index);
+            return (_$r >>> 0);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -1013,16 +1010,15 @@ export class Session extends _Handle {
      * those values (the session is unchanged); PRED_ERR_STATE for a freed object.
      */
     setInput(index, data) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const [_data, _dataN] = _a.array(data, 'float', "data");
-            const _r = _m._pred_session_set_input(_session, _index, _data, _dataN);
-            if (_r !== 0) throw _failure(_r);
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const [$data, $data$n] = _$.array(data, 'float', "data");
+            const _$r = _m._pred_session_set_input($session, $index, $data, $data$n);
+            if (_$r !== 0) throw _failure(_$r);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -1033,14 +1029,13 @@ export class Session extends _Handle {
      * freed object.
      */
     run() {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _r = _m._pred_session_run(_session);
-            if (_r !== 0) throw _failure(_r);
+            const $session = _$.borrow(this);
+            const _$r = _m._pred_session_run($session);
+            if (_$r !== 0) throw _failure(_$r);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -1053,18 +1048,17 @@ export class Session extends _Handle {
      * PRED_ERR_STATE before the first successful run; PRED_ERR_STATE for a freed object.
      */
     getOutput(index) {
-        const _m = _ready();
-        const _a = new _Scratch();
+        const _$ = new _Scratch();
         try {
-            const _session = _a.borrow(this);
-            const _index = _int(index, 'size_t', "index");
-            const _dataN = Math.max(0, Number((_m._pred_session_output_size(_session, _index) >>> 0)));
-            const _data = _a.alloc(_dataN, 'float');
-            const _r = _m._pred_session_get_output(_session, _index, _data, _dataN);
-            if (_r !== 0) throw _failure(_r);
-            return _arrayOut(_data, 'float', _dataN);
+            const $session = _$.borrow(this);
+            const $index = _int(index, 'size_t', "index");
+            const $data$n = Math.max(0, Number((_m._pred_session_output_size($session, $index) >>> 0)));
+            const $data = _$.alloc($data$n, 'float');
+            const _$r = _m._pred_session_get_output($session, $index, $data, $data$n);
+            if (_$r !== 0) throw _failure(_$r);
+            return _arrayOut($data, 'float', $data$n);
         } finally {
-            _a.free();
+            _$.free();
         }
     }
 
@@ -1085,13 +1079,13 @@ Session._closedMessage = "pred_session used after it was closed";
  * @returns {string} The version string.
  */
 export function version() {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _r = _m._pred_version();
-        return (_optString(_r) ?? '');
+        const _$r = _m._pred_version();
+        return (_optString(_$r) ?? '');
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
@@ -1105,13 +1099,13 @@ export function version() {
  * @returns {string} The level's name.
  */
 export function kernelIsa() {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _r = _m._pred_kernel_isa();
-        return (_optString(_r) ?? '');
+        const _$r = _m._pred_kernel_isa();
+        return (_optString(_$r) ?? '');
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
@@ -1121,13 +1115,13 @@ export function kernelIsa() {
  * @returns {number} The ABI version.
  */
 export function abiVersion() {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _r = _m._pred_abi_version();
-        return _r;
+        const _$r = _m._pred_abi_version();
+        return _$r;
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
@@ -1138,13 +1132,13 @@ export function abiVersion() {
  * the next failing call on the same thread.
  */
 export function lastError() {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _r = _m._pred_last_error();
-        return (_optString(_r) ?? '');
+        const _$r = _m._pred_last_error();
+        return (_optString(_$r) ?? '');
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
@@ -1155,14 +1149,14 @@ export function lastError() {
  * @returns {string} The name; "PRED_UNKNOWN" for a value that is not a status.
  */
 export function statusName(status) {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _status = _int(status, 'int', "status");
-        const _r = _m._pred_status_name(_status);
-        return (_optString(_r) ?? '');
+        const $status = _int(status, 'int', "status");
+        const _$r = _m._pred_status_name($status);
+        return (_optString(_$r) ?? '');
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
@@ -1173,13 +1167,13 @@ export function statusName(status) {
  * @returns {number} The operator count.
  */
 export function operatorCount() {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _r = _m._pred_operator_count();
-        return (_r >>> 0);
+        const _$r = _m._pred_operator_count();
+        return (_$r >>> 0);
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
@@ -1191,15 +1185,15 @@ export function operatorCount() {
  * @throws {PredictError} PRED_ERR_ARGUMENT when the call fails.
  */
 export function operatorName(index) {
-    const _m = _ready();
-    const _a = new _Scratch();
+    _ready();
+    const _$ = new _Scratch();
     try {
-        const _index = _int(index, 'size_t', "index");
-        const _r = _m._pred_operator_name(_index);
-        if (_r === 0) throw _failure(Status.ERR_ARGUMENT);
-        return (_optString(_r) ?? '');
+        const $index = _int(index, 'size_t', "index");
+        const _$r = _m._pred_operator_name($index);
+        if (_$r === 0) throw _failure(Status.ERR_ARGUMENT);
+        return (_optString(_$r) ?? '');
     } finally {
-        _a.free();
+        _$.free();
     }
 }
 
