@@ -28,6 +28,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SOURCE = ROOT / "generated" / "c" / "predict.c"
 ENGINES = ["predict", "onnxruntime", "openvino", "tract"]
+# engines --engines accepts beyond the default ones: "wasm" is predict compiled to WebAssembly
+# (generated/js, emscripten), run in node through the JavaScript binding (bench/wasm_worker.mjs)
+OPTIONAL = ["wasm"]
+WASM = ROOT / "generated" / "js"
 PYPI = {"onnxruntime": "onnxruntime", "openvino": "openvino", "tract": "tract"}
 REFERENCE = "onnxruntime"
 CFLAGS = "-O2 -fPIC -shared"
@@ -148,6 +152,23 @@ def peer_libraries(engine, tmp):
     return total, [str(f.relative_to(pkg.parent)) for f in files]
 
 
+def wasm_info():
+    """generated/js built if it is not (build.sh: emscripten), and what it is."""
+    wasm = WASM / "predict.wasm"
+    if not wasm.exists() and shutil.which("emcc"):
+        env = dict(os.environ, NODE_PATH=os.environ.get("NODE_PATH", "/usr/share/nodejs"))
+        r = sh(["sh", "build.sh"], cwd=WASM, env=env)
+        if r.returncode != 0:
+            log(f"bench: building generated/js failed: {r.stderr[-500:]}")
+    if not wasm.exists() or not shutil.which("node"):
+        log("bench: wasm is MISSING: install emscripten and node (tools/setup.sh), then sh generated/js/build.sh")
+        return {"available": False, "reason": "generated/js is not built, or node is missing"}
+    node = sh(["node", "--version"]).stdout.strip()
+    return {"available": True, "version": f"node {node}", "library_bytes": wasm.stat().st_size,
+            "library_files": ["generated/js/predict.wasm"],
+            "threads_note": "WebAssembly without threads: one thread at every --threads"}
+
+
 # ---------------------------------------------------------------- workers
 
 class WorkerError(Exception):
@@ -231,6 +252,8 @@ def worker_cmd(engine, runner, model_path, threads, outdir, inputs):
     io = [a for shape, f in inputs for a in ("x".join(map(str, shape)), str(f))]
     if engine == "predict":
         return [str(runner), str(model_path), str(threads), str(outdir), *io]
+    if engine == "wasm":
+        return ["node", str(HERE / "wasm_worker.mjs"), str(model_path), str(threads), str(outdir), *io]
     return [sys.executable, str(HERE / "worker.py"), engine, str(model_path), str(threads), str(outdir), *io]
 
 
@@ -290,7 +313,10 @@ def bench_model(m, engines, runner, threads, batch, opts, tmp, peak):
     workers = {}
     for e in engines:  # one after the other, so that loads do not overlap
         er = rec["engines"][e] = {}
-        if e != "predict" and importlib.util.find_spec(PYPI[e]) is None:
+        if e == "wasm" and not (WASM / "predict.wasm").exists():
+            er.update(status="missing", reason="generated/js is not built (sh generated/js/build.sh)")
+            continue
+        if e in PYPI and importlib.util.find_spec(PYPI[e]) is None:
             er.update(status="missing", reason=f"Python package '{PYPI[e]}' is not installed "
                                                "(pip install '.[bench]')")
             continue
@@ -361,12 +387,15 @@ def bench_model(m, engines, runner, threads, batch, opts, tmp, peak):
             shutil.rmtree(d, ignore_errors=True)
 
     ref_ms = rec["engines"].get(REFERENCE, {}).get("median_ms")
+    predict_ms = rec["engines"].get("predict", {}).get("median_ms")
     for e, er in rec["engines"].items():
         ms = er.get("median_ms")
         if ms is None:
             continue
         if ref_ms:
             er["ratio_to_onnxruntime"] = ms / ref_ms
+        if e == "wasm" and predict_ms:
+            er["ratio_to_predict"] = ms / predict_ms
         if flops:
             er["gflops"] = flops / (ms * 1e-3) / 1e9
             if peak.get("peak_gflops"):
@@ -406,7 +435,9 @@ def table(results, engines, markdown=False):
     worst = lambda r: r["engines"].get("predict", {}).get("ratio_to_onnxruntime", -1)
     rows.sort(key=worst, reverse=True)
     peers = [e for e in engines if e not in ("predict", REFERENCE)]
+    native = ["wasm/native"] if "wasm" in engines else []   # WebAssembly against predict itself
     head = ["model", "thr", "batch", "predict ms (p10-p90)", "ort ms", "ratio"] + [f"{e[:8]} ratio" for e in peers] \
+        + native \
         + ["GFLOP/s", "%peak", "GB/s", "load ms " + "/".join(e[:4] for e in engines),
            "RSS MB " + "/".join(e[:4] for e in engines), "check"]
     lines = []
@@ -422,6 +453,7 @@ def table(results, engines, markdown=False):
         checks = [f"{e}:{er['check']}" for e, er in r["engines"].items() if er.get("check") == "MISMATCH"]
         lines.append([r["model"], str(r["threads"]), str(r["batch"]), pms, fmt(o.get("median_ms"), ".3f"), ratio(p)]
                      + [ratio(r["engines"].get(e, {})) for e in peers]
+                     + [fmt(r["engines"].get("wasm", {}).get("ratio_to_predict"), ".2f") for _ in native]
                      + [fmt(p.get("gflops"), ".1f"), fmt(p.get("percent_of_peak"), ".1f"),
                         fmt(p.get("gbytes_per_s"), ".1f"),
                         "/".join(fmt(r["engines"].get(e, {}).get("load_ms"), ".0f") for e in engines),
@@ -586,9 +618,9 @@ def main(argv=None):
     if not chosen:
         raise SystemExit(f"bench: no model matches {opts.models!r} (see --list)")
     engines = [e.strip() for e in opts.engines.split(",") if e.strip()]
-    bad = [e for e in engines if e not in ENGINES]
+    bad = [e for e in engines if e not in ENGINES + OPTIONAL]
     if bad:
-        raise SystemExit(f"bench: unknown engine(s) {bad}; choose from {ENGINES}")
+        raise SystemExit(f"bench: unknown engine(s) {bad}; choose from {ENGINES + OPTIONAL}")
     thread_counts = [int(t) for t in opts.threads.split(",")]
     batches = [int(b) for b in opts.batch.split(",")]
     out = Path(opts.out) if opts.out else (Path(tempfile.gettempdir()) / "predict-bench-quick"
@@ -618,6 +650,9 @@ def main(argv=None):
                     "predict runs on one thread at every --threads")
         for e in engines:
             if e == "predict":
+                continue
+            if e == "wasm":
+                meta_engines[e] = wasm_info()
                 continue
             if importlib.util.find_spec(PYPI[e]) is None:
                 meta_engines[e] = {"available": False,

@@ -9,7 +9,7 @@ Paths are relative to the file's folder.
     header = "native/include/predict.h"   # the annotated header (the source of truth)
     prefix = "pred_"                      # stripped from C names in bindings
     output = "generated"                  # one folder per language below it
-    languages = ["c", "go", "java", "swift", "python"]
+    languages = ["c", "go", "java", "swift", "python", "js"]
     native = "native"                     # optional: engine sources to amalgamate ("c")
     sources = ["lib.c"]                   # optional, instead of native: C files the
                                           # packages carry and compile as they are
@@ -31,7 +31,7 @@ from pathlib import Path
 from .annotations import BindgenError
 
 # The languages bindgen implements: "c" (amalgamate.py) and a backend bindgen/<lang>.py each.
-LANGUAGES = ("c", "go", "java", "swift", "python")
+LANGUAGES = ("c", "go", "java", "swift", "python", "js")
 KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata", "templates"}
 
 

