@@ -7,7 +7,8 @@
  * vectors of 8 pixels, the last stored masked. Blocks of 4 rows x 2 vectors
  * (8 rows x 1 vector on planes 8 wide or less) keep 8 independent sums in
  * flight: the taps of one output are a chain of dependent FMAs, which one
- * accumulator would wait on.
+ * accumulator would wait on. The common kernels (3x3 and 5x5, stride 1 and 2)
+ * get their own copy with the tap loops fully unrolled and the offsets constant.
  */
 #include "avx2.h"
 #include "../kernels.h"
@@ -62,21 +63,25 @@ PRED__AVX2 static inline void pred__avx2_store(float *y, __m256 v, size_t n) {
 
 #define PRED__DW_SUMS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
+/* The kernel's height, width and stride: constants after inlining where the caller knows them
+ * (pred__dwconv_avx2), so the tap loops unroll; else the shape's. */
+typedef struct { size_t kh, kw, st; } pred__dw_taps;
+
 /* Output rows oy..oy+rows-1, vectors v..v+vecs-1 (rows * vecs <= 8; sum i is row i / vecs, vector
  * i % vecs). rows and vecs are constants after inlining, so the unused sums vanish. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__dw_block(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
-               const pred__act *act, int in_tile, size_t oy, size_t v, size_t rows, size_t vecs) {
-    const size_t st = s->stride, row_step = st * pw, half = pw / 2;
+               const pred__act *act, int in_tile, pred__dw_taps k, size_t oy, size_t v, size_t rows, size_t vecs) {
+    const size_t st = k.st, row_step = st * pw, half = pw / 2;
     const float *base = pad + oy * row_step + v * 8;
     size_t ky, kx;
 #define PRED__DW_INIT(i) __m256 a##i = _mm256_set1_ps(bias);
     PRED__DW_SUMS(PRED__DW_INIT)
 #undef PRED__DW_INIT
-    for (ky = 0; ky < s->kh; ky++)
-        for (kx = 0; kx < s->kw; kx++) {
+    for (ky = 0; ky < k.kh; ky++)
+        for (kx = 0; kx < k.kw; kx++) {
             const float *p = base + ky * pw + (st == 1 ? kx : (kx & 1) * half + kx / 2);
-            __m256 wv = _mm256_broadcast_ss(w + ky * s->kw + kx);
+            __m256 wv = _mm256_broadcast_ss(w + ky * k.kw + kx);
 #define PRED__DW_FMA(i) \
             if (i < rows * vecs) a##i = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + i / vecs * row_step + i % vecs * 8), a##i);
             PRED__DW_SUMS(PRED__DW_FMA)
@@ -96,35 +101,48 @@ pred__dw_block(float *y, const float *pad, const float *w, float bias, const pre
 /* Output rows oy..oy+rows-1, vecs vectors at a time. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__dw_rows(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
-              const pred__act *act, int in_tile, size_t oy, size_t rows, size_t vecs) {
+              const pred__act *act, int in_tile, pred__dw_taps k, size_t oy, size_t rows, size_t vecs) {
     const size_t vectors = (s->ow + 7) / 8;
     size_t v;
-    for (v = 0; v + vecs <= vectors; v += vecs) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, oy, v, rows, vecs);
-    if (v < vectors) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, oy, v, rows, 1);
+    for (v = 0; v + vecs <= vectors; v += vecs)
+        pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, rows, vecs);
+    if (v < vectors) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, rows, 1);
+}
+
+/* Every output row of the channel, from its padded copy. */
+PRED__AVX2 static inline __attribute__((always_inline)) void
+pred__dw_plane(float *y, const float *scratch, const float *w, float bias, const pred__dw_shape *s, size_t pw,
+               const pred__act *act, int in_tile, pred__dw_taps k) {
+    size_t oy;
+    if (s->ow > 8) { /* blocks of 4 rows x 2 vectors */
+        for (oy = 0; oy + 4 <= s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
+        for (; oy < s->oh; oy++) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 1, 2);
+    } else { /* one vector per row: blocks of 8 rows, the rest as one block */
+        for (oy = 0; oy + 8 <= s->oh; oy += 8) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
+        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
+        case 7: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 7, 1); break;
+        case 6: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 6, 1); break;
+        case 5: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 5, 1); break;
+        case 4: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1); break;
+        case 3: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 3, 1); break;
+        case 2: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1); break;
+        case 1: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1); break;
+        default: break;
+        }
+    }
 }
 
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                          float *scratch, const pred__act *act) {
     const size_t pw = pred__dw_padded_width(s), ph = (s->oh - 1) * s->stride + s->kh;
     const int in_tile = pred__act_in_tile(act);
-    size_t oy;
+    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
     pred__dw_pad(scratch, x, s, ph, pw);
-    if (s->ow > 8) { /* blocks of 4 rows x 2 vectors */
-        for (oy = 0; oy + 4 <= s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, oy, 4, 2);
-        for (; oy < s->oh; oy++) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, oy, 1, 2);
-    } else { /* one vector per row: blocks of 8 rows, the rest as one block */
-        for (oy = 0; oy + 8 <= s->oh; oy += 8) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 8, 1);
-        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
-        case 7: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 7, 1); break;
-        case 6: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 6, 1); break;
-        case 5: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 5, 1); break;
-        case 4: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 4, 1); break;
-        case 3: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 3, 1); break;
-        case 2: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 2, 1); break;
-        case 1: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, oy, 0, 1, 1); break;
-        default: break;
-        }
-    }
+    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k3s1);
+    else if (s->kh == 3 && s->kw == 3) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k3s2);
+    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k5s1);
+    else if (s->kh == 5 && s->kw == 5) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k5s2);
+    else pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, any);
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
 
