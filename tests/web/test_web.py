@@ -14,7 +14,7 @@ model cache made here, the class names), served on 127.0.0.1 at a free port. In 
 
 Skipped, saying what to install, without selenium, chromium or chromedriver (and emcc when the
 wasm must be built); `make test` sets PREDICT_REQUIRE_TARGETS=1, which turns those skips into
-failures. About 10 s once the wasm is built (tests/packages builds it earlier in a full run).
+failures. About 15 s once the wasm is built (tests/packages builds it earlier in a full run).
 """
 from __future__ import annotations
 
