@@ -74,13 +74,16 @@ async function show(name, decode, { session, labels, loaded }) {
     const image = await decode();
     const width = image.videoWidth ?? image.width;
     const height = image.videoHeight ?? image.height;
-    imageCheckSize(width, height);          // predict's size limits, before a canvas is made
     const canvas = $('photo');
-    canvas.width = width;
-    canvas.height = height;
     const context = canvas.getContext('2d', { willReadFrequently: true });
-    context.drawImage(image, 0, 0);
-    image.close?.();
+    try {
+        imageCheckSize(width, height);      // predict's size limits, before the canvas grows
+        canvas.width = width;
+        canvas.height = height;
+        context.drawImage(image, 0, 0);
+    } finally {
+        image.close?.();                    // an ImageBitmap's memory, not left to the collector
+    }
     const pixels = rgb(context.getImageData(0, 0, width, height).data);
     $('result').hidden = false;
     const decoded = performance.now() - t0;

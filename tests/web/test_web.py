@@ -1,13 +1,13 @@
 """The browser demo (examples/web) in headless Chromium, driven through selenium.
 
 examples/web/build.py assembles the page into a folder (the wasm built if stale, Lite0 from a
-model cache made here, the class names), served on 127.0.0.1 at a free port. In one Chromium:
+model cache made here, the class names), served on 127.0.0.1 at a free port. In headless Chromium:
 
 - scikit-image's sample photos, fed through the file picker and by a drop, show onnxruntime's
   top-1 (computed here on Pillow's decoding and NumPy's preprocessing, as tests/classify does),
   and on the PNGs, which every decoder reads alike, its top-5 probabilities; a screenshot of
   each result is saved in the test's tmp_path (pytest prints where on failure);
-- a file that is not an image gives a clear message;
+- a file that is not an image, and one wider than predict accepts, give clear messages;
 - the camera, Chromium's fake device (its frame's class means nothing), renders a top-5, and
   a denied camera says so;
 - a page whose .wasm cannot be fetched says which file failed and why.
@@ -134,13 +134,17 @@ def text(driver, id_: str) -> str:
     return driver.find_element("id", id_).get_attribute("textContent")
 
 
+def until(driver, condition):
+    """condition(driver), once it is true (selenium is imported only once the tools are there)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, TIMEOUT).until(condition)
+
+
 def wait(driver, states: tuple[str, ...], caption: str = "") -> str:
     """Waits for body[data-state] in `states` (and a caption starting with `caption`)."""
     from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
     try:
-        WebDriverWait(driver, TIMEOUT).until(
-            lambda d: page_state(d) in states and text(d, "caption").startswith(caption))
+        until(driver, lambda d: page_state(d) in states and text(d, "caption").startswith(caption))
     except TimeoutException:
         logs = "\n".join(e["message"] for e in driver.get_log("browser"))
         pytest.fail(f"the page stayed {page_state(driver)!r}: status {text(driver, 'status')!r}, "
@@ -215,18 +219,22 @@ def test_sample_photo_shows_onnxruntimes_top1(page, site, photo, tmp_path):
     assert text(page, "times").startswith("decode ") and " preprocess " in text(page, "times")
 
 
-def test_not_an_image_says_so(page, tmp_path):
-    path = tmp_path / "notes.jpg"
-    path.write_text("a text file, not a photo\n")
-    page.find_element("id", "file").send_keys(str(path))
-    assert wait(page, ("done", "error")) == "error"
-    assert text(page, "notice") == "notes.jpg: not an image this browser can decode"
+def test_bad_photos_say_why(page, tmp_path):
+    """A file no decoder reads, and a photo wider than predict's limit (PRED_IMAGE_MAX_SIDE)."""
+    from PIL import Image
+    (tmp_path / "notes.jpg").write_text("a text file, not a photo\n")
+    Image.new("RGB", (16385, 1)).save(tmp_path / "wide.png")
+    for name, message in (("notes.jpg", "notes.jpg: not an image this browser can decode"),
+                          ("wide.png", "wide.png: pred_image_check_size: the image is 16385x1 pixels, larger")):
+        page.find_element("id", "file").send_keys(str(tmp_path / name))
+        until(page, lambda d: text(d, "notice").startswith(f"{name}: "))
+        assert page_state(page) == "error"
+        assert text(page, "notice").startswith(message), text(page, "notice")
 
 
 def test_camera_frame_is_classified(page, tmp_path):
     page.find_element("id", "camera").click()
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(page, TIMEOUT).until(lambda d: d.find_element("id", "snap").is_displayed())
+    until(page, lambda d: d.find_element("id", "snap").is_displayed())
     page.find_element("id", "snap").click()
     assert wait(page, ("done", "error"), caption="camera frame") == "done", text(page, "notice")
     screenshot(page, tmp_path / "web-camera.png")
@@ -241,8 +249,7 @@ def test_camera_denied_says_so(url):
         driver.execute_cdp_cmd("Browser.setPermission", {
             "origin": url.rstrip("/"), "permission": {"name": "camera"}, "setting": "denied"})
         load(driver, url).find_element("id", "camera").click()
-        from selenium.webdriver.support.ui import WebDriverWait
-        WebDriverWait(driver, TIMEOUT).until(lambda d: d.find_element("id", "notice").is_displayed())
+        until(driver, lambda d: d.find_element("id", "notice").is_displayed())
         assert text(driver, "notice").startswith("Camera access was denied: allow the camera for this page")
         assert not driver.find_element("id", "live").is_displayed()
     finally:
