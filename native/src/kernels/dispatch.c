@@ -13,6 +13,12 @@ static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",    
                                                  pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
                                                  pred__verf_avx2};
 #endif
+#if PRED__HAVE_AVX512
+/* the GEMM tile in 512-bit vectors; the other kernels are AVX2's */
+static const pred__kernels pred__kernels_avx512 = {PRED__ISA_AVX512,   "avx512",         pred__gemm_tile_avx512,
+                                                   pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
+                                                   pred__verf_avx2};
+#endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
@@ -24,6 +30,12 @@ static int pred__isa_supported(pred__isa isa) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+#if PRED__HAVE_AVX512
+    case PRED__ISA_AVX512:
+        /* the runtimes check that the OS saves the mask and 512-bit registers too */
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && pred__isa_supported(PRED__ISA_AVX2);
+#endif
     default: return 0;
     }
 }
@@ -33,6 +45,9 @@ static const pred__kernels *pred__kernels_for(pred__isa isa) {
     switch (isa) {
 #if PRED__HAVE_AVX2
     case PRED__ISA_AVX2: return &pred__kernels_avx2;
+#endif
+#if PRED__HAVE_AVX512
+    case PRED__ISA_AVX512: return &pred__kernels_avx512;
 #endif
     case PRED__ISA_SCALAR: return &pred__kernels_scalar;
     default: return NULL;

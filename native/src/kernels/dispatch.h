@@ -8,7 +8,8 @@
  * On x86-64 with gcc or clang the AVX2+FMA variants are compiled into the
  * single file with per-function target attributes, so a plain `cc -O2` build
  * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
- * them. The environment variable PRED_ISA=scalar|avx2 forces a level (never
+ * them; likewise AVX-512 (avx512f) where the CPU and OS have it. The
+ * environment variable PRED_ISA=scalar|avx2|avx512 forces a level (never
  * one the CPU lacks), for tests and for users hunting a numerical question;
  * pred_kernel_isa() reports the level in use.
  *
@@ -28,8 +29,11 @@
 #else
 #define PRED__HAVE_AVX2 0
 #endif
+/* the same compilers take the AVX-512 target attribute */
+#define PRED__HAVE_AVX512 PRED__HAVE_AVX2
 
-typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_COUNT } pred__isa;
+/* Levels in order: each runs only where the ones before it do. */
+typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_AVX512, PRED__ISA_COUNT } pred__isa;
 
 /* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
  * level uses the same tile, so weights packed once serve any level. */
@@ -95,6 +99,10 @@ static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const flo
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
+#endif
+#if PRED__HAVE_AVX512
+static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                   size_t nr, const float *bias, const pred__act *act, int accumulate);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */

@@ -124,6 +124,20 @@ static void pred__gemm_pack_strips(float *dst, const float *b, size_t rs, size_t
         pred__gemm_pack_strip(dst, b + j * cs, rs, cs, k, n - j < PRED__GEMM_NR ? n - j : PRED__GEMM_NR);
 }
 
+/* c (mr, nr) += a @ b over all of k, one tile call per block of PRED__GEMM_KC steps as
+ * pred__gemm_packed makes them (a level may sum the steps of one call in its own order, so the
+ * blocks must be the same everywhere for the layouts to agree to the bit); act after the last. */
+static void pred__gemm_tile_blocks(const pred__kernels *kt, float *c, size_t ldc, const float *a, const float *b,
+                                   size_t k, size_t mr, size_t nr, const pred__act *act) {
+    size_t k0 = 0;
+    do {
+        size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
+        kt->gemm_tile(c, ldc, a + k0 * PRED__GEMM_MR, b + k0 * PRED__GEMM_NR, kc, mr, nr, NULL,
+                      k0 + kc == k ? act : &pred__act_none, 1);
+        k0 += kc;
+    } while (k0 < k);
+}
+
 /* Strip j (columns [j * NR, ...)) and panels [p0, p1) of c += a @ b_strips. */
 static void pred__gemm_packed_both(const pred__gemm_job *job, size_t strip, size_t p0, size_t p1) {
     int in_tile = pred__act_in_tile(job->act);
@@ -132,7 +146,8 @@ static void pred__gemm_packed_both(const pred__gemm_job *job, size_t strip, size
     for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
         size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
         float *ct = job->c + i * job->ldc + j;
-        job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k, job->b_strips + j * k, k, mr, nr, NULL, job->act, 1);
+        pred__gemm_tile_blocks(job->kt, ct, job->ldc, job->a_packed + i * k, job->b_strips + j * k, k, mr, nr,
+                               job->act);
         for (r = 0; !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
     }
 }
@@ -238,8 +253,8 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
                 size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
                 for (r = 0; r < mr; r++)
                     for (jj = 0; jj < nr; jj++) tile[r * PRED__GEMM_NR + jj] = job->bias ? job->bias[j + jj] : 0.0f;
-                job->kt->gemm_tile(tile, PRED__GEMM_NR, panels + i * job->k, job->a_strips + j * job->k, job->k, mr,
-                                   nr, NULL, job->act, 1);
+                pred__gemm_tile_blocks(job->kt, tile, PRED__GEMM_NR, panels + i * job->k, job->a_strips + j * job->k,
+                                       job->k, mr, nr, job->act);
                 for (r = 0; r < mr; r++) {
                     if (!in_tile) pred__act_apply(tile + r * PRED__GEMM_NR, nr, job->act);
                     for (jj = 0; jj < nr; jj++) job->c[(j + jj) * job->ldc + i0 + i + r] = tile[r * PRED__GEMM_NR + jj];

@@ -8,8 +8,9 @@
  * rows by PRED__GEMM_NR columns at a time, into a contiguous strip that stays
  * in L1 while every panel of the left operand passes over it (rows of the
  * activations lie a whole feature map apart: read in place, each k step of a
- * tile would touch another page). Blocks of k continue the sums in c, so the
- * result is the same bits as one pass.
+ * tile would touch another page). Blocks of k continue the sums in c; the
+ * blocks, like the tile, are fixed by the shape, so the bits depend on the
+ * level alone, never on the threads or where a row or column lies.
  */
 #ifndef PRED_KERNELS_GEMM_H
 #define PRED_KERNELS_GEMM_H
@@ -79,7 +80,7 @@ static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job);
  * the pixels fill panels of MR far better than strips of NR (7x7 = 49 pixels: 91% of 9 panels, 77%
  * of 4 strips). a is packed at load as the strips of its transpose (pred__gemm_pack_strips with
  * rs = 1, cs = lda); the panels of b are packed at run time. Each sum starts at its bias and adds
- * the k products in order, as pred__gemm_packed does: the bits are those of the other layout. */
+ * the k products in the blocks of k pred__gemm_packed makes: the bits are those of the other layout. */
 typedef struct pred__gemm_t_job {
     const pred__kernels *kt;
     float *c;

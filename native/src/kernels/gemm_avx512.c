@@ -1,0 +1,61 @@
+/*
+ * kernels/gemm_avx512.c: the GEMM tile for AVX-512: 6 rows x 16 columns, one
+ * vector a row. Six sums are too few to hide the latency of the FMA (four
+ * cycles on two ports wants eight in flight), so each row keeps two: one for
+ * the even steps of k and one for the odd, added at the end. The odd sum
+ * starts at -0, which adds nothing to any value, -0 and NaN included, so a
+ * single step gives the bits of the other levels. The order is fixed by the
+ * code, so the bits do not depend on the tiling or threads.
+ */
+#include "avx512.h"
+#if PRED__HAVE_AVX512
+
+#define PRED__GEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+
+/* `full`: the tile stores all 16 columns (a constant after inlining). Rows past mr are computed
+ * from the zero padding of the packed panel and not stored. */
+PRED__AVX512 static inline __attribute__((always_inline)) void
+pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
+                            const float *bias, const pred__act *act, int accumulate, int full) {
+    const __mmask16 m = pred__avx512_mask(full ? 16 : nr);
+    __m512 b0, b1;
+    size_t p;
+#define PRED__START(i)                                                                                    \
+    __m512 e##i = _mm512_set1_ps(bias && i < mr ? bias[i] : 0.0f), o##i = _mm512_set1_ps(-0.0f);            \
+    if (accumulate && i < mr) e##i = full ? _mm512_loadu_ps(c + i * ldc) : _mm512_maskz_loadu_ps(m, c + i * ldc);
+    PRED__GEMM_ROWS(PRED__START)
+#undef PRED__START
+    for (p = 0; p + 2 <= k; p += 2, a += 2 * PRED__GEMM_MR, b += 2 * PRED__GEMM_NR) {
+        b0 = _mm512_loadu_ps(b);
+        b1 = _mm512_loadu_ps(b + PRED__GEMM_NR);
+#define PRED__FMA(i)                                                                   \
+        e##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, e##i);                        \
+        o##i = _mm512_fmadd_ps(_mm512_set1_ps(a[PRED__GEMM_MR + i]), b1, o##i);
+        PRED__GEMM_ROWS(PRED__FMA)
+#undef PRED__FMA
+    }
+    if (p < k) {
+        b0 = _mm512_loadu_ps(b);
+#define PRED__FMA(i) e##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, e##i);
+        PRED__GEMM_ROWS(PRED__FMA)
+#undef PRED__FMA
+    }
+#define PRED__STORE(i)                                                              \
+    if (i < mr) {                                                                   \
+        e##i = pred__avx512_act(_mm512_add_ps(e##i, o##i), act);                    \
+        if (full) _mm512_storeu_ps(c + i * ldc, e##i);                              \
+        else _mm512_mask_storeu_ps(c + i * ldc, m, e##i);                           \
+    }
+    PRED__GEMM_ROWS(PRED__STORE)
+#undef PRED__STORE
+}
+#undef PRED__GEMM_ROWS
+
+PRED__AVX512 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k,
+                                                size_t mr, size_t nr, const float *bias, const pred__act *act,
+                                                int accumulate) {
+    if (nr == PRED__GEMM_NR) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1);
+    else pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0);
+}
+
+#endif
