@@ -14,9 +14,9 @@ static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",    
                                                  pred__verf_avx2};
 #endif
 #if PRED__HAVE_AVX512
-/* the GEMM tile in 512-bit vectors; the other kernels are AVX2's */
-static const pred__kernels pred__kernels_avx512 = {PRED__ISA_AVX512,   "avx512",         pred__gemm_tile_avx512,
-                                                   pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
+/* the GEMM tile and depthwise conv in 512-bit vectors; the math is AVX2's */
+static const pred__kernels pred__kernels_avx512 = {PRED__ISA_AVX512,     "avx512",         pred__gemm_tile_avx512,
+                                                   pred__dwconv_avx512,  pred__vexp_avx2,  pred__vsigmoid_avx2,
                                                    pred__verf_avx2};
 #endif
 
@@ -91,5 +91,6 @@ static size_t pred__dw_padded_width(const pred__dw_shape *s) {
 }
 
 static size_t pred__dw_scratch_size(const pred__dw_shape *s) {
-    return ((s->oh - 1) * s->stride + s->kh) * pred__dw_padded_width(s);
+    /* and 16 more floats: a vector of 16 lanes may read that far past the last row (dwconv_avx512.c) */
+    return ((s->oh - 1) * s->stride + s->kh) * pred__dw_padded_width(s) + 16;
 }

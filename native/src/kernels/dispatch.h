@@ -57,10 +57,15 @@ typedef struct pred__dw_shape {
 } pred__dw_shape;
 typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
+/* Output rows the x86 dwconv kernels compute from one padded copy of their input rows. */
+#define PRED__DW_BAND 16
 /* Floats of scratch a dwconv kernel may use: a zero-padded copy of the channel, rows
  * wide enough for whole vectors of 8 outputs (pred__dw_padded_width floats each; with
- * stride 2, a row holds its even columns, then its odd ones). */
+ * stride 2, a row holds its even columns, then its odd ones), and 16 floats of slack. */
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
+/* A depthwise kernel's height, width and stride: constants after inlining where a SIMD kernel
+ * knows them (3x3 and 5x5, stride 1 and 2), so its tap loops unroll; else the shape's. */
+typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
 /* y (n,) = f(x (n,)), elementwise; y may be x. */
@@ -103,6 +108,8 @@ static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bi
 #if PRED__HAVE_AVX512
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
+static void pred__dwconv_avx512(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                                float *scratch, const pred__act *act);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */

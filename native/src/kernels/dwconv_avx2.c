@@ -1,10 +1,12 @@
 /*
  * kernels/dwconv_avx2.c: depthwise convolution for AVX2+FMA.
  *
- * The channel is first copied into scratch with its padding made of zeros
- * and room for whole vectors (stride 2: each row split into its even and odd
- * columns, so every tap is a plain load), so every output row is whole
- * vectors of 8 pixels, the last stored masked. Blocks of 4 rows x 2 vectors
+ * The output rows go in bands of PRED__DW_BAND; the input rows of a band are
+ * first copied into scratch with their padding made of zeros and room for
+ * whole vectors (stride 2: each row split into its even and odd columns, so
+ * every tap is a plain load), so every output row is whole vectors of 8
+ * pixels, the last stored masked. A band's copy stays in L1 for its taps to
+ * read (a whole padded 112 x 112 plane would not). Blocks of 4 rows x 2 vectors
  * (8 rows x 1 vector on planes 8 wide or less) keep 8 independent sums in
  * flight: the taps of one output are a chain of dependent FMAs, which one
  * accumulator would wait on. The common kernels (3x3 and 5x5, stride 1 and 2)
@@ -27,13 +29,14 @@ PRED__AVX2 static inline __m256 pred__dw_padded_load(const float *src, size_t c0
     return _mm256_maskload_ps(src + c0 - (ptrdiff_t)s->pad_l, inside);
 }
 
-/* pad (ph, pw) = x (h, w) placed at (pad_t, pad_l), zeros around it; stride 2 stores padded
- * column c at (c % 2) * pw / 2 + c / 2 */
-PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_shape *s, size_t ph, size_t pw) {
+/* pad (rows, pw) = rows r0.. of x (h, w) placed at (pad_t, pad_l), zeros around it; stride 2
+ * stores padded column c at (c % 2) * pw / 2 + c / 2 */
+PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_shape *s, size_t r0, size_t rows,
+                                    size_t pw) {
     const size_t half = pw / 2;
     size_t r, c;
-    for (r = 0; r < ph; r++) {
-        float *dst = pad + r * pw;
+    for (r = r0; r < r0 + rows; r++) {
+        float *dst = pad + (r - r0) * pw;
         const float *src;
         if (r < s->pad_t || r - s->pad_t >= s->h) {
             for (c = 0; c < pw; c += 8) _mm256_storeu_ps(dst + c, _mm256_setzero_ps());
@@ -55,6 +58,21 @@ PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_s
     }
 }
 
+/* The band of output rows oy.. (at most PRED__DW_BAND): its input rows padded into scratch, then
+ * the 16 floats of slack after them zeroed (a 16-lane kernel may read them); its shape is s with
+ * oh its rows. */
+PRED__AVX2 static pred__dw_shape pred__dw_band(float *scratch, const float *x, const pred__dw_shape *s, size_t oy,
+                                               size_t pw) {
+    pred__dw_shape band = *s;
+    size_t rows;
+    band.oh = s->oh - oy < PRED__DW_BAND ? s->oh - oy : PRED__DW_BAND;
+    rows = (band.oh - 1) * s->stride + s->kh;
+    pred__dw_pad(scratch, x, s, oy * s->stride, rows, pw);
+    _mm256_storeu_ps(scratch + rows * pw, _mm256_setzero_ps());
+    _mm256_storeu_ps(scratch + rows * pw + 8, _mm256_setzero_ps());
+    return band;
+}
+
 /* y[0..n) = v for the first n (<= 8) lanes */
 PRED__AVX2 static inline void pred__avx2_store(float *y, __m256 v, size_t n) {
     if (n >= 8) _mm256_storeu_ps(y, v);
@@ -63,9 +81,6 @@ PRED__AVX2 static inline void pred__avx2_store(float *y, __m256 v, size_t n) {
 
 #define PRED__DW_SUMS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
-/* The kernel's height, width and stride: constants after inlining where the caller knows them
- * (pred__dwconv_avx2), so the tap loops unroll; else the shape's. */
-typedef struct { size_t kh, kw, st; } pred__dw_taps;
 
 /* Output rows oy..oy+rows-1, vectors v..v+vecs-1 (rows * vecs <= 8; sum i is row i / vecs, vector
  * i % vecs). rows and vecs are constants after inlining, so the unused sums vanish. */
@@ -134,15 +149,19 @@ pred__dw_plane(float *y, const float *scratch, const float *w, float bias, const
 
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                          float *scratch, const pred__act *act) {
-    const size_t pw = pred__dw_padded_width(s), ph = (s->oh - 1) * s->stride + s->kh;
+    const size_t pw = pred__dw_padded_width(s);
     const int in_tile = pred__act_in_tile(act);
     const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
-    pred__dw_pad(scratch, x, s, ph, pw);
-    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k3s1);
-    else if (s->kh == 3 && s->kw == 3) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k3s2);
-    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k5s1);
-    else if (s->kh == 5 && s->kw == 5) pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, k5s2);
-    else pred__dw_plane(y, scratch, w, bias, s, pw, act, in_tile, any);
+    size_t oy;
+    for (oy = 0; oy < s->oh; oy += PRED__DW_BAND) {
+        const pred__dw_shape band = pred__dw_band(scratch, x, s, oy, pw);
+        float *yb = y + oy * s->ow;
+        if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k3s1);
+        else if (s->kh == 3 && s->kw == 3) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k3s2);
+        else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k5s1);
+        else if (s->kh == 5 && s->kw == 5) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k5s2);
+        else pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, any);
+    }
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
 
