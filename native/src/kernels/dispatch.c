@@ -13,6 +13,12 @@ static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",    
                                                  pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
                                                  pred__verf_avx2};
 #endif
+#if PRED__HAVE_WASM128
+static const pred__kernels pred__kernels_wasm128 = {PRED__ISA_WASM128,      "wasm128",
+                                                    pred__gemm_tile_wasm128, pred__dwconv_wasm128,
+                                                    pred__vexp_wasm128,      pred__vsigmoid_wasm128,
+                                                    pred__verf_wasm128};
+#endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
@@ -24,6 +30,9 @@ static int pred__isa_supported(pred__isa isa) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+#if PRED__HAVE_WASM128
+    case PRED__ISA_WASM128: return 1; /* an engine without SIMD128 refuses the whole module */
+#endif
     default: return 0;
     }
 }
@@ -33,6 +42,9 @@ static const pred__kernels *pred__kernels_for(pred__isa isa) {
     switch (isa) {
 #if PRED__HAVE_AVX2
     case PRED__ISA_AVX2: return &pred__kernels_avx2;
+#endif
+#if PRED__HAVE_WASM128
+    case PRED__ISA_WASM128: return &pred__kernels_wasm128;
 #endif
     case PRED__ISA_SCALAR: return &pred__kernels_scalar;
     default: return NULL;

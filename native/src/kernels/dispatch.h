@@ -8,8 +8,10 @@
  * On x86-64 with gcc or clang the AVX2+FMA variants are compiled into the
  * single file with per-function target attributes, so a plain `cc -O2` build
  * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
- * them. The environment variable PRED_ISA=scalar|avx2 forces a level (never
- * one the CPU lacks), for tests and for users hunting a numerical question;
+ * them. WebAssembly built with -msimd128 (__wasm_simd128__) has the SIMD128
+ * variants, which every engine that loads such a module runs. The environment
+ * variable PRED_ISA=scalar|avx2|wasm128 forces a level (never one the CPU
+ * lacks), for tests and for users hunting a numerical question;
  * pred_kernel_isa() reports the level in use.
  *
  * Numbers: a level computes the same bits on every call, whatever the thread
@@ -29,7 +31,13 @@
 #define PRED__HAVE_AVX2 0
 #endif
 
-typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_COUNT } pred__isa;
+#if defined(__wasm_simd128__) && !defined(PRED_NO_SIMD)
+#define PRED__HAVE_WASM128 1
+#else
+#define PRED__HAVE_WASM128 0
+#endif
+
+typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_WASM128, PRED__ISA_COUNT } pred__isa;
 
 /* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
  * level uses the same tile, so weights packed once serve any level. */
@@ -95,6 +103,15 @@ static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const flo
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
+#endif
+#if PRED__HAVE_WASM128
+static void pred__vexp_wasm128(float *y, const float *x, size_t n);
+static void pred__vsigmoid_wasm128(float *y, const float *x, size_t n);
+static void pred__verf_wasm128(float *y, const float *x, size_t n);
+static void pred__gemm_tile_wasm128(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
+static void pred__dwconv_wasm128(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                                 float *scratch, const pred__act *act);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */
