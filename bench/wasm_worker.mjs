@@ -41,7 +41,7 @@ try {
         load_ms: loadMs, rss_kb: rssKb(),
         outputs: outputs.map((_, i) => Array.from(session.outputShape(i), Number)),
         version: `${predict.version()} (wasm32, ${predict.kernelIsa()} kernels, node ${process.versions.node})`,
-        notes: ['WebAssembly in node: portable scalar kernels, one thread'],
+        notes: [`WebAssembly in node: ${predict.kernelIsa()} kernels, one thread`],
     });
     for await (const line of createInterface({ input: process.stdin })) {
         const cmd = line.trim().split(/\s+/);

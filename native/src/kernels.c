@@ -65,7 +65,17 @@ static float pred__expf(float xf) {
     return p > FLT_MAX ? HUGE_VALF : (float)p;
 }
 
-static float pred__relu1(float v) { return v < 0.0f ? 0.0f : v; }
+static float pred__relu1(float v) {
+#if defined(__wasm__)
+    /* clang's WebAssembly backend makes f32.max of the select below, and
+     * f32.max(-0, 0) is +0: test the bits (negative, nonzero, not NaN) instead */
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return u > 0x80000000u && u <= 0xff800000u ? 0.0f : v;
+#else
+    return v < 0.0f ? 0.0f : v;
+#endif
+}
 
 static float pred__clip1(float v, float lo, float hi) {
     v = v < lo ? lo : v;
@@ -76,7 +86,8 @@ static float pred__leakyrelu1(float v, float alpha) { return v < 0.0f ? alpha * 
 
 static float pred__hardsigmoid1(float v, float alpha, float beta) {
     float s = alpha * v + beta;
-    return s < 0.0f ? 0.0f : (s > 1.0f ? 1.0f : s);
+    s = pred__relu1(s);
+    return s > 1.0f ? 1.0f : s;
 }
 
 static void pred__act_apply(float *y, size_t n, const pred__act *act) {

@@ -19,7 +19,10 @@ listed in ``NOT_COVERED`` with the reason.
 """
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -512,6 +515,33 @@ def test_special_values(c: Case, optimize: bool):
                 f"{c.id}: onnxruntime differs from the NumPy reference elsewhere than at a NaN: revisit DELIBERATE"
         want = reference
     check(c, got, want)
+
+
+def run_js(c: Case, folder: Path):
+    """The outputs of the JavaScript binding (the C compiled to WebAssembly) through its conformance runner."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "conformance"))
+    from runners import js
+    (folder / "model.onnx").write_bytes(c.model)
+    steps = [{"op": "load_file", "path": "model.onnx"}, {"op": "create_session"}]
+    for i, v in enumerate(c.feeds.values()):
+        (folder / f"input{i}.bin").write_bytes(np.ascontiguousarray(v, "<f4").tobytes())
+        steps.append({"op": "set_input", "index": i, "path": f"input{i}.bin"})
+    steps.append({"op": "run"})
+    for i in range(len(onnx.load_from_string(c.model).graph.output)):
+        steps += [{"op": "session_output_shape", "index": i}, {"op": "get_output", "index": i}]
+    (folder / "case.json").write_text(json.dumps({"name": c.id, "steps": steps}))
+    res = js.run_case(folder / "case.json")["steps"]
+    assert all(r["status"] == "PRED_OK" for r in res), res
+    return [np.frombuffer(bytes.fromhex(data["data"]), "<f4").reshape(shape["dims"])
+            for shape, data in zip(res[3 + len(c.feeds)::2], res[4 + len(c.feeds)::2])]
+
+
+@pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
+def test_special_values_in_webassembly(c: Case, tmp_path):
+    """The same expectations through the JavaScript binding, whose C is compiled by clang for
+    WebAssembly (which makes `v < 0 ? 0 : v` an f32.max, +0 for -0) and has its own SIMD128 kernels."""
+    got = run_js(c, tmp_path)
+    check(c, got, DELIBERATE[c.id][1](c.feeds) if c.id in DELIBERATE else run_ort(c))
 
 
 @pytest.mark.parametrize("c", [c for c in CASES if c.ops & {"Conv", "Gemm"}],

@@ -7,3 +7,7 @@ if (typeof NODEFS === 'object' && NODEFS.flagsForNode) {
     const flagsForNode = NODEFS.flagsForNode;
     NODEFS.flagsForNode = (flags) => flagsForNode(flags & ~2048) | (flags & 2048 ? require('fs').constants.O_NONBLOCK : 0);
 }
+
+// C's getenv() reads emscripten's ENV, not the host's variables: pass PRED_ISA on (it forces a
+// kernel level, e.g. PRED_ISA=scalar for the portable one, as in native builds).
+if (typeof ENV === 'object' && typeof process.env.PRED_ISA === 'string') ENV.PRED_ISA = process.env.PRED_ISA;

@@ -19,6 +19,12 @@ static const pred__kernels pred__kernels_avx512 = {PRED__ISA_AVX512,     "avx512
                                                    pred__dwconv_avx512,  pred__vexp_avx2,  pred__vsigmoid_avx2,
                                                    pred__verf_avx2};
 #endif
+#if PRED__HAVE_WASM128
+static const pred__kernels pred__kernels_wasm128 = {PRED__ISA_WASM128,      "wasm128",
+                                                    pred__gemm_tile_wasm128, pred__dwconv_wasm128,
+                                                    pred__vexp_wasm128,      pred__vsigmoid_wasm128,
+                                                    pred__verf_wasm128};
+#endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
@@ -36,6 +42,9 @@ static int pred__isa_supported(pred__isa isa) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && pred__isa_supported(PRED__ISA_AVX2);
 #endif
+#if PRED__HAVE_WASM128
+    case PRED__ISA_WASM128: return 1; /* an engine without SIMD128 refuses the whole module */
+#endif
     default: return 0;
     }
 }
@@ -48,6 +57,9 @@ static const pred__kernels *pred__kernels_for(pred__isa isa) {
 #endif
 #if PRED__HAVE_AVX512
     case PRED__ISA_AVX512: return &pred__kernels_avx512;
+#endif
+#if PRED__HAVE_WASM128
+    case PRED__ISA_WASM128: return &pred__kernels_wasm128;
 #endif
     case PRED__ISA_SCALAR: return &pred__kernels_scalar;
     default: return NULL;

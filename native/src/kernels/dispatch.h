@@ -8,9 +8,12 @@
  * On x86-64 with gcc or clang the AVX2+FMA variants are compiled into the
  * single file with per-function target attributes, so a plain `cc -O2` build
  * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
- * them; likewise AVX-512 (avx512f) where the CPU and OS have it. The
- * environment variable PRED_ISA=scalar|avx2|avx512 forces a level (never
- * one the CPU lacks), for tests and for users hunting a numerical question;
+ * them; likewise AVX-512 (avx512f) where the CPU and OS have it.
+ * WebAssembly built with -msimd128 (__wasm_simd128__) has the SIMD128
+ * variants, which every engine that loads such a module runs. The
+ * environment variable PRED_ISA=scalar|avx2|avx512|wasm128 forces a level
+ * (never one the CPU lacks), for tests and for users hunting a numerical
+ * question;
  * pred_kernel_isa() reports the level in use.
  *
  * Numbers: a level computes the same bits on every call, whatever the thread
@@ -32,8 +35,20 @@
 /* the same compilers take the AVX-512 target attribute */
 #define PRED__HAVE_AVX512 PRED__HAVE_AVX2
 
-/* Levels in order: each runs only where the ones before it do. */
-typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_AVX512, PRED__ISA_COUNT } pred__isa;
+#if defined(__wasm_simd128__) && !defined(PRED_NO_SIMD)
+#define PRED__HAVE_WASM128 1
+#else
+#define PRED__HAVE_WASM128 0
+#endif
+
+/* The levels of a platform in order, each running only where the ones before it do. */
+typedef enum pred__isa {
+    PRED__ISA_SCALAR,
+    PRED__ISA_AVX2,
+    PRED__ISA_AVX512,
+    PRED__ISA_WASM128,
+    PRED__ISA_COUNT
+} pred__isa;
 
 /* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
  * level uses the same tile, so weights packed once serve any level. */
@@ -110,6 +125,15 @@ static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const f
                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx512(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
+#endif
+#if PRED__HAVE_WASM128
+static void pred__vexp_wasm128(float *y, const float *x, size_t n);
+static void pred__vsigmoid_wasm128(float *y, const float *x, size_t n);
+static void pred__verf_wasm128(float *y, const float *x, size_t n);
+static void pred__gemm_tile_wasm128(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
+static void pred__dwconv_wasm128(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                                 float *scratch, const pred__act *act);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */
