@@ -46,7 +46,7 @@ def test_warning_free_at_every_optimization_level(cc, level, tmp_path):
 
 
 # Operating-system and intrinsic headers, each only under the #if of the platform that has it.
-PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "sched.h"}
+PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "arm_neon.h", "sched.h"}
 
 
 def test_includes_only_the_standard_library():

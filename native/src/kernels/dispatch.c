@@ -13,6 +13,11 @@ static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",    
                                                  pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
                                                  pred__verf_avx2};
 #endif
+#if PRED__HAVE_NEON
+static const pred__kernels pred__kernels_neon = {PRED__ISA_NEON,     "neon",           pred__gemm_tile_neon,
+                                                 pred__dwconv_scalar, pred__vexp_scalar, pred__vsigmoid_scalar,
+                                                 pred__verf_scalar};
+#endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
@@ -24,6 +29,9 @@ static int pred__isa_supported(pred__isa isa) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+#if PRED__HAVE_NEON
+    case PRED__ISA_NEON: return 1;
+#endif
     default: return 0;
     }
 }
@@ -33,6 +41,9 @@ static const pred__kernels *pred__kernels_for(pred__isa isa) {
     switch (isa) {
 #if PRED__HAVE_AVX2
     case PRED__ISA_AVX2: return &pred__kernels_avx2;
+#endif
+#if PRED__HAVE_NEON
+    case PRED__ISA_NEON: return &pred__kernels_neon;
 #endif
     case PRED__ISA_SCALAR: return &pred__kernels_scalar;
     default: return NULL;

@@ -8,9 +8,10 @@
  * On x86-64 with gcc or clang the AVX2+FMA variants are compiled into the
  * single file with per-function target attributes, so a plain `cc -O2` build
  * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
- * them. The environment variable PRED_ISA=scalar|avx2 forces a level (never
- * one the CPU lacks), for tests and for users hunting a numerical question;
- * pred_kernel_isa() reports the level in use.
+ * them; an aarch64 build carries the NEON variants. The environment variable
+ * PRED_ISA=scalar|avx2|neon forces a level (never one the CPU lacks), for
+ * tests and for users hunting a numerical question; pred_kernel_isa()
+ * reports the level in use.
  *
  * Numbers: a level computes the same bits on every call, whatever the thread
  * count or batch position; levels agree with each other within the ONNX
@@ -28,8 +29,16 @@
 #else
 #define PRED__HAVE_AVX2 0
 #endif
+/* NEON (Advanced SIMD) is part of every aarch64 CPU, so no detection is needed. armv7 stays
+ * scalar: Debian's and Android's armhf compilers do not enable NEON by default, and its NEON
+ * has no fused multiply-add (before VFPv4), no division and no rounding instruction. */
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(PRED_NO_SIMD)
+#define PRED__HAVE_NEON 1
+#else
+#define PRED__HAVE_NEON 0
+#endif
 
-typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_COUNT } pred__isa;
+typedef enum pred__isa { PRED__ISA_SCALAR, PRED__ISA_AVX2, PRED__ISA_NEON, PRED__ISA_COUNT } pred__isa;
 
 /* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
  * level uses the same tile, so weights packed once serve any level. */
@@ -95,6 +104,10 @@ static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const flo
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
+#endif
+#if PRED__HAVE_NEON
+static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                 size_t nr, const float *bias, const pred__act *act, int accumulate);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */
