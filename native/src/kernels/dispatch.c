@@ -15,7 +15,7 @@ static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",    
 #endif
 #if PRED__HAVE_NEON
 static const pred__kernels pred__kernels_neon = {PRED__ISA_NEON,     "neon",           pred__gemm_tile_neon,
-                                                 pred__dwconv_scalar, pred__vexp_scalar, pred__vsigmoid_scalar,
+                                                 pred__dwconv_neon,  pred__vexp_scalar, pred__vsigmoid_scalar,
                                                  pred__verf_scalar};
 #endif
 

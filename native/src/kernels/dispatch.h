@@ -108,6 +108,8 @@ static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bi
 #if PRED__HAVE_NEON
 static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
+static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                              float *scratch, const pred__act *act);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */
