@@ -15,8 +15,8 @@ static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",    
 #endif
 #if PRED__HAVE_NEON
 static const pred__kernels pred__kernels_neon = {PRED__ISA_NEON,     "neon",           pred__gemm_tile_neon,
-                                                 pred__dwconv_neon,  pred__vexp_scalar, pred__vsigmoid_scalar,
-                                                 pred__verf_scalar};
+                                                 pred__dwconv_neon,  pred__vexp_neon,  pred__vsigmoid_neon,
+                                                 pred__verf_neon};
 #endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */

@@ -106,6 +106,9 @@ static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bi
                               float *scratch, const pred__act *act);
 #endif
 #if PRED__HAVE_NEON
+static void pred__vexp_neon(float *y, const float *x, size_t n);
+static void pred__vsigmoid_neon(float *y, const float *x, size_t n);
+static void pred__verf_neon(float *y, const float *x, size_t n);
 static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
