@@ -30,8 +30,8 @@
 #define PRED__HAVE_AVX2 0
 #endif
 /* NEON (Advanced SIMD) is part of every aarch64 CPU, so no detection is needed. armv7 stays
- * scalar: Debian's and Android's armhf compilers do not enable NEON by default, and its NEON
- * has no fused multiply-add (before VFPv4), no division and no rounding instruction. */
+ * scalar (native/README.md): Debian's armhf gcc does not enable NEON by default, and ARMv7's
+ * NEON has no division or rounding instruction, nor fused multiply-add before VFPv4. */
 #if defined(__aarch64__) && defined(__ARM_NEON) && !defined(PRED_NO_SIMD)
 #define PRED__HAVE_NEON 1
 #else
