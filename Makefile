@@ -27,7 +27,7 @@ web: generate
 
 # then the engine's own tests and the conformance suite once more with the portable kernels
 # forced (PRED_ISA=scalar), so the scalar level stays right on machines with SIMD (the emulated
-# targets of test_targets.py run the scalar level already: not twice). PREDICT_REQUIRE_TARGETS:
+# targets of test_targets.py but aarch64 run the scalar level already: not twice). PREDICT_REQUIRE_TARGETS:
 # setup installed the cross compilers and qemu, so a missing one fails instead of skipping.
 test: setup
 	PREDICT_REQUIRE_TARGETS=1 $(PYTHON) -m pytest -ra

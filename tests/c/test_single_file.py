@@ -46,8 +46,8 @@ def test_warning_free_at_every_optimization_level(cc, level, tmp_path):
 
 
 # Operating-system and intrinsic headers, each only under the #if of the platform that has it.
-PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "wasm_simd128.h",
-            "sched.h"}
+PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "arm_neon.h",
+            "wasm_simd128.h", "sched.h"}
 
 
 def test_includes_only_the_standard_library():

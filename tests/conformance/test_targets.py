@@ -11,7 +11,8 @@ mingw-w64 gcc, run by wine on this x86-64 CPU, so with the same kernel level as 
   (so s390x really proves the big-endian reads);
 - the C API tests of tests/c pass: api_test (the API, then every truncation and 3000
   mutations of the models), threads_test (sessions of 1 to 3 threads, same bits as one
-  thread) and kernels_test (every kernel level the target has against the scalar reference);
+  thread) and kernels_test (every kernel level the target has against the scalar reference:
+  NEON on aarch64);
 - every conformance case passes through the C runner: the oracle's values within the case's
   tolerance, and the same statuses, messages and result fields as x86-64, outputs within the
   case's tolerance of x86-64's (bits may differ across ISAs; they need not be identical), and
@@ -49,6 +50,7 @@ TARGET_NAMES = list(TARGETS)
 BIG_ENDIAN = {"s390x"}
 BITS = {"aarch64": 64, "armv7": 32, "riscv64": 64, "s390x": 64, "windows": 64}
 SAME_CPU = {"windows"}   # runs on this machine's CPU: the kernel level and the bits of Linux here
+ISA = {"aarch64": "neon"}   # the kernel level of the other targets; the rest have none but scalar yet
 # models the C API tests load, mutate and run (as tests/c/test_sanitizers.py does)
 API_MODELS = ("tiny_cnn", "conv_groups_padding", "pools", "fusions", "nhwc_transposes", "split_omitted_output",
               "encoding_unpacked_unknown_fields")
@@ -119,7 +121,7 @@ def test_target_is_what_it_claims(target, tmp_path):
     if target.name in SAME_CPU:
         assert isa == probe(c.NATIVE, tmp_path)[2]   # chosen from the CPU, as on Linux
     else:
-        assert isa == "scalar"   # no SIMD level for these CPUs yet: the portable kernels
+        assert isa == ISA.get(target.name, "scalar")
 
 
 def case_model_paths(folder: Path, names) -> list[Path]:
@@ -171,6 +173,8 @@ def test_kernels(target, tmp_path):
     res = target.run([str(exe)])
     assert res.returncode == 0 and " 0 failure(s)" in res.stdout, res.stdout[-3000:] + res.stderr[-3000:]
     assert "level scalar: tested" in res.stdout
+    if target.name in ISA:
+        assert f"level {ISA[target.name]}: tested" in res.stdout
 
 
 def conformance_params():

@@ -25,6 +25,11 @@ static const pred__kernels pred__kernels_wasm128 = {PRED__ISA_WASM128,      "was
                                                     pred__vexp_wasm128,      pred__vsigmoid_wasm128,
                                                     pred__verf_wasm128};
 #endif
+#if PRED__HAVE_NEON
+static const pred__kernels pred__kernels_neon = {PRED__ISA_NEON,     "neon",           pred__gemm_tile_neon,
+                                                 pred__dwconv_neon,  pred__vexp_neon,  pred__vsigmoid_neon,
+                                                 pred__verf_neon};
+#endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
@@ -45,6 +50,9 @@ static int pred__isa_supported(pred__isa isa) {
 #if PRED__HAVE_WASM128
     case PRED__ISA_WASM128: return 1; /* an engine without SIMD128 refuses the whole module */
 #endif
+#if PRED__HAVE_NEON
+    case PRED__ISA_NEON: return 1;
+#endif
     default: return 0;
     }
 }
@@ -60,6 +68,9 @@ static const pred__kernels *pred__kernels_for(pred__isa isa) {
 #endif
 #if PRED__HAVE_WASM128
     case PRED__ISA_WASM128: return &pred__kernels_wasm128;
+#endif
+#if PRED__HAVE_NEON
+    case PRED__ISA_NEON: return &pred__kernels_neon;
 #endif
     case PRED__ISA_SCALAR: return &pred__kernels_scalar;
     default: return NULL;

@@ -8,12 +8,12 @@
  * On x86-64 with gcc or clang the AVX2+FMA variants are compiled into the
  * single file with per-function target attributes, so a plain `cc -O2` build
  * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
- * them; likewise AVX-512 (avx512f) where the CPU and OS have it.
- * WebAssembly built with -msimd128 (__wasm_simd128__) has the SIMD128
- * variants, which every engine that loads such a module runs. The
- * environment variable PRED_ISA=scalar|avx2|avx512|wasm128 forces a level
- * (never one the CPU lacks), for tests and for users hunting a numerical
- * question;
+ * them; likewise AVX-512 (avx512f) where the CPU and OS have it. An
+ * aarch64 build carries the NEON variants; WebAssembly built with -msimd128
+ * (__wasm_simd128__) the SIMD128 ones, which every engine that loads such a
+ * module runs. The environment variable
+ * PRED_ISA=scalar|avx2|avx512|neon|wasm128 forces a level (never one the CPU
+ * lacks), for tests and for users hunting a numerical question;
  * pred_kernel_isa() reports the level in use.
  *
  * Numbers: a level computes the same bits on every call, whatever the thread
@@ -35,6 +35,15 @@
 /* the same compilers take the AVX-512 target attribute */
 #define PRED__HAVE_AVX512 PRED__HAVE_AVX2
 
+/* NEON (Advanced SIMD) is part of every aarch64 CPU, so no detection is needed. armv7 stays
+ * scalar (native/README.md): Debian's armhf gcc does not enable NEON by default, and ARMv7's
+ * NEON has no division or rounding instruction, nor fused multiply-add before VFPv4. */
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(PRED_NO_SIMD)
+#define PRED__HAVE_NEON 1
+#else
+#define PRED__HAVE_NEON 0
+#endif
+
 #if defined(__wasm_simd128__) && !defined(PRED_NO_SIMD)
 #define PRED__HAVE_WASM128 1
 #else
@@ -46,6 +55,7 @@ typedef enum pred__isa {
     PRED__ISA_SCALAR,
     PRED__ISA_AVX2,
     PRED__ISA_AVX512,
+    PRED__ISA_NEON,
     PRED__ISA_WASM128,
     PRED__ISA_COUNT
 } pred__isa;
@@ -134,6 +144,15 @@ static void pred__gemm_tile_wasm128(float *c, size_t ldc, const float *a, const 
                                     size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_wasm128(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                  float *scratch, const pred__act *act);
+#endif
+#if PRED__HAVE_NEON
+static void pred__vexp_neon(float *y, const float *x, size_t n);
+static void pred__vsigmoid_neon(float *y, const float *x, size_t n);
+static void pred__verf_neon(float *y, const float *x, size_t n);
+static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                 size_t nr, const float *bias, const pred__act *act, int accumulate);
+static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+                              float *scratch, const pred__act *act);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */

@@ -71,12 +71,12 @@ public final class Predict {
     }
 
     /**
-     * The kernel level this process computes with: "avx2" (x86-64 with AVX2 and FMA) or
-     * "scalar" (portable C). It is chosen once, from the CPU; the environment variable
-     * {@code PRED_ISA}=scalar, read at the first run or load, forces the portable level.
-     * Results are bit-identical within one level, whatever the language binding, thread
-     * count or batch position; levels agree with each other within the ONNX backend
-     * tolerances.
+     * The kernel level this process computes with: "avx2" (x86-64 with AVX2 and FMA),
+     * "neon" (aarch64) or "scalar" (portable C). It is chosen once, from the CPU; the
+     * environment variable {@code PRED_ISA}=scalar, read at the first run or load, forces
+     * the portable level. Results are bit-identical within one level, whatever the
+     * language binding, thread count or batch position; levels agree with each other
+     * within the ONNX backend tolerances.
      *
      * @return The level's name.
      */

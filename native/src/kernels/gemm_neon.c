@@ -1,0 +1,76 @@
+/*
+ * kernels/gemm_neon.c: the GEMM tile for NEON: 6 rows x 16 columns in 24
+ * accumulators (of aarch64's 32 registers), each k step multiplying four
+ * vectors of b by the 6 packed values of a, taken from two registers by lane
+ * (FMLA by element), so a needs no broadcasts.
+ */
+#include "neon.h"
+#if PRED__HAVE_NEON
+
+/* row, the multiply by lane for its register of a, that register, the lane */
+#define PRED__GEMM_ROWS(X)                                                                                  \
+    X(0, vfmaq_laneq_f32, a03, 0) X(1, vfmaq_laneq_f32, a03, 1) X(2, vfmaq_laneq_f32, a03, 2)            \
+    X(3, vfmaq_laneq_f32, a03, 3) X(4, vfmaq_lane_f32, a45, 0) X(5, vfmaq_lane_f32, a45, 1)
+
+/* The whole tile: 16 columns of c, rows ldc floats apart. Rows past mr are computed from the
+ * zero padding of the packed panel and not stored. */
+static inline __attribute__((always_inline)) void
+pred__gemm_tile_neon_16(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                        const float *bias, const pred__act *act, int accumulate) {
+    float32x4_t b0, b1, b2, b3, a03;
+    float32x2_t a45;
+    size_t p;
+#define PRED__START(i, fma, reg, lane)                                                                       \
+    float32x4_t c##i##0 = vdupq_n_f32(bias && i < mr ? bias[i] : 0.0f), c##i##1 = c##i##0, c##i##2 = c##i##0, \
+                c##i##3 = c##i##0;                                                                           \
+    if (accumulate && i < mr) {                                                                              \
+        c##i##0 = vld1q_f32(c + i * ldc);                                                                    \
+        c##i##1 = vld1q_f32(c + i * ldc + 4);                                                                \
+        c##i##2 = vld1q_f32(c + i * ldc + 8);                                                                \
+        c##i##3 = vld1q_f32(c + i * ldc + 12);                                                               \
+    }
+    PRED__GEMM_ROWS(PRED__START)
+#undef PRED__START
+    for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += PRED__GEMM_NR) {
+        b0 = vld1q_f32(b);
+        b1 = vld1q_f32(b + 4);
+        b2 = vld1q_f32(b + 8);
+        b3 = vld1q_f32(b + 12);
+        a03 = vld1q_f32(a);
+        a45 = vld1_f32(a + 4);
+#define PRED__FMA(i, fma, reg, lane)         \
+        c##i##0 = fma(c##i##0, b0, reg, lane); \
+        c##i##1 = fma(c##i##1, b1, reg, lane); \
+        c##i##2 = fma(c##i##2, b2, reg, lane); \
+        c##i##3 = fma(c##i##3, b3, reg, lane);
+        PRED__GEMM_ROWS(PRED__FMA)
+#undef PRED__FMA
+    }
+#define PRED__STORE(i, fma, reg, lane)                                 \
+    if (i < mr) {                                                      \
+        vst1q_f32(c + i * ldc, pred__neon_act(c##i##0, act));          \
+        vst1q_f32(c + i * ldc + 4, pred__neon_act(c##i##1, act));      \
+        vst1q_f32(c + i * ldc + 8, pred__neon_act(c##i##2, act));      \
+        vst1q_f32(c + i * ldc + 12, pred__neon_act(c##i##3, act));     \
+    }
+    PRED__GEMM_ROWS(PRED__STORE)
+#undef PRED__STORE
+}
+#undef PRED__GEMM_ROWS
+
+static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                                 size_t nr, const float *bias, const pred__act *act, int accumulate) {
+    if (nr == PRED__GEMM_NR) {
+        pred__gemm_tile_neon_16(c, ldc, a, b, k, mr, bias, act, accumulate);
+    } else {
+        /* a narrow tile (the last strip of a row) goes through a whole one on the stack: the same
+         * arithmetic per element, without masked loads and stores */
+        float t[PRED__GEMM_MR * PRED__GEMM_NR] = {0.0f};
+        size_t i;
+        for (i = 0; accumulate && i < mr; i++) memcpy(t + i * PRED__GEMM_NR, c + i * ldc, nr * sizeof(float));
+        pred__gemm_tile_neon_16(t, PRED__GEMM_NR, a, b, k, mr, bias, act, accumulate);
+        for (i = 0; i < mr; i++) memcpy(c + i * ldc, t + i * PRED__GEMM_NR, nr * sizeof(float));
+    }
+}
+
+#endif
