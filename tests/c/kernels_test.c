@@ -151,7 +151,7 @@ static void test_gemm_transposed(const pred__kernels *level, int round) {
     tj.work = work, tj.work_stride = work_floats;
     pred__gemm_pack_strips(strips, a, 1, k, k, m);
     tj.chunk = rnd_in(1, panels); /* any split; larger chunks would not fit the work memory */
-    if (tj.chunk * PRED__GEMM_MR * k + PRED__GEMM_MR * PRED__GEMM_NR > work_floats) tj.chunk = 1;
+    if (tj.chunk * PRED__GEMM_MR * (k + PRED__GEMM_NR) > work_floats) tj.chunk = 1;
     for (i = 0; i < m * n; i++) got[i] = CANARY;
     for (t = (panels + tj.chunk - 1) / tj.chunk; t-- > 0;) pred__gemm_t_task(&tj, t, t + 1, (int)(t % 2));
     checks++;

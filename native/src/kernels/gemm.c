@@ -233,28 +233,44 @@ static size_t pred__gemm_t_chunk_cap(size_t k) {
 
 static size_t pred__gemm_t_work(size_t n, size_t k) {
     size_t panels = (n + PRED__GEMM_MR - 1) / PRED__GEMM_MR, cap = pred__gemm_t_chunk_cap(k);
-    return (panels < cap ? panels : cap) * PRED__GEMM_MR * k + PRED__GEMM_MR * PRED__GEMM_NR;
+    /* the chunk's panels, and a tile for each */
+    return (panels < cap ? panels : cap) * PRED__GEMM_MR * (k + PRED__GEMM_NR);
 }
 
 /* Panels [t * chunk, ...) of b for tasks [begin, end): packed into work, then every strip of a
- * passes over them, each tile starting from the bias and stored transposed into c. */
+ * passes over them, block of k by block of k (each block of the strip stays in L1 while every
+ * panel of the chunk passes under it, where a whole strip at large k would be read from L2 once
+ * per panel), the tiles starting from the bias, kept in work between blocks and stored
+ * transposed into c. */
 static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_t_job *job = (const pred__gemm_t_job *)ctx;
-    float *panels = job->work + (size_t)worker * job->work_stride, *tile = panels + job->chunk * PRED__GEMM_MR * job->k;
+    const size_t k = job->k, tile_size = PRED__GEMM_MR * PRED__GEMM_NR;
+    float *panels = job->work + (size_t)worker * job->work_stride, *tiles = panels + job->chunk * PRED__GEMM_MR * k;
     const int in_tile = pred__act_in_tile(job->act);
     size_t t, j, q, r, jj;
     for (t = begin; t < end; t++) {
-        size_t i0 = t * job->chunk * PRED__GEMM_MR, count = job->n - i0;
+        size_t i0 = t * job->chunk * PRED__GEMM_MR, count = job->n - i0, k0;
         if (count > job->chunk * PRED__GEMM_MR) count = job->chunk * PRED__GEMM_MR;
-        pred__gemm_pack(panels, job->b + i0, 1, job->ldb, count, job->k);
+        pred__gemm_pack(panels, job->b + i0, 1, job->ldb, count, k);
         for (j = 0; j < job->m; j += PRED__GEMM_NR) {
             size_t nr = job->m - j < PRED__GEMM_NR ? job->m - j : PRED__GEMM_NR;
+            for (q = 0; q * PRED__GEMM_MR < count; q++)
+                for (r = 0; r < PRED__GEMM_MR; r++)
+                    for (jj = 0; jj < nr; jj++) tiles[q * tile_size + r * PRED__GEMM_NR + jj] = job->bias ? job->bias[j + jj] : 0.0f;
+            k0 = 0;
+            do { /* the blocks of pred__gemm_packed, so the sums are its bits */
+                size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
+                const pred__act *act = k0 + kc == k ? job->act : &pred__act_none;
+                for (q = 0; q * PRED__GEMM_MR < count; q++) {
+                    size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
+                    job->kt->gemm_tile(tiles + q * tile_size, PRED__GEMM_NR, panels + i * k + k0 * PRED__GEMM_MR,
+                                       job->a_strips + j * k + k0 * PRED__GEMM_NR, kc, mr, nr, NULL, act, 1);
+                }
+                k0 += kc;
+            } while (k0 < k);
             for (q = 0; q * PRED__GEMM_MR < count; q++) {
                 size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
-                for (r = 0; r < mr; r++)
-                    for (jj = 0; jj < nr; jj++) tile[r * PRED__GEMM_NR + jj] = job->bias ? job->bias[j + jj] : 0.0f;
-                pred__gemm_tile_blocks(job->kt, tile, PRED__GEMM_NR, panels + i * job->k, job->a_strips + j * job->k,
-                                       job->k, mr, nr, job->act);
+                float *tile = tiles + q * tile_size;
                 for (r = 0; r < mr; r++) {
                     if (!in_tile) pred__act_apply(tile + r * PRED__GEMM_NR, nr, job->act);
                     for (jj = 0; jj < nr; jj++) job->c[(j + jj) * job->ldc + i0 + i + r] = tile[r * PRED__GEMM_NR + jj];
