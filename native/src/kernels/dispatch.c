@@ -113,7 +113,11 @@ static size_t pred__dw_padded_width(const pred__dw_shape *s) {
     return s->stride == 1 ? (vectors * 8 + s->kw - 1 + 7) / 8 * 8 : 2 * half; /* whole vectors, too */
 }
 
+static size_t pred__dw_block_rows(size_t oh) {
+    return (oh + 7) / 8 * 8;
+}
+
 static size_t pred__dw_scratch_size(const pred__dw_shape *s) {
     /* and 16 more floats: a vector of 16 lanes may read that far past the last row (dwconv_avx512.c) */
-    return ((s->oh - 1) * s->stride + s->kh) * pred__dw_padded_width(s) + 16;
+    return ((pred__dw_block_rows(s->oh) - 1) * s->stride + s->kh) * pred__dw_padded_width(s) + 16;
 }

@@ -86,8 +86,11 @@ typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float 
 #define PRED__DW_BAND 16
 /* Floats of scratch a dwconv kernel may use: a zero-padded copy of the channel, rows
  * wide enough for whole vectors of 8 outputs (pred__dw_padded_width floats each; with
- * stride 2, a row holds its even columns, then its odd ones), and 16 floats of slack. */
+ * stride 2, a row holds its even columns, then its odd ones), as many as whole blocks of
+ * 8 output rows read (pred__dw_block_rows), and 16 floats of slack. */
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
+/* oh rounded up to whole blocks of 8 rows. */
+static size_t pred__dw_block_rows(size_t oh);
 /* A depthwise kernel's height, width and stride: constants after inlining where a SIMD kernel
  * knows them (3x3 and 5x5, stride 1 and 2), so its tap loops unroll; else the shape's. */
 typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;

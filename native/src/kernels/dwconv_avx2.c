@@ -58,7 +58,8 @@ PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_s
     }
 }
 
-/* The band of output rows oy.. (at most PRED__DW_BAND): its input rows padded into scratch, then
+/* The band of output rows oy.. (at most PRED__DW_BAND): the input rows of its blocks (rows past the
+ * input are zeros) padded into scratch, then
  * the 16 floats of slack after them zeroed (a 16-lane kernel may read them); its shape is s with
  * oh its rows. */
 PRED__AVX2 static pred__dw_shape pred__dw_band(float *scratch, const float *x, const pred__dw_shape *s, size_t oy,
@@ -66,7 +67,7 @@ PRED__AVX2 static pred__dw_shape pred__dw_band(float *scratch, const float *x, c
     pred__dw_shape band = *s;
     size_t rows;
     band.oh = s->oh - oy < PRED__DW_BAND ? s->oh - oy : PRED__DW_BAND;
-    rows = (band.oh - 1) * s->stride + s->kh;
+    rows = (pred__dw_block_rows(band.oh) - 1) * s->stride + s->kh;
     pred__dw_pad(scratch, x, s, oy * s->stride, rows, pw);
     _mm256_storeu_ps(scratch + rows * pw, _mm256_setzero_ps());
     _mm256_storeu_ps(scratch + rows * pw + 8, _mm256_setzero_ps());
@@ -103,7 +104,7 @@ pred__dw_block(float *y, const float *pad, const float *w, float bias, const pre
 #undef PRED__DW_FMA
         }
 #define PRED__DW_STORE(i)                                                                                  \
-    if (i < rows * vecs) {                                                                                 \
+    if (i < rows * vecs && oy + i / vecs < s->oh) {                                                        \
         size_t col = (v + i % vecs) * 8;                                                                   \
         pred__avx2_store(y + (oy + i / vecs) * s->ow + col, in_tile ? pred__avx2_act(a##i, act) : a##i,    \
                          s->ow - col);                                                                     \
@@ -124,27 +125,16 @@ pred__dw_rows(float *y, const float *pad, const float *w, float bias, const pred
     if (v < vectors) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, rows, 1);
 }
 
-/* Every output row of the channel, from its padded copy. */
+/* Every output row of the band, from its padded copy; the last block may pass the band's rows: it
+ * reads padded rows of zeros and stores nothing there (one block shape, less code). */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__dw_plane(float *y, const float *scratch, const float *w, float bias, const pred__dw_shape *s, size_t pw,
                const pred__act *act, int in_tile, pred__dw_taps k) {
     size_t oy;
-    if (s->ow > 8) { /* blocks of 4 rows x 2 vectors */
-        for (oy = 0; oy + 4 <= s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
-        for (; oy < s->oh; oy++) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 1, 2);
-    } else { /* one vector per row: blocks of 8 rows, the rest as one block */
-        for (oy = 0; oy + 8 <= s->oh; oy += 8) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
-        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
-        case 7: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 7, 1); break;
-        case 6: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 6, 1); break;
-        case 5: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 5, 1); break;
-        case 4: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1); break;
-        case 3: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 3, 1); break;
-        case 2: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1); break;
-        case 1: pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1); break;
-        default: break;
-        }
-    }
+    if (s->ow > 8) /* blocks of 4 rows x 2 vectors */
+        for (oy = 0; oy < s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
+    else /* one vector per row: blocks of 8 rows */
+        for (oy = 0; oy < s->oh; oy += 8) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
 }
 
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,

@@ -35,7 +35,7 @@ pred__dw_block16(float *y, const float *pad, const float *w, float bias, const p
 #undef PRED__DW_FMA
         }
 #define PRED__DW_STORE(i)                                                                            \
-    if (i < rows * vecs) {                                                                           \
+    if (i < rows * vecs && oy + i / vecs < s->oh) {                                                  \
         size_t col = (v + i % vecs) * 16;                                                            \
         _mm512_mask_storeu_ps(y + (oy + i / vecs) * s->ow + col,                                     \
                               pred__avx512_mask(s->ow - col < 16 ? s->ow - col : 16),                \
@@ -46,34 +46,21 @@ pred__dw_block16(float *y, const float *pad, const float *w, float bias, const p
 }
 #undef PRED__DW_SUMS
 
-/* Every output row of the channel, from its padded copy: blocks of 4 rows x 2 vectors (a row's
- * odd last vector in blocks of 4 rows x 1), or on rows of one vector, blocks of 8 rows x 1. */
+/* Every output row of the band, from its padded copy: blocks of 4 rows x 2 vectors (a row's odd
+ * last vector in blocks of 4 rows x 1), or on rows of one vector, blocks of 8 rows x 1; the last
+ * block may pass the band's rows, as in pred__dw_plane. */
 PRED__AVX512 static inline __attribute__((always_inline)) void
 pred__dw_plane16(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
                  const pred__act *act, int in_tile, pred__dw_taps k) {
     const size_t vectors = (s->ow + 15) / 16;
-    size_t oy = 0, v;
+    size_t oy, v;
     if (vectors == 1) {
-        for (; oy + 8 <= s->oh; oy += 8) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
-        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
-        case 7: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 7, 1); break;
-        case 6: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 6, 1); break;
-        case 5: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 5, 1); break;
-        case 4: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1); break;
-        case 3: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 3, 1); break;
-        case 2: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1); break;
-        case 1: pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1); break;
-        default: break;
-        }
+        for (oy = 0; oy < s->oh; oy += 8) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
         return;
     }
-    for (; oy + 4 <= s->oh; oy += 4) {
+    for (oy = 0; oy < s->oh; oy += 4) {
         for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 4, 2);
         if (v < vectors) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 4, 1);
-    }
-    for (; oy < s->oh; oy++) {
-        for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 1, 2);
-        if (v < vectors) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 1, 1);
     }
 }
 
