@@ -153,9 +153,10 @@ def peer_libraries(engine, tmp):
 
 
 def wasm_info():
-    """generated/js built if it is not (build.sh: emscripten), and what it is."""
+    """generated/js built if it is not, or is older than its sources (build.sh: emscripten), and
+    what it is."""
     wasm = WASM / "predict.wasm"
-    if not wasm.exists() and shutil.which("emcc"):
+    if shutil.which("emcc"):
         env = dict(os.environ, NODE_PATH=os.environ.get("NODE_PATH", "/usr/share/nodejs"))
         r = sh(["sh", "build.sh"], cwd=WASM, env=env)
         if r.returncode != 0:

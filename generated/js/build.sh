@@ -6,8 +6,9 @@
 # predict_web.mjs: browsers and workers). With the WebAssembly SIMD128 kernels (-msimd128: every
 # current browser, node 16.4 and later), no threads (emscripten without -pthread).
 #
-#   sh build.sh         build
-#   sh build.sh test    build, then run the package's tests (node --test)
+#   sh build.sh         build, unless the outputs are newer than this script and csrc/
+#                       (set EMCFLAGS, extra compiler flags, to build in any case)
+#   sh build.sh test    the same, then run the package's tests (node --test)
 #
 # Needs emcc (Debian: apt-get install emscripten node-acorn; EMCC overrides it).
 set -eu
@@ -22,20 +23,29 @@ LDFLAGS="-O3 -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sWASM_
  -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 -sEXPORTED_RUNTIME_METHODS=addFunction \
  -sEXPORTED_FUNCTIONS=_malloc,_free,_pred_version,_pred_kernel_isa,_pred_abi_version,_pred_last_error,_pred_status_name,_pred_operator_count,_pred_operator_name,_pred_model_load,_pred_model_load_with_options,_pred_model_load_file,_pred_model_load_file_with_options,_pred_model_free,_pred_model_input_count,_pred_model_output_count,_pred_model_input_name,_pred_model_output_name,_pred_model_input_shape,_pred_model_output_shape,_pred_model_describe,_pred_session_create,_pred_session_free,_pred_session_set_threads,_pred_session_set_input_shape,_pred_session_input_shape,_pred_session_output_shape,_pred_session_memory_size,_pred_session_input_size,_pred_session_output_size,_pred_session_set_input,_pred_session_run,_pred_session_get_output,_pred_image_options_default,_pred_image_check_size,_pred_image_tensor_size,_pred_image_preprocess,_pred_session_set_input_image"
 
-rm -rf build
-mkdir -p build/web build/node
-"$EMCC" $CFLAGS -Icsrc -c csrc/predict.c -o build/predict.o
-objects="build/predict.o"
-"$EMCC" $objects $LDFLAGS -sENVIRONMENT=web,worker -sEXPORT_ES6=1 -sEXPORT_NAME=create_predict_web \
-    -o build/web/predict_web.mjs
-"$EMCC" $objects $LDFLAGS -sENVIRONMENT=node -sNODERAWFS=1 -sEXPORT_NAME=create_predict_node --post-js csrc/node_post.js \
-    -o build/node/predict_node.cjs
-# one .wasm serves both loaders (they differ in JavaScript only)
-cmp -s build/web/predict_web.wasm build/node/predict_node.wasm || {
-    echo "build.sh: the web and node builds made different .wasm files" >&2; exit 1; }
-cp build/web/predict_web.wasm predict.wasm
-cp build/web/predict_web.mjs build/node/predict_node.cjs .
-echo "build.sh: built predict.wasm ($(wc -c < predict.wasm) bytes)"
+build() {
+    rm -rf build
+    mkdir -p build/web build/node
+    "$EMCC" $CFLAGS -Icsrc -c csrc/predict.c -o build/predict.o
+    objects="build/predict.o"
+    "$EMCC" $objects $LDFLAGS -sENVIRONMENT=web,worker -sEXPORT_ES6=1 -sEXPORT_NAME=create_predict_web \
+        -o build/web/predict_web.mjs
+    "$EMCC" $objects $LDFLAGS -sENVIRONMENT=node -sNODERAWFS=1 -sEXPORT_NAME=create_predict_node --post-js csrc/node_post.js \
+        -o build/node/predict_node.cjs
+    # one .wasm serves both loaders (they differ in JavaScript only)
+    cmp -s build/web/predict_web.wasm build/node/predict_node.wasm || {
+        echo "build.sh: the web and node builds made different .wasm files" >&2; exit 1; }
+    cp build/web/predict_web.wasm predict.wasm
+    cp build/web/predict_web.mjs build/node/predict_node.cjs .
+    echo "build.sh: built predict.wasm ($(wc -c < predict.wasm) bytes)"
+}
+
+if [ -z "${EMCFLAGS:-}" ] && [ -f predict.wasm ] && [ -f predict_web.mjs ] && [ -f predict_node.cjs ] &&
+    [ -z "$(find build.sh csrc -newer predict.wasm)" ]; then
+    echo "build.sh: predict.wasm is up to date"
+else
+    build
+fi
 
 if [ "${1:-}" = test ]; then
     node --expose-gc --test test/
