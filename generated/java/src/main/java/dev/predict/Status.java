@@ -65,6 +65,16 @@ public enum Status {
     }
 
     /**
+     * The name in C, as the other languages print it (not the Java constant's name).
+     *
+     * @return the C name
+     */
+    @Override
+    public String toString() {
+        return cName;
+    }
+
+    /**
      * The member with a C value.
      *
      * @param value the C value

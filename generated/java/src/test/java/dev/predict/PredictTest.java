@@ -67,6 +67,7 @@ class PredictTest {
     @Test
     void statusNames() {
         assertEquals("PRED_ERR_MODEL", Status.ERR_MODEL.cName());
+        assertEquals("PRED_ERR_MODEL", Status.ERR_MODEL.toString()); // printed as in the other languages
         assertEquals("PRED_ERR_SHAPE", Predict.statusName(Status.ERR_SHAPE));
         assertEquals(Status.ERR_IO, Status.fromValue(Status.ERR_IO.value()));
     }
