@@ -18,7 +18,7 @@ BUILDS = {
                       "--root-user-action=ignore", "-e", "."]),
     "go": (GENERATED / "go", ["go", "build", "./..."]),
     "java": (GENERATED / "java", ["bash", "build.sh"]),
-    "swift": (GENERATED / "swift", ["swift", "build"]),
+    "swift": (GENERATED / "swift", ["swift", "build", "-c", "release"]),   # debug builds the C at -O0
 }
 
 
