@@ -14,7 +14,9 @@ GENERATED = ROOT / "generated"
 PATH = os.pathsep.join([sysconfig.get_path("scripts"), "/opt/swift/usr/bin", os.environ.get("PATH", "")])
 
 SUITES = {
-    "go": (GENERATED / "go", [["go", "vet", "./..."], ["go", "test", "-count=1", "./..."]]),
+    # -race: Go's race detector watches the binding's locks and its close-during-call and
+    # two-sessions-on-one-model tests
+    "go": (GENERATED / "go", [["go", "vet", "./..."], ["go", "test", "-race", "-count=1", "./..."]]),
     "java": (GENERATED / "java", [["bash", "build.sh", "test"]]),
     "swift": (GENERATED / "swift", [["swift", "test"]]),
     # built by the conformance runner's build() (skips without emcc/node), then node's runner
