@@ -12,11 +12,13 @@
 
 #define PRED__GEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-/* `full`: the tile stores all 16 columns (a constant after inlining). Rows past mr are computed
- * from the zero padding of the packed panel and not stored. */
+/* `full`: the tile stores all 16 columns; `rows`: the rows it computes, 6, or 1 for a panel of
+ * one row (a batch-1 Gemm, bound by reading its weights: the five rows of padding would only
+ * add work); both constants after inlining. Other rows past mr are computed from the zero
+ * padding of the packed panel and not stored. */
 PRED__AVX512 static inline __attribute__((always_inline)) void
 pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
-                            const float *bias, const pred__act *act, int accumulate, int full) {
+                            const float *bias, const pred__act *act, int accumulate, int full, size_t rows) {
     const __mmask16 m = pred__avx512_mask(full ? 16 : nr);
     __m512 b0, b1;
     size_t p;
@@ -29,14 +31,16 @@ pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b
         b0 = _mm512_loadu_ps(b);
         b1 = _mm512_loadu_ps(b + PRED__GEMM_NR);
 #define PRED__FMA(i)                                                                   \
-        e##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, e##i);                        \
-        o##i = _mm512_fmadd_ps(_mm512_set1_ps(a[PRED__GEMM_MR + i]), b1, o##i);
+        if (i < rows) {                                                                \
+            e##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, e##i);                    \
+            o##i = _mm512_fmadd_ps(_mm512_set1_ps(a[PRED__GEMM_MR + i]), b1, o##i);    \
+        }
         PRED__GEMM_ROWS(PRED__FMA)
 #undef PRED__FMA
     }
     if (p < k) {
         b0 = _mm512_loadu_ps(b);
-#define PRED__FMA(i) e##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, e##i);
+#define PRED__FMA(i) if (i < rows) e##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, e##i);
         PRED__GEMM_ROWS(PRED__FMA)
 #undef PRED__FMA
     }
@@ -54,8 +58,9 @@ pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b
 PRED__AVX512 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k,
                                                 size_t mr, size_t nr, const float *bias, const pred__act *act,
                                                 int accumulate) {
-    if (nr == PRED__GEMM_NR) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1);
-    else pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0);
+    if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1);
+    else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6);
+    else pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6);
 }
 
 #endif
