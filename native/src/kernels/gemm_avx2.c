@@ -8,12 +8,14 @@
 
 #define PRED__GEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-/* `full`: the tile stores all 16 columns (a constant after inlining, so the
- * common case has plain loads and stores). Rows past mr are computed from the
- * zero padding of the packed panel and not stored. */
+/* `full`: the tile stores all 16 columns (so the common case has plain loads
+ * and stores); `rows`: the rows it computes, 6, or 1 for a panel of one row
+ * (a batch-1 Gemm, bound by reading its weights); both constants after
+ * inlining. Other rows past mr are computed from the zero padding of the
+ * packed panel and not stored. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
-                          const float *bias, const pred__act *act, int accumulate, int full) {
+                          const float *bias, const pred__act *act, int accumulate, int full, size_t rows) {
     const __m256i m0 = pred__avx2_mask(full || nr >= 8 ? 8 : nr), m1 = pred__avx2_mask(full ? 8 : nr > 8 ? nr - 8 : 0);
     __m256 b0, b1, av;
     size_t p;
@@ -28,10 +30,12 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
     for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += PRED__GEMM_NR) {
         b0 = _mm256_loadu_ps(b);
         b1 = _mm256_loadu_ps(b + 8);
-#define PRED__FMA(i)                            \
-        av = _mm256_broadcast_ss(a + i);        \
-        c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0); \
-        c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
+#define PRED__FMA(i)                                \
+        if (i < rows) {                                 \
+            av = _mm256_broadcast_ss(a + i);            \
+            c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0); \
+            c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1); \
+        }
         PRED__GEMM_ROWS(PRED__FMA)
 #undef PRED__FMA
     }
@@ -54,8 +58,9 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
 
 PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                             size_t nr, const float *bias, const pred__act *act, int accumulate) {
-    if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1);
-    else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0);
+    if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1);
+    else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6);
+    else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6);
 }
 
 #endif
