@@ -487,7 +487,8 @@ static pred_status pred__skip_copies(pred__rw *rw) {
             a = pred__rw_producer(rw, n->in[0]);
             if (a && pred__op_is_copy(rw, a)) n->in[0] = a->in[0];
             same = pred__shape_equal(&g->tensors[n->in[0]].shape, &g->tensors[n->out[0]].shape);
-        } else if (n->op == PRED__OP_TRANSPOSE) {
+        } else if (n->op == PRED__OP_TRANSPOSE && !rw->is_output[n->out[0]]) {
+            /* not on a graph output: that node stays, and rewired it would transpose a's input */
             a = pred__rw_producer(rw, n->in[0]);
             if (a && a->op == PRED__OP_TRANSPOSE && pred__transposes_cancel(g, a, n)) {
                 n->in[0] = a->in[0];

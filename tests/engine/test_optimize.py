@@ -243,6 +243,23 @@ def test_reshape_back_and_unoptimized():
         assert s.input_shape(0) == (2, 3, 9, 9)
 
 
+@pytest.mark.parametrize("perm", [None, [0, 2, 3, 1]], ids=["reversed", "to_nhwc"])
+def test_transposes_that_cancel_before_a_graph_output(perm):
+    """Transpose then its inverse, the second writing a graph output: that node must stay as it
+    is (found by the fuzzer: it was rewired to read the first one's input, and read past it)."""
+    rng = np.random.default_rng(11)
+    inverse = None if perm is None else [perm.index(i) for i in range(4)]
+    attrs = lambda p: {} if p is None else {"perm": p}
+    data = model([helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 2, 1, 0]),
+                  helper.make_node("Transpose", ["c"], ["t"], **attrs(perm)),
+                  helper.make_node("Transpose", ["t"], ["y"], **attrs(inverse))],
+                 [tensor("x", [1, 3, 5, 6])], [tensor("y", None)], [("w", rand(rng, 4, 3, 3, 3))])
+    x = rand(rng, 1, 3, 5, 6)
+    for optimize in (True, False):
+        (got,) = run(data, {"x": x}, optimize)
+        np.testing.assert_allclose(got, reference(data, {"x": x})[0], rtol=1e-5, atol=1e-5)
+
+
 def test_shapes_flow_through_reshape_with_minus_one():
     """Reshape to (-1, 16) follows the batch; Reshape to a fixed (1, 16) refuses batch 2."""
     rng = np.random.default_rng(8)
