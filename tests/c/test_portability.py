@@ -44,11 +44,12 @@ SINGLE = ROOT / "generated" / "c"
 TESTS_C = ROOT / "tests" / "c"
 WARNINGS = ["-Wall", "-Wextra", "-Wpedantic", "-Werror"]
 ARMV7 = c.CROSS["armv7"]
+CLANG = "/usr/bin/clang"   # Debian's (tools/setup.sh), not the one of the Swift toolchain that PATH may put first
 COMPILERS = {
     ("x86-64", "gcc"): ("gcc",),
-    ("x86-64", "clang"): ("clang",),
+    ("x86-64", "clang"): (CLANG,),
     ("armv7", "gcc"): (ARMV7.cc,),
-    ("armv7", "clang"): ("clang", "--target=arm-linux-gnueabihf"),   # with the cross gcc's libraries and linker
+    ("armv7", "clang"): (CLANG, "--target=arm-linux-gnueabihf"),   # with the cross gcc's libraries and linker
 }
 # what -std=c99 -Wpedantic may say: the C11 _Atomic of the file (gcc, then clang)
 C11_ONLY = re.compile(r"ISO C99 does not support the '_Atomic' qualifier \[-Wpedantic\]"
@@ -103,8 +104,8 @@ RUN_CASES = ("tiny_cnn", "conv_groups_padding", "fusions", "pools", "activations
 
 def missing(arch: str, cc: str) -> str | None:
     """What this machine lacks to build (and run) for arch with cc; None when nothing."""
-    if not shutil.which(cc):
-        return f"{cc} is not installed (tools/setup.sh installs it)"
+    if not shutil.which(COMPILERS["x86-64", cc][0]):
+        return f"{COMPILERS['x86-64', cc][0]} is not installed (tools/setup.sh installs it)"
     return ARMV7.missing() if arch == "armv7" else None
 
 
