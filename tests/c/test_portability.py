@@ -207,8 +207,7 @@ def test_programs_run(cell, builds, tmp_path):
     assert "api_test: 0 failure(s)" in out
     threads = program(cell, [TESTS_C / "threads_test.c"], tmp_path / "threads_test", build.obj)
     assert "threads_test: 0 failure(s)" in run(threads, *case_models(tmp_path, THREAD_MODELS))
-    # kernels_test includes predict.c (a compile of its own): at the levels test_kernels.py's -O2
-    # leaves, natively (aarch64's NEON level has its own test there)
+    # kernels_test includes predict.c, a compile of its own: at the levels test_kernels.py (-O2) leaves
     if cell.arch == "x86-64" and cell.opt != "-O2":
         kernels = program(cell, [TESTS_C / "kernels_test.c"], tmp_path / "kernels_test")
         out = run(kernels)
