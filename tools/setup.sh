@@ -16,7 +16,9 @@ command -v javac >/dev/null || apt_missing+=(openjdk-17-jdk-headless)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || \
     apt_missing+=(libclang-rt-14-dev)
 [ -f /usr/share/java/junit-platform-console-standalone.jar ] || apt_missing+=(junit5)
-# the targets of tests/conformance/test_targets.py: Debian's cross gcc, its C library and
+# the targets of tests/conformance/test_targets.py (armv7 also for tests/c/test_portability.py's
+# 32-bit cells, with gcc and with clang --target: x86's gcc-multilib conflicts with these cross
+# compilers in Debian): Debian's cross gcc, its C library and
 # headers (only recommended by the compiler) as the sysroot /usr/<triple>, and qemu-user to
 # run what it builds
 for target in aarch64-linux-gnu:arm64 arm-linux-gnueabihf:armhf riscv64-linux-gnu:riscv64 s390x-linux-gnu:s390x; do
