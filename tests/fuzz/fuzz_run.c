@@ -46,6 +46,10 @@ static unsigned take(bytes *b) {
 }
 static unsigned pick(bytes *b, unsigned n) { return take(b) % n; }                       /* [0, n) */
 static size_t in_range(bytes *b, size_t lo, size_t hi) { return lo + take(b) % (hi - lo + 1); } /* [lo, hi] */
+static unsigned take16(bytes *b) {
+    unsigned hi = take(b); /* two statements: the bytes are read in order */
+    return hi << 8 | take(b);
+}
 
 /* ---- protobuf writing ----------------------------------------------------*/
 
@@ -189,10 +193,10 @@ static double fill(bytes *b, float *v, size_t n) {
     float scale = scales[pick(b, sizeof scales / sizeof scales[0])];
     double maxabs = 0.0;
     size_t i, k = pick(b, 6);
-    rng = 0x9e3779b97f4a7c15u ^ ((uint64_t)take(b) << 8 | take(b));
+    rng = 0x9e3779b97f4a7c15u ^ take16(b);
     for (i = 0; i < n; i++) v[i] = scale * rnd_unit();
     for (; k > 0; k--) {
-        size_t at = ((size_t)take(b) << 8 | take(b)) % n;
+        size_t at = take16(b) % n;
         v[at] = special[pick(b, sizeof special / sizeof special[0])];
     }
     for (i = 0; i < n; i++)

@@ -9,7 +9,8 @@
 # crashed or hung). Work files live outside the repository, in $PREDICT_FUZZ_DIR (default
 # /tmp/predict-fuzz): the binary, seeds/ (written by seeds.py), corpus/ (grows
 # from run to run), artifacts/ (crash-*, leak-*, timeout-* inputs) and onnx.dict;
-# with --run: fuzz_run, corpus-run/ and artifacts-run/ (no seeds nor regressions).
+# with --run: fuzz_run, corpus-run/ and artifacts-run/, no seeds, and it replays
+# tests/fuzz/regressions-run/ instead.
 # Uses generated/c/predict.c (or $PREDICT_FUZZ_C/predict.c): run
 # `python3 -m bindgen all` after editing native/.
 # Exit status: 0 clean, 77 when clang cannot build a fuzzer, else libFuzzer's.
@@ -46,9 +47,11 @@ if [ "$HARNESS" = fuzz_run ]; then
     # includes predict.c itself, to switch kernel levels; writes its own models, so no seeds
     "$CLANG" "${FLAGS[@]}" tests/fuzz/fuzz_run.c -lm -pthread -o "$DIR/fuzz_run"
     mkdir -p "$DIR/corpus-run" "$DIR/artifacts-run"
+    "$DIR/fuzz_run" -timeout=10 -rss_limit_mb=2048 tests/fuzz/regressions-run/*
     cd "$DIR"
-    exec "$DIR/fuzz_run" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix="$DIR/artifacts-run/" -print_final_stats=1 "$@" "$DIR/corpus-run"
+    # a model takes about 100 bytes: fuzz lengths up to 256 from the start (libFuzzer would begin at 4)
+    exec "$DIR/fuzz_run" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 -max_len=256 \
+        -len_control=0 -artifact_prefix="$DIR/artifacts-run/" -print_final_stats=1 "$@" "$DIR/corpus-run"
 fi
 
 "$CLANG" "${FLAGS[@]}" tests/fuzz/fuzz_load.c "$SRC/predict.c" -lm -pthread -o "$DIR/fuzz_load"
