@@ -120,8 +120,6 @@ static void attr_ints(pb *node, const char *name, const int64_t *v, size_t n) {
 
 /* ---- the model being built ---------------------------------------------------*/
 
-#define MAX_ELEMENTS 16384 /* PRED_MAX_ELEMENTS of the build */
-
 typedef struct {
     pb graph;
     float *input;       /* the graph input "x" */
