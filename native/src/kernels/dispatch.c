@@ -92,13 +92,16 @@ static const pred__kernels *pred__kernels_detect(void) {
     return best;
 }
 
+/* The table in use, detected at the first call. File scope so that a test that includes the
+ * single file (tests/fuzz/fuzz_run.c) can switch levels between runs. */
+static _Atomic(const pred__kernels *) pred__kernels_chosen = NULL;
+
 static const pred__kernels *pred__kernels_get(void) {
     /* detected once; threads racing here compute the same table */
-    static _Atomic(const pred__kernels *) chosen = NULL;
-    const pred__kernels *k = atomic_load_explicit(&chosen, memory_order_acquire);
+    const pred__kernels *k = atomic_load_explicit(&pred__kernels_chosen, memory_order_acquire);
     if (!k) {
         k = pred__kernels_detect();
-        atomic_store_explicit(&chosen, k, memory_order_release);
+        atomic_store_explicit(&pred__kernels_chosen, k, memory_order_release);
     }
     return k;
 }

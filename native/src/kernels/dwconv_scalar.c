@@ -5,18 +5,19 @@
 #include "dispatch.h"
 #include "../kernels.h"
 
-/* One output pixel: bias, then the taps that fall inside x, row by row. */
+/* One output pixel: bias, then every tap, row by row. A tap in the padding multiplies 0, as the
+ * SIMD levels and im2col do: an infinite or NaN weight there makes NaN at every level. */
 static float pred__dw_pixel(const float *x, const float *w, float bias, const pred__dw_shape *s, size_t oy,
                             size_t ox) {
     float acc = bias;
     size_t ky, kx;
     for (ky = 0; ky < s->kh; ky++) {
         size_t iy = oy * s->stride + ky;
-        if (iy < s->pad_t || iy - s->pad_t >= s->h) continue;
+        int row_in = iy >= s->pad_t && iy - s->pad_t < s->h;
         for (kx = 0; kx < s->kw; kx++) {
             size_t ix = ox * s->stride + kx;
-            if (ix < s->pad_l || ix - s->pad_l >= s->w) continue;
-            acc += w[ky * s->kw + kx] * x[(iy - s->pad_t) * s->w + ix - s->pad_l];
+            int in = row_in && ix >= s->pad_l && ix - s->pad_l < s->w;
+            acc += w[ky * s->kw + kx] * (in ? x[(iy - s->pad_t) * s->w + ix - s->pad_l] : 0.0f);
         }
     }
     return acc;

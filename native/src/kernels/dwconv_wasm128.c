@@ -6,8 +6,8 @@
  * tap is a plain vector load and every output row whole vectors of 4, the
  * last stored in part. Blocks of 4 rows x 2 vectors (8 rows x 1 vector on
  * planes 4 wide or less) keep 8 independent sums in flight. Each sum adds
- * the taps in order with a multiply and an add, as the scalar level does
- * (which skips the padding taps: only the sign of a zero sum can differ).
+ * the taps in order with a multiply and an add, padding taps included, as
+ * the scalar level does: the same bits.
  */
 #include "wasm128.h"
 #include "../kernels.h"
