@@ -22,15 +22,6 @@ CROSS_BUILDS = {"aarch64-gcc": [AARCH64.cc, "-O2", *STRICT],
                 "aarch64-clang": ["/usr/bin/clang", "--target=aarch64-linux-gnu", "-O2", *STRICT]}
 
 
-def require(target: str, why: str) -> None:
-    """Skips for `why` (a tool missing), or fails under PREDICT_REQUIRE_TARGETS, as
-    tests/conformance/test_targets.py does; tools/setup.sh installs every tool."""
-    if why:
-        if os.environ.get("PREDICT_REQUIRE_TARGETS"):
-            pytest.fail(f"{target}: {why}; PREDICT_REQUIRE_TARGETS is set")
-        pytest.skip(f"{target}: {why}")
-
-
 def check_output(res: subprocess.CompletedProcess) -> str:
     assert res.returncode == 0 and " 0 failure(s)" in res.stdout, res.stdout[-3000:] + res.stderr[-3000:]
     assert "level scalar: tested" in res.stdout
@@ -54,14 +45,14 @@ def test_kernel_levels_agree_with_the_reference(tmp_path, build):
 @pytest.mark.parametrize("build", CROSS_BUILDS)
 def test_neon_level_agrees_with_the_reference(tmp_path, build):
     """Under qemu-aarch64: slower than native, but the NEON code itself, on every commit."""
-    require("aarch64", AARCH64.missing())
+    c.require("aarch64", AARCH64.missing())
     out = run_kernels_test(CROSS_BUILDS[build], tmp_path / "kernels_test", AARCH64.exec_prefix)
     assert "level neon: tested" in out
 
 
 def test_wasm128_level_agrees_with_the_reference(tmp_path):
     missing = [tool for tool in ("emcc", "node") if shutil.which(tool) is None]
-    require("wasm128", f"{' and '.join(missing)} not installed (emscripten, node-acorn, nodejs)" if missing else "")
+    c.require("wasm128", f"{' and '.join(missing)} not installed (emscripten, node-acorn, nodejs)" if missing else "")
     js = tmp_path / "kernels_test.js"
     # Debian's emscripten finds acorn (its JS optimizer needs it) only through NODE_PATH
     env = dict(os.environ, NODE_PATH=os.environ.get("NODE_PATH", "/usr/share/nodejs"))

@@ -76,6 +76,16 @@ NATIVE = Target("native", "gcc")
 
 
 @functools.cache
+def require(name: str, why: str | None) -> None:
+    """Nothing when `why` is empty; else a skip saying what is missing, or a failure under
+    PREDICT_REQUIRE_TARGETS (`make test` sets it: setup installed every tool)."""
+    import pytest
+    if why:
+        if os.environ.get("PREDICT_REQUIRE_TARGETS"):
+            pytest.fail(f"{name}: {why}; PREDICT_REQUIRE_TARGETS is set")
+        pytest.skip(f"{name}: {why}")
+
+
 def library(target: Target) -> Path:
     """The single file compiled once per target, in a temporary folder."""
     folder = Path(tempfile.mkdtemp(prefix=f"predict-c-{target.name}-"))
