@@ -96,6 +96,20 @@ static size_t pred__dw_block_rows(size_t oh);
 typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
+/* Channels [0, n) (n <= PRED__DW_LANES) of a depthwise 2-D convolution at once, one per vector
+ * lane: channel c reads x + c * h * w, w + c * kh * kw and bias[c] (bias NULL: 0) and writes
+ * y + c * oh * ow; the bits of the level's dwconv on each channel. scratch holds
+ * pred__dw_lanes_scratch_size(s) floats. */
+#define PRED__DW_LANES 8
+typedef void (*pred__dwconv_lanes_fn)(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                      const pred__dw_shape *s, float *scratch, const pred__act *act);
+/* Floats of scratch a dwconv_lanes kernel uses: the channels' weights tap by tap and a copy of the
+ * rows its outputs read, padded with zeros to the columns a block of 8 outputs reads, 8 floats
+ * (the channels) a pixel. */
+static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s);
+static size_t pred__dw_lanes_cols(const pred__dw_shape *s);
+static size_t pred__dw_lanes_rows(const pred__dw_shape *s);
+
 /* y (n,) = f(x (n,)), elementwise; y may be x. */
 typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
 
@@ -104,6 +118,7 @@ typedef struct pred__kernels {
     const char *name;
     pred__gemm_tile_fn gemm_tile;
     pred__dwconv_fn dwconv;
+    pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
 } pred__kernels;
 
@@ -132,6 +147,8 @@ static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const flo
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
+static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                    const pred__dw_shape *s, float *scratch, const pred__act *act);
 #endif
 #if PRED__HAVE_AVX512
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
