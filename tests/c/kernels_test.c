@@ -357,6 +357,24 @@ static void test_dwconv_lanes(const pred__kernels *level, int round) {
     free(x), free(w), free(bias), free(got), free(want), free(same), free(scale), free(scratch);
 }
 
+/* gather2 takes every other float, from a source that ends at its last one read (the sanitizers
+ * see an overread), and writes n floats. */
+static void test_gather2(const pred__kernels *level) {
+    size_t n, i;
+    for (n = 1; n <= 40; n++) {
+        float *src = (float *)malloc((2 * n - 1) * sizeof(float)), dst[48];
+        for (i = 0; i < 2 * n - 1; i++) src[i] = rnd_float();
+        for (i = 0; i < 48; i++) dst[i] = CANARY;
+        level->gather2(dst, src, n);
+        for (i = 0; i < 48; i++) {
+            checks++;
+            if (memcmp(&dst[i], i < n ? &src[2 * i] : &(float){CANARY}, sizeof(float)) != 0)
+                fail("gather2", level->name, i, dst[i], i < n ? src[2 * i] : CANARY);
+        }
+        free(src);
+    }
+}
+
 /* Relu and Clip applied in a tile's registers give the bits of pred__relu1 / pred__clip1:
  * c = bias (-0) + 1 * v is exactly v for every special v, at every level. */
 static void test_tile_activation_bits(const pred__kernels *level) {
@@ -429,6 +447,7 @@ int main(void) {
         for (round = 0; round < 200; round++) test_gemm_transposed(level, round);
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         for (round = 0; round < 400; round++) test_dwconv_lanes(level, round);
+        test_gather2(level);
         test_tile_activation_bits(level);
         test_math(level);
         printf("level %s: tested\n", level->name);

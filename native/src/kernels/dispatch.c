@@ -6,30 +6,31 @@
 
 static const pred__kernels pred__kernels_scalar = {
     .isa = PRED__ISA_SCALAR, .name = "scalar", .gemm_tile = pred__gemm_tile_scalar, .dwconv = pred__dwconv_scalar,
-    .exp = pred__vexp_scalar, .sigmoid = pred__vsigmoid_scalar, .erf = pred__verf_scalar};
+    .exp = pred__vexp_scalar, .sigmoid = pred__vsigmoid_scalar, .erf = pred__verf_scalar, .gather2 = pred__gather2_scalar};
 #if PRED__HAVE_AVX2
 static const pred__kernels pred__kernels_avx2 = {
     .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2, .dwconv = pred__dwconv_avx2,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
 #endif
 #if PRED__HAVE_AVX512
-/* the GEMM tile and depthwise conv in 512-bit vectors; the math and the channel lanes are AVX2's */
+/* the GEMM tile and depthwise conv in 512-bit vectors; the math, the channel lanes and the gather
+ * are AVX2's */
 static const pred__kernels pred__kernels_avx512 = {
     .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512, .dwconv = pred__dwconv_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
 #endif
 #if PRED__HAVE_WASM128
 static const pred__kernels pred__kernels_wasm128 = {
     .isa = PRED__ISA_WASM128, .name = "wasm128", .gemm_tile = pred__gemm_tile_wasm128,
     .dwconv = pred__dwconv_wasm128, .exp = pred__vexp_wasm128, .sigmoid = pred__vsigmoid_wasm128,
-    .erf = pred__verf_wasm128};
+    .erf = pred__verf_wasm128, .gather2 = pred__gather2_scalar};
 #endif
 #if PRED__HAVE_NEON
 static const pred__kernels pred__kernels_neon = {
     .isa = PRED__ISA_NEON, .name = "neon", .gemm_tile = pred__gemm_tile_neon, .dwconv = pred__dwconv_neon,
-    .exp = pred__vexp_neon, .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon};
+    .exp = pred__vexp_neon, .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_scalar};
 #endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */

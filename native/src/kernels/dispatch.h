@@ -112,6 +112,8 @@ static size_t pred__dw_lanes_rows(const pred__dw_shape *s);
 
 /* y (n,) = f(x (n,)), elementwise; y may be x. */
 typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
+/* dst[i] = src[2 * i] for i < n, reading src[0 .. 2n - 2] only: the rows of a stride-2 im2col strip. */
+typedef void (*pred__gather_fn)(float *dst, const float *src, size_t n);
 
 typedef struct pred__kernels {
     pred__isa isa;
@@ -120,6 +122,7 @@ typedef struct pred__kernels {
     pred__dwconv_fn dwconv;
     pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
+    pred__gather_fn gather2;
 } pred__kernels;
 
 /* The table of the level in use (detected, or forced by PRED_ISA). */
@@ -139,10 +142,12 @@ static void pred__dwconv_scalar(float *y, const float *x, const float *w, float 
 static void pred__vexp_scalar(float *y, const float *x, size_t n);
 static void pred__vsigmoid_scalar(float *y, const float *x, size_t n);
 static void pred__verf_scalar(float *y, const float *x, size_t n);
+static void pred__gather2_scalar(float *dst, const float *src, size_t n);
 #if PRED__HAVE_AVX2
 static void pred__vexp_avx2(float *y, const float *x, size_t n);
 static void pred__vsigmoid_avx2(float *y, const float *x, size_t n);
 static void pred__verf_avx2(float *y, const float *x, size_t n);
+static void pred__gather2_avx2(float *dst, const float *src, size_t n);
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
