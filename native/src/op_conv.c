@@ -185,12 +185,12 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
 }
 
 /* 1 when the kernel level's channel-lanes depthwise kernel runs a map better than its per-channel
- * one (the two compute the same bits): on maps too narrow for the per-channel kernel's vectors */
-/* 1 when the kernel level's channel-lanes depthwise kernel runs a map better than its per-channel
- * one (the two compute the same bits). On rows of at most 8 outputs it does, as the per-channel
- * kernel's vectors idle past the row; on Lite0's 14 x 14 maps it was 5% slower (AMD EPYC, AVX2). */
+ * one (the two compute the same bits): on rows of at most 16 outputs, where the per-channel
+ * kernel's vectors idle past the row (Lite0's 14 x 14 maps: 5x5 672 channels 197 -> 127 us, 3x3
+ * 480 channels 82 -> 57 us; AMD EPYC, AVX-512 level). From 28 wide the two are even, and at 112
+ * the lanes kernel's copy outgrows L1. */
 static int pred__dw_lanes_better(const pred__kernels *kt, const pred__dw_shape *s) {
-    return kt->dwconv_lanes && s->ow <= PRED__DW_LANES;
+    return kt->dwconv_lanes && s->ow <= 2 * PRED__DW_LANES;
 }
 
 /* A depthwise Conv split between threads by tasks of (batch, channels), each independent: one
