@@ -91,6 +91,20 @@ typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float 
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
 /* oh rounded up to whole blocks of 8 rows. */
 static size_t pred__dw_block_rows(size_t oh);
+/* TAP (a statement reading the size_t kx) for kx = 0 .. kw - 1, the first 5 written out: the tap
+ * loops are a depthwise kernel's inner loops, and gcc -O2 unrolls no loop (writing out a row of 5x5
+ * taps made the lanes kernel 36% faster on 14 x 14 maps; the per-channel kernels, whose blocks
+ * are taller, gained 1-3% for 11 KB of code, and keep their loops). */
+#define PRED__DW_EACH_TAP(kw, TAP)                                                               \
+    do {                                                                                         \
+        size_t kx;                                                                               \
+        if ((kw) > 0) { kx = 0; TAP }                                                            \
+        if ((kw) > 1) { kx = 1; TAP }                                                            \
+        if ((kw) > 2) { kx = 2; TAP }                                                            \
+        if ((kw) > 3) { kx = 3; TAP }                                                            \
+        if ((kw) > 4) { kx = 4; TAP }                                                            \
+        for (kx = 5; kx < (kw); kx++) { TAP }                                                    \
+    } while (0)
 /* A depthwise kernel's height, width and stride: constants after inlining where a SIMD kernel
  * knows them (3x3 and 5x5, stride 1 and 2), so its tap loops unroll; else the shape's. */
 typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;

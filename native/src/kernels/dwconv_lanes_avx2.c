@@ -78,29 +78,20 @@ pred__dw_lanes_block(float *y, const float *pad, const float *wt, __m256 bias, s
                      size_t count) {
     const float *base = pad + ((oy * k.st) * cols + ox0 * k.st) * 8;
     __m256 a[8];
-    size_t ky, kx, i;
+    size_t ky, i;
 #define PRED__DW_INIT(i) __m256 a##i = bias;
     PRED__DW_LANES_EACH(PRED__DW_INIT)
 #undef PRED__DW_INIT
-    /* a row of taps written out up to 5 (gcc -O2 unrolls no loop), the rest of a wider kernel a loop */
-    for (ky = 0; ky < k.kh; ky++) {
-        const float *row = base + ky * cols * 8, *wrow = wt + ky * k.kw * 8;
 #define PRED__DW_FMA(i) a##i = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + i * k.st * 8), a##i);
-#define PRED__DW_TAP(kx)                                                           \
-        if (kx < k.kw) {                                                           \
-            const __m256 wv = _mm256_loadu_ps(wrow + kx * 8);                      \
-            const float *p = row + kx * 8;                                         \
-            PRED__DW_LANES_EACH(PRED__DW_FMA)                                      \
+#define PRED__DW_TAP                                                                           \
+        {                                                                                      \
+            const __m256 wv = _mm256_loadu_ps(wt + (ky * k.kw + kx) * 8);                      \
+            const float *p = base + (ky * cols + kx) * 8;                                      \
+            PRED__DW_LANES_EACH(PRED__DW_FMA)                                                  \
         }
-        PRED__DW_TAP(0) PRED__DW_TAP(1) PRED__DW_TAP(2) PRED__DW_TAP(3) PRED__DW_TAP(4)
+    for (ky = 0; ky < k.kh; ky++) PRED__DW_EACH_TAP(k.kw, PRED__DW_TAP);
 #undef PRED__DW_TAP
-        for (kx = 5; kx < k.kw; kx++) {
-            const __m256 wv = _mm256_loadu_ps(wrow + kx * 8);
-            const float *p = row + kx * 8;
-            PRED__DW_LANES_EACH(PRED__DW_FMA)
-        }
 #undef PRED__DW_FMA
-    }
 #define PRED__DW_GATHER(i) a[i] = in_tile ? pred__avx2_act(a##i, act) : a##i;
     PRED__DW_LANES_EACH(PRED__DW_GATHER)
 #undef PRED__DW_GATHER
