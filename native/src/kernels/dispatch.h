@@ -60,6 +60,14 @@ typedef enum pred__isa {
     PRED__ISA_COUNT
 } pred__isa;
 
+/* A hint that the cache line at p will soon be written: where a loop writes many rows a little at a
+ * time, more streams than the hardware prefetchers follow (gcc and clang; nothing elsewhere). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PRED__PREFETCH_W(p) __builtin_prefetch((p), 1)
+#else
+#define PRED__PREFETCH_W(p) ((void)(p))
+#endif
+
 /* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
  * level uses the same tile, so weights packed once serve any level. */
 #define PRED__GEMM_MR 6

@@ -173,6 +173,10 @@ static void pred__gemm_packed(const pred__gemm_job *job, size_t strip, size_t p0
         for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
             size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
             float *ct = job->c + i * job->ldc + j;
+            /* the rows of c are feature maps, each written a strip at a time: ask for the lines of
+             * the strip after next (on Lite0's first layers, 32 rows of 12544 outputs) */
+            for (r = 0; k0 == 0 && j + 3 * PRED__GEMM_NR <= job->n && r < mr; r++)
+                PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NR);
             job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
                                job->bias ? job->bias + i : NULL, last ? job->act : &pred__act_none, k0 > 0);
             for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
