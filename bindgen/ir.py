@@ -375,6 +375,16 @@ class Function:
 
 
 @dataclass
+class Skipped:
+    """A declaration of a header you did not write (one with an overlay or a system
+    header) that is neither annotated nor bindable as it is: no binding has any of
+    it. `bindgen report` lists them; an annotation makes them errors instead."""
+    name: str
+    coord: str
+    reason: str
+
+
+@dataclass
 class API:
     """The whole header."""
     name: str
@@ -390,6 +400,8 @@ class API:
     # Set when the header defines <PREFIX>ABI_VERSION and <prefix>abi_version():
     # bindings compare the two when they load the library.
     abi: dict | None = None
+    # Declarations left out, with why (a header with an overlay: see Skipped).
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def error_enum(self) -> Enum | None:

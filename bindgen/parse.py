@@ -1,21 +1,40 @@
 """Parse an annotated C header into the IR (ir.API).
 
-The header is read without a C preprocessor or system headers: a small
-pre-pass keeps line numbers, collects doc comments and `#define` constants,
-drops include guards, `#include <...>` and `#ifdef __cplusplus` blocks, and
-prepends stub typedefs for the standard types. pycparser parses the rest.
-Anything the IR cannot express is an error at `file:line`, never skipped.
+A header written for bindgen is read without a C preprocessor or system
+headers: a small pre-pass keeps line numbers, collects doc comments and
+`#define` constants, drops include guards, `#include <...>` and `#ifdef
+__cplusplus` blocks, and prepends stub typedefs for the standard types.
+pycparser parses the rest. Anything the IR cannot express is an error at
+`file:line`, never skipped.
+
+A system header (`header = "<zlib.h>"`) is not written for that pre-pass:
+its macros pick types per platform, it includes libc. It goes through the C
+compiler's own preprocessor (`$CC -E -dD`, `cc` by default: the header as
+this machine's compiler sees it, with C's view of `extern "C"` guards),
+with GNU extensions defined away so pycparser reads libc's declarations;
+`-dD` keeps the `#define`s, in place, for constants.
+
+A header with an overlay (bindgen/overlay.py), and every system header, is
+one you did not write: declarations may have no annotations. Those
+bindable as they are (values, `const char *` in, ...) are bound; others are
+skipped with the reason (`ir.Skipped`, `bindgen report`), never half-bound.
+An annotated declaration that cannot be bound stays an error.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import os
+import shlex
+import subprocess
+
 from pycparser import c_ast, c_parser
 from pycparser.c_parser import ParseError
 
 from . import ir
-from .annotations import BindgenError, DocComment, parse_doc
+from .annotations import BindgenError, DocComment, Tag, parse_doc
+from .overlay import Overlay, merge
 
 _STUBS = "".join(f"typedef {base} {name};\n" for name, base in [
     ("size_t", "unsigned long"), ("int8_t", "signed char"), ("uint8_t", "unsigned char"),
@@ -109,8 +128,76 @@ class _Source:
         return self.docs.get(i)
 
 
+# GNU C that libc headers use and pycparser does not read (C11 only).
+_GNU_AWAY = ["-D__attribute__(x)=", "-D__extension__=", "-D__asm__(...)=", "-D__restrict=",
+             "-D__inline=", "-D__builtin_va_list=char*"]
+_MARKER = re.compile(r'#\s*(\d+)\s+"([^"]*)"(.*)$')
+# C's integer spellings as the IR's scalars (LP64: long is 64-bit, as on Linux and macOS).
+_CANONICAL = {
+    "signed char": "int8_t", "unsigned char": "uint8_t",
+    "short": "int16_t", "short int": "int16_t", "signed short": "int16_t",
+    "unsigned short": "uint16_t", "unsigned short int": "uint16_t",
+    "signed": "int", "signed int": "int", "unsigned": "unsigned int",
+    "long": "int64_t", "long int": "int64_t", "signed long": "int64_t",
+    "long long": "int64_t", "long long int": "int64_t",
+    "unsigned long": "uint64_t", "unsigned long int": "uint64_t",
+    "unsigned long long": "uint64_t", "unsigned long long int": "uint64_t",
+}
+
+
+class _Preprocessed:
+    """A system header through the C preprocessor: the same interface as _Source
+    (no doc comments: a system header's comments are not bindgen's)."""
+
+    def __init__(self, include: str):
+        cc = shlex.split(os.environ.get("CC", "cc"))
+        try:
+            res = subprocess.run([*cc, "-E", "-dD", *_GNU_AWAY, "-x", "c", "-"],
+                                 input=f"#include <{include}>\n", capture_output=True, text=True)
+        except OSError as e:
+            raise BindgenError(f"<{include}>", f"cannot run the C preprocessor {cc[0]}: {e}") from None
+        if res.returncode != 0:
+            raise BindgenError(f"<{include}>", f"the C preprocessor failed: {res.stderr.strip()}")
+        self.docs: dict = {}
+        self.trailing: dict = {}
+        self.constants: list[tuple[str, str, int]] = []
+        self.skipped: list[tuple[str, int, str]] = []   # (macro, line, reason)
+        self.filename = ""     # the header's path, from the first file <stdin> includes
+        out, file, line, parent = [], "", 0, ""
+        for text in res.stdout.split("\n"):
+            m = _MARKER.match(text)
+            if m:
+                line, new = int(m.group(1)), m.group(2)
+                if not self.filename and file == "<stdin>" and " 1" in m.group(3):
+                    self.filename = new
+                file = new
+                out.append(text)
+                continue
+            if text.startswith("#"):   # -dD's #define / #undef, #pragma: not C for pycparser
+                if file == self.filename and text.startswith("#define"):
+                    self.macro(text, line)
+                text = ""
+            out.append(text)
+            line += 1
+        self.code = "\n".join(out)
+
+    def macro(self, text: str, line: int) -> None:
+        m = _DEFINE.match(text)
+        if m is None:
+            name = re.match(r"#define\s+(\w+)", text).group(1)
+            self.skipped.append((name, line, "a function-like macro"))
+        elif m.group(2):
+            self.constants.append((m.group(1), m.group(2).strip(), line))
+        else:
+            self.skipped.append((m.group(1), line, "a #define without a value"))
+
+    def doc_before(self, line: int) -> None:
+        return None
+
+
 def _coord(node: c_ast.Node) -> str:
-    return f"{node.coord.file}:{node.coord.line}"
+    # pycparser leaves the type of an unnamed parameter without a position
+    return f"{node.coord.file}:{node.coord.line}" if node.coord else "<unnamed parameter>"
 
 
 # What each parameter role accepts besides `blocking` (see ir.Param).
@@ -125,11 +212,19 @@ _SCOPES = ("call", "stored")
 
 
 class _Parser:
-    def __init__(self, text: str, filename: str, prefix: str, name: str):
-        self.src = _Source(text, filename)
-        self.filename = filename
-        self.api = ir.API(name=name, prefix=prefix, header=filename, doc=self._file_doc(text))
+    def __init__(self, src: _Source | _Preprocessed, text: str, prefix: str, name: str,
+                 overlay: Overlay | None, display: str):
+        self.src = src
+        self.filename = src.filename
+        self.display = display
+        self.api = ir.API(name=name, prefix=prefix, header=display, doc=self._file_doc(text))
         self.prefix = prefix
+        self.overlay = overlay
+        # a header you did not write: unannotated declarations may be skipped (module doc)
+        self.lenient = overlay is not None or isinstance(src, _Preprocessed)
+        self.aliases: dict[str, c_ast.Node] = {}   # typedef name -> the type it names
+        self.annotated: set[str] = set()           # declarations the header or overlay annotates
+        self.function_macros = {m for m, _, why in getattr(src, "skipped", ()) if "function-like" in why}
         self.types: dict[str, str] = {}        # typedef name -> IR type kind
         self.errors_doc: dict | None = None     # the @errors tag, resolved in link()
         # `void *` / `char *` params whose role only a later declaration can tell
@@ -143,13 +238,20 @@ class _Parser:
         d = parse_doc(m.group(1), self.filename, 1)
         return ir.Doc(d.summary, d.body)
 
-    def doc(self, line: int, required: bool, what: str) -> DocComment:
+    def doc(self, line: int, required: bool, what: str, name: str = "",
+            params: list[str] = ()) -> DocComment:
+        """The doc comment above `line`, with what the overlay says about `name` laid
+        over it (`params`: the parameter names, for entries naming families)."""
         found = self.src.doc_before(line)
-        if not found:
-            if required:
-                raise BindgenError(f"{self.filename}:{line}", f"{what} has no doc comment")
-            return DocComment()
-        return parse_doc(found[0], self.filename, found[1])
+        doc = parse_doc(found[0], self.filename, found[1]) if found else DocComment()
+        over = self.overlay.doc(name, list(params)) if self.overlay and name else None
+        if over is not None:
+            merge(doc, over)
+        if found or over is not None:
+            self.annotated.add(name)
+        elif required and not self.lenient:
+            raise BindgenError(f"{self.filename}:{line}", f"{what} has no doc comment")
+        return doc
 
     def member_doc(self, line: int) -> DocComment:
         """The doc of an enum member or struct field: trailing `/**<` or a `/**` above."""
@@ -157,30 +259,69 @@ class _Parser:
         return parse_doc(trail[0], self.filename, trail[1]) if trail else self.doc(line, False, "")
 
     def run(self) -> ir.API:
+        for name, line, reason in getattr(self.src, "skipped", []):
+            self.skip(name, f"{self.filename}:{line}", reason)
         for name, value, line in self.src.constants:
-            self.constant(name, value, line)
+            self.attempt(name, f"{self.filename}:{line}", self.constant, name, value, line)
+        stubs = "" if isinstance(self.src, _Preprocessed) else _STUBS + f'# 1 "{self.filename}"\n'
         try:
-            ast = c_parser.CParser().parse(_STUBS + f'# 1 "{self.filename}"\n' + self.src.code,
-                                           filename="<bindgen stubs>")
+            ast = c_parser.CParser().parse(stubs + self.src.code, filename="<bindgen stubs>")
         except ParseError as e:
             raise BindgenError(str(e).split(": ")[0], str(e).split(": ", 1)[-1]) from None
         for node in ast.ext:
+            if self.lenient and isinstance(node, c_ast.Typedef) and self.is_alias(node):
+                self.aliases[node.name] = node.type   # resolved by lower(), wherever declared
+                continue
             if node.coord.file != self.filename:
                 continue
-            if isinstance(node, c_ast.Typedef):
-                self.typedef(node)
-            elif isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl):
-                self.function(node)
-            elif isinstance(node, c_ast.Decl) and node.name is None:
-                raise BindgenError(_coord(node), "declare structs, unions and enums with typedef "
-                                                 "(typedef struct x {...} x;)")
-            elif isinstance(node, c_ast.Decl):
-                raise BindgenError(_coord(node), f"global variable {node.name}: only typedefs and "
-                                                 "function declarations are supported")
-            else:
-                raise BindgenError(_coord(node), "only typedefs and function declarations are supported")
+            name = node.name or getattr(node.type, "name", None)   # struct x; has no node.name
+            self.attempt(name, _coord(node), self.declaration, node)
         self.link()
+        if self.overlay:
+            self.overlay.check_used(self.display)
         return self.api
+
+    def declaration(self, node: c_ast.Node) -> None:
+        if isinstance(node, c_ast.Typedef):
+            self.typedef(node)
+        elif isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl):
+            self.function(node)
+        elif isinstance(node, c_ast.Decl) and node.name is None:
+            raise BindgenError(_coord(node), "declare structs, unions and enums with typedef "
+                                             "(typedef struct x {...} x;)")
+        elif isinstance(node, c_ast.Decl):
+            raise BindgenError(_coord(node), f"global variable {node.name}: only typedefs and "
+                                             "function declarations are supported")
+        else:
+            raise BindgenError(_coord(node), "only typedefs and function declarations are supported")
+
+    @staticmethod
+    def is_alias(node: c_ast.Typedef) -> bool:
+        """`typedef unsigned long uLong;`, `typedef z_stream *z_streamp;`: another name for
+        a type (not an enum, struct or callback definition)."""
+        t = node.type
+        while isinstance(t, c_ast.PtrDecl):
+            t = t.type
+        return isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.IdentifierType) \
+            and not (isinstance(node.type, c_ast.PtrDecl) and isinstance(node.type.type, c_ast.FuncDecl))
+
+    def attempt(self, name: str | None, coord: str, step, *args) -> bool:
+        """Run one declaration's `step`; in a header you did not write, one nobody
+        annotated that cannot be bound is skipped with the reason instead (False)."""
+        try:
+            step(*args)
+            return True
+        except BindgenError as e:
+            if not self.lenient or name is None or name in self.annotated or self.overlay_names(name):
+                raise
+            self.skip(name, coord, e.message)
+            return False
+
+    def overlay_names(self, name: str) -> bool:
+        return self.overlay is not None and self.overlay.names(name)
+
+    def skip(self, name: str, coord: str, reason: str) -> None:
+        self.api.skipped.append(ir.Skipped(name, coord, reason))
 
     # -- declarations ------------------------------------------------------
 
@@ -196,7 +337,7 @@ class _Parser:
         else:
             raise BindgenError(coord, f"constant {name} must be an integer, floating-point "
                                       "or string literal")
-        d = self.doc(line, True, f"constant {name}")
+        d = self.doc(line, True, f"constant {name}", name)
         self.api.constants.append(ir.Constant(name, parsed, ir.Doc(d.summary, d.body), coord))
 
     def typedef(self, node: c_ast.Typedef) -> None:
@@ -219,7 +360,7 @@ class _Parser:
                                              "structs and callbacks are supported (no type aliases)")
 
     def enum(self, node: c_ast.Typedef, enum: c_ast.Enum) -> None:
-        d = self.doc(enum.coord.line, True, f"enum {node.name}")
+        d = self.doc(enum.coord.line, True, f"enum {node.name}", node.name)
         if d.handle:
             raise BindgenError(_coord(enum), f"@handle applies to opaque structs, not enum {node.name}")
         members, value = [], 0
@@ -272,7 +413,7 @@ class _Parser:
                                          "or -, | and << of those")
 
     def handle(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
-        d = self.doc(node.coord.line, True, f"handle {node.name}")
+        d = self.doc(node.coord.line, True, f"handle {node.name}", node.name)
         if not d.handle:
             raise BindgenError(_coord(node), f"opaque struct {node.name} needs '@handle free=FUNCTION'")
         self.types[node.name] = "handle"
@@ -281,7 +422,7 @@ class _Parser:
 
     def struct(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
         coord = _coord(struct)
-        d = self.doc(struct.coord.line, True, f"struct {node.name}")
+        d = self.doc(struct.coord.line, True, f"struct {node.name}", node.name)
         if d.handle:
             raise BindgenError(coord, f"struct {node.name} has fields: @handle applies to opaque "
                                       f"structs (typedef struct {node.name} {node.name};)")
@@ -307,7 +448,7 @@ class _Parser:
 
     def callback(self, node: c_ast.Typedef, fdecl: c_ast.FuncDecl) -> None:
         coord = _coord(node)
-        d = self.doc(node.coord.line, True, f"callback {node.name}")
+        d = self.doc(node.coord.line, True, f"callback {node.name}", node.name, _names(fdecl))
         what = f"callback {node.name}"
         params = [self.param(what, a, t, d, "callback") for a, t in self.arguments(what, fdecl, d)]
         for p in params:
@@ -337,10 +478,16 @@ class _Parser:
             case c_ast.TypeDecl(type=c_ast.IdentifierType(names=names)):
                 name = " ".join(names)
                 const = "const" in (node.quals or [])
+                name = _CANONICAL.get(name, name)
                 if name in ir.SCALARS or name in _STUB_NAMES:
                     return ir.Type("scalar", name, const)
                 if name in self.types:
                     return ir.Type(self.types[name], name, const)
+                if name in self.aliases:   # typedef chains end at the type they name
+                    t = self.lower(self.aliases[name])
+                    if const and t.kind != "pointer":
+                        t.const = True
+                    return t
                 raise BindgenError(_coord(node), f"unknown type '{name}'")
             case c_ast.PtrDecl(type=c_ast.FuncDecl()):
                 raise BindgenError(_coord(node), "function pointers need a typedef with a [user_data] "
@@ -393,7 +540,9 @@ class _Parser:
         name = node.name
         if not name.startswith(self.prefix):
             raise BindgenError(coord, f"function {name} lacks the prefix '{self.prefix}'")
-        d = self.doc(node.coord.line, True, f"function {name}")
+        if name.endswith("_") and name[:-1] in self.function_macros and not self.overlay_names(name):
+            raise BindgenError(coord, f"{name} is called through the macro {name[:-1]}()")
+        d = self.doc(node.coord.line, True, f"function {name}", name, _names(node.type))
         if d.flags or d.handle or d.errors is not None:
             raise BindgenError(coord, f"{name}: @flags, @handle and @errors apply to types")
         fn_params = [self.param(name, a, t, d) for a, t in self.arguments(name, node.type, d)]
@@ -442,6 +591,8 @@ class _Parser:
               context: str = "function") -> ir.Param:
         coord = _coord(a)
         tag = d.params.get(a.name)
+        if tag is None and self.lenient:   # unannotated: bound only if it means the same bare
+            tag = Tag("in", {}, "", a.coord.line)
         if tag is None:
             raise BindgenError(coord, f"{fname}: parameter '{a.name}' is not documented (@param {a.name})")
         attrs, direction = tag.attrs, tag.direction
@@ -614,45 +765,51 @@ class _Parser:
             api.abi = {"constant": abi_const, "function": abi_fn,
                        "value": next(c.value for c in api.constants if c.name == abi_const)}
         self.link_deallocators()
-        for f in api.functions:
-            self.link_callbacks(f)
-            for p in f.params:
-                if id(p) in self.pending:
-                    raise self.pending[id(p)]
-            self.link_counts(f.name, f.coord, f.params)
-            by_name = {p.name: p for p in f.params}
-            for p in f.params:
-                if p.alloc and p.alloc not in consts and not p.alloc.isdigit():
-                    raise BindgenError(f.coord, f"{f.name}: alloc={p.alloc}: no such constant")
-                if p.alloc_call:
-                    callee = p.alloc_call["function"]
-                    if callee not in fnames:
-                        raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...): no such function")
-                    rt = api.function(callee).returns.type
-                    if rt.kind != "scalar" or ir.SCALARS[rt.name][1] not in ("int", "uint"):
-                        raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...) must return an integer")
-                    for arg in p.alloc_call["args"]:
-                        if arg not in by_name:
-                            raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
-                        if by_name[arg].role not in ("value", "handle"):
-                            raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' must be a "
-                                                        "value or handle parameter")
-            f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
-            if f.returns.error_if_null and (not err or f.returns.null_status not in
-                                            {m.name for m in err.members} - {err.ok}):
-                raise BindgenError(f.coord, f"{f.name}: error_if_null=STATUS must name an error "
-                                            "member of the @errors enum")
-            outs = [p for p in f.params if p.role == "out_handle"]
-            if any(not p.owned for p in outs):   # as a returned handle: the binding frees it
-                raise BindgenError(f.coord, f"{f.name}: an [out] handle must be [owned]")
-            if outs and not f.throws:
-                raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
-            if f.kind != "deallocator":
-                self.link_kind(f, outs)
+        for f in list(api.functions):
+            if not self.attempt(f.name, f.coord, self.link_function, f, err, consts, fnames):
+                api.functions.remove(f)
         mutable = {p.type.pointee.name for f in api.functions if f.kind != "destructor"
                    for p in f.params if p.role == "handle" and not p.type.const}
         for h in api.handles:
             h.serial = h.name in mutable
+
+    def link_function(self, f: ir.Function, err: ir.Enum | None, consts: set[str],
+                      fnames: set[str]) -> None:
+        api = self.api
+        self.link_callbacks(f)
+        for p in f.params:
+            if id(p) in self.pending:
+                raise self.pending[id(p)]
+        self.link_counts(f.name, f.coord, f.params)
+        by_name = {p.name: p for p in f.params}
+        for p in f.params:
+            if p.alloc and p.alloc not in consts and not p.alloc.isdigit():
+                raise BindgenError(f.coord, f"{f.name}: alloc={p.alloc}: no such constant")
+            if p.alloc_call:
+                callee = p.alloc_call["function"]
+                if callee not in fnames:
+                    raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...): no such function")
+                rt = api.function(callee).returns.type
+                if rt.kind != "scalar" or ir.SCALARS[rt.name][1] not in ("int", "uint"):
+                    raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...) must return an integer")
+                for arg in p.alloc_call["args"]:
+                    if arg not in by_name:
+                        raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
+                    if by_name[arg].role not in ("value", "handle"):
+                        raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' must be a "
+                                                    "value or handle parameter")
+        f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
+        if f.returns.error_if_null and (not err or f.returns.null_status not in
+                                        {m.name for m in err.members} - {err.ok}):
+            raise BindgenError(f.coord, f"{f.name}: error_if_null=STATUS must name an error "
+                                        "member of the @errors enum")
+        outs = [p for p in f.params if p.role == "out_handle"]
+        if any(not p.owned for p in outs):   # as a returned handle: the binding frees it
+            raise BindgenError(f.coord, f"{f.name}: an [out] handle must be [owned]")
+        if outs and not f.throws:
+            raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
+        if f.kind != "deallocator":
+            self.link_kind(f, outs)
 
     def link_errors(self, err: ir.Enum) -> None:
         """The function giving the last error's message: message= or <prefix>last_error."""
@@ -724,7 +881,18 @@ class _Parser:
                                         "a factory's result or a method's receiver")
 
 
-def parse_header(path: str | Path, prefix: str, name: str, display: str | None = None) -> ir.API:
-    """Parse the header at `path`; errors name it as `display` (default: path)."""
+def _names(fdecl: c_ast.FuncDecl) -> list[str]:
+    """The parameter names of a function declaration."""
+    return [a.name for a in (fdecl.args.params if fdecl.args else []) if getattr(a, "name", None)]
+
+
+def parse_header(path: str | Path, prefix: str, name: str, display: str | None = None,
+                 overlay: Overlay | None = None, system: bool = False) -> ir.API:
+    """Parse the header at `path` (`system`: the system header <path>, through the C
+    preprocessor); errors name it as `display` (default: path)."""
+    if system:
+        src = _Preprocessed(str(path))
+        return _Parser(src, "", prefix, name, overlay, display or f"<{path}>").run()
     text = Path(path).read_text()
-    return _Parser(text, display or str(path), prefix, name).run()
+    src = _Source(text, display or str(path))
+    return _Parser(src, text, prefix, name, overlay, display or str(path)).run()

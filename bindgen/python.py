@@ -362,17 +362,31 @@ class PyOracle:
 
     def prototype(self, f: ir.Function | ir.Callback, name: str | None = None) -> str:
         params = ", ".join(self.cdecl(p.type, self.ident(p.name)) for p in f.params)
-        return self.cdecl(f.returns.type, f"{name or f.name}({params})")
+        if name is None:   # a function: under c_fn's name, its C name in quotes if they differ
+            name = self.c_fn(f.name) + (f' "{f.name}"' if self.c_fn(f.name) != f.name else "")
+        return self.cdecl(f.returns.type, f"{name}({params})")
+
+    def c_fn(self, name: str) -> str:
+        """The Cython name of a C function: its own, unless the module's function takes it
+        (a header without a prefix)."""
+        return "_c_" + name if strip_prefix(name, self.prefix) == name else name
+
+    def c_constant(self, name: str) -> str:
+        """The Cython name of a #define: its own, unless the module constant takes it
+        (a header without a prefix)."""
+        return "_c_" + name if self.constant(name) == name else name
 
     def extern_constant(self, c: ir.Constant) -> str:
         """How the extern block declares a #define (Cython reads its value from C)."""
+        cy = self.c_constant(c.name)
+        cname = f' "{c.name}"' if cy != c.name else ""
         if c.kind == "string":
-            return f"const char *{c.name}"
+            return f"const char *{cy}{cname}"
         if c.kind == "float":
-            return f"const double {c.name}"
-        if c.value in _INT32:
+            return f"const double {cy}{cname}"
+        if c.value in _INT32 and not cname:
             return f"enum: {c.name}"
-        return f"const {'unsigned ' if c.value > 0 else ''}long long {c.name}"
+        return f"const {'unsigned ' if c.value > 0 else ''}long long {cy}{cname}"
 
     def extern_field(self, f: ir.Field) -> str:
         py = self.field_name(f.name)
@@ -541,7 +555,7 @@ class PyOracle:
                         "uint": f"tuple({a.r}.tolist())"}.get(a.elem.kind, a.r)
         size = lower.size(f, p)
         if size.kind == "call":
-            a.alloc = f"{size.value}({', '.join('_c_' + x for x in size.args)})"
+            a.alloc = f"{self.c_fn(size.value)}({', '.join('_c_' + x for x in size.args)})"
         elif size.kind in ("number", "constant"):
             a.alloc = size.value
         else:   # the length of the [in] array sharing the count, or the capacity param
@@ -730,9 +744,9 @@ def files(api: ir.API, cfg, env, single) -> dict[str, str | bytes]:
         f"{pkg}/__init__.py": env.get_template("cython/__init__.py.j2").render(ctx),
         f"{pkg}/py.typed": "",
     }
-    if cfg.sources:   # a project of its own: the library's files beside the binding
+    if cfg.sources or cfg.libraries:   # a project of its own: the library's files beside the binding
         ctx["csources"] = sorted(name for name in single if name.endswith(".c"))
-        ctx["libraries"] = list(cfg.lang("python").get("libraries", []))
+        ctx["libraries"] = cfg.libraries + list(cfg.lang("python").get("libraries", []))
         out["setup.py"] = env.get_template("cython/setup.py.j2").render(ctx)
         out["pyproject.toml"] = env.get_template("cython/pyproject.toml.j2").render(ctx)
         out.update({f"csrc/{name}": text for name, text in single.items()})
