@@ -130,6 +130,10 @@ class Enum:
     closed: str | None = None
     message: str | None = None
     flags: bool = False
+    # Its members are #define constants (an overlay's `@defines`): C has no such
+    # type, its values are ints. Bindings declare `typedef int <name>;` beside
+    # their #include of the header, and use the type as they use any enum.
+    macros: bool = False
 
     @property
     def bits(self) -> list[EnumMember]:

@@ -98,6 +98,15 @@ class Overlay:
             merge(merged, d)
         return merged
 
+    def new_enums(self) -> list[tuple[str, DocComment, str]]:
+        """[(name, doc, coord)] of the enums the overlay makes of #defines (`@defines`)."""
+        out = []
+        for e in self.entries:
+            if not e.param and not e.is_glob and re.search(r"@defines\b", e.text):
+                e.used = True
+                out.append((e.key, self._parse(e, e.text), f"{self.display}:{e.line}"))
+        return out
+
     def _parse(self, e: Entry, raw: str) -> DocComment:
         # parse_doc numbers lines from the comment's first line: "/**\n" puts the text one below
         first = e.line if e.starts_next_line else e.line - 1
@@ -117,7 +126,7 @@ def merge(into: DocComment, d: DocComment) -> None:
     if d.summary:
         into.summary, into.body = d.summary, d.body
     into.params.update(d.params)
-    for attr in ("returns", "errors", "handle", "flags", "blocking"):
+    for attr in ("returns", "errors", "handle", "flags", "blocking", "defines"):
         if getattr(d, attr) is not None:
             setattr(into, attr, getattr(d, attr))
     into.line = into.line or d.line

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import fnmatch
 import os
 import shlex
 import subprocess
@@ -202,7 +203,7 @@ def _coord(node: c_ast.Node) -> str:
 
 # What each parameter role accepts besides `blocking` (see ir.Param).
 _ROLE_ATTRS = {
-    "value": set(), "struct": {"nullable"}, "handle": {"nullable", "retained"},
+    "value": {"enum"}, "struct": {"nullable"}, "handle": {"nullable", "retained"},
     "string": {"nullable"}, "array_in": {"count"}, "array_out": {"count", "alloc", "length"},
     "array_inout": {"count"}, "out_handle": {"owned", "nullable"}, "out_value": set(),
     "inout_value": set(), "out_string": {"owned", "borrowed", "static", "free", "nullable"},
@@ -263,6 +264,8 @@ class _Parser:
             self.skip(name, f"{self.filename}:{line}", reason)
         for name, value, line in self.src.constants:
             self.attempt(name, f"{self.filename}:{line}", self.constant, name, value, line)
+        for name, d, coord in self.overlay.new_enums() if self.overlay else []:
+            self.defines_enum(name, d, coord)
         stubs = "" if isinstance(self.src, _Preprocessed) else _STUBS + f'# 1 "{self.filename}"\n'
         try:
             ast = c_parser.CParser().parse(stubs + self.src.code, filename="<bindgen stubs>")
@@ -370,31 +373,54 @@ class _Parser:
             md = self.member_doc(e.coord.line)
             members.append(ir.EnumMember(e.name, value, ir.Doc(md.summary, md.body)))
             value += 1
-        en = ir.Enum(node.name, members, ir.Doc(d.summary, d.body), _coord(enum))
+        self.add_enum(ir.Enum(node.name, members, ir.Doc(d.summary, d.body), _coord(enum)), d)
+
+    def defines_enum(self, name: str, d: DocComment, coord: str) -> None:
+        """An enum an overlay makes of #define constants (`@defines`): its members leave
+        the constants."""
+        if d.defines is None:
+            raise BindgenError(coord, f"overlay entry '{name}': no such declaration in "
+                                      f"{self.display} (an enum of #defines needs @defines)")
+        chosen = [c for c in self.api.constants
+                  if any(fnmatch.fnmatchcase(c.name, pat) for pat in d.defines)]
+        for pat in d.defines:
+            if not any(fnmatch.fnmatchcase(c.name, pat) for c in chosen):
+                raise BindgenError(coord, f"@defines {pat}: no integer #define of {self.display} "
+                                          "matches it")
+        for c in chosen:
+            if c.kind != "int":
+                raise BindgenError(coord, f"@defines: {c.name} is not an integer")
+        self.api.constants = [c for c in self.api.constants if c not in chosen]
+        members = [ir.EnumMember(c.name, c.value, c.doc) for c in chosen]
+        self.add_enum(ir.Enum(name, members, ir.Doc(d.summary, d.body), coord, macros=True), d)
+
+    def add_enum(self, en: ir.Enum, d: DocComment) -> None:
+        """Check an enum's @errors and @flags, and add it."""
+        members, coord = en.members, en.coord
         if d.errors is not None:
             names = {m.name for m in members}
             for key in ("ok", "closed"):
                 if key in d.errors and d.errors[key] not in names:
-                    raise BindgenError(_coord(enum), f"@errors {key}= must name a member of {node.name}")
+                    raise BindgenError(coord, f"@errors {key}= must name a member of {en.name}")
             en.is_error, en.ok, en.closed = True, d.errors["ok"], d.errors.get("closed")
             if next(m.value for m in members if m.name == en.ok) != 0:
-                raise BindgenError(_coord(enum), "@errors ok= must be the member whose value is 0")
+                raise BindgenError(coord, "@errors ok= must be the member whose value is 0")
             if self.api.error_enum:
-                raise BindgenError(_coord(enum), f"only one enum may be @errors "
-                                                 f"({self.api.error_enum.name} is)")
+                raise BindgenError(coord, f"only one enum may be @errors "
+                                          f"({self.api.error_enum.name} is)")
             self.errors_doc = d.errors
         if d.flags:
             if d.errors is not None:
-                raise BindgenError(_coord(enum), "an enum cannot be both @errors and @flags")
+                raise BindgenError(coord, "an enum cannot be both @errors and @flags")
             bits = 0
             for m in en.bits:
                 bits |= m.value
             for m in members:
                 if m.value < 0 or m.value & ~bits:
-                    raise BindgenError(_coord(enum), f"@flags {node.name}: {m.name} = {m.value} is "
-                                                     "neither 0, one bit, nor a union of other members")
+                    raise BindgenError(coord, f"@flags {en.name}: {m.name} = {m.value} is "
+                                              "neither 0, one bit, nor a union of other members")
             en.flags = True
-        self.types[node.name] = "enum"
+        self.types[en.name] = "enum"
         self.api.enums.append(en)
 
     def const_int(self, node: c_ast.Node, known: dict[str, int]) -> int:
@@ -551,10 +577,21 @@ class _Parser:
         fn.blocking = bool(d.blocking) or any(p.blocking for p in fn_params)
         self.api.functions.append(fn)
 
+    def as_enum(self, t: ir.Type, enum: str, coord: str, what: str) -> ir.Type:
+        """An integer typed as enum `enum` (enum=NAME)."""
+        if self.types.get(enum) != "enum":
+            raise BindgenError(coord, f"{what}: enum={enum}: no such enum")
+        if t.kind != "scalar" or ir.SCALARS[t.name][1] not in ("int", "uint"):
+            raise BindgenError(coord, f"{what}: enum= applies to an integer, not {t.c}")
+        return ir.Type("enum", enum, t.const)
+
     def returns(self, name: str, coord: str, t: ir.Type, d: DocComment) -> ir.Returns:
         rtag = d.returns
         attrs = rtag.attrs if rtag else {}
         where = f"{self.filename}:{rtag.line}" if rtag else coord
+        if "enum" in attrs:
+            t = self.as_enum(t, attrs["enum"], where, f"{name}: the result")
+            attrs = {k: v for k, v in attrs.items() if k != "enum"}
         ownership = [k for k in ("static", "borrowed", "owned") if k in attrs]
         if len(ownership) > 1:
             raise BindgenError(where, f"{name}: give one of static, borrowed, owned")
@@ -596,6 +633,8 @@ class _Parser:
         if tag is None:
             raise BindgenError(coord, f"{fname}: parameter '{a.name}' is not documented (@param {a.name})")
         attrs, direction = tag.attrs, tag.direction
+        if "enum" in attrs:
+            t = self.as_enum(t, attrs["enum"], f"{self.filename}:{tag.line}", f"{fname}: parameter '{a.name}'")
         p = ir.Param(a.name, t, "", tag.text, owned="owned" in attrs, nullable="nullable" in attrs,
                      retained="retained" in attrs, blocking="blocking" in attrs)
         p.count, p.length = attrs.get("count"), attrs.get("length")
@@ -713,13 +752,19 @@ class _Parser:
         for p in params:
             if p.count:
                 c = by_name.get(p.count)
-                if c is None or c.role not in ("value", "count", "capacity") or \
-                        c.type.kind != "scalar" or ir.SCALARS[c.type.name][1] != "uint":
+                ct = c.type.pointee if c is not None and c.type.kind == "pointer" else c.type if c else None
+                if c is None or c.role not in ("value", "count", "capacity", "inout_value") or \
+                        ct.kind != "scalar" or ir.SCALARS[ct.name][1] != "uint":
                     raise BindgenError(coord, f"{owner}: count={p.count} of '{p.name}' must name an "
-                                              "unsigned integer parameter")
+                                              "unsigned integer parameter (or an [in,out] pointer to one)")
+                if c.type.kind == "pointer":   # the size goes in, the count written comes out
+                    if p.role != "array_out" or p.length:
+                        raise BindgenError(coord, f"{owner}: count={p.count} of '{p.name}': an [in,out] "
+                                                  "count sizes [out] arrays, and is their length=")
+                    p.length = c.name
                 c.role = "count"
                 c.arrays.append(p.name)
-            if p.length:
+            if p.length and p.length != p.count:   # (an [in,out] count is its own length)
                 ln = by_name.get(p.length)
                 if ln is None or ln.role != "out_value" or ln.type.pointee.kind != "scalar" or \
                         ir.SCALARS[ln.type.pointee.name][1] != "uint":
@@ -795,9 +840,13 @@ class _Parser:
                 for arg in p.alloc_call["args"]:
                     if arg not in by_name:
                         raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
-                    if by_name[arg].role not in ("value", "handle"):
+                    given = by_name[arg]
+                    if given.role not in ("value", "handle") and not (
+                            given.role == "count" and given.type.kind != "pointer" and
+                            any(f.param(x).role in ("array_in", "array_inout") for x in given.arrays)):
                         raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' must be a "
-                                                    "value or handle parameter")
+                                                    "value or handle parameter, or the count of an "
+                                                    "[in] array")
         f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
         if f.returns.error_if_null and (not err or f.returns.null_status not in
                                         {m.name for m in err.members} - {err.ok}):

@@ -141,9 +141,16 @@ class Arg:
         return f"{cast}&{self.v}[0]"
 
     @property
+    def value_type(self) -> ir.Type:
+        """The type of the C local: a count's pointee when C takes its address."""
+        return self.p.type.pointee if self.p.role in ("count", "capacity") and \
+            self.p.type.kind == "pointer" else self.p.type
+
+    @property
     def arg(self) -> str:
         """The expression passed to the C function."""
-        by_ref = self.p.role in ("out_handle", "out_value", "length", "out_string", "inout_value")
+        by_ref = self.p.role in ("out_handle", "out_value", "length", "out_string", "inout_value") \
+            or self.value_type is not self.p.type
         return ("&" if by_ref else "") + self.c
 
 
@@ -540,7 +547,8 @@ class PyOracle:
         a.count = "_c_" + p.count
         count = lower.counts(f).get(p.count)   # None for a capacity: the caller passes it
         if count and count.source is p:
-            a.count_decl = self.cdecl(count.param.type, a.count)
+            ct = count.param.type
+            a.count_decl = self.cdecl(ct.pointee if ct.kind == "pointer" else ct, a.count)
         elif count and p.name in {x.name for x in count.same}:
             a.same = self.ident(count.source.name)
         a.length = "_c_" + p.length if p.length else ""
@@ -671,7 +679,7 @@ class PyOracle:
             return self.struct_class(p.type.base.name) + opt
         if p.role == "callback":
             return self.stub_callback(self.api.callback(p.type.name)) + opt
-        if p.role == "inout_value":
+        if p.role == "inout_value" or p.type.kind == "pointer":   # (a capacity C takes by address)
             return self.stub_value(p.type.pointee, True)
         return self.stub_value(p.type, True)
 

@@ -33,6 +33,8 @@ OWNED_STRINGS = "owned strings (free=)"
 NULLABLE_RETURNS = "nullable returns"
 HANDLE_RETURNS = "returned handles"
 STRUCT_RETURNS = "returned structs"
+MACRO_ENUMS = "enums of #defines (@defines)"
+POINTER_COUNTS = "[in,out] counts"
 
 
 def role(name: str) -> str:
@@ -44,7 +46,7 @@ def nullable(name: str) -> str:
 
 
 SUPPORTED: dict[str, set[str]] = {
-    "python": {STRUCTS, CALLBACKS, FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED,
+    "python": {MACRO_ENUMS, POINTER_COUNTS, STRUCTS, CALLBACKS, FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED,
                ENUM_VALUES, STRUCT_VALUES, RETAINED_ARGS, OWNED_STRINGS, NULLABLE_RETURNS,
                HANDLE_RETURNS, STRUCT_RETURNS,
                *(role(r) for r in ("struct", "array_inout", "inout_value", "out_string", "callback",
@@ -86,6 +88,8 @@ def constructs(api: ir.API) -> Iterator[tuple[str, str]]:
     for e in api.enums:
         if e.flags:
             yield FLAGS, e.coord
+        if e.macros:
+            yield MACRO_ENUMS, e.coord
     for c in api.constants:
         if c.kind == "float":
             yield FLOAT_CONSTANTS, c.coord
@@ -102,6 +106,8 @@ def constructs(api: ir.API) -> Iterator[tuple[str, str]]:
         for p in f.params:
             if p.role not in BASE_ROLES:
                 yield role(p.role), f.coord
+            if p.role in ("count", "capacity") and p.type.kind == "pointer":
+                yield POINTER_COUNTS, f.coord
             if p.role == "out_value" and p.type.pointee.kind == "struct":
                 yield STRUCT_VALUES, f.coord
             if p.nullable and p.role != "handle":
