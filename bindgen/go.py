@@ -190,6 +190,7 @@ class GoOracle:
         self.opts = cfg.lang("go")
         self.package = self.opts.get("package", api.name)
         self.module = self.opts.get("module", api.name)
+        self.libraries = cfg.libraries   # system libraries the package links
         self.err = api.error_enum
         # The message function is read right after a failing call, never exported.
         self.last_error = self._find(self.err.message) if self.err and self.err.message else None
@@ -522,13 +523,18 @@ class GoOracle:
                             a.result_type = "string"
                             a.result = (f"string({a.result})" if p.length
                                         else self.helper("textUpToNUL", a.go))
-                elif p.role == "count":
-                    first = by_name[counts[p.name].source.name]
-                    a.expr = self.to_c(t, f"len({first.go})")
-                    checks += [(first, by_name[x.name]) for x in counts[p.name].same]
-                elif p.role == "capacity":
-                    a.go_type, a.expr = "int", self.to_c(t, a.go)
-                    a.refuse, a.reason = self.out_of_range(t, a.go)
+                elif p.role in ("count", "capacity"):
+                    if p.role == "count":
+                        first = by_name[counts[p.name].source.name]
+                        a.expr = self.to_c(t.base, f"len({first.go})")
+                        checks += [(first, by_name[x.name]) for x in counts[p.name].same]
+                    else:
+                        a.go_type, a.expr = "int", self.to_c(t.base, a.go)
+                        a.refuse, a.reason = self.out_of_range(t.base, a.go)
+                        if not a.refuse:   # an element count: never negative
+                            a.refuse, a.reason = f"{a.go} < 0", self.quote("is negative")
+                    if t.kind == "pointer":   # C reads the size, writes the count: a local
+                        a.c_type, a.init, a.expr = self.c_type(t.pointee), a.expr, "&" + a.c
                 elif p.role == "struct":
                     st = t.pointee if t.kind == "pointer" else t
                     a.go_type = self.go_type(st)

@@ -52,7 +52,7 @@ SUPPORTED: dict[str, set[str]] = {
                *(role(r) for r in ("struct", "array_inout", "inout_value", "out_string", "callback",
                                    "user_data", "capacity", "freed")),
                *(nullable(r) for r in ("string", "struct", "callback", "out_handle", "out_string"))},
-    "go": {FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, role("inout_value"),
+    "go": {MACRO_ENUMS, POINTER_COUNTS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, role("inout_value"),
            role("array_inout"), role("capacity"), role("out_string"), role("freed"), OWNED_STRINGS,
            NULLABLE_RETURNS, nullable("string"), nullable("out_string"), ENUM_VALUES, FLAGS,
            HANDLE_RETURNS, RETAINED_ARGS, nullable("out_handle"),
