@@ -58,7 +58,7 @@ SUPPORTED: dict[str, set[str]] = {
            HANDLE_RETURNS, RETAINED_ARGS, nullable("out_handle"),
            STRUCTS, STRUCT_VALUES, STRUCT_RETURNS, role("struct"), nullable("struct"),
            CALLBACKS, role("callback"), role("user_data"), nullable("callback")},
-    "java": {NO_ERRORS, NO_MESSAGE, NO_CLOSED, FLOAT_CONSTANTS, OWNED_STRINGS, NULLABLE_RETURNS, FLAGS,
+    "java": {MACRO_ENUMS, POINTER_COUNTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, FLOAT_CONSTANTS, OWNED_STRINGS, NULLABLE_RETURNS, FLAGS,
              ENUM_VALUES, *(role(r) for r in ("inout_value", "out_string", "freed", "array_inout",
                                                "capacity")),
              HANDLE_RETURNS, RETAINED_ARGS, CALLBACKS, role("callback"), role("user_data"),
