@@ -59,6 +59,11 @@ class Type:
     name: str = ""
     const: bool = False
     pointee: Type | None = None
+    # A scalar as the header spells it where that differs from `name`: a typedef
+    # (zlib's uLongf) or a C integer type bindgen names by its width (`unsigned
+    # long` is uint64_t: LP64). C accepts either; Swift, which imports each C
+    # type under its own name, needs this one.
+    spelling: str = field(default="", compare=False)
 
     @property
     def c(self) -> str:

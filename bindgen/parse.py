@@ -504,7 +504,8 @@ class _Parser:
             case c_ast.TypeDecl(type=c_ast.IdentifierType(names=names)):
                 name = " ".join(names)
                 const = "const" in (node.quals or [])
-                name = _CANONICAL.get(name, name)
+                if name in _CANONICAL:
+                    return ir.Type("scalar", _CANONICAL[name], const, spelling=name)
                 if name in ir.SCALARS or name in _STUB_NAMES:
                     return ir.Type("scalar", name, const)
                 if name in self.types:
@@ -513,6 +514,8 @@ class _Parser:
                     t = self.lower(self.aliases[name])
                     if const and t.kind != "pointer":
                         t.const = True
+                    if t.kind == "scalar":   # the outermost name, as the header wrote it
+                        t.spelling = name
                     return t
                 raise BindgenError(_coord(node), f"unknown type '{name}'")
             case c_ast.PtrDecl(type=c_ast.FuncDecl()):

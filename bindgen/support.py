@@ -69,7 +69,7 @@ SUPPORTED: dict[str, set[str]] = {
            *(role(r) for r in ("inout_value", "array_inout", "capacity", "out_string", "freed",
                                "struct", "callback", "user_data")),
            *(nullable(r) for r in ("string", "out_string", "struct", "callback", "out_handle"))},
-    "swift": {FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_CLOSED, ENUM_VALUES,
+    "swift": {MACRO_ENUMS, POINTER_COUNTS, NO_MESSAGE, FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_CLOSED, ENUM_VALUES,
               OWNED_STRINGS, NULLABLE_RETURNS, HANDLE_RETURNS, RETAINED_ARGS, STRUCTS, CALLBACKS,
               STRUCT_VALUES, STRUCT_RETURNS,
               *(role(r) for r in ("inout_value", "array_inout", "capacity", "out_string", "freed",
