@@ -35,6 +35,8 @@ command -v x86_64-w64-mingw32-gcc-posix >/dev/null || apt_missing+=(gcc-mingw-w6
 # libjpeg and libpng headers for the Swift classify program's photo decoding (generated/swift)
 [ -f /usr/include/jpeglib.h ] || apt_missing+=(libjpeg-dev)
 [ -f /usr/include/png.h ] || apt_missing+=(libpng-dev)
+# the system zlib's header and library for the zlib example (examples/zlib, tests/examples)
+[ -f /usr/include/zlib.h ] || apt_missing+=(zlib1g-dev)
 # emscripten and node for the JavaScript package (generated/js)
 command -v emcc >/dev/null || apt_missing+=(emscripten)
 [ -d /usr/share/nodejs/acorn ] || apt_missing+=(node-acorn)

@@ -1,0 +1,146 @@
+"""The zlib example (examples/zlib): the system's <zlib.h> as installed, annotated by an
+overlay, bound in Python, Go, Java and Swift, each checked against an independent zlib.
+
+The oracles: Python's zlib module (here, and for Swift through files), Go's compress/zlib
+and hash/crc32 (examples/zlib/templates/go/zlib_test.go.j2), java.util.zip
+(templates/java/.../ZlibTest.java.j2). Each language's package is generated into pytest's
+cache folder, where only changed files are rewritten, so a second run reuses its builds.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from bindgen import render
+from bindgen.cli import main
+from bindgen.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "examples" / "zlib" / "bindgen.toml"
+sys.path.insert(0, str(ROOT / "tests" / "conformance"))
+from runners.c import require  # noqa: E402  (the one skip-or-fail rule for missing tools)
+
+SAMPLE = b"bindgen binds zlib; " * 500 + bytes([0, 1, 255])   # as the package tests' sample()
+
+pytestmark = pytest.mark.skipif(not Path("/usr/include/zlib.h").is_file(),
+                                reason="zlib1g-dev is not installed (tools/setup.sh installs it)")
+
+
+def generate(home: Path, lang: str) -> Path:
+    """The package of `lang` under home/, rewriting only what changed."""
+    cfg = load_config(file=CONFIG, output=home)
+    files = render.render(cfg, [lang])
+    out = cfg.out_dir(lang)
+    for path, data in files.items():
+        raw = data if isinstance(data, bytes) else data.encode()
+        if not path.exists() or path.read_bytes() != raw:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(raw)
+    return out
+
+
+@pytest.fixture(scope="module")
+def home(request) -> Path:
+    return Path(request.config.cache.mkdir("zlib-example"))
+
+
+def run(cmd: list[str], cwd: Path, timeout: float, **env: str) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                         env={**os.environ, **env})
+    assert res.returncode == 0, f"{' '.join(cmd)} failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
+    return res
+
+
+# -- what bindgen makes of the header ----------------------------------------------
+
+def test_report_lists_what_is_skipped_and_why(capsys):
+    assert main(["--config", str(CONFIG), "report"]) == 0
+    out = capsys.readouterr().out
+    bound = out.split("skipped:")[0]
+    for name in ("compress2", "uncompress", "crc32", "adler32", "zlibVersion", "zlib_status"):
+        assert name in bound
+    assert "gzprintf" in out and "variadic functions are not supported" in out
+    assert "deflateInit  " in out and "a function-like macro" in out
+    assert "deflateInit_  " in out and "is called through the macro deflateInit()" in out
+
+
+# -- Python ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def zb(home):
+    package = generate(home, "python")
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py*")))).hexdigest()
+    if not (package / f"built-{digest[:16]}").exists():
+        run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], package, 600)
+        for old in package.glob("built-*"):
+            old.unlink()
+        (package / f"built-{digest[:16]}").write_text("")
+    sys.path.insert(0, str(package))
+    try:
+        import zlib_bindgen
+        yield zlib_bindgen
+    finally:
+        sys.path.remove(str(package))
+
+
+def test_python_checksums_match_zlib(zb):
+    assert zb.crc32(0, SAMPLE) == zlib.crc32(SAMPLE)
+    assert zb.adler32(1, SAMPLE) == zlib.adler32(SAMPLE)
+    assert zb.crc32(zb.crc32(0, SAMPLE[:100]), SAMPLE[100:]) == zlib.crc32(SAMPLE)
+
+
+def test_python_round_trips_with_zlib(zb):
+    packed = zb.compress2(SAMPLE, 9)
+    assert len(packed) < len(SAMPLE) and zlib.decompress(packed) == SAMPLE
+    assert zb.uncompress(len(SAMPLE), zlib.compress(SAMPLE)) == SAMPLE
+    assert zb.compressBound(len(SAMPLE)) >= len(packed)
+    assert zb.zlibVersion().split(".")[0] == zlib.ZLIB_RUNTIME_VERSION.split(".")[0]
+
+
+def test_python_errors_name_the_status(zb):
+    with pytest.raises(zb.ZlibError) as e:
+        zb.uncompress(10, zlib.compress(SAMPLE))
+    assert e.value.status == zb.ZlibStatus.Z_BUF_ERROR
+    with pytest.raises(zb.ZlibError) as e:
+        zb.uncompress(100, b"not zlib at all")
+    assert e.value.status == zb.ZlibStatus.Z_DATA_ERROR
+    with pytest.raises(zb.ZlibError) as e:
+        zb.compress2(SAMPLE, 42)
+    assert e.value.status == zb.ZlibStatus.Z_STREAM_ERROR
+    with pytest.raises((ValueError, OverflowError)):
+        zb.uncompress(-1, b"x")
+
+
+# -- Go, Java, Swift: their own tests, against their own oracles -------------------------
+
+def test_go(home):
+    go = shutil.which("go")
+    require("go", None if go else "go is not on PATH")
+    run([go, "vet", "./..."], generate(home, "go"), 300)
+    run([go, "test", "./..."], generate(home, "go"), 300)
+
+
+def test_java(home):
+    require("java", None if shutil.which("javac") else "javac is not on PATH")
+    require("java", None if Path("/usr/share/java/junit-platform-console-standalone.jar").is_file()
+            else "JUnit 5 is not installed")
+    res = run(["sh", "build.sh", "test"], generate(home, "java"), 600)
+    assert "5 tests successful" in res.stdout
+
+
+def test_swift(home, tmp_path):
+    swift = shutil.which("swift") or ("/opt/swift/usr/bin/swift"
+                                      if Path("/opt/swift/usr/bin/swift").exists() else None)
+    require("swift", None if swift else "swift is not on PATH or in /opt/swift")
+    (tmp_path / "sample.zlib").write_bytes(zlib.compress(SAMPLE))
+    (tmp_path / "sample.sums").write_text(f"{zlib.crc32(SAMPLE)} {zlib.adler32(SAMPLE)}")
+    res = run([swift, "test"], generate(home, "swift"), 900, ZLIB_ORACLE_DIR=str(tmp_path))
+    assert "Executed 4 tests, with 0 failures" in res.stdout + res.stderr
+    assert zlib.decompress((tmp_path / "swift.zlib").read_bytes()) == SAMPLE
