@@ -85,11 +85,17 @@ DIRECTIONS = {"in", "out", "in,out"}
 
 @dataclass
 class Tag:
-    """One @param or @return: direction, attributes, text, and its line."""
+    """One @param or @return: direction, attributes, text, and where it is written (the
+    header, or an overlay)."""
     direction: str
     attrs: dict[str, str]
     text: str
     line: int
+    file: str = ""
+
+    @property
+    def coord(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass
@@ -193,10 +199,10 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
             attrs, rest = _leading_attrs(rest.strip(), PARAM_ATTRS, coord)
             if name in doc.params:
                 raise BindgenError(coord, f"parameter '{name}' documented twice")
-            current = doc.params[name] = Tag(direction, attrs, rest, lineno)
+            current = doc.params[name] = Tag(direction, attrs, rest, lineno, filename)
         elif tag == "return":
             attrs, rest = _leading_attrs(rest, RETURN_ATTRS, coord)
-            current = doc.returns = Tag("out", attrs, rest, lineno)
+            current = doc.returns = Tag("out", attrs, rest, lineno, filename)
         elif tag == "errors":
             doc.errors = _parse_keyvalues(rest, {"ok"}, {"closed", "message"}, coord)
         elif tag == "handle":

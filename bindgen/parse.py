@@ -488,7 +488,7 @@ class _Parser:
         if ret.kind not in ("scalar", "enum"):
             raise BindgenError(coord, f"{what}: a callback returns void, a scalar or an enum")
         if d.returns and d.returns.attrs:
-            raise BindgenError(f"{self.filename}:{d.returns.line}", f"{what}: return annotations "
+            raise BindgenError(d.returns.coord, f"{what}: return annotations "
                                                                     "apply to pointers only")
         self.link_counts(what, coord, params)
         self.types[node.name] = "callback"
@@ -560,7 +560,7 @@ class _Parser:
             params.append((a, t))
         for pname in d.params:
             if pname not in {a.name for a, _ in params}:
-                raise BindgenError(f"{self.filename}:{d.params[pname].line}",
+                raise BindgenError(d.params[pname].coord,
                                    f"@param {pname}: {what} has no such parameter")
         return params
 
@@ -591,7 +591,7 @@ class _Parser:
     def returns(self, name: str, coord: str, t: ir.Type, d: DocComment) -> ir.Returns:
         rtag = d.returns
         attrs = rtag.attrs if rtag else {}
-        where = f"{self.filename}:{rtag.line}" if rtag else coord
+        where = rtag.coord if rtag else coord
         if "enum" in attrs:
             t = self.as_enum(t, attrs["enum"], where, f"{name}: the result")
             attrs = {k: v for k, v in attrs.items() if k != "enum"}
@@ -632,12 +632,12 @@ class _Parser:
         coord = _coord(a)
         tag = d.params.get(a.name)
         if tag is None and self.lenient:   # unannotated: bound only if it means the same bare
-            tag = Tag("in", {}, "", a.coord.line)
+            tag = Tag("in", {}, "", a.coord.line, a.coord.file)
         if tag is None:
             raise BindgenError(coord, f"{fname}: parameter '{a.name}' is not documented (@param {a.name})")
         attrs, direction = tag.attrs, tag.direction
         if "enum" in attrs:
-            t = self.as_enum(t, attrs["enum"], f"{self.filename}:{tag.line}", f"{fname}: parameter '{a.name}'")
+            t = self.as_enum(t, attrs["enum"], tag.coord, f"{fname}: parameter '{a.name}'")
         p = ir.Param(a.name, t, "", tag.text, owned="owned" in attrs, nullable="nullable" in attrs,
                      retained="retained" in attrs, blocking="blocking" in attrs)
         p.count, p.length = attrs.get("count"), attrs.get("length")
@@ -652,7 +652,7 @@ class _Parser:
         pt = t.pointee if t.kind == "pointer" else None
 
         def bad(msg: str) -> BindgenError:
-            return BindgenError(f"{self.filename}:{tag.line}", f"{fname}: parameter '{a.name}': {msg}")
+            return BindgenError(tag.coord, f"{fname}: parameter '{a.name}': {msg}")
 
         def need_in(what: str) -> None:
             if direction != "in":
