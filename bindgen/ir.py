@@ -411,6 +411,10 @@ class API:
     abi: dict | None = None
     # Declarations left out, with why (a header with an overlay: see Skipped).
     skipped: list[Skipped] = field(default_factory=list)
+    # C every binding compiles right after its #include of the header (static
+    # functions and typedefs: its C glue's own translation unit): `typedef int E;`
+    # for each enum of #defines, then the overlay's inline C.
+    c_prelude: str = ""
 
     @property
     def error_enum(self) -> Enum | None:

@@ -10,6 +10,11 @@ would hold it:
     "crc32.buf" = "[count=len] The bytes."          # one parameter: NAME.PARAM
     "deflate*.strm" = "The stream."                 # globs name families
 
+The key `inline` (a C keyword, so never a declaration's name) holds C code the
+bindings compile after the header, as SWIG's %inline: helpers the library lacks
+(a z_stream the binding allocates, say), declared with `/** */` annotations as
+in a header written for bindgen. `ir.API.c_prelude` carries it to every backend.
+
 `Overlay.doc(name, params)` turns the entries matching a declaration into the
 same DocComment a `/** */` comment above it would give (annotations.parse_doc
 reads both), so the parser has one path after this point. Entries that match
@@ -45,11 +50,17 @@ class Entry:
     def is_glob(self) -> bool:
         return any(ch in self.decl for ch in "*?[")
 
+    @property
+    def first_line(self) -> int:
+        """The line of the file where the text starts."""
+        return self.line + 1 if self.starts_next_line else self.line
+
 
 class Overlay:
     def __init__(self, file: Path, display: str, table: dict, text: str, lines: dict[str, int]):
         self.file, self.display = file, display
         self.entries: list[Entry] = []
+        self.inline: Entry | None = None
         src = text.splitlines()
         for key, value in table.items():
             line = lines.get(key, 0)
@@ -61,7 +72,11 @@ class Overlay:
                 raise BindgenError(coord, f"overlay key '{key}': expected NAME or NAME.PARAM "
                                           "(NAME may be a glob such as deflate*)")
             opened = src[line - 1].rstrip() if 0 < line <= len(src) else ""
-            self.entries.append(Entry(key, value, line, opened.endswith(("'''", '"""'))))
+            entry = Entry(key, value, line, opened.endswith(("'''", '"""')))
+            if key == "inline":   # C, not a C name (a keyword): see the module doc
+                self.inline = entry
+            else:
+                self.entries.append(entry)
 
     def _matching(self, name: str) -> list[Entry]:
         """Entries whose NAME matches `name`: globs first (in file order), the exact one last,

@@ -52,14 +52,14 @@ _DEFINE = re.compile(r"#\s*define\s+(\w+)(?:\s+(.*))?$")  # no "(": not function
 class _Source:
     """The header after the pre-pass."""
 
-    def __init__(self, text: str, filename: str):
+    def __init__(self, text: str, filename: str, directives: bool = True):
         self.filename = filename
         self.docs: dict[int, tuple[str, int]] = {}   # line of the doc's end -> (raw, first line)
         self.trailing: dict[int, tuple[str, int]] = {}  # `/**<` comments by line
         self.constants: list[tuple[str, str, int]] = []
         self.guard: str | None = None
         self.lines = self._strip(text).split("\n")
-        self.code = self._directives()
+        self.code = self._directives() if directives else ""
 
     def _strip(self, text: str) -> str:
         def blank(m: re.Match) -> str:
@@ -121,12 +121,14 @@ class _Source:
         following = [ln.strip() for ln in self.lines[line:] if ln.strip()]
         return bool(following) and re.fullmatch(rf"#\s*define\s+{name}", following[0]) is not None
 
-    def doc_before(self, line: int) -> tuple[str, int] | None:
-        """The doc comment ending just above `line` (blank lines allowed)."""
+    def doc_before(self, line: int, file: str = "") -> tuple[str, int, str] | None:
+        """The doc comment ending just above `line` (blank lines allowed): (raw, first
+        line, file)."""
         i = line - 1
         while i > 0 and i not in self.docs and not self.lines[i - 1].strip():
             i -= 1
-        return self.docs.get(i)
+        found = self.docs.get(i)
+        return (*found, self.filename) if found else None
 
 
 # GNU C that libc headers use and pycparser does not read (C11 only).
@@ -148,13 +150,19 @@ _CANONICAL = {
 
 class _Preprocessed:
     """A system header through the C preprocessor: the same interface as _Source
-    (no doc comments: a system header's comments are not bindgen's)."""
+    (no doc comments: a system header's comments are not bindgen's), followed by the
+    overlay's inline C (`inline`: its code, file and first line), whose declarations are
+    annotated as in a header written for bindgen."""
 
-    def __init__(self, include: str):
+    def __init__(self, include: str, inline: tuple[str, str, int] | None = None):
         cc = shlex.split(os.environ.get("CC", "cc"))
+        code, self.inline_file, inline_first = inline or ("", "", 0)
+        # the inline code's doc comments, by its own lines (cpp drops comments)
+        self.inline_src = _Source(code, self.inline_file, directives=False)
+        self.inline_offset = inline_first - 1   # its line n is line n + offset of its file
         try:
             res = subprocess.run([*cc, "-E", "-dD", *_GNU_AWAY, "-x", "c", "-"],
-                                 input=f"#include <{include}>\n", capture_output=True, text=True)
+                                 input=f"#include <{include}>\n{code}", capture_output=True, text=True)
         except OSError as e:
             raise BindgenError(f"<{include}>", f"cannot run the C preprocessor {cc[0]}: {e}") from None
         if res.returncode != 0:
@@ -172,6 +180,8 @@ class _Preprocessed:
                 if not self.filename and file == "<stdin>" and " 1" in m.group(3):
                     self.filename = new
                 file = new
+                if new == "<stdin>" and line >= 2:   # the inline code: where it is written
+                    text = f'# {line - 1 + self.inline_offset} "{self.inline_file}"'
                 out.append(text)
                 continue
             if text.startswith("#"):   # -dD's #define / #undef, #pragma: not C for pycparser
@@ -192,8 +202,12 @@ class _Preprocessed:
         else:
             self.skipped.append((m.group(1), line, "a #define without a value"))
 
-    def doc_before(self, line: int) -> None:
-        return None
+    def doc_before(self, line: int, file: str = "") -> tuple[str, int, str] | None:
+        """Only the inline code has doc comments."""
+        if not self.inline_file or file != self.inline_file:
+            return None
+        found = self.inline_src.doc_before(line - self.inline_offset)
+        return (found[0], found[1] + self.inline_offset, file) if found else None
 
 
 def _coord(node: c_ast.Node) -> str:
@@ -225,6 +239,7 @@ class _Parser:
         self.lenient = overlay is not None or isinstance(src, _Preprocessed)
         self.aliases: dict[str, c_ast.Node] = {}   # typedef name -> the type it names
         self.annotated: set[str] = set()           # declarations the header or overlay annotates
+        self.current = self.filename               # the file of the declaration being read
         self.function_macros = {m for m, _, why in getattr(src, "skipped", ()) if "function-like" in why}
         self.types: dict[str, str] = {}        # typedef name -> IR type kind
         self.errors_doc: dict | None = None     # the @errors tag, resolved in link()
@@ -243,8 +258,8 @@ class _Parser:
             params: list[str] = ()) -> DocComment:
         """The doc comment above `line`, with what the overlay says about `name` laid
         over it (`params`: the parameter names, for entries naming families)."""
-        found = self.src.doc_before(line)
-        doc = parse_doc(found[0], self.filename, found[1]) if found else DocComment()
+        found = self.src.doc_before(line, self.current)
+        doc = parse_doc(found[0], found[2], found[1]) if found else DocComment()
         over = self.overlay.doc(name, list(params)) if self.overlay and name else None
         if over is not None:
             merge(doc, over)
@@ -271,17 +286,27 @@ class _Parser:
             ast = c_parser.CParser().parse(stubs + self.src.code, filename="<bindgen stubs>")
         except ParseError as e:
             raise BindgenError(str(e).split(": ")[0], str(e).split(": ", 1)[-1]) from None
+        inline = getattr(self.src, "inline_file", "")
         for node in ast.ext:
             if self.lenient and isinstance(node, c_ast.Typedef) and self.is_alias(node):
                 self.aliases[node.name] = node.type   # resolved by lower(), wherever declared
                 continue
-            if node.coord.file != self.filename:
+            self.current = node.coord.file
+            if inline and self.current == inline:   # the project's own C: bound as annotated
+                decl = node.decl if isinstance(node, c_ast.FuncDef) else node
+                if self.src.doc_before(decl.coord.line, inline):   # else an implementation detail
+                    self.declaration(decl)
+                continue
+            if self.current != self.filename:
                 continue
             name = node.name or getattr(node.type, "name", None)   # struct x; has no node.name
             self.attempt(name, _coord(node), self.declaration, node)
         self.link()
         if self.overlay:
             self.overlay.check_used(self.display)
+        typedefs = "".join(f"typedef int {e.name}; /* an enum of #defines */\n"
+                           for e in self.api.enums if e.macros)
+        self.api.c_prelude = typedefs + (self.overlay.inline.text if self.overlay and self.overlay.inline else "")
         return self.api
 
     def declaration(self, node: c_ast.Node) -> None:
@@ -943,8 +968,13 @@ def parse_header(path: str | Path, prefix: str, name: str, display: str | None =
     """Parse the header at `path` (`system`: the system header <path>, through the C
     preprocessor); errors name it as `display` (default: path)."""
     if system:
-        src = _Preprocessed(str(path))
+        inline = overlay.inline if overlay else None
+        src = _Preprocessed(str(path), inline and (inline.text, overlay.display, inline.first_line))
         return _Parser(src, "", prefix, name, overlay, display or f"<{path}>").run()
+    if overlay and overlay.inline:
+        raise BindgenError(f"{overlay.display}:{overlay.inline.line}",
+                           "inline C needs a system header (header = \"<name.h>\"), read through "
+                           "the C preprocessor")
     text = Path(path).read_text()
     src = _Source(text, display or str(path))
     return _Parser(src, text, prefix, name, overlay, display or str(path)).run()

@@ -373,6 +373,11 @@ class PyOracle:
             name = self.c_fn(f.name) + (f' "{f.name}"' if self.c_fn(f.name) != f.name else "")
         return self.cdecl(f.returns.type, f"{name}({params})")
 
+    @staticmethod
+    def verbatim(c: str) -> str:
+        """C code as the text of a Cython string literal (its backslashes kept)."""
+        return c.replace("\\", "\\\\").replace('"""', '\\"""')
+
     def c_fn(self, name: str) -> str:
         """The Cython name of a C function: its own, unless the module's function takes it
         (a header without a prefix)."""

@@ -836,7 +836,7 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
                callbacks=[o.callback(c.name) for c in api.callbacks],
                closed_messages={h.name: o.swift_string(h.closed_message) for h in handles},
                data_dir="Data", testdata=sorted(cfg.testdata_files()))
-    render = lambda name, **extra: env.get_template(f"swift/{name}").render(**ctx, **extra)  # noqa: E731
+    render = lambda name: env.get_template(f"swift/{name}").render(**ctx)  # noqa: E731
     out: dict[str, str | bytes] = {
         "Package.swift": render("Package.swift.j2"),
         f"Sources/{o.module}/{o.module}.swift": render("library.swift.j2"),
@@ -844,13 +844,12 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     for name, text in single.items():
         rel = f"include/{name}" if name.endswith(".h") else name
         out[f"Sources/{o.c_module}/{rel}"] = text
-    # C declarations the header lacks: the int type of each enum of #defines
-    c_decls = "".join(f"typedef int {e.name}; /* an enum of #defines */\n" for e in api.enums if e.macros)
     if o.system_library:   # a module map naming the header and the library
         out[f"Sources/{o.c_module}/module.modulemap"] = render("module.modulemap.j2")
-        out[f"Sources/{o.c_module}/{o.c_module}.h"] = render("system.h.j2", c_decls=c_decls)
-    elif c_decls:
-        out[f"Sources/{o.c_module}/include/{o.c_module}_bindgen.h"] = c_decls
+        out[f"Sources/{o.c_module}/{o.c_module}.h"] = render("system.h.j2")
+    elif api.c_prelude:
+        raise BindgenError(api.header, "swift: C the header lacks (an overlay) beside C sources: "
+                                       "not supported yet")
     for name, data in cfg.testdata_files().items():
         out[f"Tests/{o.module}Tests/{ctx['data_dir']}/{name}"] = data
     out.update(project_files(cfg, env, "swift", ctx))
