@@ -191,6 +191,7 @@ class GoOracle:
         self.package = self.opts.get("package", api.name)
         self.module = self.opts.get("module", api.name)
         self.libraries = cfg.libraries   # system libraries the package links
+        self.prelude_header = f"{self.package}_prelude.h"
         self.err = api.error_enum
         # The message function is read right after a failing call, never exported.
         self.last_error = self._find(self.err.message) if self.err and self.err.message else None
@@ -803,6 +804,8 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
         out[f"{o.package}_callbacks.go"] = with_imports(
             env.get_template("go/callbacks.go.j2").render(ctx, imports=IMPORTS))
     out.update(single)  # cgo compiles the .c files of the package directory
+    if api.c_prelude:   # C comments cannot sit in the preamble's comment: a header of its own
+        out[o.prelude_header] = env.get_template("go/prelude.h.j2").render(ctx)
     for name, data in cfg.testdata_files().items():
         out[f"testdata/{name}"] = data
     out.update(project_files(cfg, env, "go", ctx))
