@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -69,6 +71,37 @@ def test_report_lists_what_is_skipped_and_why(capsys):
     assert "gzprintf" in out and "variadic functions are not supported" in out
     assert "deflateInit  " in out and "a function-like macro" in out
     assert "deflateInit_  " in out and "is called through the macro deflateInit()" in out
+
+
+# -- the tutorial of bindgen/README.md ---------------------------------------------------
+
+def tutorial() -> list[tuple[str, str, str]]:
+    """(marker, language, text) of each code block of the tutorial; marker is the file a
+    `<!-- snippet: FILE -->` block belongs to, else ""."""
+    readme = (ROOT / "bindgen" / "README.md").read_text()
+    section = readme.split("## Tutorial: binding a library you did not write")[1].split("\n## ")[0]
+    blocks = re.findall(r"(?:<!-- snippet: (\S+) -->\n)?```(\w*)\n(.*?)```", section, re.S)
+    assert len(blocks) >= 10
+    return blocks
+
+
+def test_tutorial_snippets_are_the_example_the_tests_run():
+    for marker, _, text in tutorial():
+        if marker:
+            assert text in (ROOT / marker).read_text(), f"{marker} does not hold:\n{text}"
+
+
+def test_tutorial_commands(tmp_path, capsys):
+    commands = [t for m, lang, t in tutorial() if lang == "sh"]
+    report_cmd, generate_cmd = commands
+    shown = next(t for m, lang, t in tutorial() if lang == "" and "skipped" not in t and "zlib.h" in t)
+    assert main(shlex.split(report_cmd)[3:]) == 0            # python -m bindgen ...
+    out = capsys.readouterr().out
+    for line in shown.strip().splitlines():
+        assert line.strip() in out
+    args = shlex.split(generate_cmd.replace("/tmp/zlib", str(tmp_path)))[3:]
+    assert main(args) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"python", "go", "java", "swift"}
 
 
 # -- Python ------------------------------------------------------------------------
@@ -139,6 +172,11 @@ def test_python_streams_round_trip_with_zlib(zb):
     assert e.value.status == zb.ZlibStatus.Z_DATA_ERROR
 
 
+def test_tutorial_python(zb):
+    (code,) = [t for m, lang, t in tutorial() if lang == "python"]
+    exec(compile(code, "bindgen/README.md (tutorial)", "exec"), {})
+
+
 def test_python_streams_refuse_use_after_close(zb):
     stream = zb.DeflateStream(1)
     stream.close()
@@ -172,6 +210,6 @@ def test_swift(home, tmp_path):
     (tmp_path / "sample.zlib").write_bytes(zlib.compress(SAMPLE))
     (tmp_path / "sample.sums").write_text(f"{zlib.crc32(SAMPLE)} {zlib.adler32(SAMPLE)}")
     res = run([swift, "test"], generate(home, "swift"), 900, ZLIB_ORACLE_DIR=str(tmp_path))
-    assert "Executed 6 tests, with 0 failures" in res.stdout + res.stderr
+    assert "Executed 7 tests, with 0 failures" in res.stdout + res.stderr
     for name in ("swift.zlib", "swift-data.zlib"):   # what Swift compressed, read by Python
         assert zlib.decompress((tmp_path / name).read_bytes()) == SAMPLE
