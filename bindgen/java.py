@@ -342,6 +342,13 @@ class JavaOracle:
             return f"{self.error_enum.message}()"
         return "pj_status_name(status)"
 
+    def error_message(self, fn: ir.Function) -> str:
+        """The C expression of the message when `fn` fails: the library's, else the C
+        function's name (the status is in the exception already)."""
+        if self.error_enum and self.error_enum.message:
+            return self.error_text
+        return f'"{fn.name} failed"'
+
     def float_constant_symbol(self, c: ir.Constant) -> str:
         return "Java_" + jni_mangle(f"{self.package}.{self.jni_class}") + "_" + jni_mangle(c.name)
 

@@ -225,6 +225,11 @@ class SwiftOracle:
     def constant_name(self, c: ir.Constant) -> str:
         return escape(names.camel(self.strip(c.name)))
 
+    def failing(self, f: ir.Function) -> str:
+        """The extra argument of _check and _last naming the C function, when the library
+        keeps no message of its own."""
+        return "" if self.last_error else f", {self.swift_string(f.name)}"
+
     def raw(self, expr: str, enum: ir.Enum) -> str:
         """The C integer of a value of a C enum type (an enum of #defines is one)."""
         return expr if enum.macros else f"{expr}.rawValue"

@@ -141,6 +141,7 @@ def test_python_errors_name_the_status(zb):
     with pytest.raises(zb.ZlibError) as e:
         zb.uncompress(10, zlib.compress(SAMPLE))
     assert e.value.status == zb.ZlibStatus.Z_BUF_ERROR
+    assert str(e.value) == "Z_BUF_ERROR: uncompress failed"   # the C function, by name
     with pytest.raises(zb.ZlibError) as e:
         zb.uncompress(100, b"not zlib at all")
     assert e.value.status == zb.ZlibStatus.Z_DATA_ERROR
