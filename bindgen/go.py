@@ -723,6 +723,8 @@ class GoOracle:
     def lead(self, name: str, summary: str, kind: str) -> str:
         """Go doc comments start with the name: 'LoadModel loads ...'."""
         summary = self.text(summary)
+        if not summary:   # an unannotated declaration of a header you did not write
+            return f"{name} is undocumented in the C header."
         first = summary.split(" ", 1)[0]
         if kind == "member":
             return f"{name} means {lower_first(summary)}"
