@@ -16,6 +16,11 @@ standalone file with the same keys at top level (--config bindgen.toml):
     [python]
     package = "mylib"
 
+A header you cannot edit takes its annotations from an overlay (overlay =
+"FILE" or an [overlay] table: C name, NAME.PARAM or glob -> annotation text);
+header = "<zlib.h>" reads a system header through the C preprocessor. Then
+declarations that cannot be bound as they are are skipped: `bindgen report`.
+
 Errors in the header, its annotations or the configuration exit 2 as
 `file:line: message`. The annotation language is below and, with examples,
 in bindgen/README.md.

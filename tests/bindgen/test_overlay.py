@@ -178,3 +178,31 @@ def test_system_header_through_the_preprocessor():
     assert skipped["deflateInit"].reason == "a function-like macro"
     assert skipped["deflate"].coord.startswith("/usr/include/zlib.h:")
     assert any(c.name == "Z_BEST_COMPRESSION" and c.value == 9 for c in api.constants)
+
+
+CALLBACK_HEADER = """\
+#include <stdint.h>
+typedef int (*cb_visit_fn)(void *ctx, int32_t value);
+typedef enum cb_mode { CB_READ = 1, CB_WRITE = 2, CB_BOTH = 3 } cb_mode;
+int cb_walk(cb_visit_fn visit, void *ctx, cb_mode mode);
+"""
+
+
+def test_callbacks_and_flags_in_an_overlay(tmp_path):
+    api = api_of(tmp_path, '''\
+        cb_visit_fn = """Called for each value.
+        @param ctx [user_data] The context.
+        @param value The value.
+        @return 0 to go on."""
+        cb_mode = "What to do. @flags"
+        "cb_walk" = """Walks the values. @blocking
+        @param visit [user_data=ctx] Called for each.
+        @param ctx Passed to visit.
+        @param mode What to do."""
+        ''', CALLBACK_HEADER)
+    cb = api.callback("cb_visit_fn")
+    assert cb.user_data == "ctx" and cb.doc.summary == "Called for each value."
+    assert api.enum("cb_mode").flags
+    walk = api.function("cb_walk")
+    assert walk.blocking and [(p.name, p.role) for p in walk.params] == [
+        ("visit", "callback"), ("ctx", "user_data"), ("mode", "value")]
