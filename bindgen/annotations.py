@@ -43,6 +43,8 @@ TAGS = {
     "flags": ("@flags", "on an enum: its members are bits that combine with |"),
     "blocking": ("@blocking", "on a function: it may take long or wait while C calls back "
                               "from other threads, so bindings release their runtime lock"),
+    "skip": ("@skip REASON", "leave the declaration out of every binding, with the reason "
+                             "(`bindgen report` lists it): a symbol the library does not export here"),
     "defines": ("@defines PATTERN ...", "in an overlay, on a name the header does not declare: "
                                         "an enum of that name whose members are the integer "
                                         "#defines matching the patterns (globs), in header order"),
@@ -109,6 +111,7 @@ class DocComment:
     flags: int | None = None        # line of @flags
     blocking: int | None = None     # line of @blocking
     defines: list[str] | None = None   # the patterns of @defines
+    skip: str | None = None            # the reason of @skip
     line: int = 0                   # first line of the comment
 
 
@@ -207,6 +210,10 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
             doc.errors = _parse_keyvalues(rest, {"ok"}, {"closed", "message"}, coord)
         elif tag == "handle":
             doc.handle = _parse_keyvalues(rest, {"free"}, set(), coord)
+        elif tag == "skip":
+            if not rest:
+                raise BindgenError(coord, "@skip needs the reason")
+            doc.skip = rest
         elif tag == "defines":
             doc.defines = rest.split()
             if not doc.defines:

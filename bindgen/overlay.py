@@ -141,7 +141,7 @@ def merge(into: DocComment, d: DocComment) -> None:
     if d.summary:
         into.summary, into.body = d.summary, d.body
     into.params.update(d.params)
-    for attr in ("returns", "errors", "handle", "flags", "blocking", "defines"):
+    for attr in ("returns", "errors", "handle", "flags", "blocking", "defines", "skip"):
         if getattr(d, attr) is not None:
             setattr(into, attr, getattr(d, attr))
     into.line = into.line or d.line

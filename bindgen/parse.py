@@ -172,7 +172,7 @@ class _Preprocessed:
         self.constants: list[tuple[str, str, int]] = []
         self.skipped: list[tuple[str, int, str]] = []   # (macro, line, reason)
         self.filename = ""     # the header's path, from the first file <stdin> includes
-        out, file, line, parent = [], "", 0, ""
+        out, file, line = [], "", 0
         for text in res.stdout.split("\n"):
             m = _MARKER.match(text)
             if m:
@@ -336,6 +336,10 @@ class _Parser:
     def attempt(self, name: str | None, coord: str, step, *args) -> bool:
         """Run one declaration's `step`; in a header you did not write, one nobody
         annotated that cannot be bound is skipped with the reason instead (False)."""
+        reason = self.skip_reason(name)
+        if reason:
+            self.skip(name, coord, reason)
+            return False
         try:
             step(*args)
             return True
@@ -344,6 +348,12 @@ class _Parser:
                 raise
             self.skip(name, coord, e.message)
             return False
+
+    def skip_reason(self, name: str | None) -> str:
+        """The overlay's @skip reason for `name`, if it says to leave it out."""
+        if self.overlay is None or name is None or not self.overlay.names(name):
+            return ""
+        return self.overlay.doc(name, []).skip or ""
 
     def overlay_names(self, name: str) -> bool:
         return self.overlay is not None and self.overlay.names(name)

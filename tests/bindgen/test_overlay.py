@@ -206,3 +206,11 @@ def test_callbacks_and_flags_in_an_overlay(tmp_path):
     walk = api.function("cb_walk")
     assert walk.blocking and [(p.name, p.role) for p in walk.params] == [
         ("visit", "callback"), ("ctx", "user_data"), ("mode", "value")]
+
+
+def test_skip_leaves_a_family_out_with_the_reason(tmp_path):
+    api = api_of(tmp_path, '"lib_box*" = "@skip not exported by this build"\n')
+    skipped = {s.name: s for s in api.skipped}
+    for name in ("lib_box", "lib_box_new", "lib_box_free", "lib_box_size"):
+        assert skipped[name].reason == "not exported by this build"
+    assert not any(f.name.startswith("lib_box") for f in api.functions)
