@@ -552,6 +552,9 @@ class _Parser:
                     if t.kind == "scalar":   # the outermost name, as the header wrote it
                         t.spelling = name
                     return t
+                skipped = next((s for s in self.api.skipped if s.name == name), None)
+                if skipped:   # never half-bound: what uses a skipped type is skipped too
+                    raise BindgenError(_coord(node), f"uses {name}, which is skipped ({skipped.reason})")
                 raise BindgenError(_coord(node), f"unknown type '{name}'")
             case c_ast.PtrDecl(type=c_ast.FuncDecl()):
                 raise BindgenError(_coord(node), "function pointers need a typedef with a [user_data] "

@@ -115,7 +115,7 @@ def test_unannotated_declarations_are_bound_or_skipped_with_a_reason(tmp_path):
     assert "variadic" in skipped["lib_printf"]
     assert "count=" in skipped["lib_sum"]                       # a pointer without a size
     assert "needs '@handle free=FUNCTION'" in skipped["lib_box"]
-    assert skipped["lib_box_new"].startswith("unknown type 'lib_box'")   # never half-bound
+    assert skipped["lib_box_new"].startswith("uses lib_box, which is skipped (")   # never half-bound
     assert skipped["lib_box_free"] and skipped["lib_box_size"]
     assert not bound & set(skipped)
     assert "lib_printf" in report(api) and "variadic" in report(api)
@@ -214,3 +214,14 @@ def test_skip_leaves_a_family_out_with_the_reason(tmp_path):
     for name in ("lib_box", "lib_box_new", "lib_box_free", "lib_box_size"):
         assert skipped[name].reason == "not exported by this build"
     assert not any(f.name.startswith("lib_box") for f in api.functions)
+
+
+def test_sqlite_header_as_installed():
+    if not __import__("pathlib").Path("/usr/include/sqlite3.h").is_file():
+        pytest.skip("libsqlite3-dev is not installed")
+    api = parse_header("sqlite3.h", "sqlite3_", "sqlite", system=True)
+    assert {"sqlite3_libversion_number", "sqlite3_threadsafe"} <= {f.name for f in api.functions}
+    skipped = {s.name: s.reason for s in api.skipped}
+    assert skipped["sqlite3_config"].endswith("variadic functions are not supported")
+    assert skipped["sqlite3_open_v2"].startswith("uses sqlite3, which is skipped")
+    assert any(c.name == "SQLITE_ROW" and c.value == 100 for c in api.constants)

@@ -104,6 +104,65 @@ def test_tutorial_commands(tmp_path, capsys):
     assert {p.name for p in tmp_path.iterdir()} == {"python", "go", "java", "swift"}
 
 
+# -- the overlay's inline C, alone under the sanitizers ----------------------------------
+
+HARNESS = r"""
+#include <assert.h>
+#include <stdio.h>
+#include <zlib.h>
+#include "prelude.h"
+
+int main(void)
+{
+    static uint8_t text[300000];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (uint8_t)("bindgen binds zlib; "[i % 20] ^ (i / 4096));
+    deflate_stream *d;
+    assert(deflate_stream_new(9, &d) == Z_OK);
+    for (size_t at = 0; at < sizeof text; at += 70000) {
+        size_t n = sizeof text - at < 70000 ? sizeof text - at : 70000;
+        assert(deflate_stream_push(d, text + at, n, at + n == sizeof text ? Z_FINISH : Z_NO_FLUSH) == Z_OK);
+    }
+    assert(deflate_stream_push(d, text, 1, Z_NO_FLUSH) == Z_STREAM_ERROR);   /* after the end */
+    size_t size = deflate_stream_pending(d), taken, half;
+    static uint8_t packed[300000], back[300000];
+    deflate_stream_take(d, packed, size / 2, &half);            /* in two parts */
+    deflate_stream_take(d, packed + half, sizeof packed - half, &taken);
+    assert(half == size / 2 && half + taken == size && deflate_stream_pending(d) == 0);
+    deflate_stream_free(d);
+    deflate_stream_free(NULL);
+
+    inflate_stream *f;
+    assert(inflate_stream_new(&f) == Z_OK);
+    for (size_t at = 0; at < size; at += 1000)
+        assert(inflate_stream_push(f, packed + at, size - at < 1000 ? size - at : 1000) == Z_OK);
+    assert(inflate_stream_finished(f) && inflate_stream_pending(f) == sizeof text);
+    inflate_stream_take(f, back, sizeof back, &taken);
+    assert(taken == sizeof text && memcmp(back, text, sizeof text) == 0);
+    inflate_stream_free(f);
+
+    assert(inflate_stream_new(&f) == Z_OK);
+    assert(inflate_stream_push(f, (const uint8_t *)"not zlib at all", 15) == Z_DATA_ERROR);
+    inflate_stream_free(f);
+    assert(deflate_stream_new(42, &d) == Z_STREAM_ERROR && d == NULL);
+    puts("ok");
+    return 0;
+}
+"""
+
+
+def test_inline_c_under_sanitizers(tmp_path):
+    """The streams' C, compiled strictly and run under ASan (leaks included) and UBSan."""
+    cc = shutil.which("gcc")
+    require("c", None if cc else "gcc is not on PATH")
+    (tmp_path / "prelude.h").write_text(render.load_api(load_config(file=CONFIG)).c_prelude)
+    (tmp_path / "main.c").write_text(HARNESS)
+    run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined",
+         "-fno-sanitize-recover=all", "main.c", "-lz", "-o", "harness"], tmp_path, 120)
+    res = run(["./harness"], tmp_path, 120, ASAN_OPTIONS="detect_leaks=1")
+    assert res.stdout == "ok\n"
+
+
 # -- Python ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
