@@ -171,6 +171,7 @@ class _Preprocessed:
         self.trailing: dict = {}
         self.constants: list[tuple[str, str, int]] = []
         self.skipped: list[tuple[str, int, str]] = []   # (macro, line, reason)
+        self.function_macros: set[str] = set()
         self.filename = ""     # the header's path, from the first file <stdin> includes
         out, file, line = [], "", 0
         for text in res.stdout.split("\n"):
@@ -197,6 +198,7 @@ class _Preprocessed:
         if m is None:
             name = re.match(r"#define\s+(\w+)", text).group(1)
             self.skipped.append((name, line, "a function-like macro"))
+            self.function_macros.add(name)
         elif m.group(2):
             self.constants.append((m.group(1), m.group(2).strip(), line))
         else:
@@ -240,7 +242,7 @@ class _Parser:
         self.aliases: dict[str, c_ast.Node] = {}   # typedef name -> the type it names
         self.annotated: set[str] = set()           # declarations the header or overlay annotates
         self.current = self.filename               # the file of the declaration being read
-        self.function_macros = {m for m, _, why in getattr(src, "skipped", ()) if "function-like" in why}
+        self.function_macros: set[str] = getattr(src, "function_macros", set())
         self.types: dict[str, str] = {}        # typedef name -> IR type kind
         self.errors_doc: dict | None = None     # the @errors tag, resolved in link()
         # `void *` / `char *` params whose role only a later declaration can tell
@@ -413,9 +415,6 @@ class _Parser:
     def defines_enum(self, name: str, d: DocComment, coord: str) -> None:
         """An enum an overlay makes of #define constants (`@defines`): its members leave
         the constants."""
-        if d.defines is None:
-            raise BindgenError(coord, f"overlay entry '{name}': no such declaration in "
-                                      f"{self.display} (an enum of #defines needs @defines)")
         chosen = [c for c in self.api.constants
                   if any(fnmatch.fnmatchcase(c.name, pat) for pat in d.defines)]
         for pat in d.defines:
