@@ -7,7 +7,7 @@ would hold it:
 
     "compress2" = '''Compresses a buffer.
     @param[out] dest [count=destLen] ...'''
-    "crc32.buf" = "[count=len] The bytes."          # one parameter: NAME.PARAM
+    "crc32.buf" = "[count=len] The bytes."          # one parameter (or struct field): NAME.PARAM
     "deflate*.strm" = "The stream."                 # globs name families
 
 The key `inline` (a C keyword, so never a declaration's name) holds C code the

@@ -482,7 +482,8 @@ class _Parser:
 
     def struct(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
         coord = _coord(struct)
-        d = self.doc(struct.coord.line, True, f"struct {node.name}", node.name)
+        field_names = [x.name for x in struct.decls if x.name]
+        d = self.doc(struct.coord.line, True, f"struct {node.name}", node.name, field_names)
         if d.handle:
             raise BindgenError(coord, f"struct {node.name} has fields: @handle applies to opaque "
                                       f"structs (typedef struct {node.name} {node.name};)")
@@ -502,7 +503,10 @@ class _Parser:
             if t.kind not in ("scalar", "enum", "struct") or t.is_void:
                 raise BindgenError(fc, f"struct {node.name}: field '{decl.name}' of type {t.c} is "
                                        "not supported (fields are values: scalars, enums, structs)")
-            fields.append(ir.Field(decl.name, t, self.member_doc(decl.coord.line).summary))
+            # a field's doc: trailing /**< */ or above it, else the overlay's "STRUCT.FIELD"
+            tag = d.params.get(decl.name)
+            doc = self.member_doc(decl.coord.line).summary or (tag.text if tag else "")
+            fields.append(ir.Field(decl.name, t, doc))
         self.types[node.name] = "struct"
         self.api.structs.append(ir.Struct(node.name, fields, ir.Doc(d.summary, d.body), coord))
 

@@ -225,3 +225,18 @@ def test_sqlite_header_as_installed():
     assert skipped["sqlite3_config"].endswith("variadic functions are not supported")
     assert skipped["sqlite3_open_v2"].startswith("uses sqlite3, which is skipped")
     assert any(c.name == "SQLITE_ROW" and c.value == 100 for c in api.constants)
+
+
+def test_structs_fields_and_constants_by_name(tmp_path):
+    header = HEADER + "typedef struct lib_point { double x; double y; } lib_point;\n" \
+                      "lib_point lib_origin(void);\n"
+    api = api_of(tmp_path, '''\
+        lib_point = "A point."
+        "lib_point.x" = "Horizontal."
+        LIB_LEVEL = "The best level."
+        ''', header)
+    point = api.struct("lib_point")
+    assert point.doc.summary == "A point." and [(f.name, f.doc) for f in point.fields] == [
+        ("x", "Horizontal."), ("y", "")]
+    assert next(c for c in api.constants if c.name == "LIB_LEVEL").doc.summary == "The best level."
+    assert api.function("lib_origin").returns.type.kind == "struct"
