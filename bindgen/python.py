@@ -63,6 +63,8 @@ from .render import project_files
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
 _RENAMES = {"bytes": "data"}
+# Names Cython reserves even where Python allows them (an enum member SQLITE_NULL -> NULL_).
+_CYTHON_RESERVED = {"NULL"}
 # C spellings Cython needs under another name: C's bool, a bint for Cython
 # (module.pyx cimports it as _cbool when used).
 _C_SCALARS = {"bool": "_cbool", "_Bool": "_cbool"}
@@ -260,7 +262,7 @@ class PyOracle:
         self.module = "_" + cfg.name          # the extension module inside the package
         # The message every error carries: the @errors message= function (None: the C name).
         self.last_error = api.function(self.err.message) if self.err and self.err.message else None
-        self.members = {m: py for e in api.enums
+        self.members = {m: py + "_" if py in _CYTHON_RESERVED else py for e in api.enums
                         for m, py in member_names(e.name, [x.name for x in e.members],
                                                   self.prefix).items()}
         self.deallocators = [f for f in api.functions if f.kind == "deallocator"]
