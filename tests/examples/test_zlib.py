@@ -8,13 +8,9 @@ cache folder, where only changed files are rewritten, so a second run reuses its
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -23,12 +19,9 @@ import pytest
 from bindgen import render
 from bindgen.cli import main
 from bindgen.config import load_config
+from packages import ROOT, generate as generate_in, go, java, python_package, require, run, swift
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "examples" / "zlib" / "bindgen.toml"
-sys.path.insert(0, str(ROOT / "tests" / "conformance"))
-from runners.c import require  # noqa: E402  (the one skip-or-fail rule for missing tools)
-
 SAMPLE = b"bindgen binds zlib; " * 500 + bytes([0, 1, 255])   # as the package tests' sample()
 
 pytestmark = pytest.mark.skipif(not Path("/usr/include/zlib.h").is_file(),
@@ -36,28 +29,12 @@ pytestmark = pytest.mark.skipif(not Path("/usr/include/zlib.h").is_file(),
 
 
 def generate(home: Path, lang: str) -> Path:
-    """The package of `lang` under home/, rewriting only what changed."""
-    cfg = load_config(file=CONFIG, output=home)
-    files = render.render(cfg, [lang])
-    out = cfg.out_dir(lang)
-    for path, data in files.items():
-        raw = data if isinstance(data, bytes) else data.encode()
-        if not path.exists() or path.read_bytes() != raw:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(raw)
-    return out
+    return generate_in(CONFIG, home, lang)
 
 
 @pytest.fixture(scope="module")
 def home(request) -> Path:
     return Path(request.config.cache.mkdir("zlib-example"))
-
-
-def run(cmd: list[str], cwd: Path, timeout: float, **env: str) -> subprocess.CompletedProcess:
-    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                         env={**os.environ, **env})
-    assert res.returncode == 0, f"{' '.join(cmd)} failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
-    return res
 
 
 # -- what bindgen makes of the header ----------------------------------------------
@@ -167,19 +144,8 @@ def test_inline_c_under_sanitizers(tmp_path):
 
 @pytest.fixture(scope="module")
 def zb(home):
-    package = generate(home, "python")
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(package.rglob("*.py*")))).hexdigest()
-    if not (package / f"built-{digest[:16]}").exists():
-        run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], package, 600)
-        for old in package.glob("built-*"):
-            old.unlink()
-        (package / f"built-{digest[:16]}").write_text("")
-    sys.path.insert(0, str(package))
-    try:
-        import zlib_bindgen
-        yield zlib_bindgen
-    finally:
-        sys.path.remove(str(package))
+    with python_package(CONFIG, home, "zlib_bindgen") as package:
+        yield package
 
 
 def test_python_checksums_match_zlib(zb):
@@ -249,27 +215,23 @@ def test_python_streams_refuse_use_after_close(zb):
 # -- Go, Java, Swift: their own tests, against their own oracles -------------------------
 
 def test_go(home):
-    go = shutil.which("go")
-    require("go", None if go else "go is not on PATH")
-    run([go, "vet", "./..."], generate(home, "go"), 300)
-    run([go, "test", "./..."], generate(home, "go"), 300)
+    tool = go()
+    run([tool, "vet", "./..."], generate(home, "go"), 300)
+    run([tool, "test", "./..."], generate(home, "go"), 300)
 
 
 def test_java(home):
-    require("java", None if shutil.which("javac") else "javac is not on PATH")
-    require("java", None if Path("/usr/share/java/junit-platform-console-standalone.jar").is_file()
-            else "JUnit 5 is not installed")
+    java()
     res = run(["sh", "build.sh", "test"], generate(home, "java"), 600)
     assert "0 tests failed" in res.stdout and " 0 tests successful" not in res.stdout
 
 
 def test_swift(home, tmp_path):
-    swift = shutil.which("swift") or ("/opt/swift/usr/bin/swift"
-                                      if Path("/opt/swift/usr/bin/swift").exists() else None)
-    require("swift", None if swift else "swift is not on PATH or in /opt/swift")
+    tool = swift()
+    require("swift", None if tool else "swift is not on PATH or in /opt/swift")
     (tmp_path / "sample.zlib").write_bytes(zlib.compress(SAMPLE))
     (tmp_path / "sample.sums").write_text(f"{zlib.crc32(SAMPLE)} {zlib.adler32(SAMPLE)}")
-    res = run([swift, "test"], generate(home, "swift"), 900, ZLIB_ORACLE_DIR=str(tmp_path))
+    res = run([tool, "test"], generate(home, "swift"), 900, ZLIB_ORACLE_DIR=str(tmp_path))
     assert "Executed 7 tests, with 0 failures" in res.stdout + res.stderr
     for name in ("swift.zlib", "swift-data.zlib"):   # what Swift compressed, read by Python
         assert zlib.decompress((tmp_path / name).read_bytes()) == SAMPLE
