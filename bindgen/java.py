@@ -318,8 +318,11 @@ class JavaOracle:
         return [(t, f) for fn in self.api.functions_of(handle) for t, f, _ in self.kept(fn)]
 
     def retained_args(self, params: list[JParam], handle: str) -> list[str]:
-        """What a function that creates `handle` passes for each retained field."""
-        return [next((jp.name for jp in params if jp.p.retained and jp.name == f), "null")
+        """What a function that creates `handle` passes for each retained field (`this`
+        for a method's retained receiver)."""
+        def arg(jp: JParam) -> str:
+            return "this" if jp.to_native == "ptrThis" else jp.name
+        return [next((arg(jp) for jp in params if jp.p.retained and jp.name == f), "null")
                 for _, f in self.retained_fields(handle)]
 
     def thread_doc(self, h: ir.Handle) -> str:
