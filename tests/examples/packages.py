@@ -25,12 +25,16 @@ def generate(config: Path, home: Path, lang: str) -> Path:
     """The package of `lang` under home/, rewriting only what changed (builds stay cached)."""
     cfg = load_config(file=config, output=home)
     files = render.render(cfg, [lang])
+    out = cfg.out_dir(lang)
     for path, data in files.items():
         raw = data if isinstance(data, bytes) else data.encode()
         if not path.exists() or path.read_bytes() != raw:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(raw)
-    return cfg.out_dir(lang)
+            if path.suffix in (".h", ".modulemap") and lang == "swift":
+                # SwiftPM does not see a system library's header change: build afresh
+                shutil.rmtree(out / ".build", ignore_errors=True)
+    return out
 
 
 def run(cmd: list[str], cwd: Path, timeout: float, **env: str) -> subprocess.CompletedProcess:

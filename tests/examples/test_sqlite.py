@@ -48,9 +48,9 @@ def sq(home):
 
 def rows_of(sq, stmt) -> list[tuple]:
     """Every row of a statement, each value read by its column type."""
-    read = {sq.Type.INTEGER: stmt.column_int64, sq.Type.FLOAT: stmt.column_double,
-            sq.Type.TEXT: stmt.column_text, sq.Type.BLOB: stmt.column_blob,
-            sq.Type.NULL_: lambda column: None}
+    read = {sq.ColumnType.INTEGER: stmt.column_int64, sq.ColumnType.FLOAT: stmt.column_double,
+            sq.ColumnType.TEXT: stmt.column_text, sq.ColumnType.BLOB: stmt.column_blob,
+            sq.ColumnType.NULL_: lambda column: None}
     out = []
     while stmt.step():
         out.append(tuple(read[stmt.column_type(i)](i) for i in range(stmt.column_count())))
