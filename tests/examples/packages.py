@@ -75,3 +75,18 @@ def go() -> str:
 def java() -> None:
     require("java", None if shutil.which("javac") else "javac is not on PATH")
     require("java", None if JUNIT.is_file() else "JUnit 5 is not installed")
+
+
+def run_under_sanitizers(config: Path, harness: str, folder: Path) -> str:
+    """Compile the example's inline C (API.c_prelude, as "prelude.h") with a harness program,
+    strictly, under ASan (leaks included) and UBSan; run it; its output."""
+    cc = shutil.which("gcc")
+    require("c", None if cc else "gcc is not on PATH")
+    cfg = load_config(file=config)
+    (folder / "prelude.h").write_text(render.load_api(cfg).c_prelude)
+    (folder / "main.c").write_text(harness)
+    run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined",
+         "-fno-sanitize-recover=all", "main.c", *("-l" + lib for lib in cfg.libraries), "-o", "harness"],
+        folder, 120)
+    return run(["./harness"], folder, 120, ASAN_OPTIONS="detect_leaks=1").stdout
+

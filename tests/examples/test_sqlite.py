@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from packages import ROOT, generate, go, java, python_package, require, run, swift
+from packages import ROOT, generate, go, java, python_package, require, run, run_under_sanitizers, swift
 
 CONFIG = ROOT / "examples" / "sqlite" / "bindgen.toml"
 # What the oracle writes and every language must read back, and what every language writes
@@ -36,6 +36,75 @@ def oracle_dir(tmp_path) -> Path:
 def read_back(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as con:
         return con.execute("select id, name, score, photo from people order by id").fetchall()
+
+
+# -- the overlay's inline C, alone under the sanitizers ----------------------------------
+
+HARNESS = r"""
+#include <assert.h>
+#include <stdio.h>
+#include <sqlite3.h>
+#include "prelude.h"
+
+static int count(void *user_data, int64_t row, const char *column, const char *value)
+{
+    (void)row, (void)column, (void)value;
+    return ++*(int *)user_data == 3;   /* stop at the third value */
+}
+
+int main(void)
+{
+    sqlite_db *db;
+    sqlite_stmt *stmt;
+    bool row;
+    assert(sqlite_db_open(":memory:", &db) == SQLITE_OK);
+    assert(sqlite_db_exec(db, "create table t (a text, b blob, c integer, d real)") == SQLITE_OK);
+    assert(sqlite_db_prepare(db, "insert into t values (?, ?, ?, ?)", &stmt) == SQLITE_OK);
+    for (int i = 0; i < 4; i++) {
+        char text[16];
+        snprintf(text, sizeof text, "row %d", i);
+        assert(sqlite_stmt_bind_text(stmt, 1, text) == SQLITE_OK);
+        assert(sqlite_stmt_bind_blob(stmt, 2, (const uint8_t *)text, (size_t)i) == SQLITE_OK);
+        assert(sqlite_stmt_bind_int64(stmt, 3, i) == SQLITE_OK);
+        assert(sqlite_stmt_bind_double(stmt, 4, i / 2.0) == SQLITE_OK);
+        assert(sqlite_stmt_step(stmt, &row) == SQLITE_OK && !row);
+        assert(sqlite_stmt_reset(stmt) == SQLITE_OK);
+    }
+    assert(sqlite_stmt_bind_null(stmt, 5) == SQLITE_RANGE && strstr(sqlite_last_error(), "range"));
+    sqlite_stmt_finalize(stmt);
+    assert(sqlite_db_prepare(db, "select a, b, c, d from t order by a", &stmt) == SQLITE_OK);
+    sqlite_db_close(db);   /* the statement keeps it */
+    int rows = 0;
+    while (sqlite_stmt_step(stmt, &row) == SQLITE_OK && row) {
+        uint8_t blob[8];
+        size_t n = sqlite_stmt_column_bytes(stmt, 1);
+        sqlite_stmt_column_blob(stmt, 1, blob, n);
+        assert(n == (size_t)rows && memcmp(blob, sqlite_stmt_column_text(stmt, 0), n) == 0);
+        assert(sqlite_stmt_column_count(stmt) == 4 && sqlite_stmt_column_type(stmt, 2) == SQLITE_INTEGER);
+        assert(sqlite_stmt_column_int64(stmt, 2) == rows && sqlite_stmt_column_double(stmt, 3) == rows / 2.0);
+        rows++;
+    }
+    assert(rows == 4);
+    sqlite_stmt_finalize(stmt);
+    sqlite_stmt_finalize(NULL);
+    sqlite_db_close(NULL);
+    assert(sqlite_db_open(":memory:", &db) == SQLITE_OK);
+    int seen = 0;
+    assert(sqlite_db_exec_rows(db, "select 1, 2 union all select 3, 4", count, &seen) == SQLITE_ABORT && seen == 3);
+    assert(sqlite_db_exec(db, "selec") == SQLITE_ERROR && strstr(sqlite_last_error(), "syntax error"));
+    assert(sqlite_db_prepare(db, "-- nothing", &stmt) == SQLITE_MISUSE && stmt == NULL);
+    assert(sqlite_db_changes(db) == 0);
+    sqlite_db_close(db);
+    assert(sqlite_db_open("/no/such/dir/x.db", &db) == SQLITE_CANTOPEN && db == NULL);
+    puts("ok");
+    return 0;
+}
+"""
+
+
+def test_inline_c_under_sanitizers(tmp_path):
+    """The binding's C, compiled strictly and run under ASan (leaks included) and UBSan."""
+    assert run_under_sanitizers(CONFIG, HARNESS, tmp_path) == "ok\n"
 
 
 # -- Python ------------------------------------------------------------------------

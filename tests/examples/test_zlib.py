@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import zlib
 from pathlib import Path
 
 import pytest
 
-from bindgen import render
 from bindgen.cli import main
-from bindgen.config import load_config
-from packages import ROOT, generate as generate_in, go, java, python_package, require, run, swift
+from packages import (ROOT, generate as generate_in, go, java, python_package, require, run,
+                      run_under_sanitizers, swift)
 
 CONFIG = ROOT / "examples" / "zlib" / "bindgen.toml"
 SAMPLE = b"bindgen binds zlib; " * 500 + bytes([0, 1, 255])   # as the package tests' sample()
@@ -130,14 +128,7 @@ int main(void)
 
 def test_inline_c_under_sanitizers(tmp_path):
     """The streams' C, compiled strictly and run under ASan (leaks included) and UBSan."""
-    cc = shutil.which("gcc")
-    require("c", None if cc else "gcc is not on PATH")
-    (tmp_path / "prelude.h").write_text(render.load_api(load_config(file=CONFIG)).c_prelude)
-    (tmp_path / "main.c").write_text(HARNESS)
-    run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-fsanitize=address,undefined",
-         "-fno-sanitize-recover=all", "main.c", "-lz", "-o", "harness"], tmp_path, 120)
-    res = run(["./harness"], tmp_path, 120, ASAN_OPTIONS="detect_leaks=1")
-    assert res.stdout == "ok\n"
+    assert run_under_sanitizers(CONFIG, HARNESS, tmp_path) == "ok\n"
 
 
 # -- Python ------------------------------------------------------------------------
