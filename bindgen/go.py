@@ -203,6 +203,8 @@ class GoOracle:
         self.nil_wraps: set[str] = set()  # handles that may come back NULL (nullable results)
         self.const_names = {c.name: self._const_name(c) for c in api.constants}
         self.fns = {f.name: self._fn(f) for f in self.functions if f.kind != "destructor"}
+        if any(p.role == "string" and p.nullable for cb in api.callbacks for p in cb.params):
+            self.helpers.add("optionalString")   # the callbacks file, rendered last, uses it
         self._check_unique()
 
     # ---- names -------------------------------------------------------------
@@ -377,6 +379,8 @@ class GoOracle:
             return "[]" + ELEMENTS[t.pointee.name]
         if p.role == "struct" and t.kind == "pointer":
             return self.go_type(t.pointee)
+        if p.role == "string" and p.nullable:
+            return "*string"
         return self.go_type(t)
 
     def trampoline_params(self, cb: ir.Callback) -> str:
@@ -402,7 +406,7 @@ class GoOracle:
                 elem = ELEMENTS[t.pointee.name]
                 out.append(f"append([]{elem}(nil), unsafe.Slice((*{elem})(unsafe.Pointer({go})), int({n}))...)")
             elif p.role == "string":
-                out.append(f"C.GoString({go})")
+                out.append(self.go_string(go, p.nullable))
             elif p.role == "struct" and t.kind == "pointer":
                 out.append(self.to_go(t.pointee, "*" + go))
             else:

@@ -476,6 +476,9 @@ class SwiftOracle:
             if p.role == "value":
                 types.append(self.swift_type(p.type))
                 args.append(self.from_c(local, p.type))
+            elif p.role == "string" and p.nullable:   # nil for NULL
+                types.append("String?")
+                args.append(f"{local}.map {{ String(cString: $0) }}")
             elif p.role == "string":
                 types.append("String")
                 args.append(f"_string({local})")
