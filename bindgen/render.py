@@ -57,7 +57,8 @@ def project_files(cfg: Config, env: jinja2.Environment, lang: str, ctx: dict) ->
 
 
 def load_api(cfg: Config) -> ir.API:
-    return parse_header(cfg.header, cfg.prefix, cfg.name, cfg.header_display)
+    return parse_header(cfg.header, cfg.prefix, cfg.name, cfg.header_display, cfg.overlay,
+                        system=cfg.system_header is not None)
 
 
 def c_files(cfg: Config) -> dict[str, str]:
