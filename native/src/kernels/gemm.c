@@ -8,9 +8,21 @@ static size_t pred__gemm_packed_size(size_t m, size_t k) {
     return (m + PRED__GEMM_MR - 1) / PRED__GEMM_MR * PRED__GEMM_MR * k;
 }
 
-/* One row at a time, so the reads of a row-major operand are sequential. */
+/* One row at a time, so the reads of a row-major operand are sequential; a transposed one (rs = 1:
+ * its columns are contiguous) one column at a time into every panel, for the same reason (the
+ * transposed product packs a 7 x 7 map's 49 pixels by 1152 channels so: 30 -> 8 us). */
 static void pred__gemm_pack(float *dst, const float *a, size_t rs, size_t cs, size_t m, size_t k) {
     size_t i0, r, p;
+    if (rs == 1 && cs != 1) {
+        for (p = 0; p < k; p++) {
+            const float *src = a + p * cs;
+            for (i0 = 0; i0 < m; i0 += PRED__GEMM_MR) {
+                float *d = dst + i0 * k + p * PRED__GEMM_MR;
+                for (r = 0; r < PRED__GEMM_MR; r++) d[r] = i0 + r < m ? src[i0 + r] : 0.0f;
+            }
+        }
+        return;
+    }
     for (i0 = 0; i0 < m; i0 += PRED__GEMM_MR, dst += PRED__GEMM_MR * k)
         for (r = 0; r < PRED__GEMM_MR; r++) {
             const float *src = a + (i0 + r) * rs;
