@@ -33,9 +33,14 @@ switch on IR kinds and roles. The rules:
                             through numpy.ascontiguousarray (void *: any buffer, as bytes)
   array_inout            -> a writable C-contiguous buffer of the element type (a NumPy
                             array of any shape, bytearray, array.array), changed in place
-  array_out              -> float arrays: a flat numpy array; integer arrays (shapes,
-                            indices) a tuple of ints; void/uint8_t arrays bytes; char
-                            arrays str
+  array_out              -> float arrays: a numpy array, flat or in its shape= (the
+                            call the shape function's wrapper makes); integer arrays
+                            (shapes, indices) a tuple of ints; void/uint8_t arrays bytes;
+                            char arrays str. The one float array of a function, sized by
+                            alloc=, may come as out=: the caller's writable C-contiguous
+                            array, filled without allocation or copy and returned
+  shape= (array_in, out=)-> an array with more than one dimension must have the shape=
+                            exactly (ValueError); a flat one passes, its count checked by C
   out values             -> returned, after the C return value is checked; several
                             as a tuple; inout_value params are passed in and returned
   strings                -> str (None for NULL); owned ones are freed once copied
@@ -109,6 +114,8 @@ class Arg:
     slot: str = ""             # key under which the keeper (_slots) holds the argument
     callback: str = ""         # user_data: the callback arg whose _Callback it passes
     turn: bool = False         # handle: the receiver of a one-thread-at-a-time type (_enter)
+    shape: str = ""            # arrays with shape=: the Python call giving their dimensions
+    out: str = ""              # array_out: the keyword taking the caller's array instead
 
     def __getattr__(self, name):
         return getattr(self.p, name)
@@ -180,6 +187,11 @@ class Fn:
     def visible(self) -> list[Arg]:
         names = {p.name for p in self.f.visible_params}
         return [a for a in self.args if a.p.name in names and a.py != "self"]
+
+    @property
+    def out_arg(self) -> Arg | None:
+        """The array_out the caller may give as out= (see PyOracle.takes_out)."""
+        return next((a for a in self.args if a.out), None)
 
     @property
     def outputs(self) -> list[Arg]:
@@ -423,8 +435,36 @@ class PyOracle:
 
     @property
     def inout_elems(self) -> list[Elem]:
-        """One in-place helper per element type of the array_inout params."""
-        return self._elems("array_inout", lambda e: e.inout)
+        """One in-place helper per element type of the array_inout params and out= arrays."""
+        seen = {e.inout: e for e in self._elems("array_inout", lambda e: e.inout)}
+        for f in self.api.functions:
+            p = self.takes_out(f)
+            if p is not None:
+                seen.setdefault(self.elem(p.type).inout, self.elem(p.type))
+        return list(seen.values())
+
+    @property
+    def uses_shapes(self) -> bool:
+        """True when some array has shape= (the _ndim and _check_shape helpers)."""
+        return any(p.shape_call for f in self.api.functions for p in f.params)
+
+    def takes_out(self, f: ir.Function) -> ir.Param | None:
+        """The array_out `f` also fills in the caller's own NumPy array, passed as out=
+        (lower.caller_buffers): the one such array of `f`, returned as a NumPy array,
+        alone in its count, sized by alloc= and not cut by length=."""
+        bufs = [p for p in lower.caller_buffers(f)
+                if self.elem(p.type).kind in ("float", "bool") and not p.length
+                and f.param(p.count).arrays == [p.name]
+                and lower.size(f, p).kind in ("call", "number", "constant")]
+        return bufs[0] if len(bufs) == 1 else None
+
+    def _shape_call(self, f: ir.Function, s: lower.Shape, place: str) -> str:
+        """The Python call of the binding's own wrapper of the shape function."""
+        args = ["self" if place == "method" and q is f.params[0] else self.ident(q.name) for q in s.args]
+        name = self.ident(s.function.short_name)
+        if s.receiver is not None:
+            return f"{args[0]}.{name}({', '.join(args[1:])})"
+        return f"{name}({', '.join(args)})"
 
     @property
     def uses_text(self) -> bool:
@@ -498,6 +538,13 @@ class PyOracle:
                     raise BindgenError(f.coord, f"{f.name}: Python needs out handles to be owned")
             elif p.role in ("array_in", "array_out", "array_inout"):
                 self._array(f, a)
+                s = lower.shape(self.api, f, p)
+                a.shape = self._shape_call(f, s, place) if s else ""
+                if p is self.takes_out(f):
+                    a.out = "out"
+                    if any(self.ident(q.name) == a.out for q in f.visible_params):
+                        raise BindgenError(f.coord, f"{f.name}: python: a parameter named "
+                                                    f"'{a.out}' hides the out= keyword")
             elif p.role == "out_value":
                 a.result = self.py_value(p.type.pointee, a.c)
                 a.init = "" if p.type.pointee.kind == "struct" else f"<{self.cdecl(p.type.pointee)}>0"
@@ -625,7 +672,10 @@ class PyOracle:
                     lines += ["    " + wrapped[0]] + ["        " + w for w in wrapped[1:]]
                 parts.append("\n".join(lines))
 
-        section("Args", [(a.py, a.p.doc) for a in fn.visible])
+        outs = [(a.out, "A writable C-contiguous numpy." + a.elem.dtype + " array to fill and "
+                 "return instead of a new one (no allocation, no copy).")
+                for a in fn.args if a.out]
+        section("Args", [(a.py, a.p.doc) for a in fn.visible] + outs)
         if fn.place != "init" and fn.outputs:
             section("Returns", [(self.stub_out(a), a.p.doc) for a in fn.outputs])
         elif fn.place != "init" and not fn.void and not f.throws:

@@ -24,8 +24,8 @@ X = np.array([[0.5, -1.0, -2.5, 4.0]], dtype=np.float32)
 
 
 def expected(x) -> np.ndarray:
-    """relu(x + bias), in float32 like the model."""
-    return np.maximum(np.asarray(x, dtype=np.float32).reshape(-1) + BIAS, np.float32(0))
+    """relu(x + bias), in float32 like the model, shaped as its output y: [N, 4], N = 1."""
+    return np.maximum(np.asarray(x, dtype=np.float32).reshape(-1) + BIAS, np.float32(0)).reshape(1, 4)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_model_cannot_be_constructed_directly():
 
 def test_run_matches_relu_of_x_plus_bias(session):
     y = run(session, X)
-    assert y.dtype == np.float32 and y.shape == (4,)
+    assert y.dtype == np.float32 and y.shape == (1, 4)
     np.testing.assert_array_equal(y, expected(X))
     x2 = np.array([3.0, -0.5, -2.0, 3.0], dtype=np.float32)   # every sign of x + bias
     np.testing.assert_array_equal(run(session, x2), expected(x2))
@@ -392,7 +392,7 @@ def test_run_releases_the_gil():
         time.sleep(0.05)                     # the worker is inside run() by now
         seen = time.perf_counter()           # needs the GIL: held by a run that kept it
         t.join()
-        np.testing.assert_array_equal(s.get_output(0), x)   # identity weights
+        np.testing.assert_array_equal(s.get_output(0).ravel(), x)   # identity weights
     run_time = times["end"] - times["start"]
     assert run_time > 0.1, f"the model ran too fast ({run_time:.3f} s) to tell"
     assert seen < times["end"] - 0.4 * run_time, (seen - times["start"], run_time)

@@ -332,11 +332,13 @@ class Session:
         Raises:
             PredictError: PRED_ERR_STATE if the model was freed.
         """
-    def get_output(self, index: int) -> npt.NDArray[numpy.float32]:
+    def get_output(self, index: int, *, out: npt.NDArray[numpy.float32] | None = None) -> npt.NDArray[numpy.float32]:
         """Copies an output of the last run out of the session.
 
         Args:
             index: Index of the output.
+            out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+                new one (no allocation, no copy).
 
         Returns:
             npt.NDArray[numpy.float32]: Receives the elements, row-major.
@@ -467,7 +469,7 @@ def image_tensor_size(width: int, height: int) -> int:
         int: The element count, or 0.
     """
 
-def image_preprocess(pixels: npt.ArrayLike, width: int, height: int, out_width: int, out_height: int, options: ImageOptions | None) -> npt.NDArray[numpy.float32]:
+def image_preprocess(pixels: npt.ArrayLike, width: int, height: int, out_width: int, out_height: int, options: ImageOptions | None, *, out: npt.NDArray[numpy.float32] | None = None) -> npt.NDArray[numpy.float32]:
     """Turns an RGB photo into a model input: centre crop, resample to out_width x
     out_height, normalise, and reorder from interleaved bytes (height x width x 3,
     "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
@@ -482,6 +484,8 @@ def image_preprocess(pixels: npt.ArrayLike, width: int, height: int, out_width: 
         out_width: Width of the model input (e.g. 224).
         out_height: Height of the model input.
         options: The preprocessing; NULL for pred_image_options_default().
+        out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+            new one (no allocation, no copy).
 
     Returns:
         npt.NDArray[numpy.float32]: Receives the 3 x out_height x out_width floats.

@@ -297,6 +297,33 @@ cdef const uint8_t[::1] _in_uint8(object x):
         return _exact_integers(x, numpy.uint8)
 
 
+cdef Py_ssize_t _ndim(object x):
+    """How many dimensions x has (a NumPy array's, else as NumPy reads it)."""
+    n = getattr(x, "ndim", None)
+    return numpy.ndim(x) if n is None else n
+
+
+cdef int _check_shape(object x, tuple dims, str name) except -1:
+    """An array given with dimensions must have those C reads it in: the same count in
+    another layout (NHWC for NCHW) would be taken silently. A flat one passes."""
+    shape = tuple(numpy.shape(x))
+    if shape != dims:
+        raise ValueError(f"{name} has shape {shape}, not {dims}: give an array of that "
+                         "shape, or a flat one")
+    return 0
+
+
+cdef float[::1] _inout_float32(object x, str name):
+    """x itself, which the call changes: a writable C-contiguous float32 buffer of any shape."""
+    try:
+        return x
+    except (TypeError, ValueError, BufferError):
+        if isinstance(x, numpy.ndarray) and x.dtype == numpy.float32 and x.flags.c_contiguous:
+            return x.reshape(-1)  # a flat view: still the caller's memory
+        raise TypeError(f"{name} must be a writable C-contiguous buffer of float32, such as "
+                        "a numpy.float32 array: the call changes it in place") from None
+
+
 # -- structs -----------------------------------------------------------------
 
 
@@ -1118,6 +1145,8 @@ cdef class Session:
         """
         cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = _index(index)
+        if _ndim(data) > 1:
+            _check_shape(data, self.input_shape(index), 'data')
         cdef const float[::1] _v_data = _in_float32(data)
         cdef const float *_c_data = <const float *>_EMPTY
         if _v_data.shape[0]:
@@ -1151,11 +1180,13 @@ cdef class Session:
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
-    def get_output(self, index):
+    def get_output(self, index, *, out=None):
         """Copies an output of the last run out of the session.
 
         Args:
             index: Index of the output.
+            out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+                new one (no allocation, no copy).
 
         Returns:
             npt.NDArray[numpy.float32]: Receives the elements, row-major.
@@ -1170,12 +1201,20 @@ cdef class Session:
         cdef float[::1] _v_data
         cdef float *_c_data = <float *>_EMPTY
         cdef size_t _c_count
+        if out is not None:
+            _v_data = _inout_float32(out, 'out')
+            if _ndim(out) > 1:
+                _check_shape(out, self.output_shape(index), 'out')
         cdef pred_status _c_result
         try:
             _c_session = self._enter()
-            _n_data = pred_session_output_size(_c_session, _c_index)
-            _r_data = numpy.empty(_n_data, dtype=numpy.float32)
-            _v_data = _r_data
+            if out is None:
+                _n_data = pred_session_output_size(_c_session, _c_index)
+                _r_data = numpy.empty(_n_data, dtype=numpy.float32)
+                _v_data = _r_data
+            else:  # the caller's array, viewed above: C writes into its memory
+                _n_data = _v_data.shape[0]
+                _r_data = out
             if _n_data:
                 _c_data = &_v_data[0]
             _c_count = _n_data
@@ -1185,6 +1224,8 @@ cdef class Session:
                 self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
+        if out is None:
+            _r_data = _r_data.reshape(self.output_shape(index))
         return _r_data
 
     def set_input_image(self, index, batch, pixels, width, height, options):
@@ -1386,7 +1427,7 @@ def image_tensor_size(width, height):
     return _c_result
 
 
-def image_preprocess(pixels, width, height, out_width, out_height, options):
+def image_preprocess(pixels, width, height, out_width, out_height, options, *, out=None):
     """Turns an RGB photo into a model input: centre crop, resample to out_width x
     out_height, normalise, and reorder from interleaved bytes (height x width x 3,
     "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
@@ -1401,6 +1442,8 @@ def image_preprocess(pixels, width, height, out_width, out_height, options):
         out_width: Width of the model input (e.g. 224).
         out_height: Height of the model input.
         options: The preprocessing; NULL for pred_image_options_default().
+        out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+            new one (no allocation, no copy).
 
     Returns:
         npt.NDArray[numpy.float32]: Receives the 3 x out_height x out_width floats.
@@ -1428,10 +1471,16 @@ def image_preprocess(pixels, width, height, out_width, out_height, options):
     cdef float[::1] _v_data
     cdef float *_c_data = <float *>_EMPTY
     cdef size_t _c_data_count
+    if out is not None:
+        _v_data = _inout_float32(out, 'out')
     cdef pred_status _c_result
-    _n_data = pred_image_tensor_size(_c_out_width, _c_out_height)
-    _r_data = numpy.empty(_n_data, dtype=numpy.float32)
-    _v_data = _r_data
+    if out is None:
+        _n_data = pred_image_tensor_size(_c_out_width, _c_out_height)
+        _r_data = numpy.empty(_n_data, dtype=numpy.float32)
+        _v_data = _r_data
+    else:  # the caller's array, viewed above: C writes into its memory
+        _n_data = _v_data.shape[0]
+        _r_data = out
     if _n_data:
         _c_data = &_v_data[0]
     _c_data_count = _n_data
