@@ -796,6 +796,27 @@ cdef class Model:
         """A new Session of this object: the same as ``Session(self)``."""
         return Session(self)
 
+    @property
+    def input_names(self):
+        """The names of the inputs, in index order (a list of str)."""
+        return [self.input_name(i) for i in range(self.input_count())]
+
+    @property
+    def output_names(self):
+        """The names of the outputs, in index order (a list of str)."""
+        return [self.output_name(i) for i in range(self.output_count())]
+
+    @property
+    def input_shapes(self):
+        """The shape of each input as the model runs it (symbolic dimensions are 1), in
+        index order (a list of tuples)."""
+        return [self.input_shape(i) for i in range(self.input_count())]
+
+    @property
+    def output_shapes(self):
+        """The shape of each output as the model computes it, in index order (a list of tuples)."""
+        return [self.output_shape(i) for i in range(self.output_count())]
+
 
 @cython.no_gc_clear  # keep the retained objects until __dealloc__ has freed the handle
 cdef class Session:
@@ -1271,6 +1292,65 @@ cdef class Session:
                 self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
+
+    @property
+    def model(self):
+        """The model this session runs."""
+        return self._keep[0]   # its retained argument (pred_session_create)
+
+    @property
+    def input_names(self):
+        """The names of the model's inputs, in index order (a list of str)."""
+        return self.model.input_names
+
+    @property
+    def output_names(self):
+        """The names of the model's outputs, in index order (a list of str)."""
+        return self.model.output_names
+
+    @property
+    def input_shapes(self):
+        """The shape of each input as this session runs it (see set_input_shape()), in index
+        order (a list of tuples)."""
+        return [self.input_shape(i) for i in range(len(self.input_names))]
+
+    @property
+    def output_shapes(self):
+        """The shape of each output as this session computes it, in index order (a list of
+        tuples)."""
+        return [self.output_shape(i) for i in range(len(self.output_names))]
+
+    def infer(self, inputs, output_names=None):
+        """Sets inputs, runs the model and returns its outputs by name: what
+        onnxruntime's ``run(None, {name: x})`` does, as a dict.
+
+        Args:
+            inputs: {name or index: array}, or a sequence of arrays, one per input in index
+                order. Each array is the input's shape or flat (see set_input()); inputs not
+                given keep their data.
+            output_names: The outputs to return, by name (default: all of them).
+
+        Returns:
+            dict[str, numpy.ndarray]: Each output by name, in the shape the session computes.
+
+        Raises:
+            KeyError: A name the model has no input or output of.
+            PredictError: As set_input(), run() and get_output().
+        """
+        names = self.input_names
+        for key, value in (inputs.items() if isinstance(inputs, dict) else enumerate(inputs)):
+            if isinstance(key, str):
+                if key not in names:
+                    raise KeyError(f"the model has no input {key!r}; its inputs: {names}")
+                key = names.index(key)
+            self.set_input(key, value)
+        self.run()
+        outs = self.output_names
+        wanted = outs if output_names is None else list(output_names)
+        for name in wanted:
+            if name not in outs:
+                raise KeyError(f"the model has no output {name!r}; its outputs: {outs}")
+        return {name: self.get_output(outs.index(name)) for name in wanted}
 
 
 # -- functions ---------------------------------------------------------------
