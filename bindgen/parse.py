@@ -554,6 +554,8 @@ class _Parser:
             raise bad(f"alloc={p.alloc}: give a number, a constant or a call f(a, b)")
         if "shape" in attrs and (p.shape_call is None or pt.name in ("char", "void")):
             raise bad(f"shape={attrs['shape']}: give a call f(a, b), on an array of numbers")
+        if p.shape_call and p.length:
+            raise bad("shape= gives all the dimensions of an array length= cuts: use one of them")
         extra = attrs.keys() - _ROLE_ATTRS[p.role] - {"blocking"}
         if extra:
             raise bad(f"{', '.join(sorted(extra))} does not apply to a parameter of role {p.role}")
@@ -679,9 +681,11 @@ class _Parser:
         inputs = [q for q in g.params if not q.hidden and q.role not in ir.OUT_ROLES]
         outs = g.outputs
         if len(outs) != 1 or outs[0].role != "array_out" or \
-                ir.SCALARS[outs[0].type.pointee.name][1] not in ("int", "uint"):
+                ir.SCALARS[outs[0].type.pointee.name][1] not in ("int", "uint") or \
+                not outs[0].alloc or not outs[0].length:
             raise BindgenError(f.coord, f"{where}: {name} must return the dimensions as its one "
-                                        "output, an [out] integer array")
+                                        "output, an [out] integer array with alloc=N or CONST "
+                                        "(the most dimensions) and length=")
         if len(inputs) != len(args):
             raise BindgenError(f.coord, f"{where}: {name} takes {len(inputs)} arguments, "
                                         f"{len(args)} given")

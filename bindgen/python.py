@@ -95,6 +95,22 @@ class Elem:
 
 
 @dataclass
+class ShapeCall:
+    """The C call of an array's shape= function, made with the call's own C arguments while
+    it borrows the handles: `dims` (a C array) receives the `ndim` dimensions."""
+    call: str          # the C call
+    dims: str          # the local C array of dimensions...
+    ndim: str          # ...and its rank
+    decls: list[str]   # their cdef lines (and the status's)
+    status: str        # the local of its status ("" when it cannot fail)
+
+    @property
+    def value(self) -> str:
+        """The dimensions as a tuple of ints."""
+        return f"tuple([{self.dims}[_i] for _i in range({self.ndim})])"
+
+
+@dataclass
 class Arg:
     """One C parameter of a function as the generated code handles it."""
     p: ir.Param
@@ -114,7 +130,7 @@ class Arg:
     slot: str = ""             # key under which the keeper (_slots) holds the argument
     callback: str = ""         # user_data: the callback arg whose _Callback it passes
     turn: bool = False         # handle: the receiver of a one-thread-at-a-time type (_enter)
-    shape: str = ""            # arrays with shape=: the Python call giving their dimensions
+    shape: ShapeCall | None = None  # arrays with shape=: the C call giving their dimensions
     out: str = ""              # array_out: the keyword taking the caller's array instead
 
     def __getattr__(self, name):
@@ -140,6 +156,11 @@ class Arg:
     def k(self) -> str:
         """callback: the local holding its _Callback."""
         return "_k_" + self.p.name
+
+    @property
+    def checks(self) -> str:
+        """shape=: the local saying the caller's array has dimensions to check."""
+        return "_sh_" + self.p.name
 
     @property
     def first(self) -> str:
@@ -458,13 +479,28 @@ class PyOracle:
                 and lower.size(f, p).kind in ("call", "number", "constant")]
         return bufs[0] if len(bufs) == 1 else None
 
-    def _shape_call(self, f: ir.Function, s: lower.Shape, place: str) -> str:
-        """The Python call of the binding's own wrapper of the shape function."""
-        args = ["self" if place == "method" and q is f.params[0] else self.ident(q.name) for q in s.args]
-        name = self.ident(s.function.short_name)
-        if s.receiver is not None:
-            return f"{args[0]}.{name}({', '.join(args[1:])})"
-        return f"{name}({', '.join(args)})"
+    def _shape_call(self, p: ir.Param, s: lower.Shape) -> ShapeCall:
+        """The shape function called from C with the C values of `s.args` (parse.link_shape:
+        its inputs are those, its one output the dims, sized by a number or a constant)."""
+        g, args = s.function, iter(s.args)
+        dims = g.outputs[0]
+        local = f"_sd_{p.name}"
+        n, status = f"_sn_{p.name}", (f"_ss_{p.name}" if g.throws else "")
+        values = []
+        for q in g.params:
+            if q is dims:
+                values.append(local)
+            elif q.role in ("count", "capacity"):
+                values.append(lower.size(g, dims).value)
+            elif q.role == "length":
+                values.append("&" + n)
+            else:
+                values.append("_c_" + next(args).name)
+        decls = [f"cdef {self.cdecl(dims.type.pointee)} {local}[{lower.size(g, dims).value}]",
+                 f"cdef size_t {n} = 0"]
+        if status:
+            decls.append(f"cdef {self.cdecl(g.returns.type, status)} = {self.err.ok}")
+        return ShapeCall(f"{g.name}({', '.join(values)})", local, n, decls, status)
 
     @property
     def uses_text(self) -> bool:
@@ -539,7 +575,7 @@ class PyOracle:
             elif p.role in ("array_in", "array_out", "array_inout"):
                 self._array(f, a)
                 s = lower.shape(self.api, f, p)
-                a.shape = self._shape_call(f, s, place) if s else ""
+                a.shape = self._shape_call(p, s) if s else None
                 if p is self.takes_out(f):
                     a.out = "out"
                     if any(self.ident(q.name) == a.out for q in f.visible_params):

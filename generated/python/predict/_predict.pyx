@@ -281,10 +281,12 @@ cdef const int64_t[::1] _in_int64(object x):
 
 cdef const float[::1] _in_float32(object x):
     """x as a flat float32 array: not copied when it already is a C-contiguous float32 buffer."""
+    if isinstance(x, numpy.ndarray) and x.ndim != 1:
+        x = x.reshape(-1)  # a view of a C-contiguous array, without raising below
     try:
         return x
     except (TypeError, ValueError, BufferError):
-        # other dtypes, shapes or layouts (a C-contiguous N-d array only gets a flat view)
+        # other dtypes or layouts
         return numpy.ascontiguousarray(x, dtype=numpy.float32).reshape(-1)
 
 
@@ -306,7 +308,7 @@ cdef Py_ssize_t _ndim(object x):
 cdef int _check_shape(object x, tuple dims, str name) except -1:
     """An array given with dimensions must have those C reads it in: the same count in
     another layout (NHWC for NCHW) would be taken silently. A flat one passes."""
-    shape = tuple(numpy.shape(x))
+    shape = x.shape if isinstance(x, numpy.ndarray) else numpy.shape(x)
     if shape != dims:
         raise ValueError(f"{name} has shape {shape}, not {dims}: give an array of that "
                          "shape, or a flat one")
@@ -315,11 +317,11 @@ cdef int _check_shape(object x, tuple dims, str name) except -1:
 
 cdef float[::1] _inout_float32(object x, str name):
     """x itself, which the call changes: a writable C-contiguous float32 buffer of any shape."""
+    if isinstance(x, numpy.ndarray) and x.ndim != 1 and x.flags.c_contiguous:
+        x = x.reshape(-1)  # a flat view: still the caller's memory
     try:
         return x
     except (TypeError, ValueError, BufferError):
-        if isinstance(x, numpy.ndarray) and x.dtype == numpy.float32 and x.flags.c_contiguous:
-            return x.reshape(-1)  # a flat view: still the caller's memory
         raise TypeError(f"{name} must be a writable C-contiguous buffer of float32, such as "
                         "a numpy.float32 array: the call changes it in place") from None
 
@@ -1166,16 +1168,23 @@ cdef class Session:
         """
         cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = _index(index)
-        if _ndim(data) > 1:
-            _check_shape(data, self.input_shape(index), 'data')
+        cdef bint _sh_data = _ndim(data) > 1  # dimensions to check against the shape
         cdef const float[::1] _v_data = _in_float32(data)
         cdef const float *_c_data = <const float *>_EMPTY
         if _v_data.shape[0]:
             _c_data = &_v_data[0]
         cdef size_t _c_count = _v_data.shape[0]
+        cdef int64_t _sd_data[PRED_MAX_DIMS]
+        cdef size_t _sn_data = 0
+        cdef pred_status _ss_data = PRED_OK
         cdef pred_status _c_result
         try:
             _c_session = self._enter()
+            if _sh_data:
+                _ss_data = pred_session_input_shape(_c_session, _c_index, _sd_data, PRED_MAX_DIMS, &_sn_data)
+                if _ss_data != PRED_OK:
+                    raise _error(_ss_data)
+                _check_shape(data, tuple([_sd_data[_i] for _i in range(_sn_data)]), 'data')
             _c_result = pred_session_set_input(_c_session, _c_index, _c_data, _c_count)
         finally:
             if _c_session != NULL:
@@ -1222,13 +1231,21 @@ cdef class Session:
         cdef float[::1] _v_data
         cdef float *_c_data = <float *>_EMPTY
         cdef size_t _c_count
+        cdef bint _sh_data = False  # out= has dimensions to check against the shape
         if out is not None:
             _v_data = _inout_float32(out, 'out')
-            if _ndim(out) > 1:
-                _check_shape(out, self.output_shape(index), 'out')
+            _sh_data = _ndim(out) > 1
+        cdef int64_t _sd_data[PRED_MAX_DIMS]
+        cdef size_t _sn_data = 0
+        cdef pred_status _ss_data = PRED_OK
         cdef pred_status _c_result
         try:
             _c_session = self._enter()
+            if _sh_data:
+                _ss_data = pred_session_output_shape(_c_session, _c_index, _sd_data, PRED_MAX_DIMS, &_sn_data)
+                if _ss_data != PRED_OK:
+                    raise _error(_ss_data)
+                _check_shape(out, tuple([_sd_data[_i] for _i in range(_sn_data)]), 'out')
             if out is None:
                 _n_data = pred_session_output_size(_c_session, _c_index)
                 _r_data = numpy.empty(_n_data, dtype=numpy.float32)
@@ -1240,13 +1257,16 @@ cdef class Session:
                 _c_data = &_v_data[0]
             _c_count = _n_data
             _c_result = pred_session_get_output(_c_session, _c_index, _c_data, _c_count)
+            if _c_result == PRED_OK and out is None:
+                _ss_data = pred_session_output_shape(_c_session, _c_index, _sd_data, PRED_MAX_DIMS, &_sn_data)
+                if _ss_data != PRED_OK:
+                    raise _error(_ss_data)
+                _r_data = _r_data.reshape(tuple([_sd_data[_i] for _i in range(_sn_data)]))
         finally:
             if _c_session != NULL:
                 self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
-        if out is None:
-            _r_data = _r_data.reshape(self.output_shape(index))
         return _r_data
 
     def set_input_image(self, index, batch, pixels, width, height, options):
