@@ -109,6 +109,11 @@ CALLBACK = "/** C. @param u [user_data] U. */\ntypedef void (*x_cb)(void *u);\n"
      "shape=4: give a call f(a, b), on an array of numbers"),
     ("/** F. @param a [count=n, shape=x_g(n)] A. @param n N. */\nvoid x_f(const char *a, size_t n);", 1,
      "on an array of numbers"),
+    ("/** F. @param[out] a [count=n, alloc=4, length=w, shape=x_g()] A. @param n N. @param[out] w W. */\n"
+     "void x_f(float *a, size_t n, size_t *w);", 1, "shape= gives all the dimensions of an array length= cuts"),
+    ("/** F. @param a [count=n, shape=x_g(n)] A. @param n N. */\nvoid x_f(const float *a, size_t n);\n"
+     "/** G. @param k K. @param[out] d [count=c, length=r] D. @param c C. @param[out] r R. */\n"
+     "void x_g(int k, int64_t *d, size_t c, size_t *r);", 2, "with alloc=N or CONST (the most dimensions) and length="),
     ("/** F. @param a [count=n, shape=x_g()] A. @param n N. */\nvoid x_f(const float *a, size_t n);", 2,
      "shape=x_g(...) of 'a': no such function"),
     ("/** F. @param a [count=n, shape=x_g()] A. @param n N. */\nvoid x_f(const float *a, size_t n);\n"
