@@ -28,6 +28,9 @@ Type mapping beyond scalars (see Param in ir.py for the roles):
   array_in / array_inout   []T, passed without a copy (in-out: updated in place);
                            arrays sharing a count must be as long, else the call panics
   capacity                 an int parameter: how many elements to allocate
+  array_out of numbers     also <Name>Into(..., dst []T): written into the caller's slice,
+                           whose length is the count (no allocation, no copy;
+                           lower.caller_buffers); a capacity is then filled from it
   inout_value              passed in and returned
   struct                   the Go struct by value; a nullable pointer is *T
   returned handle          *T, nil for a nullable NULL

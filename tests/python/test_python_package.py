@@ -502,3 +502,15 @@ def test_get_output_into_the_callers_array_allocates_nothing():
         assert peak_bytes(lambda: s.get_output(0)) >= size          # the check can see one
         assert peak_bytes(lambda: s.get_output(0, out=out)) < size // 8
         np.testing.assert_array_equal(out, 1)
+
+
+def test_image_preprocess_fills_the_callers_array():
+    """A photo of one grey level g becomes (g - 127) / 128 everywhere (the default
+    normalisation, whatever the crop and resampling: their weights sum to 1)."""
+    pixels = np.full((40, 30, 3), 255, np.uint8)
+    out = np.full((3, 16, 16), np.nan, np.float32)
+    assert predict.image_preprocess(pixels.reshape(-1), 30, 40, 16, 16, None, out=out) is out
+    np.testing.assert_allclose(out, 1.0, rtol=0, atol=1e-6)
+    with pytest.raises(PredictError) as e:
+        predict.image_preprocess(pixels.reshape(-1), 30, 40, 16, 16, None, out=np.empty(10, np.float32))
+    assert e.value.status == Status.ERR_ARGUMENT
