@@ -67,6 +67,21 @@ func (s *Session) Infer(inputs map[string][]float32) (map[string][]float32, erro
 			return nil, err
 		}
 	}
+	return s.runByName()
+}
+
+// InferByIndex is [Session.Infer] with the inputs in index order: inputs[i] is input i.
+func (s *Session) InferByIndex(inputs ...[]float32) (map[string][]float32, error) {
+	for index, data := range inputs {
+		if err := s.SetInput(index, data); err != nil {
+			return nil, err
+		}
+	}
+	return s.runByName()
+}
+
+// runByName runs the model and returns every output by name.
+func (s *Session) runByName() (map[string][]float32, error) {
 	if err := s.Run(); err != nil {
 		return nil, err
 	}

@@ -441,6 +441,12 @@ func TestInfer(t *testing.T) {
 	if _, err := s.Infer(map[string][]float32{"image": x}); !errors.As(err, &argErr) {
 		t.Fatalf("Infer(image) = %v, want an *ArgumentError", err)
 	}
+	x2 := []float32{0.5, -2, 1.25, 10}
+	if out, err := s.InferByIndex(x2); err != nil || !sameBits(out["y"], expected(x2)) {
+		t.Fatalf("InferByIndex = %v, %v; want y: %v", out, err, expected(x2))
+	}
+	_, err = s.InferByIndex(x2, x2) // no input 1
+	wantStatus(t, err, predict.StatusErrArgument)
 }
 
 // OutputInto writes into the caller's slice: the same values, and nothing allocated.

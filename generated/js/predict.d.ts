@@ -389,9 +389,9 @@ export class Session {
     readonly outputShapes: BigInt64Array[];
     /**
      * Sets the inputs given by name (the others keep their data), runs the model and returns
-     * every output by name.
+     * every output by name; an array gives the inputs in index order.
      */
-    infer(inputs: Record<string, Float32Array | ArrayLike<number>>): Record<string, Float32Array>;
+    infer(inputs: Record<string, Float32Array | ArrayLike<number>> | (Float32Array | ArrayLike<number>)[]): Record<string, Float32Array>;
 }
 
 /**

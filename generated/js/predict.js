@@ -1223,15 +1223,16 @@ export class Session extends _Handle {
      * every output by name: what onnxruntime's `run(feeds)` does. Each array holds an input's
      * or output's elements, row-major, as setInput() and getOutput() take and give them.
      *
-     * @param {Object<string, Float32Array>} inputs The inputs' elements by name.
+     * @param {Object<string, Float32Array> | Float32Array[]} inputs The inputs' elements by
+     *     name, or an array of them in index order.
      * @returns {Object<string, Float32Array>} The outputs' elements by name.
      * @throws {RangeError} For a name the model has no input of.
      */
     infer(inputs) {
         const names = this.model.inputNames;
-        for (const [name, data] of Object.entries(inputs)) {
-            const index = names.indexOf(name);
-            if (index < 0) throw new RangeError(`the model has no input ${name}; its inputs: ${names.join(', ')}`);
+        for (const [key, data] of Array.isArray(inputs) ? inputs.entries() : Object.entries(inputs)) {
+            const index = typeof key === 'number' ? key : names.indexOf(key);
+            if (index < 0) throw new RangeError(`the model has no input ${key}; its inputs: ${names.join(', ')}`);
             this.setInput(index, data);
         }
         this.run();

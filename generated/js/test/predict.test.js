@@ -61,6 +61,8 @@ test('names, shapes and infer', async () => {
     assert.deepEqual(Object.keys(out), ['y']);
     assert.deepEqual(out.y, Y);
     assert.throws(() => session.infer({ image: X }), RangeError);
+    assert.deepEqual(session.infer([X]).y, Y);   // by index
+    assert.throws(() => session.infer([X, X]), (e) => e.status === Status.ERR_ARGUMENT);
     session.setInputShape(0, [2n, 4n]);
     assert.deepEqual(session.inputShapes.map((s) => Array.from(s, Number)), [[2, 4]]);
     assert.deepEqual(session.outputShapes.map((s) => Array.from(s, Number)), [[2, 4]]);

@@ -809,6 +809,22 @@ public final class Session {
             }
             try setInput(at: index, data: data)
         }
+        return try runByName()
+    }
+
+    /// `infer(_:)` with the inputs in index order: `inputs[i]` is input i.
+    ///
+    /// - Parameter inputs: The inputs' elements, in index order.
+    /// - Returns: The outputs' elements by name.
+    /// - Throws: What `setInput(at:data:)`, `run()` and `output(at:)` throw.
+    public func infer(_ inputs: [[Float]]) throws -> [String: [Float]] {
+        for (index, data) in inputs.enumerated() {
+            try setInput(at: index, data: data)
+        }
+        return try runByName()
+    }
+
+    private func runByName() throws -> [String: [Float]] {
         try run()
         var outputs: [String: [Float]] = [:]
         for (index, name) in try model.outputNames.enumerated() {

@@ -71,6 +71,8 @@ final class PredictTests: XCTestCase {
         XCTAssertTrue(session.model === model)
         XCTAssertEqual(try session.infer(["x": x]), ["y": expected])
         XCTAssertThrowsError(try session.infer(["image": x])) { XCTAssertTrue($0 is ArgumentError) }
+        XCTAssertEqual(try session.infer([x]), ["y": expected])   // by index
+        assertThrows(.argument) { _ = try session.infer([x, x]) }
         try session.setInputShape(at: 0, dims: [2, 4])
         XCTAssertEqual(try session.inputShapes, [[2, 4]])
         XCTAssertEqual(try session.outputShapes, [[2, 4]])

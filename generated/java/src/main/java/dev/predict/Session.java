@@ -505,6 +505,24 @@ public final class Session implements AutoCloseable {
             }
             setInput(index, input.getValue());
         }
+        return runByName();
+    }
+
+    /**
+     * {@link #infer(java.util.Map)} with the inputs in index order: {@code inputs[i]} is input i.
+     *
+     * @param inputs the inputs' elements, in index order
+     * @return the outputs' elements by name
+     * @throws PredictException as {@link #setInput}, {@link #run} and {@link #getOutput}
+     */
+    public java.util.Map<String, float[]> infer(float[]... inputs) throws PredictException {
+        for (int index = 0; index < inputs.length; index++) {
+            setInput(index, inputs[index]);
+        }
+        return runByName();
+    }
+
+    private java.util.Map<String, float[]> runByName() throws PredictException {
         run();
         java.util.Map<String, float[]> outputs = new java.util.LinkedHashMap<>();
         java.util.List<String> outs = model.outputNames();

@@ -112,6 +112,8 @@ class PredictTest {
             assertEquals(List.of("y"), List.copyOf(out.keySet()));
             assertArrayEquals(expected(X), out.get("y"), 0.0f);
             assertThrows(IllegalArgumentException.class, () -> session.infer(Map.of("image", X)));
+            assertArrayEquals(expected(X), session.infer(X).get("y"), 0.0f);   // by index
+            assertEquals(Status.ERR_ARGUMENT, assertThrows(PredictException.class, () -> session.infer(X, X)).status());
             session.setInputShape(0, new long[] {2, 4});
             assertArrayEquals(new long[] {2, 4}, session.inputShapes().get(0));
             assertArrayEquals(new long[] {2, 4}, session.outputShapes().get(0));
