@@ -532,9 +532,7 @@ class GoOracle:
                     a.go_type = "[]" + elem
                     data = f"unsafe.Pointer(unsafe.SliceData({a.go}))"
                     a.expr = data if t.pointee.name == "void" else f"({self.c_type(t)})({data})"
-                    if p.name in buffers:     # the caller's slice: written, not returned
-                        pass
-                    elif p.role == "array_out":
+                    if p.role == "array_out" and p.name not in buffers:   # a caller's slice is not returned
                         a.result = f"{a.go}[:{by_name[p.length].c}]" if p.length else a.go
                         if elem == "byte" and t.pointee.name == "char":  # text
                             a.result_type = "string"

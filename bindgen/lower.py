@@ -65,8 +65,7 @@ def size(f: ir.Function, p: ir.Param) -> Size:
 @dataclass(frozen=True)
 class Shape:
     """The dimensions of an array (its `shape=`): what calling `function` with the
-    params `args` returns. `receiver` is the arg the call is made on when `function`
-    is a method (its first), else None.
+    params `args` (in its parameters' order, outputs aside) returns.
 
     Where the language has n-d arrays, the binding returns an [out] array in this
     shape, and an [in] array the caller gives with dimensions must have exactly
@@ -75,10 +74,6 @@ class Shape:
     """
     function: ir.Function
     args: tuple[ir.Param, ...]
-
-    @property
-    def receiver(self) -> ir.Param | None:
-        return self.args[0] if self.function.kind == "method" else None
 
 
 def shape(api: ir.API, f: ir.Function, p: ir.Param) -> Shape | None:

@@ -34,7 +34,7 @@ switch on IR kinds and roles. The rules:
   array_inout            -> a writable C-contiguous buffer of the element type (a NumPy
                             array of any shape, bytearray, array.array), changed in place
   array_out              -> float arrays: a numpy array, flat or in its shape= (the
-                            call the shape function's wrapper makes); integer arrays
+                            shape function called from C, ShapeCall); integer arrays
                             (shapes, indices) a tuple of ints; void/uint8_t arrays bytes;
                             char arrays str. The one float array of a function, sized by
                             alloc=, may come as out=: the caller's writable C-contiguous
