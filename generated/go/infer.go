@@ -32,20 +32,32 @@ func (m *Model) OutputShapes() ([][]int64, error) {
 	return collect(m.OutputCount, m.OutputShape)
 }
 
-// Model returns the model the session runs.
-func (s *Session) Model() *Model {
-	return s.keep[0].(*Model) // its retained argument (NewSession)
+// Model returns the model the session runs; an error once the session is closed.
+func (s *Session) Model() (*Model, error) {
+	if _, err := s.borrow(false); err != nil { // a closed session has let its model go
+		return nil, err
+	}
+	defer s.giveBack()
+	return s.keep[0].(*Model), nil // its retained argument (NewSession)
 }
 
 // InputShapes returns the shape of each input as this session runs it (see
 // [Session.SetInputShape]), in index order.
 func (s *Session) InputShapes() ([][]int64, error) {
-	return collect(s.Model().InputCount, s.InputShape)
+	m, err := s.Model()
+	if err != nil {
+		return nil, err
+	}
+	return collect(m.InputCount, s.InputShape)
 }
 
 // OutputShapes returns the shape of each output as this session computes it, in index order.
 func (s *Session) OutputShapes() ([][]int64, error) {
-	return collect(s.Model().OutputCount, s.OutputShape)
+	m, err := s.Model()
+	if err != nil {
+		return nil, err
+	}
+	return collect(m.OutputCount, s.OutputShape)
 }
 
 // Infer sets the inputs given by name (the others keep their data), runs the model and
@@ -53,7 +65,11 @@ func (s *Session) OutputShapes() ([][]int64, error) {
 // slice holds an input's or output's elements, row-major, as [Session.SetInput]
 // and [Session.Output] take and give them.
 func (s *Session) Infer(inputs map[string][]float32) (map[string][]float32, error) {
-	names, err := s.Model().InputNames()
+	m, err := s.Model()
+	if err != nil {
+		return nil, err
+	}
+	names, err := m.InputNames()
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +101,11 @@ func (s *Session) runByName() (map[string][]float32, error) {
 	if err := s.Run(); err != nil {
 		return nil, err
 	}
-	outs, err := s.Model().OutputNames()
+	m, err := s.Model()
+	if err != nil {
+		return nil, err
+	}
+	outs, err := m.OutputNames()
 	if err != nil {
 		return nil, err
 	}

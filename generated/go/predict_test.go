@@ -409,8 +409,8 @@ func TestNamesAndShapes(t *testing.T) {
 	if names, err := m.OutputNames(); err != nil || !slices.Equal(names, []string{"y"}) {
 		t.Fatalf("OutputNames = %v, %v", names, err)
 	}
-	if s.Model() != m {
-		t.Fatal("Session.Model is not the model")
+	if got, err := s.Model(); got != m || err != nil {
+		t.Fatalf("Session.Model = %p, %v; want the model %p", got, err, m)
 	}
 	if err := s.SetInputShape(0, []int64{3, 4}); err != nil {
 		t.Fatal(err)
@@ -447,6 +447,15 @@ func TestInfer(t *testing.T) {
 	}
 	_, err = s.InferByIndex(x2, x2) // no input 1
 	wantStatus(t, err, predict.StatusErrArgument)
+	s.Close() // a closed session: the closed status, not a panic
+	for _, call := range []func() error{
+		func() error { _, err := s.Model(); return err },
+		func() error { _, err := s.Infer(map[string][]float32{"x": x}); return err },
+		func() error { _, err := s.InferByIndex(x); return err },
+		func() error { _, err := s.OutputShapes(); return err },
+	} {
+		wantStatus(t, call(), predict.StatusErrState)
+	}
 }
 
 // OutputInto writes into the caller's slice: the same values, and nothing allocated.

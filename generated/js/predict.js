@@ -1209,8 +1209,15 @@ export class Session extends _Handle {
 
     static _free(ptr) { _m._pred_session_free(ptr); }
 
-    /** @returns {Model} The model this session runs. */
-    get model() { return this._held.kept[0]; }   // its retained argument (pred_session_create)
+    /** @returns {Model} The model this session runs (throws the closed status once freed). */
+    get model() {
+        this._borrow();   // a freed session has let its model go
+        try {
+            return this._held.kept[0];   // its retained argument (pred_session_create)
+        } finally {
+            this._release();
+        }
+    }
 
     /** @returns {BigInt64Array[]} The shape of each input as this session runs it (see setInputShape). */
     get inputShapes() { return Array.from({ length: this.model.inputCount() }, (_, i) => this.inputShape(i)); }

@@ -450,6 +450,11 @@ def test_infer_matches_onnxruntime():
         with pytest.raises(PredictError) as e:
             s.infer([x, x])                      # one array too many: index 1
         assert e.value.status == Status.ERR_ARGUMENT
+        s.close()
+        for call in (lambda: s.model, lambda: s.infer({"x": x}), lambda: s.output_shapes):
+            with pytest.raises(PredictError) as e:
+                call()
+            assert e.value.status == Status.ERR_STATE
 
 
 def test_an_nhwc_array_for_an_nchw_input_is_refused():

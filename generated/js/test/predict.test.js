@@ -69,6 +69,9 @@ test('names, shapes and infer', async () => {
     assert.deepEqual(session.infer({ x: new Float32Array([1, 2, 3, 4, 1, 2, 3, 4]) }).y,
         new Float32Array([0, 2.5, 5, 1, 0, 2.5, 5, 1]));
     session.free();
+    for (const call of [() => session.model, () => session.infer({ x: X }), () => session.outputShapes]) {
+        assert.throws(call, (e) => e.status === Status.ERR_STATE);
+    }
     model.free();
 });
 

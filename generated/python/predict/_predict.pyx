@@ -1315,8 +1315,12 @@ cdef class Session:
 
     @property
     def model(self):
-        """The model this session runs."""
-        return self._keep[0]   # its retained argument (pred_session_create)
+        """The model this session runs (the closed status once the session is closed)."""
+        self._borrow()   # a closed session has let its model go
+        try:
+            return self._keep[0]   # its retained argument (pred_session_create)
+        finally:
+            self._give_back()
 
     @property
     def input_names(self):
