@@ -445,6 +445,8 @@ def test_infer_matches_onnxruntime():
         assert list(s.infer({"x": x}, ["y"])) == ["y"]
         with pytest.raises(KeyError, match="no input 'image'"):
             s.infer({"image": x})
+        with pytest.raises(TypeError):
+            s.infer(x)                           # an array alone: not taken row by row
         with pytest.raises(KeyError, match="no output 'logits'"):
             s.infer({"x": x}, ["logits"])
         with pytest.raises(PredictError) as e:

@@ -1359,10 +1359,18 @@ cdef class Session:
 
         Raises:
             KeyError: A name the model has no input or output of.
+            TypeError: inputs is neither a dict nor a list or tuple.
             PredictError: As set_input(), run() and get_output().
         """
+        if isinstance(inputs, dict):
+            pairs = inputs.items()
+        elif isinstance(inputs, (list, tuple)):
+            pairs = enumerate(inputs)
+        else:   # an array alone would be taken row by row
+            raise TypeError(f"inputs must be a dict or a list or tuple of arrays, not "
+                            f"{type(inputs).__name__}")
         names = self.input_names
-        for key, value in (inputs.items() if isinstance(inputs, dict) else enumerate(inputs)):
+        for key, value in pairs:
             if isinstance(key, str):
                 if key not in names:
                     raise KeyError(f"the model has no input {key!r}; its inputs: {names}")
