@@ -153,7 +153,7 @@ def test_float32_input_is_not_copied(session, monkeypatch):
         np.testing.assert_array_equal(run(session, x), expected(flat))
     assert calls == []                      # taken as is: no conversion at all
     np.testing.assert_array_equal(run(session, X), expected(X))   # 2-D: a flat view
-    assert calls == []
+    assert calls == []                      # of its memory, no conversion either
 
 
 def test_other_inputs_are_converted(session):

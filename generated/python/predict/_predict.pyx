@@ -281,12 +281,10 @@ cdef const int64_t[::1] _in_int64(object x):
 
 cdef const float[::1] _in_float32(object x):
     """x as a flat float32 array: not copied when it already is a C-contiguous float32 buffer."""
-    if isinstance(x, numpy.ndarray) and x.ndim != 1:
-        x = x.reshape(-1)  # a view of a C-contiguous array, without raising below
     try:
         return x
     except (TypeError, ValueError, BufferError):
-        # other dtypes or layouts
+        # other dtypes, shapes or layouts (a C-contiguous N-d array only gets a flat view)
         return numpy.ascontiguousarray(x, dtype=numpy.float32).reshape(-1)
 
 
@@ -305,6 +303,14 @@ cdef Py_ssize_t _ndim(object x):
     return numpy.ndim(x) if n is None else n
 
 
+cdef object _flat(object x):
+    """A C-contiguous NumPy array as a flat view of its memory, which the typed views take
+    without raising first (raising costs more than the view); anything else as it is."""
+    if isinstance(x, numpy.ndarray) and x.flags.c_contiguous:
+        return x.reshape(-1)
+    return x
+
+
 cdef int _check_shape(object x, tuple dims, str name) except -1:
     """An array given with dimensions must have those C reads it in: the same count in
     another layout (NHWC for NCHW) would be taken silently. A flat one passes."""
@@ -317,11 +323,11 @@ cdef int _check_shape(object x, tuple dims, str name) except -1:
 
 cdef float[::1] _inout_float32(object x, str name):
     """x itself, which the call changes: a writable C-contiguous float32 buffer of any shape."""
-    if isinstance(x, numpy.ndarray) and x.ndim != 1 and x.flags.c_contiguous:
-        x = x.reshape(-1)  # a flat view: still the caller's memory
     try:
         return x
     except (TypeError, ValueError, BufferError):
+        if isinstance(x, numpy.ndarray) and x.dtype == numpy.float32 and x.flags.c_contiguous:
+            return x.reshape(-1)  # a flat view: still the caller's memory
         raise TypeError(f"{name} must be a writable C-contiguous buffer of float32, such as "
                         "a numpy.float32 array: the call changes it in place") from None
 
@@ -1169,7 +1175,7 @@ cdef class Session:
         cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = _index(index)
         cdef bint _sh_data = _ndim(data) > 1  # dimensions to check against the shape
-        cdef const float[::1] _v_data = _in_float32(data)
+        cdef const float[::1] _v_data = _in_float32(_flat(data) if _sh_data else data)
         cdef const float *_c_data = <const float *>_EMPTY
         if _v_data.shape[0]:
             _c_data = &_v_data[0]
@@ -1233,8 +1239,8 @@ cdef class Session:
         cdef size_t _c_count
         cdef bint _sh_data = False  # out= has dimensions to check against the shape
         if out is not None:
-            _v_data = _inout_float32(out, 'out')
             _sh_data = _ndim(out) > 1
+            _v_data = _inout_float32(_flat(out) if _sh_data else out, 'out')
         cdef int64_t _sd_data[PRED_MAX_DIMS]
         cdef size_t _sn_data = 0
         cdef pred_status _ss_data = PRED_OK
