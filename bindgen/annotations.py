@@ -43,6 +43,11 @@ TAGS = {
     "flags": ("@flags", "on an enum: its members are bits that combine with |"),
     "blocking": ("@blocking", "on a function: it may take long or wait while C calls back "
                               "from other threads, so bindings release their runtime lock"),
+    "skip": ("@skip REASON", "leave the declaration out of every binding, with the reason "
+                             "(`bindgen report` lists it): a symbol the library does not export here"),
+    "defines": ("@defines PATTERN ...", "in an overlay, on a name the header does not declare: "
+                                        "an enum of that name whose members are the integer "
+                                        "#defines matching the patterns (globs), in header order"),
 }
 
 # attribute -> (syntax, meaning)
@@ -68,6 +73,8 @@ PARAM_ATTRS = {
                   "typedef, marks that void * parameter"),
     "scope": ("scope=call|stored", "callback parameter: called only during the call (default), "
                                    "or kept until the function is called again"),
+    "enum": ("enum=NAME", "an integer parameter: its values are those of enum NAME (such as "
+                          "one an overlay makes of #defines with @defines)"),
 }
 RETURN_ATTRS = {
     "static": ("static", "the pointer lives forever"),
@@ -76,17 +83,25 @@ RETURN_ATTRS = {
     "free": ("free=FUNCTION", "owned string: the library's deallocator, void FUNCTION(char *)"),
     "nullable": ("nullable", "NULL is a valid result (None / nil / null)"),
     "error_if_null": ("error_if_null=STATUS", "NULL means failure: raise STATUS with the last message"),
+    "enum": ("enum=NAME", "an integer result: its values are those of enum NAME (the @errors "
+                          "enum: the function fails unless it returns ok)"),
 }
 DIRECTIONS = {"in", "out", "in,out"}
 
 
 @dataclass
 class Tag:
-    """One @param or @return: direction, attributes, text, and its line."""
+    """One @param or @return: direction, attributes, text, and where it is written (the
+    header, or an overlay)."""
     direction: str
     attrs: dict[str, str]
     text: str
     line: int
+    file: str = ""
+
+    @property
+    def coord(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass
@@ -99,6 +114,8 @@ class DocComment:
     handle: dict[str, str] | None = None
     flags: int | None = None        # line of @flags
     blocking: int | None = None     # line of @blocking
+    defines: list[str] | None = None   # the patterns of @defines
+    skip: str | None = None            # the reason of @skip
     line: int = 0                   # first line of the comment
 
 
@@ -189,14 +206,22 @@ def parse_doc(raw: str, filename: str, first_line: int) -> DocComment:
             attrs, rest = _leading_attrs(rest.strip(), PARAM_ATTRS, coord)
             if name in doc.params:
                 raise BindgenError(coord, f"parameter '{name}' documented twice")
-            current = doc.params[name] = Tag(direction, attrs, rest, lineno)
+            current = doc.params[name] = Tag(direction, attrs, rest, lineno, filename)
         elif tag == "return":
             attrs, rest = _leading_attrs(rest, RETURN_ATTRS, coord)
-            current = doc.returns = Tag("out", attrs, rest, lineno)
+            current = doc.returns = Tag("out", attrs, rest, lineno, filename)
         elif tag == "errors":
             doc.errors = _parse_keyvalues(rest, {"ok"}, {"closed", "message"}, coord)
         elif tag == "handle":
             doc.handle = _parse_keyvalues(rest, {"free"}, set(), coord)
+        elif tag == "skip":
+            if not rest:
+                raise BindgenError(coord, "@skip needs the reason")
+            doc.skip = rest
+        elif tag == "defines":
+            doc.defines = rest.split()
+            if not doc.defines:
+                raise BindgenError(coord, "@defines needs the #define names (or globs) of the members")
         elif tag in ("flags", "blocking"):
             if rest:
                 raise BindgenError(coord, f"@{tag} takes no arguments")

@@ -2,6 +2,7 @@
 
     bindgen all [--check] [LANG ...]   regenerate (or check) the bindings
     bindgen ir                         print the IR as JSON
+    bindgen report                     what is bound, and what is skipped and why
 
 Configuration: the [tool.bindgen] table of the nearest pyproject.toml, or a
 standalone file with the same keys at top level (--config bindgen.toml):
@@ -14,6 +15,11 @@ standalone file with the same keys at top level (--config bindgen.toml):
     languages = ["python"]
     [python]
     package = "mylib"
+
+A header you cannot edit takes its annotations from an overlay (overlay =
+"FILE" or an [overlay] table: C name, NAME.PARAM or glob -> annotation text);
+header = "<zlib.h>" reads a system header through the C preprocessor. Then
+declarations that cannot be bound as they are are skipped: `bindgen report`.
 
 Errors in the header, its annotations or the configuration exit 2 as
 `file:line: message`. The annotation language is below and, with examples,
@@ -90,6 +96,19 @@ def annotation_help() -> str:
     return DECLARATIONS + "\n" + "\n".join(lines) + "\n\n" + EXAMPLE
 
 
+def report(api) -> str:
+    """What `bindgen report` prints: the bound declarations by kind, then the skipped ones."""
+    kinds = [("functions", api.functions), ("handles", api.handles), ("structs", api.structs),
+             ("enums", api.enums), ("callbacks", api.callbacks), ("constants", api.constants)]
+    lines = [f"{api.header}: bound"]
+    for kind, items in kinds:
+        if items:
+            lines.append(f"  {len(items)} {kind}: " + ", ".join(x.name for x in items))
+    lines.append(f"skipped: {len(api.skipped)}" + (" (annotate them to bind them)" if api.skipped else ""))
+    lines += [f"  {s.name}  {s.coord}: {s.reason}" for s in api.skipped]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bindgen", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -105,12 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 listing every stale or missing file")
     sub.add_parser("ir", help="print the IR of the header as JSON")
+    sub.add_parser("report", help="list what the bindings hold and every declaration skipped, "
+                                  "with the reason (a header with an overlay, or a system header)")
     args = ap.parse_args(argv)
     try:
         cfg = load_config(file=args.config, output=args.output)
         if args.command == "ir":
             json.dump(render.load_api(cfg).to_json(), sys.stdout, indent=2)
             print()
+            return 0
+        if args.command == "report":
+            print(report(render.load_api(cfg)), end="")
             return 0
         languages = cfg.select(args.languages)
         files = render.render(cfg, languages)

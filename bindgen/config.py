@@ -16,6 +16,12 @@ Paths are relative to the file's folder.
     testdata = "tests/data"               # optional: files copied into each package's tests
     templates = "tests/templates"         # optional: the project's own templates (its package
                                           # tests, ...): <templates>/<lang>/<path>.j2 -> <path>
+    libraries = ["z"]                     # optional: system libraries every package links
+    overlay = "zlib.overlay.toml"         # optional: annotations kept beside the header
+                                          # (bindgen/overlay.py), or an [overlay] table here
+
+A header written `<zlib.h>` is a system header, read through the C
+preprocessor (parse.py says why).
 
     [go]                                  # per language ([tool.bindgen.go] in pyproject.toml),
     module = "..."                        # read by bindgen/<lang>.py; every language also
@@ -29,10 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .annotations import BindgenError
+from .overlay import Overlay
 
 # The languages bindgen implements: "c" (amalgamate.py) and a backend bindgen/<lang>.py each.
 LANGUAGES = ("c", "go", "java", "swift", "python", "js")
-KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata", "templates"}
+KEYS = {"name", "header", "prefix", "output", "languages", "native", "sources", "testdata", "templates",
+        "libraries", "overlay"}
 
 
 @dataclass
@@ -49,6 +57,9 @@ class Config:
     options: dict[str, dict] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
     file: Path | None = None
+    libraries: list[str] = field(default_factory=list)   # system libraries packages link
+    overlay: Overlay | None = None
+    system_header: str | None = None   # "zlib.h" for header = "<zlib.h>"
     languages_at: str = ""   # `file:line` of languages= (errors about the selection point there)
 
     def select(self, languages: list[str] | None = None) -> list[str]:
@@ -80,6 +91,8 @@ class Config:
     @property
     def header_display(self) -> str:
         """The header's path as errors show it (relative to the project)."""
+        if self.system_header:   # as templates #include it
+            return self.system_header
         try:
             return str(self.header.relative_to(self.root))
         except ValueError:
@@ -133,7 +146,7 @@ def load_config(start: Path | None = None, file: Path | None = None,
             raise BindgenError(str(file), f"{where} needs '{key}'")
     # nothing is silently ignored: a misspelt key is an error
     for key, value in table.items():
-        if isinstance(value, dict) and key not in LANGUAGES:
+        if isinstance(value, dict) and key not in LANGUAGES and key != "overlay":
             raise BindgenError(at(rf"^\s*\[\s*{prefix}{re.escape(key)}\s*\]"),
                                f"{where}: unknown language table [{key}] "
                                f"(bindgen implements: {', '.join(LANGUAGES)})")
@@ -148,17 +161,29 @@ def load_config(start: Path | None = None, file: Path | None = None,
                                f"(bindgen implements: {', '.join(LANGUAGES)})")
     if "native" in table and "sources" in table:
         raise BindgenError(str(file), f"{where}: give native= (amalgamated) or sources=, not both")
-    header = root / table["header"]
-    if not header.is_file():
+    system = re.fullmatch(r"<([\w./+-]+)>", table["header"])
+    header = Path(system.group(1)) if system else root / table["header"]
+    if not system and not header.is_file():
         raise BindgenError(str(file), f"{where}: header {table['header']}: no such file")
     sources = [root / s for s in table.get("sources", [])]
     for s in sources:
         if not s.is_file():
             raise BindgenError(str(file), f"{where}: source {s.relative_to(root)}: no such file")
-    options = {k: dict(v) for k, v in table.items() if isinstance(v, dict)}
+    options = {k: dict(v) for k, v in table.items() if isinstance(v, dict) and k in LANGUAGES}
     if output is not None:   # one folder for everything: per-language folders give way
         for opts in options.values():
             opts.pop("output", None)
+    overlay = None
+    if isinstance(table.get("overlay"), dict):
+        overlay = _overlay(file, root, text, table["overlay"], table_at + (rf"^\s*\[\s*{prefix}overlay\s*\]",))
+    elif "overlay" in table:
+        ofile = root / table["overlay"]
+        try:
+            otext = ofile.read_text()
+            odata = tomllib.loads(otext)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise BindgenError(at(r"^\s*overlay\s*="), f"cannot read the overlay: {e}") from None
+        overlay = _overlay(ofile, root, otext, odata, ())
     return Config(
         root=root, name=table["name"], header=header, prefix=table["prefix"],
         output=output.resolve() if output else root / table.get("output", "generated"),
@@ -167,4 +192,17 @@ def load_config(start: Path | None = None, file: Path | None = None,
         testdata=root / table["testdata"] if "testdata" in table else None,
         templates=root / table["templates"] if "templates" in table else None,
         options=options,
-        sources=sources, file=file, languages_at=at(r"^\s*languages\s*="))
+        sources=sources, file=file, languages_at=at(r"^\s*languages\s*="),
+        libraries=list(table.get("libraries", [])), overlay=overlay,
+        system_header=system.group(1) if system else None)
+
+
+def _overlay(file: Path, root: Path, text: str, table: dict, table_at: tuple[str, ...]) -> Overlay:
+    """The overlay in `table` (of `file`, whose text is `text`), with each key's line."""
+    lines = {}
+    for key in table:
+        k = re.escape(key)
+        coord = _locate(file, text, *table_at, rf"""^\s*(["']{k}["']|{k})\s*=""")
+        lines[key] = int(coord.rpartition(":")[2]) if ":" in coord else 0
+    display = str(file.relative_to(root)) if file.is_relative_to(root) else str(file)
+    return Overlay(file, display, table, text, lines)

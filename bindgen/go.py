@@ -201,6 +201,8 @@ class GoOracle:
         self.opts = cfg.lang("go")
         self.package = self.opts.get("package", api.name)
         self.module = self.opts.get("module", api.name)
+        self.libraries = cfg.libraries   # system libraries the package links
+        self.prelude_header = f"{self.package}_prelude.h"
         self.err = api.error_enum
         # The message function is read right after a failing call, never exported.
         self.last_error = self._find(self.err.message) if self.err and self.err.message else None
@@ -215,6 +217,8 @@ class GoOracle:
         # `...Into`: the [out] arrays of numbers in the caller's slices (no allocation, no copy)
         self.into = {f.name: self._fn(f, into=True) for f in self.functions
                      if f.kind in ("function", "method") and lower.caller_buffers(f)}
+        if any(p.role == "string" and p.nullable for cb in api.callbacks for p in cb.params):
+            self.helpers.add("optionalString")   # the callbacks file, rendered last, uses it
         self._check_unique()
 
     # ---- names -------------------------------------------------------------
@@ -390,6 +394,8 @@ class GoOracle:
             return "[]" + ELEMENTS[t.pointee.name]
         if p.role == "struct" and t.kind == "pointer":
             return self.go_type(t.pointee)
+        if p.role == "string" and p.nullable:
+            return "*string"
         return self.go_type(t)
 
     def trampoline_params(self, cb: ir.Callback) -> str:
@@ -415,7 +421,7 @@ class GoOracle:
                 elem = ELEMENTS[t.pointee.name]
                 out.append(f"append([]{elem}(nil), unsafe.Slice((*{elem})(unsafe.Pointer({go})), int({n}))...)")
             elif p.role == "string":
-                out.append(f"C.GoString({go})")
+                out.append(self.go_string(go, p.nullable))
             elif p.role == "struct" and t.kind == "pointer":
                 out.append(self.to_go(t.pointee, "*" + go))
             else:
@@ -538,13 +544,18 @@ class GoOracle:
                             a.result_type = "string"
                             a.result = (f"string({a.result})" if p.length
                                         else self.helper("textUpToNUL", a.go))
-                elif p.name in counts:    # a count, or a capacity the caller's slices fill
-                    first = by_name[counts[p.name].source.name]
-                    a.expr = self.to_c(t, f"len({first.go})")
-                    checks += [(first, by_name[x.name]) for x in counts[p.name].same]
-                elif p.role == "capacity":
-                    a.go_type, a.expr = "int", self.to_c(t, a.go)
-                    a.refuse, a.reason = self.out_of_range(t, a.go)
+                elif p.role in ("count", "capacity"):
+                    if p.name in counts:   # a count, or a capacity the caller's slices fill
+                        first = by_name[counts[p.name].source.name]
+                        a.expr = self.to_c(t.base, f"len({first.go})")
+                        checks += [(first, by_name[x.name]) for x in counts[p.name].same]
+                    else:
+                        a.go_type, a.expr = "int", self.to_c(t.base, a.go)
+                        a.refuse, a.reason = self.out_of_range(t.base, a.go)
+                        if not a.refuse:   # an element count: never negative
+                            a.refuse, a.reason = f"{a.go} < 0", self.quote("is negative")
+                    if t.kind == "pointer":   # C reads the size, writes the count: a local
+                        a.c_type, a.init, a.expr = self.c_type(t.pointee), a.expr, "&" + a.c
                 elif p.role == "struct":
                     st = t.pointee if t.kind == "pointer" else t
                     a.go_type = self.go_type(st)
@@ -742,6 +753,8 @@ class GoOracle:
     def lead(self, name: str, summary: str, kind: str) -> str:
         """Go doc comments start with the name: 'LoadModel loads ...'."""
         summary = self.text(summary)
+        if not summary:   # an unannotated declaration of a header you did not write
+            return f"{name} is undocumented in the C header."
         first = summary.split(" ", 1)[0]
         if kind == "member":
             return f"{name} means {lower_first(summary)}"
@@ -830,6 +843,8 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
         out[f"{o.package}_callbacks.go"] = with_imports(
             env.get_template("go/callbacks.go.j2").render(ctx, imports=IMPORTS))
     out.update(single)  # cgo compiles the .c files of the package directory
+    if api.c_prelude:   # C comments cannot sit in the preamble's comment: a header of its own
+        out[o.prelude_header] = env.get_template("go/prelude.h.j2").render(ctx)
     for name, data in cfg.testdata_files().items():
         out[f"testdata/{name}"] = data
     out.update(project_files(cfg, env, "go", ctx))

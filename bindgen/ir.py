@@ -59,6 +59,11 @@ class Type:
     name: str = ""
     const: bool = False
     pointee: Type | None = None
+    # A scalar as the header spells it where that differs from `name`: a typedef
+    # (zlib's uLongf) or a C integer type bindgen names by its width (`unsigned
+    # long` is uint64_t: LP64). C accepts either; Swift, which imports each C
+    # type under its own name, needs this one.
+    spelling: str = field(default="", compare=False)
 
     @property
     def c(self) -> str:
@@ -130,6 +135,10 @@ class Enum:
     closed: str | None = None
     message: str | None = None
     flags: bool = False
+    # Its members are #define constants (an overlay's `@defines`): C has no such
+    # type, its values are ints. Bindings declare `typedef int <name>;` beside
+    # their #include of the header, and use the type as they use any enum.
+    macros: bool = False
 
     @property
     def bits(self) -> list[EnumMember]:
@@ -382,6 +391,16 @@ class Function:
 
 
 @dataclass
+class Skipped:
+    """A declaration of a header you did not write (one with an overlay or a system
+    header) that is neither annotated nor bindable as it is: no binding has any of
+    it. `bindgen report` lists them; an annotation makes them errors instead."""
+    name: str
+    coord: str
+    reason: str
+
+
+@dataclass
 class API:
     """The whole header."""
     name: str
@@ -397,6 +416,12 @@ class API:
     # Set when the header defines <PREFIX>ABI_VERSION and <prefix>abi_version():
     # bindings compare the two when they load the library.
     abi: dict | None = None
+    # Declarations left out, with why (a header with an overlay: see Skipped).
+    skipped: list[Skipped] = field(default_factory=list)
+    # C every binding compiles right after its #include of the header (static
+    # functions and typedefs: its C glue's own translation unit): `typedef int E;`
+    # for each enum of #defines, then the overlay's inline C.
+    c_prelude: str = ""
 
     @property
     def error_enum(self) -> Enum | None:

@@ -115,6 +115,7 @@ class JParam:
     alloc: str = ""           # array_out: C expression of the element count to allocate
     critical: bool = True     # arrays: pin with Get/ReleasePrimitiveArrayCritical
     count_of: str = ""        # count: the C local holding the array's length
+    size_local: str = ""      # an [in,out] count: the C local declared with the size, passed by address
     native_decl: str = ""     # its parameter(s) in the native method declaration
     jni_decl: str = ""        # its parameter(s) in the JNI function definition
     c_arg: str = ""           # what the glue passes to the C function
@@ -317,8 +318,11 @@ class JavaOracle:
         return [(t, f) for fn in self.api.functions_of(handle) for t, f, _ in self.kept(fn)]
 
     def retained_args(self, params: list[JParam], handle: str) -> list[str]:
-        """What a function that creates `handle` passes for each retained field."""
-        return [next((jp.name for jp in params if jp.p.retained and jp.name == f), "null")
+        """What a function that creates `handle` passes for each retained field (`this`
+        for a method's retained receiver)."""
+        def arg(jp: JParam) -> str:
+            return "this" if jp.to_native == "ptrThis" else jp.name
+        return [next((arg(jp) for jp in params if jp.p.retained and jp.name == f), "null")
                 for _, f in self.retained_fields(handle)]
 
     def thread_doc(self, h: ir.Handle) -> str:
@@ -340,6 +344,13 @@ class JavaOracle:
         if self.error_enum and self.error_enum.message:
             return f"{self.error_enum.message}()"
         return "pj_status_name(status)"
+
+    def error_message(self, fn: ir.Function) -> str:
+        """The C expression of the message when `fn` fails: the library's, else the C
+        function's name (the status is in the exception already)."""
+        if self.error_enum and self.error_enum.message:
+            return self.error_text
+        return f'"{fn.name} failed"'
 
     def float_constant_symbol(self, c: ir.Constant) -> str:
         return "Java_" + jni_mangle(f"{self.package}.{self.jni_class}") + "_" + jni_mangle(c.name)
@@ -383,6 +394,12 @@ class JavaOracle:
             name = self._doc_names.get(m.group(2), m.group(2))
             return "{@code " + name + (m.group(3) or "") + "}"
         names = r"(?:%s|%s)\w+" % (re.escape(self.cfg.prefix), re.escape(self.cfg.prefix.upper()))
+        if not self.cfg.prefix:   # no prefix tells C names apart: the declared ones, whole words
+            api = self.api
+            declared = [*self._doc_names, *(c.name for c in api.constants),
+                        *(m.name for e in api.enums for m in e.members)]
+            names = "(?:%s)\\b" % "|".join(sorted(map(re.escape, declared), key=len, reverse=True)) \
+                if declared else r"(?!)"
         return re.sub(rf'("{names}")|\b({names})(\(\))?', repl, text)
 
     def javadoc(self, text: str, indent: str = "", tags: list[str] = ()) -> str:
@@ -678,6 +695,11 @@ class JavaOracle:
             jp.c_arg = f"({jp.ctype}){jp.count_of}"
         else:
             jp.c_arg = "&" + jp.c
+        if role in ("count", "capacity") and jp.p.type.kind == "pointer":
+            # C reads the size and writes the count back: a local passed by address
+            t = jp.p.type.pointee.c
+            jp.size_local = f"{t} {jp.c} = ({t}){jp.count_of if role == 'count' else jp.jni};"
+            jp.c_arg = "&" + jp.c
 
     def checks(self, params: list[JParam], counts: dict[str, lower.Count]) -> list[tuple[str, str]]:
         """What the Java method checks before the native call: arrays sharing a count are
@@ -703,7 +725,7 @@ class JavaOracle:
     def alloc(self, fn: ir.Function, size: lower.Size) -> str:
         """The C expression of how many elements to allocate for an array_out."""
         if size.kind == "call":
-            return f"{size.value}({', '.join(self.c_arg(fn.param(a)) for a in size.args)})"
+            return f"{size.value}({', '.join(self.c_arg(fn, fn.param(a)) for a in size.args)})"
         if size.kind in ("number", "constant"):
             return size.value
         if size.kind == "array":     # as long as the [in] array sharing its count
@@ -711,10 +733,14 @@ class JavaOracle:
         return f"(size_t)j_{size.value}"
 
     @staticmethod
-    def c_arg(p: ir.Param) -> str:
-        """How the JNI glue passes a value or handle param (alloc= takes only those: parse.py)."""
+    def c_arg(fn: ir.Function, p: ir.Param) -> str:
+        """How the JNI glue passes a value, handle or [in] array's count param to an alloc=
+        function (alloc= takes only those: parse.py), before any local is declared."""
         if p.role == "handle":
             return f"({p.type.c})(intptr_t)j_{p.name}"
+        if p.role == "count":
+            src = lower.counts(fn)[p.name].source.name
+            return f"({p.type.c})(j_{src} != NULL ? (*env)->GetArrayLength(env, j_{src}) : 0)"
         return f"({p.type.c})j_{p.name}"
 
     def function(self, fn: ir.Function, direct: bool) -> JFunction:
@@ -879,7 +905,9 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     out[f"src/main/c/{j.library}.c"] = render("jni.c.j2")
     for name, text in single.items():
         out[f"src/main/c/{name}"] = text
-    out["build.sh"] = render("build.sh.j2")
+    out["build.sh"] = render("build.sh.j2", libraries=cfg.libraries,
+                             csources=["src/main/c/" + n for n in sorted(single) if n.endswith(".c")],
+                             links=" ".join("-l" + lib for lib in ["m", *cfg.libraries]))
     out["README.md"] = render("README.md.j2")
     for name, data in cfg.testdata_files().items():
         out[f"src/test/resources/{name}"] = data

@@ -1,21 +1,41 @@
 """Parse an annotated C header into the IR (ir.API).
 
-The header is read without a C preprocessor or system headers: a small
-pre-pass keeps line numbers, collects doc comments and `#define` constants,
-drops include guards, `#include <...>` and `#ifdef __cplusplus` blocks, and
-prepends stub typedefs for the standard types. pycparser parses the rest.
-Anything the IR cannot express is an error at `file:line`, never skipped.
+A header written for bindgen is read without a C preprocessor or system
+headers: a small pre-pass keeps line numbers, collects doc comments and
+`#define` constants, drops include guards, `#include <...>` and `#ifdef
+__cplusplus` blocks, and prepends stub typedefs for the standard types.
+pycparser parses the rest. Anything the IR cannot express is an error at
+`file:line`, never skipped.
+
+A system header (`header = "<zlib.h>"`) is not written for that pre-pass:
+its macros pick types per platform, it includes libc. It goes through the C
+compiler's own preprocessor (`$CC -E -dD`, `cc` by default: the header as
+this machine's compiler sees it, with C's view of `extern "C"` guards),
+with GNU extensions defined away so pycparser reads libc's declarations;
+`-dD` keeps the `#define`s, in place, for constants.
+
+A header with an overlay (bindgen/overlay.py), and every system header, is
+one you did not write: declarations may have no annotations. Those
+bindable as they are (values, `const char *` in, ...) are bound; others are
+skipped with the reason (`ir.Skipped`, `bindgen report`), never half-bound.
+An annotated declaration that cannot be bound stays an error.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import fnmatch
+import os
+import shlex
+import subprocess
+
 from pycparser import c_ast, c_parser
 from pycparser.c_parser import ParseError
 
 from . import ir
-from .annotations import BindgenError, DocComment, parse_doc
+from .annotations import BindgenError, DocComment, Tag, parse_doc
+from .overlay import Overlay, merge
 
 _STUBS = "".join(f"typedef {base} {name};\n" for name, base in [
     ("size_t", "unsigned long"), ("int8_t", "signed char"), ("uint8_t", "unsigned char"),
@@ -32,14 +52,14 @@ _DEFINE = re.compile(r"#\s*define\s+(\w+)(?:\s+(.*))?$")  # no "(": not function
 class _Source:
     """The header after the pre-pass."""
 
-    def __init__(self, text: str, filename: str):
+    def __init__(self, text: str, filename: str, directives: bool = True):
         self.filename = filename
         self.docs: dict[int, tuple[str, int]] = {}   # line of the doc's end -> (raw, first line)
         self.trailing: dict[int, tuple[str, int]] = {}  # `/**<` comments by line
         self.constants: list[tuple[str, str, int]] = []
         self.guard: str | None = None
         self.lines = self._strip(text).split("\n")
-        self.code = self._directives()
+        self.code = self._directives() if directives else ""
 
     def _strip(self, text: str) -> str:
         def blank(m: re.Match) -> str:
@@ -101,21 +121,105 @@ class _Source:
         following = [ln.strip() for ln in self.lines[line:] if ln.strip()]
         return bool(following) and re.fullmatch(rf"#\s*define\s+{name}", following[0]) is not None
 
-    def doc_before(self, line: int) -> tuple[str, int] | None:
-        """The doc comment ending just above `line` (blank lines allowed)."""
+    def doc_before(self, line: int, file: str = "") -> tuple[str, int, str] | None:
+        """The doc comment ending just above `line` (blank lines allowed): (raw, first
+        line, file)."""
         i = line - 1
         while i > 0 and i not in self.docs and not self.lines[i - 1].strip():
             i -= 1
-        return self.docs.get(i)
+        found = self.docs.get(i)
+        return (*found, self.filename) if found else None
+
+
+# GNU C that libc headers use and pycparser does not read (C11 only).
+_GNU_AWAY = ["-D__attribute__(x)=", "-D__extension__=", "-D__asm__(...)=", "-D__restrict=",
+             "-D__inline=", "-D__builtin_va_list=char*"]
+_MARKER = re.compile(r'#\s*(\d+)\s+"([^"]*)"(.*)$')
+# C's integer spellings as the IR's scalars (LP64: long is 64-bit, as on Linux and macOS).
+_CANONICAL = {
+    "signed char": "int8_t", "unsigned char": "uint8_t",
+    "short": "int16_t", "short int": "int16_t", "signed short": "int16_t",
+    "unsigned short": "uint16_t", "unsigned short int": "uint16_t",
+    "signed": "int", "signed int": "int", "unsigned": "unsigned int",
+    "long": "int64_t", "long int": "int64_t", "signed long": "int64_t",
+    "long long": "int64_t", "long long int": "int64_t",
+    "unsigned long": "uint64_t", "unsigned long int": "uint64_t",
+    "unsigned long long": "uint64_t", "unsigned long long int": "uint64_t",
+}
+
+
+class _Preprocessed:
+    """A system header through the C preprocessor: the same interface as _Source
+    (no doc comments: a system header's comments are not bindgen's), followed by the
+    overlay's inline C (`inline`: its code, file and first line), whose declarations are
+    annotated as in a header written for bindgen."""
+
+    def __init__(self, include: str, inline: tuple[str, str, int] | None = None):
+        cc = shlex.split(os.environ.get("CC", "cc"))
+        code, self.inline_file, inline_first = inline or ("", "", 0)
+        # the inline code's doc comments, by its own lines (cpp drops comments)
+        self.inline_src = _Source(code, self.inline_file, directives=False)
+        self.inline_offset = inline_first - 1   # its line n is line n + offset of its file
+        try:
+            res = subprocess.run([*cc, "-E", "-dD", *_GNU_AWAY, "-x", "c", "-"],
+                                 input=f"#include <{include}>\n{code}", capture_output=True, text=True)
+        except OSError as e:
+            raise BindgenError(f"<{include}>", f"cannot run the C preprocessor {cc[0]}: {e}") from None
+        if res.returncode != 0:
+            raise BindgenError(f"<{include}>", f"the C preprocessor failed: {res.stderr.strip()}")
+        self.docs: dict = {}
+        self.trailing: dict = {}
+        self.constants: list[tuple[str, str, int]] = []
+        self.skipped: list[tuple[str, int, str]] = []   # (macro, line, reason)
+        self.function_macros: set[str] = set()
+        self.filename = ""     # the header's path, from the first file <stdin> includes
+        out, file, line = [], "", 0
+        for text in res.stdout.split("\n"):
+            m = _MARKER.match(text)
+            if m:
+                line, new = int(m.group(1)), m.group(2)
+                if not self.filename and file == "<stdin>" and " 1" in m.group(3):
+                    self.filename = new
+                file = new
+                if new == "<stdin>" and line >= 2:   # the inline code: where it is written
+                    text = f'# {line - 1 + self.inline_offset} "{self.inline_file}"'
+                out.append(text)
+                continue
+            if text.startswith("#"):   # -dD's #define / #undef, #pragma: not C for pycparser
+                if file == self.filename and text.startswith("#define"):
+                    self.macro(text, line)
+                text = ""
+            out.append(text)
+            line += 1
+        self.code = "\n".join(out)
+
+    def macro(self, text: str, line: int) -> None:
+        m = _DEFINE.match(text)
+        if m is None:
+            name = re.match(r"#define\s+(\w+)", text).group(1)
+            self.skipped.append((name, line, "a function-like macro"))
+            self.function_macros.add(name)
+        elif m.group(2):
+            self.constants.append((m.group(1), m.group(2).strip(), line))
+        else:
+            self.skipped.append((m.group(1), line, "a #define without a value"))
+
+    def doc_before(self, line: int, file: str = "") -> tuple[str, int, str] | None:
+        """Only the inline code has doc comments."""
+        if not self.inline_file or file != self.inline_file:
+            return None
+        found = self.inline_src.doc_before(line - self.inline_offset)
+        return (found[0], found[1] + self.inline_offset, file) if found else None
 
 
 def _coord(node: c_ast.Node) -> str:
-    return f"{node.coord.file}:{node.coord.line}"
+    # pycparser leaves the type of an unnamed parameter without a position
+    return f"{node.coord.file}:{node.coord.line}" if node.coord else "<unnamed parameter>"
 
 
 # What each parameter role accepts besides `blocking` (see ir.Param).
 _ROLE_ATTRS = {
-    "value": set(), "struct": {"nullable"}, "handle": {"nullable", "retained"},
+    "value": {"enum"}, "struct": {"nullable"}, "handle": {"nullable", "retained"},
     "string": {"nullable"}, "array_in": {"count", "shape"},
     "array_out": {"count", "alloc", "length", "shape"},
     "array_inout": {"count"}, "out_handle": {"owned", "nullable"}, "out_value": set(),
@@ -134,11 +238,20 @@ def _call(text: str) -> dict | None:
 
 
 class _Parser:
-    def __init__(self, text: str, filename: str, prefix: str, name: str):
-        self.src = _Source(text, filename)
-        self.filename = filename
-        self.api = ir.API(name=name, prefix=prefix, header=filename, doc=self._file_doc(text))
+    def __init__(self, src: _Source | _Preprocessed, text: str, prefix: str, name: str,
+                 overlay: Overlay | None, display: str):
+        self.src = src
+        self.filename = src.filename
+        self.display = display
+        self.api = ir.API(name=name, prefix=prefix, header=display, doc=self._file_doc(text))
         self.prefix = prefix
+        self.overlay = overlay
+        # a header you did not write: unannotated declarations may be skipped (module doc)
+        self.lenient = overlay is not None or isinstance(src, _Preprocessed)
+        self.aliases: dict[str, c_ast.Node] = {}   # typedef name -> the type it names
+        self.annotated: set[str] = set()           # declarations the header or overlay annotates
+        self.current = self.filename               # the file of the declaration being read
+        self.function_macros: set[str] = getattr(src, "function_macros", set())
         self.types: dict[str, str] = {}        # typedef name -> IR type kind
         self.errors_doc: dict | None = None     # the @errors tag, resolved in link()
         # `void *` / `char *` params whose role only a later declaration can tell
@@ -152,13 +265,20 @@ class _Parser:
         d = parse_doc(m.group(1), self.filename, 1)
         return ir.Doc(d.summary, d.body)
 
-    def doc(self, line: int, required: bool, what: str) -> DocComment:
-        found = self.src.doc_before(line)
-        if not found:
-            if required:
-                raise BindgenError(f"{self.filename}:{line}", f"{what} has no doc comment")
-            return DocComment()
-        return parse_doc(found[0], self.filename, found[1])
+    def doc(self, line: int, required: bool, what: str, name: str = "",
+            params: list[str] = ()) -> DocComment:
+        """The doc comment above `line`, with what the overlay says about `name` laid
+        over it (`params`: the parameter names, for entries naming families)."""
+        found = self.src.doc_before(line, self.current)
+        doc = parse_doc(found[0], found[2], found[1]) if found else DocComment()
+        over = self.overlay.doc(name, list(params)) if self.overlay and name else None
+        if over is not None:
+            merge(doc, over)
+        if found or over is not None:
+            self.annotated.add(name)
+        elif required and not self.lenient:
+            raise BindgenError(f"{self.filename}:{line}", f"{what} has no doc comment")
+        return doc
 
     def member_doc(self, line: int) -> DocComment:
         """The doc of an enum member or struct field: trailing `/**<` or a `/**` above."""
@@ -166,30 +286,91 @@ class _Parser:
         return parse_doc(trail[0], self.filename, trail[1]) if trail else self.doc(line, False, "")
 
     def run(self) -> ir.API:
+        for name, line, reason in getattr(self.src, "skipped", []):
+            self.skip(name, f"{self.filename}:{line}", reason)
         for name, value, line in self.src.constants:
-            self.constant(name, value, line)
+            self.attempt(name, f"{self.filename}:{line}", self.constant, name, value, line)
+        for name, d, coord in self.overlay.new_enums() if self.overlay else []:
+            self.defines_enum(name, d, coord)
+        stubs = "" if isinstance(self.src, _Preprocessed) else _STUBS + f'# 1 "{self.filename}"\n'
         try:
-            ast = c_parser.CParser().parse(_STUBS + f'# 1 "{self.filename}"\n' + self.src.code,
-                                           filename="<bindgen stubs>")
+            ast = c_parser.CParser().parse(stubs + self.src.code, filename="<bindgen stubs>")
         except ParseError as e:
             raise BindgenError(str(e).split(": ")[0], str(e).split(": ", 1)[-1]) from None
+        inline = getattr(self.src, "inline_file", "")
         for node in ast.ext:
-            if node.coord.file != self.filename:
+            if self.lenient and isinstance(node, c_ast.Typedef) and self.is_alias(node):
+                self.aliases[node.name] = node.type   # resolved by lower(), wherever declared
                 continue
-            if isinstance(node, c_ast.Typedef):
-                self.typedef(node)
-            elif isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl):
-                self.function(node)
-            elif isinstance(node, c_ast.Decl) and node.name is None:
-                raise BindgenError(_coord(node), "declare structs, unions and enums with typedef "
-                                                 "(typedef struct x {...} x;)")
-            elif isinstance(node, c_ast.Decl):
-                raise BindgenError(_coord(node), f"global variable {node.name}: only typedefs and "
-                                                 "function declarations are supported")
-            else:
-                raise BindgenError(_coord(node), "only typedefs and function declarations are supported")
+            self.current = node.coord.file
+            if inline and self.current == inline:   # the project's own C: bound as annotated
+                decl = node.decl if isinstance(node, c_ast.FuncDef) else node
+                if self.src.doc_before(decl.coord.line, inline):   # else an implementation detail
+                    self.declaration(decl)
+                continue
+            if self.current != self.filename:
+                continue
+            name = node.name or getattr(node.type, "name", None)   # struct x; has no node.name
+            self.attempt(name, _coord(node), self.declaration, node)
         self.link()
+        if self.overlay:
+            self.overlay.check_used(self.display)
+        typedefs = "".join(f"typedef int {e.name}; /* an enum of #defines */\n"
+                           for e in self.api.enums if e.macros)
+        self.api.c_prelude = typedefs + (self.overlay.inline.text if self.overlay and self.overlay.inline else "")
         return self.api
+
+    def declaration(self, node: c_ast.Node) -> None:
+        if isinstance(node, c_ast.Typedef):
+            self.typedef(node)
+        elif isinstance(node, c_ast.Decl) and isinstance(node.type, c_ast.FuncDecl):
+            self.function(node)
+        elif isinstance(node, c_ast.Decl) and node.name is None:
+            raise BindgenError(_coord(node), "declare structs, unions and enums with typedef "
+                                             "(typedef struct x {...} x;)")
+        elif isinstance(node, c_ast.Decl):
+            raise BindgenError(_coord(node), f"global variable {node.name}: only typedefs and "
+                                             "function declarations are supported")
+        else:
+            raise BindgenError(_coord(node), "only typedefs and function declarations are supported")
+
+    @staticmethod
+    def is_alias(node: c_ast.Typedef) -> bool:
+        """`typedef unsigned long uLong;`, `typedef z_stream *z_streamp;`: another name for
+        a type (not an enum, struct or callback definition)."""
+        t = node.type
+        while isinstance(t, c_ast.PtrDecl):
+            t = t.type
+        return isinstance(t, c_ast.TypeDecl) and isinstance(t.type, c_ast.IdentifierType) \
+            and not (isinstance(node.type, c_ast.PtrDecl) and isinstance(node.type.type, c_ast.FuncDecl))
+
+    def attempt(self, name: str | None, coord: str, step, *args) -> bool:
+        """Run one declaration's `step`; in a header you did not write, one nobody
+        annotated that cannot be bound is skipped with the reason instead (False)."""
+        reason = self.skip_reason(name)
+        if reason:
+            self.skip(name, coord, reason)
+            return False
+        try:
+            step(*args)
+            return True
+        except BindgenError as e:
+            if not self.lenient or name is None or name in self.annotated or self.overlay_names(name):
+                raise
+            self.skip(name, coord, e.message)
+            return False
+
+    def skip_reason(self, name: str | None) -> str:
+        """The overlay's @skip reason for `name`, if it says to leave it out."""
+        if self.overlay is None or name is None or not self.overlay.names(name):
+            return ""
+        return self.overlay.doc(name, []).skip or ""
+
+    def overlay_names(self, name: str) -> bool:
+        return self.overlay is not None and self.overlay.names(name)
+
+    def skip(self, name: str, coord: str, reason: str) -> None:
+        self.api.skipped.append(ir.Skipped(name, coord, reason))
 
     # -- declarations ------------------------------------------------------
 
@@ -205,7 +386,7 @@ class _Parser:
         else:
             raise BindgenError(coord, f"constant {name} must be an integer, floating-point "
                                       "or string literal")
-        d = self.doc(line, True, f"constant {name}")
+        d = self.doc(line, True, f"constant {name}", name)
         self.api.constants.append(ir.Constant(name, parsed, ir.Doc(d.summary, d.body), coord))
 
     def typedef(self, node: c_ast.Typedef) -> None:
@@ -228,7 +409,7 @@ class _Parser:
                                              "structs and callbacks are supported (no type aliases)")
 
     def enum(self, node: c_ast.Typedef, enum: c_ast.Enum) -> None:
-        d = self.doc(enum.coord.line, True, f"enum {node.name}")
+        d = self.doc(enum.coord.line, True, f"enum {node.name}", node.name)
         if d.handle:
             raise BindgenError(_coord(enum), f"@handle applies to opaque structs, not enum {node.name}")
         members, value = [], 0
@@ -238,31 +419,51 @@ class _Parser:
             md = self.member_doc(e.coord.line)
             members.append(ir.EnumMember(e.name, value, ir.Doc(md.summary, md.body)))
             value += 1
-        en = ir.Enum(node.name, members, ir.Doc(d.summary, d.body), _coord(enum))
+        self.add_enum(ir.Enum(node.name, members, ir.Doc(d.summary, d.body), _coord(enum)), d)
+
+    def defines_enum(self, name: str, d: DocComment, coord: str) -> None:
+        """An enum an overlay makes of #define constants (`@defines`): its members leave
+        the constants."""
+        chosen = [c for c in self.api.constants
+                  if any(fnmatch.fnmatchcase(c.name, pat) for pat in d.defines)]
+        for pat in d.defines:
+            if not any(fnmatch.fnmatchcase(c.name, pat) for c in chosen):
+                raise BindgenError(coord, f"@defines {pat}: no integer #define of {self.display} "
+                                          "matches it")
+        for c in chosen:
+            if c.kind != "int":
+                raise BindgenError(coord, f"@defines: {c.name} is not an integer")
+        self.api.constants = [c for c in self.api.constants if c not in chosen]
+        members = [ir.EnumMember(c.name, c.value, c.doc) for c in chosen]
+        self.add_enum(ir.Enum(name, members, ir.Doc(d.summary, d.body), coord, macros=True), d)
+
+    def add_enum(self, en: ir.Enum, d: DocComment) -> None:
+        """Check an enum's @errors and @flags, and add it."""
+        members, coord = en.members, en.coord
         if d.errors is not None:
             names = {m.name for m in members}
             for key in ("ok", "closed"):
                 if key in d.errors and d.errors[key] not in names:
-                    raise BindgenError(_coord(enum), f"@errors {key}= must name a member of {node.name}")
+                    raise BindgenError(coord, f"@errors {key}= must name a member of {en.name}")
             en.is_error, en.ok, en.closed = True, d.errors["ok"], d.errors.get("closed")
             if next(m.value for m in members if m.name == en.ok) != 0:
-                raise BindgenError(_coord(enum), "@errors ok= must be the member whose value is 0")
+                raise BindgenError(coord, "@errors ok= must be the member whose value is 0")
             if self.api.error_enum:
-                raise BindgenError(_coord(enum), f"only one enum may be @errors "
-                                                 f"({self.api.error_enum.name} is)")
+                raise BindgenError(coord, f"only one enum may be @errors "
+                                          f"({self.api.error_enum.name} is)")
             self.errors_doc = d.errors
         if d.flags:
             if d.errors is not None:
-                raise BindgenError(_coord(enum), "an enum cannot be both @errors and @flags")
+                raise BindgenError(coord, "an enum cannot be both @errors and @flags")
             bits = 0
             for m in en.bits:
                 bits |= m.value
             for m in members:
                 if m.value < 0 or m.value & ~bits:
-                    raise BindgenError(_coord(enum), f"@flags {node.name}: {m.name} = {m.value} is "
-                                                     "neither 0, one bit, nor a union of other members")
+                    raise BindgenError(coord, f"@flags {en.name}: {m.name} = {m.value} is "
+                                              "neither 0, one bit, nor a union of other members")
             en.flags = True
-        self.types[node.name] = "enum"
+        self.types[en.name] = "enum"
         self.api.enums.append(en)
 
     def const_int(self, node: c_ast.Node, known: dict[str, int]) -> int:
@@ -281,7 +482,7 @@ class _Parser:
                                          "or -, | and << of those")
 
     def handle(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
-        d = self.doc(node.coord.line, True, f"handle {node.name}")
+        d = self.doc(node.coord.line, True, f"handle {node.name}", node.name)
         if not d.handle:
             raise BindgenError(_coord(node), f"opaque struct {node.name} needs '@handle free=FUNCTION'")
         self.types[node.name] = "handle"
@@ -290,7 +491,8 @@ class _Parser:
 
     def struct(self, node: c_ast.Typedef, struct: c_ast.Struct) -> None:
         coord = _coord(struct)
-        d = self.doc(struct.coord.line, True, f"struct {node.name}")
+        field_names = [x.name for x in struct.decls if x.name]
+        d = self.doc(struct.coord.line, True, f"struct {node.name}", node.name, field_names)
         if d.handle:
             raise BindgenError(coord, f"struct {node.name} has fields: @handle applies to opaque "
                                       f"structs (typedef struct {node.name} {node.name};)")
@@ -310,13 +512,16 @@ class _Parser:
             if t.kind not in ("scalar", "enum", "struct") or t.is_void:
                 raise BindgenError(fc, f"struct {node.name}: field '{decl.name}' of type {t.c} is "
                                        "not supported (fields are values: scalars, enums, structs)")
-            fields.append(ir.Field(decl.name, t, self.member_doc(decl.coord.line).summary))
+            # a field's doc: trailing /**< */ or above it, else the overlay's "STRUCT.FIELD"
+            tag = d.params.get(decl.name)
+            doc = self.member_doc(decl.coord.line).summary or (tag.text if tag else "")
+            fields.append(ir.Field(decl.name, t, doc))
         self.types[node.name] = "struct"
         self.api.structs.append(ir.Struct(node.name, fields, ir.Doc(d.summary, d.body), coord))
 
     def callback(self, node: c_ast.Typedef, fdecl: c_ast.FuncDecl) -> None:
         coord = _coord(node)
-        d = self.doc(node.coord.line, True, f"callback {node.name}")
+        d = self.doc(node.coord.line, True, f"callback {node.name}", node.name, _names(fdecl))
         what = f"callback {node.name}"
         params = [self.param(what, a, t, d, "callback") for a, t in self.arguments(what, fdecl, d)]
         for p in params:
@@ -330,7 +535,7 @@ class _Parser:
         if ret.kind not in ("scalar", "enum"):
             raise BindgenError(coord, f"{what}: a callback returns void, a scalar or an enum")
         if d.returns and d.returns.attrs:
-            raise BindgenError(f"{self.filename}:{d.returns.line}", f"{what}: return annotations "
+            raise BindgenError(d.returns.coord, f"{what}: return annotations "
                                                                     "apply to pointers only")
         self.link_counts(what, coord, params)
         self.types[node.name] = "callback"
@@ -346,10 +551,22 @@ class _Parser:
             case c_ast.TypeDecl(type=c_ast.IdentifierType(names=names)):
                 name = " ".join(names)
                 const = "const" in (node.quals or [])
+                if name in _CANONICAL:
+                    return ir.Type("scalar", _CANONICAL[name], const, spelling=name)
                 if name in ir.SCALARS or name in _STUB_NAMES:
                     return ir.Type("scalar", name, const)
                 if name in self.types:
                     return ir.Type(self.types[name], name, const)
+                if name in self.aliases:   # typedef chains end at the type they name
+                    t = self.lower(self.aliases[name])
+                    if const and t.kind != "pointer":
+                        t.const = True
+                    if t.kind == "scalar":   # the outermost name, as the header wrote it
+                        t.spelling = name
+                    return t
+                skipped = next((s for s in self.api.skipped if s.name == name), None)
+                if skipped:   # never half-bound: what uses a skipped type is skipped too
+                    raise BindgenError(_coord(node), f"uses {name}, which is skipped ({skipped.reason})")
                 raise BindgenError(_coord(node), f"unknown type '{name}'")
             case c_ast.PtrDecl(type=c_ast.FuncDecl()):
                 raise BindgenError(_coord(node), "function pointers need a typedef with a [user_data] "
@@ -393,7 +610,7 @@ class _Parser:
             params.append((a, t))
         for pname in d.params:
             if pname not in {a.name for a, _ in params}:
-                raise BindgenError(f"{self.filename}:{d.params[pname].line}",
+                raise BindgenError(d.params[pname].coord,
                                    f"@param {pname}: {what} has no such parameter")
         return params
 
@@ -402,7 +619,9 @@ class _Parser:
         name = node.name
         if not name.startswith(self.prefix):
             raise BindgenError(coord, f"function {name} lacks the prefix '{self.prefix}'")
-        d = self.doc(node.coord.line, True, f"function {name}")
+        if name.endswith("_") and name[:-1] in self.function_macros and not self.overlay_names(name):
+            raise BindgenError(coord, f"{name} is called through the macro {name[:-1]}()")
+        d = self.doc(node.coord.line, True, f"function {name}", name, _names(node.type))
         if d.flags or d.handle or d.errors is not None:
             raise BindgenError(coord, f"{name}: @flags, @handle and @errors apply to types")
         fn_params = [self.param(name, a, t, d) for a, t in self.arguments(name, node.type, d)]
@@ -411,10 +630,21 @@ class _Parser:
         fn.blocking = bool(d.blocking) or any(p.blocking for p in fn_params)
         self.api.functions.append(fn)
 
+    def as_enum(self, t: ir.Type, enum: str, coord: str, what: str) -> ir.Type:
+        """An integer typed as enum `enum` (enum=NAME)."""
+        if self.types.get(enum) != "enum":
+            raise BindgenError(coord, f"{what}: enum={enum}: no such enum")
+        if t.kind != "scalar" or ir.SCALARS[t.name][1] not in ("int", "uint"):
+            raise BindgenError(coord, f"{what}: enum= applies to an integer, not {t.c}")
+        return ir.Type("enum", enum, t.const)
+
     def returns(self, name: str, coord: str, t: ir.Type, d: DocComment) -> ir.Returns:
         rtag = d.returns
         attrs = rtag.attrs if rtag else {}
-        where = f"{self.filename}:{rtag.line}" if rtag else coord
+        where = rtag.coord if rtag else coord
+        if "enum" in attrs:
+            t = self.as_enum(t, attrs["enum"], where, f"{name}: the result")
+            attrs = {k: v for k, v in attrs.items() if k != "enum"}
         ownership = [k for k in ("static", "borrowed", "owned") if k in attrs]
         if len(ownership) > 1:
             raise BindgenError(where, f"{name}: give one of static, borrowed, owned")
@@ -451,9 +681,13 @@ class _Parser:
               context: str = "function") -> ir.Param:
         coord = _coord(a)
         tag = d.params.get(a.name)
+        if tag is None and self.lenient:   # unannotated: bound only if it means the same bare
+            tag = Tag("in", {}, "", a.coord.line, a.coord.file)
         if tag is None:
             raise BindgenError(coord, f"{fname}: parameter '{a.name}' is not documented (@param {a.name})")
         attrs, direction = tag.attrs, tag.direction
+        if "enum" in attrs:
+            t = self.as_enum(t, attrs["enum"], tag.coord, f"{fname}: parameter '{a.name}'")
         p = ir.Param(a.name, t, "", tag.text, owned="owned" in attrs, nullable="nullable" in attrs,
                      retained="retained" in attrs, blocking="blocking" in attrs)
         p.count, p.length = attrs.get("count"), attrs.get("length")
@@ -467,7 +701,7 @@ class _Parser:
         pt = t.pointee if t.kind == "pointer" else None
 
         def bad(msg: str) -> BindgenError:
-            return BindgenError(f"{self.filename}:{tag.line}", f"{fname}: parameter '{a.name}': {msg}")
+            return BindgenError(tag.coord, f"{fname}: parameter '{a.name}': {msg}")
 
         def need_in(what: str) -> None:
             if direction != "in":
@@ -574,13 +808,19 @@ class _Parser:
         for p in params:
             if p.count:
                 c = by_name.get(p.count)
-                if c is None or c.role not in ("value", "count", "capacity") or \
-                        c.type.kind != "scalar" or ir.SCALARS[c.type.name][1] != "uint":
+                ct = c.type.pointee if c is not None and c.type.kind == "pointer" else c.type if c else None
+                if c is None or c.role not in ("value", "count", "capacity", "inout_value") or \
+                        ct.kind != "scalar" or ir.SCALARS[ct.name][1] != "uint":
                     raise BindgenError(coord, f"{owner}: count={p.count} of '{p.name}' must name an "
-                                              "unsigned integer parameter")
+                                              "unsigned integer parameter (or an [in,out] pointer to one)")
+                if c.type.kind == "pointer":   # the size goes in, the count written comes out
+                    if p.role != "array_out" or p.length:
+                        raise BindgenError(coord, f"{owner}: count={p.count} of '{p.name}': an [in,out] "
+                                                  "count sizes [out] arrays, and is their length=")
+                    p.length = c.name
                 c.role = "count"
                 c.arrays.append(p.name)
-            if p.length:
+            if p.length and p.length != p.count:   # (an [in,out] count is its own length)
                 ln = by_name.get(p.length)
                 if ln is None or ln.role != "out_value" or ln.type.pointee.kind != "scalar" or \
                         ir.SCALARS[ln.type.pointee.name][1] != "uint":
@@ -626,49 +866,64 @@ class _Parser:
             api.abi = {"constant": abi_const, "function": abi_fn,
                        "value": next(c.value for c in api.constants if c.name == abi_const)}
         self.link_deallocators()
-        for f in api.functions:
-            self.link_callbacks(f)
-            for p in f.params:
-                if id(p) in self.pending:
-                    raise self.pending[id(p)]
-            self.link_counts(f.name, f.coord, f.params)
-            by_name = {p.name: p for p in f.params}
-            for p in f.params:
-                if p.alloc and p.alloc not in consts and not p.alloc.isdigit():
-                    raise BindgenError(f.coord, f"{f.name}: alloc={p.alloc}: no such constant")
-                if p.alloc_call:
-                    callee = p.alloc_call["function"]
-                    if callee not in fnames:
-                        raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...): no such function")
-                    rt = api.function(callee).returns.type
-                    if rt.kind != "scalar" or ir.SCALARS[rt.name][1] not in ("int", "uint"):
-                        raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...) must return an integer")
-                    for arg in p.alloc_call["args"]:
-                        if arg not in by_name:
-                            raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
-                        if by_name[arg].role not in ("value", "handle"):
-                            raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' must be a "
-                                                        "value or handle parameter")
-            f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
-            if f.returns.error_if_null and (not err or f.returns.null_status not in
-                                            {m.name for m in err.members} - {err.ok}):
-                raise BindgenError(f.coord, f"{f.name}: error_if_null=STATUS must name an error "
-                                            "member of the @errors enum")
-            outs = [p for p in f.params if p.role == "out_handle"]
-            if any(not p.owned for p in outs):   # as a returned handle: the binding frees it
-                raise BindgenError(f.coord, f"{f.name}: an [out] handle must be [owned]")
-            if outs and not f.throws:
-                raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
-            if f.kind != "deallocator":
-                self.link_kind(f, outs)
-        for f in api.functions:   # once every function's counts and lengths are linked
-            for p in f.params:
-                if p.shape_call:
-                    self.link_shape(f, p)
+        for f in list(api.functions):
+            if not self.attempt(f.name, f.coord, self.link_function, f, err, consts, fnames):
+                api.functions.remove(f)
+        for f in list(api.functions):   # once every function's counts and lengths are linked
+            if not self.attempt(f.name, f.coord, self.link_shapes, f):
+                api.functions.remove(f)
         mutable = {p.type.pointee.name for f in api.functions if f.kind != "destructor"
                    for p in f.params if p.role == "handle" and not p.type.const}
         for h in api.handles:
             h.serial = h.name in mutable
+
+    def link_function(self, f: ir.Function, err: ir.Enum | None, consts: set[str],
+                      fnames: set[str]) -> None:
+        api = self.api
+        self.link_callbacks(f)
+        for p in f.params:
+            if id(p) in self.pending:
+                raise self.pending[id(p)]
+        self.link_counts(f.name, f.coord, f.params)
+        by_name = {p.name: p for p in f.params}
+        for p in f.params:
+            if p.alloc and p.alloc not in consts and not p.alloc.isdigit():
+                raise BindgenError(f.coord, f"{f.name}: alloc={p.alloc}: no such constant")
+            if p.alloc_call:
+                callee = p.alloc_call["function"]
+                if callee not in fnames:
+                    raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...): no such function")
+                rt = api.function(callee).returns.type
+                if rt.kind != "scalar" or ir.SCALARS[rt.name][1] not in ("int", "uint"):
+                    raise BindgenError(f.coord, f"{f.name}: alloc={callee}(...) must return an integer")
+                for arg in p.alloc_call["args"]:
+                    if arg not in by_name:
+                        raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' is not a parameter")
+                    given = by_name[arg]
+                    if given.role not in ("value", "handle") and not (
+                            given.role == "count" and given.type.kind != "pointer" and
+                            any(f.param(x).role in ("array_in", "array_inout") for x in given.arrays)):
+                        raise BindgenError(f.coord, f"{f.name}: alloc argument '{arg}' must be a "
+                                                    "value or handle parameter, or the count of an "
+                                                    "[in] array")
+        f.throws = err is not None and f.returns.type.kind == "enum" and f.returns.type.name == err.name
+        if f.returns.error_if_null and (not err or f.returns.null_status not in
+                                        {m.name for m in err.members} - {err.ok}):
+            raise BindgenError(f.coord, f"{f.name}: error_if_null=STATUS must name an error "
+                                        "member of the @errors enum")
+        outs = [p for p in f.params if p.role == "out_handle"]
+        if any(not p.owned for p in outs):   # as a returned handle: the binding frees it
+            raise BindgenError(f.coord, f"{f.name}: an [out] handle must be [owned]")
+        if outs and not f.throws:
+            raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
+        if f.kind != "deallocator":
+            self.link_kind(f, outs)
+
+    def link_shapes(self, f: ir.Function) -> None:
+        """Check the shape= of each array of f."""
+        for p in f.params:
+            if p.shape_call:
+                self.link_shape(f, p)
 
     def link_shape(self, f: ir.Function, p: ir.Param) -> None:
         """shape=g(args): g takes exactly those arguments (value or handle params of f) and
@@ -768,7 +1023,23 @@ class _Parser:
                                         "a factory's result or a method's receiver")
 
 
-def parse_header(path: str | Path, prefix: str, name: str, display: str | None = None) -> ir.API:
-    """Parse the header at `path`; errors name it as `display` (default: path)."""
+def _names(fdecl: c_ast.FuncDecl) -> list[str]:
+    """The parameter names of a function declaration."""
+    return [a.name for a in (fdecl.args.params if fdecl.args else []) if getattr(a, "name", None)]
+
+
+def parse_header(path: str | Path, prefix: str, name: str, display: str | None = None,
+                 overlay: Overlay | None = None, system: bool = False) -> ir.API:
+    """Parse the header at `path` (`system`: the system header <path>, through the C
+    preprocessor); errors name it as `display` (default: path)."""
+    if system:
+        inline = overlay.inline if overlay else None
+        src = _Preprocessed(str(path), inline and (inline.text, overlay.display, inline.first_line))
+        return _Parser(src, "", prefix, name, overlay, display or f"<{path}>").run()
+    if overlay and overlay.inline:
+        raise BindgenError(f"{overlay.display}:{overlay.inline.line}",
+                           "inline C needs a system header (header = \"<name.h>\"), read through "
+                           "the C preprocessor")
     text = Path(path).read_text()
-    return _Parser(text, display or str(path), prefix, name).run()
+    src = _Source(text, display or str(path))
+    return _Parser(src, text, prefix, name, overlay, display or str(path)).run()

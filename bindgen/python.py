@@ -68,6 +68,8 @@ from .render import project_files
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
 _RENAMES = {"bytes": "data"}
+# Names Cython reserves even where Python allows them (an enum member SQLITE_NULL -> NULL_).
+_CYTHON_RESERVED = {"NULL"}
 # C spellings Cython needs under another name: C's bool, a bint for Cython
 # (module.pyx cimports it as _cbool when used).
 _C_SCALARS = {"bool": "_cbool", "_Bool": "_cbool"}
@@ -169,9 +171,16 @@ class Arg:
         return f"{cast}&{self.v}[0]"
 
     @property
+    def value_type(self) -> ir.Type:
+        """The type of the C local: a count's pointee when C takes its address."""
+        return self.p.type.pointee if self.p.role in ("count", "capacity") and \
+            self.p.type.kind == "pointer" else self.p.type
+
+    @property
     def arg(self) -> str:
         """The expression passed to the C function."""
-        by_ref = self.p.role in ("out_handle", "out_value", "length", "out_string", "inout_value")
+        by_ref = self.p.role in ("out_handle", "out_value", "length", "out_string", "inout_value") \
+            or self.value_type is not self.p.type
         return ("&" if by_ref else "") + self.c
 
 
@@ -286,7 +295,7 @@ class PyOracle:
         self.module = "_" + cfg.name          # the extension module inside the package
         # The message every error carries: the @errors message= function (None: the C name).
         self.last_error = api.function(self.err.message) if self.err and self.err.message else None
-        self.members = {m: py for e in api.enums
+        self.members = {m: py + "_" if py in _CYTHON_RESERVED else py for e in api.enums
                         for m, py in member_names(e.name, [x.name for x in e.members],
                                                   self.prefix).items()}
         self.deallocators = [f for f in api.functions if f.kind == "deallocator"]
@@ -395,17 +404,36 @@ class PyOracle:
 
     def prototype(self, f: ir.Function | ir.Callback, name: str | None = None) -> str:
         params = ", ".join(self.cdecl(p.type, self.ident(p.name)) for p in f.params)
-        return self.cdecl(f.returns.type, f"{name or f.name}({params})")
+        if name is None:   # a function: under c_fn's name, its C name in quotes if they differ
+            name = self.c_fn(f.name) + (f' "{f.name}"' if self.c_fn(f.name) != f.name else "")
+        return self.cdecl(f.returns.type, f"{name}({params})")
+
+    @staticmethod
+    def verbatim(c: str) -> str:
+        """C code as the text of a Cython string literal (its backslashes kept)."""
+        return c.replace("\\", "\\\\").replace('"""', '\\"""')
+
+    def c_fn(self, name: str) -> str:
+        """The Cython name of a C function: its own, unless the module's function takes it
+        (a header without a prefix)."""
+        return "_c_" + name if strip_prefix(name, self.prefix) == name else name
+
+    def c_constant(self, name: str) -> str:
+        """The Cython name of a #define: its own, unless the module constant takes it
+        (a header without a prefix)."""
+        return "_c_" + name if self.constant(name) == name else name
 
     def extern_constant(self, c: ir.Constant) -> str:
         """How the extern block declares a #define (Cython reads its value from C)."""
+        cy = self.c_constant(c.name)
+        cname = f' "{c.name}"' if cy != c.name else ""
         if c.kind == "string":
-            return f"const char *{c.name}"
+            return f"const char *{cy}{cname}"
         if c.kind == "float":
-            return f"const double {c.name}"
-        if c.value in _INT32:
+            return f"const double {cy}{cname}"
+        if c.value in _INT32 and not cname:
             return f"enum: {c.name}"
-        return f"const {'unsigned ' if c.value > 0 else ''}long long {c.name}"
+        return f"const {'unsigned ' if c.value > 0 else ''}long long {cy}{cname}"
 
     def extern_field(self, f: ir.Field) -> str:
         py = self.field_name(f.name)
@@ -609,7 +637,8 @@ class PyOracle:
         a.count = "_c_" + p.count
         count = lower.counts(f).get(p.count)   # None for a capacity: the caller passes it
         if count and count.source is p:
-            a.count_decl = self.cdecl(count.param.type, a.count)
+            ct = count.param.type
+            a.count_decl = self.cdecl(ct.pointee if ct.kind == "pointer" else ct, a.count)
         elif count and p.name in {x.name for x in count.same}:
             a.same = self.ident(count.source.name)
         a.length = "_c_" + p.length if p.length else ""
@@ -624,7 +653,7 @@ class PyOracle:
                         "uint": f"tuple({a.r}.tolist())"}.get(a.elem.kind, a.r)
         size = lower.size(f, p)
         if size.kind == "call":
-            a.alloc = f"{size.value}({', '.join('_c_' + x for x in size.args)})"
+            a.alloc = f"{self.c_fn(size.value)}({', '.join('_c_' + x for x in size.args)})"
         elif size.kind in ("number", "constant"):
             a.alloc = size.value
         else:   # the length of the [in] array sharing the count, or the capacity param
@@ -743,7 +772,7 @@ class PyOracle:
             return self.struct_class(p.type.base.name) + opt
         if p.role == "callback":
             return self.stub_callback(self.api.callback(p.type.name)) + opt
-        if p.role == "inout_value":
+        if p.role == "inout_value" or p.type.kind == "pointer":   # (a capacity C takes by address)
             return self.stub_value(p.type.pointee, True)
         return self.stub_value(p.type, True)
 
@@ -816,9 +845,9 @@ def files(api: ir.API, cfg, env, single) -> dict[str, str | bytes]:
         f"{pkg}/__init__.py": env.get_template("cython/__init__.py.j2").render(ctx),
         f"{pkg}/py.typed": "",
     }
-    if cfg.sources:   # a project of its own: the library's files beside the binding
+    if cfg.sources or cfg.libraries:   # a project of its own: the library's files beside the binding
         ctx["csources"] = sorted(name for name in single if name.endswith(".c"))
-        ctx["libraries"] = list(cfg.lang("python").get("libraries", []))
+        ctx["libraries"] = cfg.libraries + list(cfg.lang("python").get("libraries", []))
         out["setup.py"] = env.get_template("cython/setup.py.j2").render(ctx)
         out["pyproject.toml"] = env.get_template("cython/pyproject.toml.j2").render(ctx)
         out.update({f"csrc/{name}": text for name, text in single.items()})

@@ -65,7 +65,8 @@ def members(lang: str, handle: str, ext: str) -> str:
 
 
 def load_api(cfg: Config) -> ir.API:
-    return parse_header(cfg.header, cfg.prefix, cfg.name, cfg.header_display)
+    return parse_header(cfg.header, cfg.prefix, cfg.name, cfg.header_display, cfg.overlay,
+                        system=cfg.system_header is not None)
 
 
 def c_files(cfg: Config) -> dict[str, str]:

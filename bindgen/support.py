@@ -33,6 +33,9 @@ OWNED_STRINGS = "owned strings (free=)"
 NULLABLE_RETURNS = "nullable returns"
 HANDLE_RETURNS = "returned handles"
 STRUCT_RETURNS = "returned structs"
+MACRO_ENUMS = "enums of #defines (@defines)"
+POINTER_COUNTS = "[in,out] counts"
+NULLABLE_CALLBACK_STRINGS = "nullable string parameters of callbacks"
 
 
 def role(name: str) -> str:
@@ -44,19 +47,19 @@ def nullable(name: str) -> str:
 
 
 SUPPORTED: dict[str, set[str]] = {
-    "python": {STRUCTS, CALLBACKS, FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED,
+    "python": {MACRO_ENUMS, POINTER_COUNTS, NULLABLE_CALLBACK_STRINGS, STRUCTS, CALLBACKS, FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED,
                ENUM_VALUES, STRUCT_VALUES, RETAINED_ARGS, OWNED_STRINGS, NULLABLE_RETURNS,
                HANDLE_RETURNS, STRUCT_RETURNS,
                *(role(r) for r in ("struct", "array_inout", "inout_value", "out_string", "callback",
                                    "user_data", "capacity", "freed")),
                *(nullable(r) for r in ("string", "struct", "callback", "out_handle", "out_string"))},
-    "go": {FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, role("inout_value"),
+    "go": {MACRO_ENUMS, POINTER_COUNTS, NULLABLE_CALLBACK_STRINGS, FLOAT_CONSTANTS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, role("inout_value"),
            role("array_inout"), role("capacity"), role("out_string"), role("freed"), OWNED_STRINGS,
            NULLABLE_RETURNS, nullable("string"), nullable("out_string"), ENUM_VALUES, FLAGS,
            HANDLE_RETURNS, RETAINED_ARGS, nullable("out_handle"),
            STRUCTS, STRUCT_VALUES, STRUCT_RETURNS, role("struct"), nullable("struct"),
            CALLBACKS, role("callback"), role("user_data"), nullable("callback")},
-    "java": {NO_ERRORS, NO_MESSAGE, NO_CLOSED, FLOAT_CONSTANTS, OWNED_STRINGS, NULLABLE_RETURNS, FLAGS,
+    "java": {MACRO_ENUMS, POINTER_COUNTS, NULLABLE_CALLBACK_STRINGS, NO_ERRORS, NO_MESSAGE, NO_CLOSED, FLOAT_CONSTANTS, OWNED_STRINGS, NULLABLE_RETURNS, FLAGS,
              ENUM_VALUES, *(role(r) for r in ("inout_value", "out_string", "freed", "array_inout",
                                                "capacity")),
              HANDLE_RETURNS, RETAINED_ARGS, CALLBACKS, role("callback"), role("user_data"),
@@ -67,7 +70,7 @@ SUPPORTED: dict[str, set[str]] = {
            *(role(r) for r in ("inout_value", "array_inout", "capacity", "out_string", "freed",
                                "struct", "callback", "user_data")),
            *(nullable(r) for r in ("string", "out_string", "struct", "callback", "out_handle"))},
-    "swift": {FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_CLOSED, ENUM_VALUES,
+    "swift": {MACRO_ENUMS, POINTER_COUNTS, NULLABLE_CALLBACK_STRINGS, NO_MESSAGE, FLAGS, FLOAT_CONSTANTS, NO_ERRORS, NO_CLOSED, ENUM_VALUES,
               OWNED_STRINGS, NULLABLE_RETURNS, HANDLE_RETURNS, RETAINED_ARGS, STRUCTS, CALLBACKS,
               STRUCT_VALUES, STRUCT_RETURNS,
               *(role(r) for r in ("inout_value", "array_inout", "capacity", "out_string", "freed",
@@ -83,9 +86,13 @@ def constructs(api: ir.API) -> Iterator[tuple[str, str]]:
         yield STRUCTS, s.coord
     for cb in api.callbacks:
         yield CALLBACKS, cb.coord
+        if any(p.role == "string" and p.nullable for p in cb.params):
+            yield NULLABLE_CALLBACK_STRINGS, cb.coord
     for e in api.enums:
         if e.flags:
             yield FLAGS, e.coord
+        if e.macros:
+            yield MACRO_ENUMS, e.coord
     for c in api.constants:
         if c.kind == "float":
             yield FLOAT_CONSTANTS, c.coord
@@ -102,6 +109,8 @@ def constructs(api: ir.API) -> Iterator[tuple[str, str]]:
         for p in f.params:
             if p.role not in BASE_ROLES:
                 yield role(p.role), f.coord
+            if p.role in ("count", "capacity") and p.type.kind == "pointer":
+                yield POINTER_COUNTS, f.coord
             if p.role == "out_value" and p.type.pointee.kind == "struct":
                 yield STRUCT_VALUES, f.coord
             if p.nullable and p.role != "handle":

@@ -63,6 +63,17 @@ C_SWIFT = {
     "size_t": "Int",  # Swift imports size_t as Int
     "float": "Float", "double": "Double",
 }
+# C integer types bindgen names by width (ir.Type.spelling) as Swift imports them.
+C_SWIFT_SPELLINGS = {
+    "long": "CLong", "long int": "CLong", "signed long": "CLong",
+    "unsigned long": "CUnsignedLong", "unsigned long int": "CUnsignedLong",
+    "long long": "CLongLong", "long long int": "CLongLong",
+    "unsigned long long": "CUnsignedLongLong", "unsigned long long int": "CUnsignedLongLong",
+    "short": "CShort", "short int": "CShort", "signed short": "CShort",
+    "unsigned short": "CUnsignedShort", "unsigned short int": "CUnsignedShort",
+    "signed char": "CSignedChar", "unsigned char": "CUnsignedChar",
+    "signed": "CInt", "signed int": "CInt", "unsigned": "CUnsignedInt",
+}
 # Words Swift reserves in the positions we put names (labels, params, cases).
 KEYWORDS = {
     "associatedtype", "class", "deinit", "enum", "extension", "func", "import", "init",
@@ -173,13 +184,12 @@ class SwiftOracle:
         self.c_module = opts.get("c_target", "C" + names.pascal(api.name))
         self.error = names.pascal(api.name) + "Error"
         self.constants_type = names.pascal(api.name) + "Constants"
+        # no C sources to compile: the C target is a module map over the system's library
+        self.system_library = not cfg.sources and cfg.native is None
         err = api.error_enum
         if err is None and api.handles:
             raise BindgenError(api.handles[0].coord,
                                "swift: handles in a header without an @errors enum: not supported yet")
-        if err is not None and err.message is None:
-            raise BindgenError(err.coord, "swift: an @errors enum without a message function: "
-                                          "not supported yet")
         if err is not None and err.closed is None and api.handles:
             raise BindgenError(err.coord, "swift: handles with an @errors enum without closed=: "
                                           "not supported yet")
@@ -189,7 +199,7 @@ class SwiftOracle:
         self.status_type = ir.Type(kind="enum", name=err.name) if err else None
         self.ok_case = self.case(err, err.ok) if err else ""
         self.closed_case = self.case(err, err.closed) if err and err.closed else ""
-        self.last_error = self._last_error_function() if err else ""
+        self.last_error = err.message or "" if err else ""   # "": the status's name is the message
         self.helpers: set[str] = set()   # string helpers the functions use (library.swift.j2)
 
     # -- names ---------------------------------------------------------------
@@ -215,12 +225,14 @@ class SwiftOracle:
     def constant_name(self, c: ir.Constant) -> str:
         return escape(names.camel(self.strip(c.name)))
 
-    def _last_error_function(self) -> str:
-        """The function returning the thread's last message (<prefix>last_error)."""
-        for f in self.api.functions:
-            if f.kind == "function" and f.short_name == "last_error" and not f.params:
-                return f.name
-        raise BindgenError(self.api.header, f"the Swift binding needs {self.api.prefix}last_error()")
+    def failing(self, f: ir.Function) -> str:
+        """The extra argument of _check and _last naming the C function, when the library
+        keeps no message of its own."""
+        return "" if self.last_error else f", {self.swift_string(f.name)}"
+
+    def raw(self, expr: str, enum: ir.Enum) -> str:
+        """The C integer of a value of a C enum type (an enum of #defines is one)."""
+        return expr if enum.macros else f"{expr}.rawValue"
 
     # -- types ---------------------------------------------------------------
 
@@ -239,6 +251,8 @@ class SwiftOracle:
         """The Swift type of a C scalar, enum or struct as Swift imports it."""
         if t.kind in ("enum", "struct"):
             return t.name
+        if t.kind == "scalar" and t.spelling:   # a typedef: Swift imports it by its name
+            return C_SWIFT_SPELLINGS.get(t.spelling, t.spelling)
         if t.kind == "scalar" and t.name in C_SWIFT:
             return C_SWIFT[t.name]
         raise BindgenError(self.api.header, f"no Swift mapping for C type {t.c}")
@@ -277,6 +291,8 @@ class SwiftOracle:
     def to_c(self, expr: str, t: ir.Type) -> str:
         """Convert a Swift value to the C type: never traps (C rejects what is out of range)."""
         ct, st = self.c_type(t), self.swift_type(t)
+        if t.kind == "enum" and self._ir_enum(t.name).macros:
+            return f"{ct}(truncatingIfNeeded: {expr}.rawValue)"
         if t.kind == "enum":
             return f"{ct}(rawValue: numericCast({expr}.rawValue))"
         if t.kind == "struct":
@@ -291,10 +307,10 @@ class SwiftOracle:
         if t.kind == "struct":
             return f"{st}(_c: {expr})"
         if t.kind == "enum":
-            e = self.enums[t.name]
+            e, raw = self.enums[t.name], self.raw(expr, self._ir_enum(t.name))
             if e.flags:  # every combination of bits is a value
-                return f"{self.swift_type(t)}(rawValue: Int({expr}.rawValue))"
-            return f"{self.swift_type(t)}(rawValue: Int({expr}.rawValue)) ?? .{e.fallback}"
+                return f"{self.swift_type(t)}(rawValue: Int({raw}))"
+            return f"{self.swift_type(t)}(rawValue: Int({raw})) ?? .{e.fallback}"
         if ct == st:
             return expr
         return f"{st}(truncatingIfNeeded: {expr})"
@@ -403,7 +419,7 @@ class SwiftOracle:
                                 "_enter" if serial else "_borrow", "_leave" if serial else "_giveBack"))
         outs = [self._out(f, p) for p in f.params
                 if p.role in ("out_handle", "out_value", "inout_value", "out_string", "array_out",
-                              "length")]
+                              "length") or self._size_local(p)]
         check = ("status" if f.throws else "null" if f.returns.error_if_null
                  else "void" if f.returns.type.name == "void" else "value")
         if f.returns.error_if_null and f.returns.type.kind != "pointer":
@@ -411,7 +427,7 @@ class SwiftOracle:
         result, ret = self._result(f, shape)
         calls = [p for p in f.params if p.role == "callback" and p.scope == "call"]
         throws = shape != "free" or check in ("status", "null") or bool(handles) or bool(calls) \
-            or any(self.refusal(p) for p in f.params)
+            or any(self.refusal(p) or (self._size_local(p) and p.role == "capacity") for p in f.params)
         null_status = self.case(self.err, f.returns.null_status) if check == "null" else ""
         sf = SwiftFunction(
             c=f, name=name, shape=shape, doc=f.doc.text, params=params, throws=throws,
@@ -460,6 +476,9 @@ class SwiftOracle:
             if p.role == "value":
                 types.append(self.swift_type(p.type))
                 args.append(self.from_c(local, p.type))
+            elif p.role == "string" and p.nullable:   # nil for NULL
+                types.append("String?")
+                args.append(f"{local}.map {{ String(cString: $0) }}")
             elif p.role == "string":
                 types.append("String")
                 args.append(f"_string({local})")
@@ -489,7 +508,7 @@ class SwiftOracle:
             result, zero, ret = "Void", "()", ""
         else:
             result = self.swift_type(t)
-            zero = (f"{self.c_type(t)}(rawValue: 0)" if t.kind == "enum"
+            zero = (f"{self.c_type(t)}(rawValue: 0)" if t.kind == "enum" and not self._ir_enum(t.name).macros
                     else "false" if self.c_type(t) == "Bool" else "0")
             ret = self.to_c("_r", t)
         name = names.pascal(self.strip(cb.name))
@@ -526,15 +545,29 @@ class SwiftOracle:
                 lines.append(f"let _{names.camel(p.name)} = {first}.count")
         return lines
 
+    @staticmethod
+    def _size_local(p: ir.Param) -> bool:
+        """An [in,out] count: C reads the size from a local and writes the count there."""
+        return p.role in ("count", "capacity") and p.type.kind == "pointer"
+
     def _out(self, f: ir.Function, p: ir.Param) -> SwiftOut:
         local = "_" + names.camel(p.name)
+        if self._size_local(p):
+            t = p.type.pointee
+            if p.role == "capacity":   # the caller's Int: refused unless C's type holds it
+                self.helpers.add("exactly")
+                size = f"try _exactly({escape(names.camel(p.name))}, {self.swift_string(names.camel(p.name))}) as {self.c_type(t)}"
+            else:
+                size = self.to_c(self._count_of(f, p, {}), t)
+            return SwiftOut(local, size)
         if p.role == "out_handle":
             return SwiftOut(local, "OpaquePointer?.none")
         if p.role == "out_string":
             kind = "UnsafePointer" if p.type.pointee.const else "UnsafeMutablePointer"
             return SwiftOut(local, f"{kind}<CChar>?.none")
         if p.role in ("out_value", "length"):
-            zero = "rawValue: 0" if p.type.pointee.kind == "enum" else ""
+            pt = p.type.pointee
+            zero = "rawValue: 0" if pt.kind == "enum" and not self._ir_enum(pt.name).macros else ""
             return SwiftOut(local, f"{self.c_type(p.type.pointee)}({zero})")
         if p.role == "inout_value":  # starts as the caller's value
             return SwiftOut(local, self.to_c(escape(names.camel(p.name)), p.type.pointee))
@@ -543,7 +576,7 @@ class SwiftOracle:
         if size.kind == "call":
             args = ", ".join(self._arg(f, f.param(a)) for a in size.args)
             callee = self.api.function(size.value)
-            alloc = self.from_c(f"{callee.name}({args})", callee.returns.type)
+            alloc = self.from_c(f"{self.c_name(callee.name)}({args})", callee.returns.type)
             if self.swift_type(callee.returns.type) != "Int":
                 alloc = f"Int({alloc})"
         elif size.kind in ("number", "constant"):
@@ -595,18 +628,27 @@ class SwiftOracle:
         if p.role == "array_out":
             return f"{buffers[p.name]}.baseAddress" if p.name in buffers \
                 else "&_" + names.camel(p.name)
+        if self._size_local(p):
+            return "&_" + names.camel(p.name)
         if p.role in ("count", "capacity"):
-            count = lower.counts(f, buffers).get(p.name)
-            arr = count.source if count else f.param(p.arrays[0])   # a capacity: as allocated
-            if arr.role == "array_out" and arr.name not in buffers:
-                n = "_" + names.camel(arr.name) + "Alloc"  # the array is being written
-            else:
-                n = self._array(arr, buffers) + ".count"
-            return self.to_c(n, p.type)
+            return self.to_c(self._count_of(f, p, buffers), p.type)
         raise BindgenError(f.coord, f"{f.name}: no Swift mapping for param {p.name} ({p.role})")
 
+    def _count_of(self, f: ir.Function, p: ir.Param, buffers: dict) -> str:
+        """The Swift Int a count or capacity param passes: its array's element count."""
+        count = lower.counts(f, buffers).get(p.name)
+        arr = count.source if count else f.param(p.arrays[0])   # a capacity: as allocated
+        if arr.role == "array_out" and arr.name not in buffers:
+            return "_" + names.camel(arr.name) + "Alloc"  # the array is being written
+        return self._array(arr, buffers) + ".count"
+
+    def c_name(self, name: str) -> str:
+        """A C function as Swift calls it: qualified by the C module when no prefix keeps
+        it apart from the Swift function of the same name."""
+        return name if self.api.prefix else f"{self.c_module}.{name}"
+
     def _call(self, f: ir.Function, buffers: dict) -> str:
-        return f"{f.name}({', '.join(self._arg(f, p, buffers) for p in f.params)})"
+        return f"{self.c_name(f.name)}({', '.join(self._arg(f, p, buffers) for p in f.params)})"
 
     def _value(self, f: ir.Function, p: ir.Param, init: bool = False) -> tuple[str, str]:
         """(Swift type, expression) of one output after the call; `init` delegates to
@@ -810,6 +852,12 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     for name, text in single.items():
         rel = f"include/{name}" if name.endswith(".h") else name
         out[f"Sources/{o.c_module}/{rel}"] = text
+    if o.system_library:   # a module map naming the header and the library
+        out[f"Sources/{o.c_module}/module.modulemap"] = render("module.modulemap.j2")
+        out[f"Sources/{o.c_module}/{o.c_module}.h"] = render("system.h.j2")
+    elif api.c_prelude:
+        raise BindgenError(api.header, "swift: C the header lacks (an overlay) beside C sources: "
+                                       "not supported yet")
     for name, data in cfg.testdata_files().items():
         out[f"Tests/{o.module}Tests/{ctx['data_dir']}/{name}"] = data
     out.update(project_files(cfg, env, "swift", ctx))

@@ -26,6 +26,7 @@ package predict
 #cgo CFLAGS: -O2 -std=c11
 #cgo LDFLAGS: -lm
 #cgo !windows LDFLAGS: -lpthread
+#include <stdint.h>
 #include <stdlib.h>
 #include "predict.h"
 */

@@ -142,7 +142,9 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     }
     if (p->method == PRED__CONV_DEPTHWISE) {
         pred__dw_shape dw = pred__conv_dw_shape(&p->w);
+        size_t lanes = pred__dw_lanes_scratch_size(&dw);
         n->scratch = pred__dw_scratch_size(&dw);
+        if (lanes > n->scratch) n->scratch = lanes; /* either kernel may run */
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     }
@@ -182,50 +184,68 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
         }
 }
 
-/* A depthwise Conv split between threads by (batch, channel) planes, each independent. */
+/* 1 when the kernel level's channel-lanes depthwise kernel runs a map better than its per-channel
+ * one (the two compute the same bits): on rows of at most 16 outputs, where the per-channel
+ * kernel's vectors idle past the row (Lite0's 14 x 14 maps: 5x5 672 channels 197 -> 127 us, 3x3
+ * 480 channels 82 -> 57 us; AMD EPYC, AVX-512 level). From 28 wide the two are even, and at 112
+ * the lanes kernel's copy outgrows L1. */
+static int pred__dw_lanes_better(const pred__kernels *kt, const pred__dw_shape *s) {
+    return kt->dwconv_lanes && s->ow <= 2 * PRED__DW_LANES;
+}
+
+/* A depthwise Conv split between threads by tasks of (batch, channels), each independent: one
+ * plane, or PRED__DW_LANES planes when the lanes kernel runs. */
 typedef struct pred__dw_job {
     const pred__exec *ex;
     const pred__kernels *kt;
     float *y;
     const float *x, *w, *b;
-    int64_t c;
+    size_t c, group; /* channels, and channels a task */
     pred__dw_shape s;
     const pred__act *act;
 } pred__dw_job;
 
-/* planes [begin, end) of n * c, with the scratch memory of `worker` */
+/* tasks [begin, end) of n * ceil(c / group), with the scratch memory of `worker` */
 static void pred__dw_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__dw_job *j = (const pred__dw_job *)ctx;
-    size_t in_size = j->s.h * j->s.w, out_size = j->s.oh * j->s.ow, taps = j->s.kh * j->s.kw, plane;
+    size_t in_size = j->s.h * j->s.w, out_size = j->s.oh * j->s.ow, taps = j->s.kh * j->s.kw, t;
+    size_t per_batch = (j->c + j->group - 1) / j->group;
     float *scratch = PRED__SCRATCH(j->ex, worker);
-    for (plane = begin; plane < end; plane++) {
-        size_t ci = plane % (size_t)j->c;
-        j->kt->dwconv(j->y + plane * out_size, j->x + plane * in_size, j->w + ci * taps, j->b ? j->b[ci] : 0.0f,
-                      &j->s, scratch, j->act);
+    for (t = begin; t < end; t++) {
+        size_t ci = t % per_batch * j->group, plane = t / per_batch * j->c + ci;
+        size_t n = j->c - ci < j->group ? j->c - ci : j->group;
+        if (j->group > 1)
+            j->kt->dwconv_lanes(j->y + plane * out_size, j->x + plane * in_size, j->w + ci * taps,
+                                j->b ? j->b + ci : NULL, n, &j->s, scratch, j->act);
+        else
+            j->kt->dwconv(j->y + plane * out_size, j->x + plane * in_size, j->w + ci * taps,
+                          j->b ? j->b[ci] : 0.0f, &j->s, scratch, j->act);
     }
 }
 
-/* y (n, c, oh, ow) = conv(x (n, c, h, w), w (c, 1, kh, kw)) + b (c): one channel at a time, the
- * (batch, channel) planes split between the session's threads when the work is large */
+/* y (n, c, oh, ow) = conv(x (n, c, h, w), w (c, 1, kh, kw)) + b (c): one channel, or a block of
+ * channels, at a time, the tasks split between the session's threads when the work is large */
 static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, float *y, const float *x,
                                  const float *w, const float *b, int64_t batch, int64_t c, const pred__window *win,
                                  const pred__act *act) {
     pred__dw_job job;
-    size_t planes = (size_t)(batch * c);
+    size_t tasks;
     job.ex = ex;
     job.kt = kt;
     job.y = y;
     job.x = x;
     job.w = w;
     job.b = b;
-    job.c = c;
+    job.c = (size_t)c;
     job.s = pred__conv_dw_shape(win);
+    job.group = pred__dw_lanes_better(kt, &job.s) ? PRED__DW_LANES : 1;
     job.act = act;
+    tasks = (size_t)batch * ((job.c + job.group - 1) / job.group);
     /* multiply-adds: as many as a heavy elementwise op's operations */
-    if (pred__parallel_worth(ex, planes * job.s.oh * job.s.ow * job.s.kh * job.s.kw, 1))
-        pred__parallel_for(ex, planes, pred__dw_task, &job);
+    if (pred__parallel_worth(ex, (size_t)(batch * c) * job.s.oh * job.s.ow * job.s.kh * job.s.kw, 1))
+        pred__parallel_for(ex, tasks, pred__dw_task, &job);
     else
-        pred__dw_task(&job, 0, planes, 0);
+        pred__dw_task(&job, 0, tasks, 0);
 }
 
 /* pred__conv with the weights of each group packed (pred__conv_prepare), as a GEMM of the weights by

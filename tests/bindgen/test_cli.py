@@ -96,10 +96,11 @@ def test_ir_json(project, capsys):
     assert main(["ir"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) == {"name", "prefix", "header", "doc", "constants", "enums", "structs", "handles",
-                        "callbacks", "functions", "abi"}
+                        "callbacks", "functions", "abi", "skipped", "c_prelude"}
     add = next(f for f in doc["functions"] if f["name"] == "tiny_add")
     assert [p["role"] for p in add["params"]] == ["value", "value"]
-    assert add["params"][0]["type"] == {"kind": "scalar", "name": "int32_t", "const": False, "pointee": None}
+    assert add["params"][0]["type"] == {"kind": "scalar", "name": "int32_t", "const": False, "pointee": None,
+                                        "spelling": ""}
     assert add["coord"] == "include/tiny.h:6"
     assert doc["abi"]["value"] == 3
 

@@ -258,52 +258,121 @@ static void test_gemm_windows(const pred__kernels *level, int round) {
     pred__aligned_free(packed);
 }
 
+/* A random depthwise window (odd kernels up to 7, strides 1 and 2, padding below the kernel); 0 if
+ * the padded input is smaller than the kernel. */
+static int random_dw_shape(pred__dw_shape *s, int round) {
+    size_t pad_b, pad_r;
+    s->kh = 1 + 2 * rnd_in(0, 3);
+    s->kw = round % 4 ? s->kh : 1 + 2 * rnd_in(0, 3);
+    s->stride = rnd_in(1, 2);
+    s->h = rnd_in(1, 30);
+    s->w = rnd_in(1, round % 2 ? 70 : 12); /* narrow maps too, where the lanes kernel runs */
+    s->pad_t = rnd_in(0, s->kh - 1);
+    s->pad_l = rnd_in(0, s->kw - 1);
+    pad_b = rnd_in(0, s->kh - 1);
+    pad_r = rnd_in(0, s->kw - 1);
+    if (s->h + s->pad_t + pad_b < s->kh || s->w + s->pad_l + pad_r < s->kw) return 0;
+    s->oh = (s->h + s->pad_t + pad_b - s->kh) / s->stride + 1;
+    s->ow = (s->w + s->pad_l + pad_r - s->kw) / s->stride + 1;
+    return 1;
+}
+
+/* Random input and weights of one channel; an infinite or NaN weight at times: where its tap falls
+ * in the padding, 0 * w is NaN at every level (the scalar level once skipped those taps; found by
+ * tests/fuzz/fuzz_run.c). scale (oh * ow) = the sum of |terms| of each output. */
+static void random_dw_channel(float *x, float *w, float bias, float *scale, const pred__dw_shape *s, int round) {
+    size_t i, oy, ox, ky, kx;
+    for (i = 0; i < s->h * s->w; i++) x[i] = rnd_float();
+    for (i = 0; i < s->kh * s->kw; i++) w[i] = rnd_float();
+    if (round % 8 == 7) w[rnd_in(0, s->kh * s->kw - 1)] = round % 16 == 7 ? INFINITY : NAN;
+    for (oy = 0; oy < s->oh; oy++)
+        for (ox = 0; ox < s->ow; ox++) {
+            double sum = fabs(bias);
+            for (ky = 0; ky < s->kh; ky++)
+                for (kx = 0; kx < s->kw; kx++) {
+                    size_t iy = oy * s->stride + ky, ix = ox * s->stride + kx;
+                    if (iy >= s->pad_t && iy - s->pad_t < s->h && ix >= s->pad_l && ix - s->pad_l < s->w)
+                        sum += fabs((double)w[ky * s->kw + kx] * x[(iy - s->pad_t) * s->w + ix - s->pad_l]);
+                }
+            scale[oy * s->ow + ox] = (float)sum;
+        }
+}
+
 /* One channel of a depthwise convolution, at one level and at the reference. */
 static void test_dwconv(const pred__kernels *level, int round) {
     pred__dw_shape s;
-    size_t pad_b, pad_r, i, oy, ox, ky, kx, out;
+    size_t i, out;
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
     float *x, *w, *got, *want, *scale, *scratch, bias = rnd_float();
-    s.kh = 1 + 2 * rnd_in(0, 3);
-    s.kw = round % 4 ? s.kh : 1 + 2 * rnd_in(0, 3);
-    s.stride = rnd_in(1, 2);
-    s.h = rnd_in(1, 30);
-    s.w = rnd_in(1, 70);
-    s.pad_t = rnd_in(0, s.kh - 1);
-    s.pad_l = rnd_in(0, s.kw - 1);
-    pad_b = rnd_in(0, s.kh - 1);
-    pad_r = rnd_in(0, s.kw - 1);
-    if (s.h + s.pad_t + pad_b < s.kh || s.w + s.pad_l + pad_r < s.kw) return;
-    s.oh = (s.h + s.pad_t + pad_b - s.kh) / s.stride + 1;
-    s.ow = (s.w + s.pad_l + pad_r - s.kw) / s.stride + 1;
+    if (!random_dw_shape(&s, round)) return;
     out = s.oh * s.ow;
     x = (float *)malloc(s.h * s.w * sizeof(float));
     w = (float *)malloc(s.kh * s.kw * sizeof(float));
     got = (float *)malloc((out + 8) * sizeof(float));
     want = (float *)malloc((out + 8) * sizeof(float));
     scale = (float *)malloc((out + 8) * sizeof(float));
-    for (i = 0; i < s.h * s.w; i++) x[i] = rnd_float();
-    for (i = 0; i < s.kh * s.kw; i++) w[i] = rnd_float();
-    /* an infinite or NaN weight: where its tap falls in the padding, 0 * w is NaN at every level
-     * (the scalar level once skipped those taps; found by tests/fuzz/fuzz_run.c) */
-    if (round % 8 == 7) w[rnd_in(0, s.kh * s.kw - 1)] = round % 16 == 7 ? INFINITY : NAN;
     for (i = 0; i < out + 8; i++) got[i] = want[i] = CANARY, scale[i] = 0.0f;
-    for (oy = 0; oy < s.oh; oy++)
-        for (ox = 0; ox < s.ow; ox++) {
-            double sum = fabs(bias);
-            for (ky = 0; ky < s.kh; ky++)
-                for (kx = 0; kx < s.kw; kx++) {
-                    size_t iy = oy * s.stride + ky, ix = ox * s.stride + kx;
-                    if (iy >= s.pad_t && iy - s.pad_t < s.h && ix >= s.pad_l && ix - s.pad_l < s.w)
-                        sum += fabs((double)w[ky * s.kw + kx] * x[(iy - s.pad_t) * s.w + ix - s.pad_l]);
-                }
-            scale[oy * s.ow + ox] = (float)sum;
-        }
+    random_dw_channel(x, w, bias, scale, &s, round);
     scratch = (float *)malloc(pred__dw_scratch_size(&s) * sizeof(float));
     pred__kernels_for(PRED__ISA_SCALAR)->dwconv(want, x, w, bias, &s, scratch, act);
     level->dwconv(got, x, w, bias, &s, scratch, act);
     compare("dwconv", level->name, got, want, scale, out + 8);
     free(x), free(w), free(got), free(want), free(scale), free(scratch);
+}
+
+/* 1..8 channels of a depthwise convolution through a level's lanes kernel: within the bound of the
+ * scalar reference, and the bits of the level's dwconv on each channel (callers take either); the
+ * planes past the n channels untouched. */
+static void test_dwconv_lanes(const pred__kernels *level, int round) {
+    pred__dw_shape s;
+    size_t i, c, n = rnd_in(1, PRED__DW_LANES), in, out, size;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    float *x, *w, *bias, *got, *want, *same, *scale, *scratch;
+    if (!level->dwconv_lanes || !random_dw_shape(&s, round)) return;
+    in = s.h * s.w, out = s.oh * s.ow, size = PRED__DW_LANES * out + 8;
+    x = (float *)malloc(n * in * sizeof(float));
+    w = (float *)malloc(n * s.kh * s.kw * sizeof(float));
+    bias = (float *)malloc(n * sizeof(float));
+    got = (float *)malloc(size * sizeof(float));
+    want = (float *)malloc(size * sizeof(float));
+    same = (float *)malloc(size * sizeof(float));
+    scale = (float *)malloc(size * sizeof(float));
+    for (i = 0; i < size; i++) got[i] = want[i] = same[i] = CANARY, scale[i] = 0.0f;
+    scratch = (float *)malloc((pred__dw_scratch_size(&s) > pred__dw_lanes_scratch_size(&s) ? pred__dw_scratch_size(&s)
+                               : pred__dw_lanes_scratch_size(&s)) * sizeof(float));
+    for (c = 0; c < n; c++) {
+        bias[c] = round % 5 ? rnd_float() : 0.0f; /* 0: passed as NULL below */
+        random_dw_channel(x + c * in, w + c * s.kh * s.kw, bias[c], scale + c * out, &s, round + (int)c);
+        pred__kernels_for(PRED__ISA_SCALAR)->dwconv(want + c * out, x + c * in, w + c * s.kh * s.kw, bias[c], &s,
+                                                     scratch, act);
+        level->dwconv(same + c * out, x + c * in, w + c * s.kh * s.kw, bias[c], &s, scratch, act);
+    }
+    level->dwconv_lanes(got, x, w, round % 5 ? bias : NULL, n, &s, scratch, act);
+    compare("dwconv lanes", level->name, got, want, scale, size);
+    for (i = 0; i < size; i++) {
+        checks++;
+        if (memcmp(&got[i], &same[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(same[i])))
+            fail("dwconv lanes = dwconv bits", level->name, i, got[i], same[i]);
+    }
+    free(x), free(w), free(bias), free(got), free(want), free(same), free(scale), free(scratch);
+}
+
+/* gather2 takes every other float, from a source that ends at its last one read (the sanitizers
+ * see an overread), and writes n floats. */
+static void test_gather2(const pred__kernels *level) {
+    size_t n, i;
+    for (n = 1; n <= 40; n++) {
+        float *src = (float *)malloc((2 * n - 1) * sizeof(float)), dst[48];
+        for (i = 0; i < 2 * n - 1; i++) src[i] = rnd_float();
+        for (i = 0; i < 48; i++) dst[i] = CANARY;
+        level->gather2(dst, src, n);
+        for (i = 0; i < 48; i++) {
+            checks++;
+            if (memcmp(&dst[i], i < n ? &src[2 * i] : &(float){CANARY}, sizeof(float)) != 0)
+                fail("gather2", level->name, i, dst[i], i < n ? src[2 * i] : CANARY);
+        }
+        free(src);
+    }
 }
 
 /* Relu and Clip applied in a tile's registers give the bits of pred__relu1 / pred__clip1:
@@ -377,6 +446,8 @@ int main(void) {
         for (round = 0; round < 400; round++) test_gemm_windows(level, round);
         for (round = 0; round < 200; round++) test_gemm_transposed(level, round);
         for (round = 0; round < 400; round++) test_dwconv(level, round);
+        for (round = 0; round < 400; round++) test_dwconv_lanes(level, round);
+        test_gather2(level);
         test_tile_activation_bits(level);
         test_math(level);
         printf("level %s: tested\n", level->name);

@@ -4,31 +4,33 @@
 #include <stdatomic.h>
 #include "dispatch.h"
 
-static const pred__kernels pred__kernels_scalar = {PRED__ISA_SCALAR,      "scalar",
-                                                   pred__gemm_tile_scalar, pred__dwconv_scalar,
-                                                   pred__vexp_scalar,      pred__vsigmoid_scalar,
-                                                   pred__verf_scalar};
+static const pred__kernels pred__kernels_scalar = {
+    .isa = PRED__ISA_SCALAR, .name = "scalar", .gemm_tile = pred__gemm_tile_scalar, .dwconv = pred__dwconv_scalar,
+    .exp = pred__vexp_scalar, .sigmoid = pred__vsigmoid_scalar, .erf = pred__verf_scalar, .gather2 = pred__gather2_scalar};
 #if PRED__HAVE_AVX2
-static const pred__kernels pred__kernels_avx2 = {PRED__ISA_AVX2,     "avx2",           pred__gemm_tile_avx2,
-                                                 pred__dwconv_avx2,  pred__vexp_avx2,  pred__vsigmoid_avx2,
-                                                 pred__verf_avx2};
+static const pred__kernels pred__kernels_avx2 = {
+    .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2, .dwconv = pred__dwconv_avx2,
+    .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
 #endif
 #if PRED__HAVE_AVX512
-/* the GEMM tile and depthwise conv in 512-bit vectors; the math is AVX2's */
-static const pred__kernels pred__kernels_avx512 = {PRED__ISA_AVX512,     "avx512",         pred__gemm_tile_avx512,
-                                                   pred__dwconv_avx512,  pred__vexp_avx2,  pred__vsigmoid_avx2,
-                                                   pred__verf_avx2};
+/* the GEMM tile and depthwise conv in 512-bit vectors; the math, the channel lanes and the gather
+ * are AVX2's */
+static const pred__kernels pred__kernels_avx512 = {
+    .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512, .dwconv = pred__dwconv_avx512,
+    .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
 #endif
 #if PRED__HAVE_WASM128
-static const pred__kernels pred__kernels_wasm128 = {PRED__ISA_WASM128,      "wasm128",
-                                                    pred__gemm_tile_wasm128, pred__dwconv_wasm128,
-                                                    pred__vexp_wasm128,      pred__vsigmoid_wasm128,
-                                                    pred__verf_wasm128};
+static const pred__kernels pred__kernels_wasm128 = {
+    .isa = PRED__ISA_WASM128, .name = "wasm128", .gemm_tile = pred__gemm_tile_wasm128,
+    .dwconv = pred__dwconv_wasm128, .exp = pred__vexp_wasm128, .sigmoid = pred__vsigmoid_wasm128,
+    .erf = pred__verf_wasm128, .gather2 = pred__gather2_scalar};
 #endif
 #if PRED__HAVE_NEON
-static const pred__kernels pred__kernels_neon = {PRED__ISA_NEON,     "neon",           pred__gemm_tile_neon,
-                                                 pred__dwconv_neon,  pred__vexp_neon,  pred__vsigmoid_neon,
-                                                 pred__verf_neon};
+static const pred__kernels pred__kernels_neon = {
+    .isa = PRED__ISA_NEON, .name = "neon", .gemm_tile = pred__gemm_tile_neon, .dwconv = pred__dwconv_neon,
+    .exp = pred__vexp_neon, .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_scalar};
 #endif
 
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
@@ -123,4 +125,18 @@ static size_t pred__dw_block_rows(size_t oh) {
 static size_t pred__dw_scratch_size(const pred__dw_shape *s) {
     /* and 16 more floats: a vector of 16 lanes may read that far past the last row (dwconv_avx512.c) */
     return ((pred__dw_block_rows(s->oh) - 1) * s->stride + s->kh) * pred__dw_padded_width(s) + 16;
+}
+
+/* Padded columns of the channels' copy: the input's, or as many as one block of 8 outputs reads. */
+static size_t pred__dw_lanes_cols(const pred__dw_shape *s) {
+    size_t read = ((s->ow > 8 ? s->ow : 8) - 1) * s->stride + s->kw;
+    return read > s->w + s->pad_l ? read : s->w + s->pad_l;
+}
+
+static size_t pred__dw_lanes_rows(const pred__dw_shape *s) {
+    return (s->oh - 1) * s->stride + s->kh;
+}
+
+static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s) {
+    return (pred__dw_lanes_rows(s) * pred__dw_lanes_cols(s) + s->kh * s->kw) * PRED__DW_LANES;
 }

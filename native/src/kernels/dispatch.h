@@ -60,6 +60,14 @@ typedef enum pred__isa {
     PRED__ISA_COUNT
 } pred__isa;
 
+/* A hint that the cache line at p will soon be written: where a loop writes many rows a little at a
+ * time, more streams than the hardware prefetchers follow (gcc and clang; nothing elsewhere). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PRED__PREFETCH_W(p) __builtin_prefetch((p), 1)
+#else
+#define PRED__PREFETCH_W(p) ((void)(p))
+#endif
+
 /* The register tile of the packed GEMM: MR rows of A by NR columns of B. Every
  * level uses the same tile, so weights packed once serve any level. */
 #define PRED__GEMM_MR 6
@@ -91,20 +99,52 @@ typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float 
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
 /* oh rounded up to whole blocks of 8 rows. */
 static size_t pred__dw_block_rows(size_t oh);
+/* TAP (a statement reading the size_t kx) for kx = 0 .. kw - 1, the first 5 written out: the tap
+ * loops are a depthwise kernel's inner loops, and gcc -O2 unrolls no loop (writing out a row of 5x5
+ * taps made the lanes kernel 36% faster on 14 x 14 maps; the per-channel kernels, whose blocks
+ * are taller, gained 1-3% for 11 KB of code, and keep their loops). */
+#define PRED__DW_EACH_TAP(kw, TAP)                                                               \
+    do {                                                                                         \
+        size_t kx;                                                                               \
+        if ((kw) > 0) { kx = 0; TAP }                                                            \
+        if ((kw) > 1) { kx = 1; TAP }                                                            \
+        if ((kw) > 2) { kx = 2; TAP }                                                            \
+        if ((kw) > 3) { kx = 3; TAP }                                                            \
+        if ((kw) > 4) { kx = 4; TAP }                                                            \
+        for (kx = 5; kx < (kw); kx++) { TAP }                                                    \
+    } while (0)
 /* A depthwise kernel's height, width and stride: constants after inlining where a SIMD kernel
  * knows them (3x3 and 5x5, stride 1 and 2), so its tap loops unroll; else the shape's. */
 typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
+/* Channels [0, n) (n <= PRED__DW_LANES) of a depthwise 2-D convolution at once, one per vector
+ * lane: channel c reads x + c * h * w, w + c * kh * kw and bias[c] (bias NULL: 0) and writes
+ * y + c * oh * ow; the bits of the level's dwconv on each channel. scratch holds
+ * pred__dw_lanes_scratch_size(s) floats. */
+#define PRED__DW_LANES 8
+typedef void (*pred__dwconv_lanes_fn)(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                      const pred__dw_shape *s, float *scratch, const pred__act *act);
+/* Floats of scratch a dwconv_lanes kernel uses: the channels' weights tap by tap and a copy of the
+ * rows its outputs read, padded with zeros to the columns a block of 8 outputs reads, 8 floats
+ * (the channels) a pixel. */
+static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s);
+static size_t pred__dw_lanes_cols(const pred__dw_shape *s);
+static size_t pred__dw_lanes_rows(const pred__dw_shape *s);
+
 /* y (n,) = f(x (n,)), elementwise; y may be x. */
 typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
+/* dst[i] = src[2 * i] for i < n, reading src[0 .. 2n - 2] only: the rows of a stride-2 im2col strip. */
+typedef void (*pred__gather_fn)(float *dst, const float *src, size_t n);
 
 typedef struct pred__kernels {
     pred__isa isa;
     const char *name;
     pred__gemm_tile_fn gemm_tile;
     pred__dwconv_fn dwconv;
+    pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
+    pred__gather_fn gather2;
 } pred__kernels;
 
 /* The table of the level in use (detected, or forced by PRED_ISA). */
@@ -124,14 +164,18 @@ static void pred__dwconv_scalar(float *y, const float *x, const float *w, float 
 static void pred__vexp_scalar(float *y, const float *x, size_t n);
 static void pred__vsigmoid_scalar(float *y, const float *x, size_t n);
 static void pred__verf_scalar(float *y, const float *x, size_t n);
+static void pred__gather2_scalar(float *dst, const float *src, size_t n);
 #if PRED__HAVE_AVX2
 static void pred__vexp_avx2(float *y, const float *x, size_t n);
 static void pred__vsigmoid_avx2(float *y, const float *x, size_t n);
 static void pred__verf_avx2(float *y, const float *x, size_t n);
+static void pred__gather2_avx2(float *dst, const float *src, size_t n);
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
+static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                    const pred__dw_shape *s, float *scratch, const pred__act *act);
 #endif
 #if PRED__HAVE_AVX512
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,

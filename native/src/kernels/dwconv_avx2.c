@@ -43,8 +43,11 @@ PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_s
             continue;
         }
         src = x + (r - s->pad_t) * s->w;
-        if (s->stride == 1) {
-            for (c = 0; c < pw; c += 8) _mm256_storeu_ps(dst + c, pred__dw_padded_load(src, c, s));
+        if (s->stride == 1) { /* the vectors inside the row plain loads, the others masked */
+            const size_t pad_l = s->pad_l, end = s->pad_l + s->w; /* locals: the stores may alias *s */
+            for (c = 0; c < pw && c < pad_l; c += 8) _mm256_storeu_ps(dst + c, pred__dw_padded_load(src, c, s));
+            for (; c + 8 <= end; c += 8) _mm256_storeu_ps(dst + c, _mm256_loadu_ps(src + c - pad_l));
+            for (; c < pw; c += 8) _mm256_storeu_ps(dst + c, pred__dw_padded_load(src, c, s));
         } else {
             for (c = 0; c < pw; c += 16) {
                 __m256 lo = pred__dw_padded_load(src, c, s), hi = pred__dw_padded_load(src, c + 8, s);

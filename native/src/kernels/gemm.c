@@ -53,8 +53,8 @@ static void pred__gemm_window_cols(int64_t x0, int64_t width, int64_t stride, si
  * pred__gemm_src), zeros in the columns past nr. The strip's columns are consecutive outputs, in
  * runs that share an output row (one run, or a few on small maps); in each row of the strip, a
  * run reads one input row, found once: zeros, a copy, zeros. */
-static void pred__gemm_pack_windows(float *dst, const float *b, const pred__window *win, size_t k0, size_t kc,
-                                    size_t j, size_t nr) {
+static void pred__gemm_pack_windows(const pred__kernels *kt, float *dst, const float *b, const pred__window *win,
+                                    size_t k0, size_t kc, size_t j, size_t nr) {
     const int64_t *in = win->in, *kr = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
     const int64_t *pb = win->pad_begin;
     struct { size_t c0, c1; int64_t z, y, x; } runs[PRED__GEMM_NR]; /* window origins of the first column */
@@ -102,11 +102,17 @@ static void pred__gemm_pack_windows(float *dst, const float *b, const pred__wind
                 if (cached) lo = lo_of[r][kx], hi = hi_of[r][kx];
                 else pred__gemm_window_cols(x0, in[2], s[2], len, &lo, &hi);
             }
+            if (s[2] == 1 && lo == 0 && hi == PRED__GEMM_NR) { /* a whole strip inside the row: inlined */
+                memcpy(d, row + x0, PRED__GEMM_NR * sizeof *d);
+                continue;
+            }
             for (c = 0; c < lo; c++) d[c] = 0.0f;
-            if (s[2] == 1)
-                memcpy(d + lo, row + x0 + (int64_t)lo, (hi - lo) * sizeof *d);
-            else
-                for (c = lo; c < hi; c++) d[c] = row[x0 + (int64_t)c * s[2]];
+            if (hi > lo) {
+                const float *from = row + x0 + (int64_t)lo * s[2];
+                if (s[2] == 1) memcpy(d + lo, from, (hi - lo) * sizeof *d);
+                else if (s[2] == 2) kt->gather2(d + lo, from, hi - lo);
+                else for (c = lo; c < hi; c++) d[c] = from[(int64_t)(c - lo) * s[2]];
+            }
             for (c = hi; c < len; c++) d[c] = 0.0f;
         }
         for (c = nr; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
@@ -162,11 +168,15 @@ static void pred__gemm_packed(const pred__gemm_job *job, size_t strip, size_t p0
     do { /* once at least, so k = 0 gives the bias */
         size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
         int last = k0 + kc == k;
-        if (src->win) pred__gemm_pack_windows(work, src->b, src->win, k0, kc, j, nr);
+        if (src->win) pred__gemm_pack_windows(job->kt, work, src->b, src->win, k0, kc, j, nr);
         else pred__gemm_pack_strip(work, src->b + k0 * src->ldb + j, src->ldb, 1, kc, nr);
         for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
             size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
             float *ct = job->c + i * job->ldc + j;
+            /* the rows of c are feature maps, each written a strip at a time: ask for the lines of
+             * the strip after next (on Lite0's first layers, 32 rows of 12544 outputs) */
+            for (r = 0; k0 == 0 && j + 3 * PRED__GEMM_NR <= job->n && r < mr; r++)
+                PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NR);
             job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
                                job->bias ? job->bias + i : NULL, last ? job->act : &pred__act_none, k0 > 0);
             for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);

@@ -63,4 +63,20 @@ PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a
     else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6);
 }
 
+/* Blocks of 8: the 15 floats they read (masked: never one past src[2n - 2]), evens and odds apart,
+ * the evens' 64-bit quarters put in order. */
+PRED__AVX2 static void pred__gather2_avx2(float *dst, const float *src, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i += 8) {
+        const size_t m = n - i < 8 ? n - i : 8, reads = 2 * m - 1;
+        const float *from = src + 2 * i;
+        __m256 lo, hi, even;
+        lo = reads >= 8 ? _mm256_loadu_ps(from) : _mm256_maskload_ps(from, pred__avx2_mask(reads));
+        hi = reads > 8 ? _mm256_maskload_ps(from + 8, pred__avx2_mask(reads - 8)) : _mm256_setzero_ps();
+        even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0x88)), 0xd8));
+        if (m == 8) _mm256_storeu_ps(dst + i, even);
+        else _mm256_maskstore_ps(dst + i, pred__avx2_mask(m), even);
+    }
+}
+
 #endif

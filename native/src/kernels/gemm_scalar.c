@@ -1,5 +1,6 @@
 /*
- * kernels/gemm_scalar.c: the portable GEMM tile, the reference of the others.
+ * kernels/gemm_scalar.c: the portable GEMM tile, the reference of the others,
+ * and the stride-2 gather of the im2col strips.
  */
 #include "dispatch.h"
 #include "../kernels.h"
@@ -17,4 +18,9 @@ static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const f
         for (j = 0; j < nr; j++) c[i * ldc + j] = acc[i][j];
         if (pred__act_in_tile(act)) pred__act_apply(c + i * ldc, nr, act);
     }
+}
+
+static void pred__gather2_scalar(float *dst, const float *src, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) dst[i] = src[2 * i];
 }

@@ -1,0 +1,148 @@
+/*
+ * kernels/dwconv_lanes_avx2.c: depthwise convolution of 8 channels at once,
+ * one per vector lane, for small maps.
+ *
+ * On a 7 x 7 or 14 x 14 map the per-channel kernel (dwconv_avx2.c) leaves
+ * lanes idle past each short row and pads every channel alone. Here the 8
+ * channels are transposed into one padded copy whose every pixel is a vector
+ * of 8 channels (as NCHW8c blocked layouts hold them, e.g. onnxruntime's
+ * NCHWc), every tap is one FMA per output whatever the map's width, and 8
+ * outputs of a row are summed at once, transposed back in registers and
+ * stored as rows of each channel. The taps are summed in the per-channel
+ * kernel's order (bias, then row by row, padding taps multiplying zeros): the
+ * same bits, so a caller may take either kernel for any shape.
+ */
+#include "avx2.h"
+#include "../kernels.h"
+#if PRED__HAVE_AVX2
+
+/* r[i] lane j <-> r[j] lane i; written out, as gcc -O2 keeps the arrays of a loop in memory */
+PRED__AVX2 static inline __attribute__((always_inline)) void pred__avx2_transpose8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+#define PRED__DW_LANES_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+/* dst[j * 8 + c] = src[c * stride + j] for j < count (<= 8): 8 values of the n channels, one
+ * vector of the channels each (lanes n..7 zeros) */
+PRED__AVX2 static inline void pred__dw_lanes_transpose_in(float *dst, const float *src, size_t stride, size_t n,
+                                                          size_t count) {
+    const __m256i mask = pred__avx2_mask(count);
+    __m256 v[8];
+    size_t c, j;
+    for (c = 0; c < 8; c++) v[c] = c < n ? _mm256_maskload_ps(src + c * stride, mask) : _mm256_setzero_ps();
+    pred__avx2_transpose8(v);
+    for (j = 0; j < count; j++) _mm256_storeu_ps(dst + j * 8, v[j]);
+}
+
+/* pad (rows, cols, 8) = channels [0, n) of x (n, h, w) placed at (pad_t, pad_l), zeros around
+ * them and in lanes n..7 */
+PRED__AVX2 static void pred__dw_lanes_pad(float *pad, const float *x, size_t n, const pred__dw_shape *s) {
+    const size_t rows = pred__dw_lanes_rows(s), cols = pred__dw_lanes_cols(s);
+    const size_t h = s->pad_t >= rows ? 0 : s->h < rows - s->pad_t ? s->h : rows - s->pad_t, w = s->w;
+    size_t r, c;
+    for (r = 0; r < rows; r++) {
+        float *dst = pad + r * cols * 8;
+        if (r < s->pad_t || r - s->pad_t >= h) {
+            for (c = 0; c < cols; c++) _mm256_storeu_ps(dst + c * 8, _mm256_setzero_ps());
+            continue;
+        }
+        for (c = 0; c < s->pad_l; c++) _mm256_storeu_ps(dst + c * 8, _mm256_setzero_ps());
+        for (c = 0; c < w; c += 8)
+            pred__dw_lanes_transpose_in(dst + (s->pad_l + c) * 8, x + (r - s->pad_t) * w + c, s->h * w, n,
+                                        w - c < 8 ? w - c : 8);
+        for (c = s->pad_l + w; c < cols; c++) _mm256_storeu_ps(dst + c * 8, _mm256_setzero_ps());
+    }
+}
+
+/* Outputs ox0..ox0+7 of row oy of the n channels: 8 sums of 8 lanes, stored masked to the row's
+ * first `count` outputs past ox0. */
+PRED__AVX2 static inline __attribute__((always_inline)) void
+pred__dw_lanes_block(float *y, const float *pad, const float *wt, __m256 bias, size_t n, const pred__dw_shape *s,
+                     size_t cols, const pred__act *act, int in_tile, pred__dw_taps k, size_t oy, size_t ox0,
+                     size_t count) {
+    const float *base = pad + ((oy * k.st) * cols + ox0 * k.st) * 8;
+    __m256 a[8];
+    size_t ky, i;
+#define PRED__DW_INIT(i) __m256 a##i = bias;
+    PRED__DW_LANES_EACH(PRED__DW_INIT)
+#undef PRED__DW_INIT
+#define PRED__DW_FMA(i) a##i = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + i * k.st * 8), a##i);
+#define PRED__DW_TAP                                                                           \
+        {                                                                                      \
+            const __m256 wv = _mm256_loadu_ps(wt + (ky * k.kw + kx) * 8);                      \
+            const float *p = base + (ky * cols + kx) * 8;                                      \
+            PRED__DW_LANES_EACH(PRED__DW_FMA)                                                  \
+        }
+    for (ky = 0; ky < k.kh; ky++) PRED__DW_EACH_TAP(k.kw, PRED__DW_TAP);
+#undef PRED__DW_TAP
+#undef PRED__DW_FMA
+#define PRED__DW_GATHER(i) a[i] = in_tile ? pred__avx2_act(a##i, act) : a##i;
+    PRED__DW_LANES_EACH(PRED__DW_GATHER)
+#undef PRED__DW_GATHER
+    pred__avx2_transpose8(a);
+    for (i = 0; i < n; i++) {
+        float *dst = y + i * s->oh * s->ow + oy * s->ow + ox0;
+        if (count == 8) _mm256_storeu_ps(dst, a[i]);
+        else _mm256_maskstore_ps(dst, pred__avx2_mask(count), a[i]);
+    }
+}
+
+/* Every output row, in blocks of 8 outputs; on rows wider than 8 the last block ends at the row's
+ * end, overlapping the one before (it computes the same bits again). */
+PRED__AVX2 static inline __attribute__((always_inline)) void
+pred__dw_lanes_plane(float *y, const float *pad, const float *wt, __m256 bias, size_t n, const pred__dw_shape *s,
+                     const pred__act *act, int in_tile, pred__dw_taps k) {
+    const size_t cols = pred__dw_lanes_cols(s);
+    size_t oy, ox;
+    for (oy = 0; oy < s->oh; oy++) {
+        if (s->ow <= 8) {
+            pred__dw_lanes_block(y, pad, wt, bias, n, s, cols, act, in_tile, k, oy, 0, s->ow);
+            continue;
+        }
+        for (ox = 0; ox + 8 < s->ow; ox += 8)
+            pred__dw_lanes_block(y, pad, wt, bias, n, s, cols, act, in_tile, k, oy, ox, 8);
+        pred__dw_lanes_block(y, pad, wt, bias, n, s, cols, act, in_tile, k, oy, s->ow - 8, 8);
+    }
+}
+
+PRED__AVX2 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias,
+                                               size_t n, const pred__dw_shape *s, float *scratch,
+                                               const pred__act *act) {
+    const size_t taps = s->kh * s->kw;
+    const int in_tile = pred__act_in_tile(act);
+    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
+    float *wt = scratch, *pad = scratch + taps * 8, b[8];
+    size_t t, ch;
+    __m256 bv;
+    for (t = 0; t < taps; t += 8) /* the weights of tap t: a vector of the channels' */
+        pred__dw_lanes_transpose_in(wt + t * 8, w + t, taps, n, taps - t < 8 ? taps - t : 8);
+    for (ch = 0; ch < 8; ch++) b[ch] = ch < n && bias ? bias[ch] : 0.0f;
+    bv = _mm256_loadu_ps(b);
+    pred__dw_lanes_pad(pad, x, n, s);
+    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_lanes_plane(y, pad, wt, bv, n, s, act, in_tile, k3s1);
+    else if (s->kh == 3 && s->kw == 3) pred__dw_lanes_plane(y, pad, wt, bv, n, s, act, in_tile, k3s2);
+    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_lanes_plane(y, pad, wt, bv, n, s, act, in_tile, k5s1);
+    else if (s->kh == 5 && s->kw == 5) pred__dw_lanes_plane(y, pad, wt, bv, n, s, act, in_tile, k5s2);
+    else pred__dw_lanes_plane(y, pad, wt, bv, n, s, act, in_tile, any);
+    if (!in_tile)
+        for (ch = 0; ch < n; ch++) pred__act_apply(y + ch * s->oh * s->ow, s->oh * s->ow, act);
+}
+
+#undef PRED__DW_LANES_EACH
+#endif
