@@ -54,6 +54,10 @@ TAGS = {
 PARAM_ATTRS = {
     "count": ("count=P", "array: P is its element count (hidden in bindings, taken from the array)"),
     "alloc": ("alloc=N|CONST|f(a,b)", "[out] array: the binding allocates N, CONST or f(a, b) elements"),
+    "shape": ("shape=f(a,b)", "array: f(a, b) gives its dimensions, row-major (f's one output is "
+                              "an [out] integer array with alloc=N|CONST and length=): bindings "
+                              "with n-d arrays return an [out] array in that shape and refuse an "
+                              "[in] array of other dimensions"),
     "length": ("length=P", "[out] array: P ([out] size_t *) receives how many elements were "
                            "written; the result is cut to it"),
     "owned": ("owned", "[out] T ** / char **: the caller owns the result (strings also need free=)"),

@@ -28,6 +28,9 @@ Type mapping beyond scalars (see Param in ir.py for the roles):
   array_in / array_inout   []T, passed without a copy (in-out: updated in place);
                            arrays sharing a count must be as long, else the call panics
   capacity                 an int parameter: how many elements to allocate
+  array_out of numbers     also <Name>Into(..., dst []T): written into the caller's slice,
+                           whose length is the count (no allocation, no copy;
+                           lower.caller_buffers); a capacity is then filled from it
   inout_value              passed in and returned
   struct                   the Go struct by value; a nullable pointer is *T
   returned handle          *T, nil for a nullable NULL
@@ -137,6 +140,14 @@ class Fn:
     null_status: str = ""        # error_if_null: the status raised for NULL
     checks: list[tuple[Arg, Arg]] = field(default_factory=list)  # arrays sharing a count
     ret_free: str = ""           # an owned string result: its deallocator
+    into: list[str] = field(default_factory=list)  # the Into variant: [out] arrays the caller gives...
+    filled: list[str] = field(default_factory=list)  # ...and the capacities their lengths fill
+
+    @property
+    def visible(self) -> set[int]:
+        """ids of the params the Go caller passes (the receiver included)."""
+        into = {id(self.f.param(n)) for n in self.into}
+        return ({id(p) for p in self.f.visible_params} | into) - {id(self.f.param(n)) for n in self.filled}
 
     @property
     def callbacks(self) -> list[Arg]:
@@ -161,7 +172,7 @@ class Fn:
 
     @property
     def params_decl(self) -> str:
-        visible = {id(p) for p in self.f.visible_params}
+        visible = self.visible
         return ", ".join(f"{a.go} {a.go_type}" for a in self.args
                          if id(a.p) in visible and a is not self.receiver)
 
@@ -203,6 +214,9 @@ class GoOracle:
         self.nil_wraps: set[str] = set()  # handles that may come back NULL (nullable results)
         self.const_names = {c.name: self._const_name(c) for c in api.constants}
         self.fns = {f.name: self._fn(f) for f in self.functions if f.kind != "destructor"}
+        # `...Into`: the [out] arrays of numbers in the caller's slices (no allocation, no copy)
+        self.into = {f.name: self._fn(f, into=True) for f in self.functions
+                     if f.kind in ("function", "method") and lower.caller_buffers(f)}
         if any(p.role == "string" and p.nullable for cb in api.callbacks for p in cb.params):
             self.helpers.add("optionalString")   # the callbacks file, rendered last, uses it
         self._check_unique()
@@ -290,6 +304,7 @@ class GoOracle:
         scopes += [(None, self.member(m, e), m.name) for e in self.api.enums for m in e.members]
         scopes += [(self.api.function(f).handle, n, f) for f, n in self.func_names.items()
                    if self.api.function(f).kind in ("method", "destructor")]
+        scopes += [(fn.f.handle if fn.receiver else None, fn.go_name, f) for f, fn in self.into.items()]
         for scope, go, c in scopes:
             key = f"{scope}.{go}"
             if key in seen:
@@ -471,7 +486,7 @@ class GoOracle:
 
     # ---- functions ---------------------------------------------------------
 
-    def _fn(self, f: ir.Function) -> Fn:
+    def _fn(self, f: ir.Function, into: bool = False) -> Fn:
         def fail(msg):
             raise BindgenError(f.coord, f"go: {f.name}: {msg}")
 
@@ -490,7 +505,8 @@ class GoOracle:
         receiver = args[0] if f.kind == "method" else None
         if receiver:
             receiver.go = self.receiver_name(f.handle)
-        counts = lower.counts(f)
+        buffers = [p.name for p in lower.caller_buffers(f)] if into else []
+        counts = lower.counts(f, buffers)
         checks: list[tuple[Arg, Arg]] = []  # [in] arrays that must be as long
         held = {x.name for x in lower.held(f)}
         keeper = f"{receiver.go}.held" if lower.holder(f) == "receiver" else "storedCallbacks.held"
@@ -522,14 +538,14 @@ class GoOracle:
                     a.go_type = "[]" + elem
                     data = f"unsafe.Pointer(unsafe.SliceData({a.go}))"
                     a.expr = data if t.pointee.name == "void" else f"({self.c_type(t)})({data})"
-                    if p.role == "array_out":
+                    if p.role == "array_out" and p.name not in buffers:   # a caller's slice is not returned
                         a.result = f"{a.go}[:{by_name[p.length].c}]" if p.length else a.go
                         if elem == "byte" and t.pointee.name == "char":  # text
                             a.result_type = "string"
                             a.result = (f"string({a.result})" if p.length
                                         else self.helper("textUpToNUL", a.go))
                 elif p.role in ("count", "capacity"):
-                    if p.role == "count":
+                    if p.name in counts:   # a count, or a capacity the caller's slices fill
                         first = by_name[counts[p.name].source.name]
                         a.expr = self.to_c(t.base, f"len({first.go})")
                         checks += [(first, by_name[x.name]) for x in counts[p.name].same]
@@ -587,12 +603,16 @@ class GoOracle:
                     fail(f"'{p.name}': role {p.role} is not supported")
             except (KeyError, ValueError):
                 fail(f"'{p.name}': type {t.c} is not supported")
-        for a in [a for a in args if a.p.role == "array_out"]:  # after every expr is known
-            a.alloc = self._alloc(lower.size(f, a.p), by_name)
-        outs = [by_name[p.name] for p in f.outputs]
+        for a in [a for a in args if a.p.role == "array_out" and a.p.name not in buffers]:
+            a.alloc = self._alloc(lower.size(f, a.p), by_name)   # after every expr is known
+        outs = [by_name[p.name] for p in f.outputs if p.name not in buffers]
         rt = f.returns.type
         results = [a.result_type or a.go_type for a in outs]
         returns = [a.result for a in outs]
+        for name in buffers:       # how many elements C wrote, where it says
+            if f.param(name).length:
+                results.append("int")
+                returns.append(f"int({by_name[f.param(name).length].c})")
         ret_type = ""
         ret_free = ""
         if not f.throws and not (rt.kind == "scalar" and rt.name == "void"):
@@ -619,8 +639,10 @@ class GoOracle:
         if fails:
             results.append("error")
         null_status = f.returns.null_status or ""
-        return Fn(f, self.func_names[f.name], receiver, args, results, returns, zeros,
-                  fails, locks, ret_type, null_status, checks, ret_free)
+        go_name = self.func_names[f.name] + ("Into" if into else "")
+        return Fn(f, go_name, receiver, args, results, returns, zeros,
+                  fails, locks, ret_type, null_status, checks, ret_free, buffers,
+                  [n for n in counts if f.param(n).role == "capacity"])
 
     def _alloc(self, size: lower.Size, by_name: dict[str, Arg]) -> str:
         """The Go expression of an [out] array's element count."""
@@ -675,14 +697,18 @@ class GoOracle:
     def error_type(self) -> str:
         return self.type_name(self.err.name)
 
+    def _with_into(self, fs: list[ir.Function]) -> list[Fn]:
+        """Each function's Fn, followed by its Into variant if it has one."""
+        return [fn for f in fs for fn in (self.fns[f.name], self.into.get(f.name)) if fn]
+
     def free_functions(self) -> list[Fn]:
-        return [self.fns[f.name] for f in self.functions if f.kind == "function"]
+        return self._with_into([f for f in self.functions if f.kind == "function"])
 
     def factories(self, h: ir.Handle) -> list[Fn]:
         return [self.fns[f.name] for f in self.functions if f.kind == "factory" and f.handle == h.name]
 
     def methods(self, h: ir.Handle) -> list[Fn]:
-        return [self.fns[f.name] for f in self.functions if f.kind == "method" and f.handle == h.name]
+        return self._with_into([f for f in self.functions if f.kind == "method" and f.handle == h.name])
 
     def holds(self, h: ir.Handle) -> bool:
         """Whether a method of h keeps a retained argument (in the held map)."""
@@ -769,11 +795,18 @@ class GoOracle:
 
     def fn_doc(self, fn: Fn, extra: list | None = None) -> str:
         f = fn.f
-        visible = {id(p) for p in f.visible_params}
+        visible = fn.visible
         params = [(a.go, a.p.doc) for a in fn.args
                   if id(a.p) in visible and a is not fn.receiver and a.p.doc]
-        outs = [(a.result_type or a.go_type, a.p.doc) for a in fn.args if a.p in f.outputs and a.p.doc]
+        outs = [(a.result_type or a.go_type, a.p.doc) for a in fn.args
+                if a.p in f.outputs and a.p.name not in fn.into and a.p.doc]
         blocks = []
+        if fn.into:
+            plain = fn.go_name[:-len("Into")]
+            into = ", ".join(a.go for a in fn.args if a.p.name in fn.into)
+            blocks.append(f"{fn.go_name} is [{self.type_name(f.handle) + '.' if fn.receiver else ''}"
+                          f"{plain}] writing into the caller's {into} (its length is the element "
+                          "count C is given) instead of a new slice: no allocation, no copy.")
         if params:
             blocks += ["Parameters:", params]
         if outs:

@@ -214,6 +214,12 @@ class Param:
                   `char` elements are text (the result is a string, cut at
                   `length` or else at the first NUL); `void`/`uint8_t` are
                   bytes.                                                  output
+                  Arrays of numbers may have `shape_call` ({function, args}: calling
+                  it with those params gives the dimensions, row-major, as its one
+                  output). A binding whose language has n-d arrays (Python's NumPy)
+                  returns an array_out in that shape and refuses an array_in given
+                  with other dimensions (a flat one is checked by its count alone);
+                  the others pass flat arrays, and the shape function is theirs to call.
       array_inout `T *` [in,out] with `count`: the caller's own buffer, which
                   the call updates in place (a mutable array/buffer).      visible
       out_handle  `T **` [out] receiving a new handle (`owned`: the caller
@@ -257,6 +263,7 @@ class Param:
     count: str | None = None
     alloc: str | None = None
     alloc_call: dict | None = None
+    shape_call: dict | None = None   # arrays: {function, args} giving the dimensions
     length: str | None = None
     owned: bool = False
     nullable: bool = False

@@ -62,6 +62,36 @@ def size(f: ir.Function, p: ir.Param) -> Size:
     return Size("array", next(f.param(a) for a in count.arrays if f.param(a).role in ARRAYS_IN).name)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """The dimensions of an array (its `shape=`): what calling `function` with the
+    params `args` (in its parameters' order, outputs aside) returns.
+
+    Where the language has n-d arrays, the binding returns an [out] array in this
+    shape, and an [in] array the caller gives with dimensions must have exactly
+    these (a flat one passes, its count checked by C as always): the same elements
+    in another layout, NHWC for NCHW say, would otherwise be taken silently.
+    """
+    function: ir.Function
+    args: tuple[ir.Param, ...]
+
+
+def shape(api: ir.API, f: ir.Function, p: ir.Param) -> Shape | None:
+    """The dimensions of the array `p` of `f`, if it declares them."""
+    if p.shape_call is None:
+        return None
+    return Shape(api.function(p.shape_call["function"]),
+                 tuple(f.param(a) for a in p.shape_call["args"]))
+
+
+def caller_buffers(f: ir.Function) -> list[ir.Param]:
+    """The [out] arrays of numbers (not text, not bytes) a variant of `f` may take as the
+    caller's own buffers, filled in place with no allocation or copy (Go's `...Into`,
+    Python's `out=`; Java's direct buffers and Swift's `into:` are such variants too).
+    Their length is the count passed to C, as for [in] arrays (see counts())."""
+    return [p for p in f.params if p.role == "array_out" and p.type.pointee.name not in ("char", "void")]
+
+
 def counts(f: ir.Function, buffers: Collection[str] = ()) -> dict[str, Count]:
     """{count param name: Count} for every hidden count of `f`. `buffers` names the
     [out] arrays a variant takes as the caller's own buffers (Java's direct buffers,

@@ -220,12 +220,21 @@ def _coord(node: c_ast.Node) -> str:
 # What each parameter role accepts besides `blocking` (see ir.Param).
 _ROLE_ATTRS = {
     "value": {"enum"}, "struct": {"nullable"}, "handle": {"nullable", "retained"},
-    "string": {"nullable"}, "array_in": {"count"}, "array_out": {"count", "alloc", "length"},
+    "string": {"nullable"}, "array_in": {"count", "shape"},
+    "array_out": {"count", "alloc", "length", "shape"},
     "array_inout": {"count"}, "out_handle": {"owned", "nullable"}, "out_value": set(),
     "inout_value": set(), "out_string": {"owned", "borrowed", "static", "free", "nullable"},
     "callback": {"user_data", "scope", "nullable"}, "user_data": {"user_data"}, "pointer": set(),
 }
 _SCOPES = ("call", "stored")
+
+
+def _call(text: str) -> dict | None:
+    """`f(a, b)` as {"function": "f", "args": ["a", "b"]}; None for anything else."""
+    m = re.fullmatch(r"(\w+)\s*\((.*)\)", text)
+    if m is None:
+        return None
+    return {"function": m.group(1), "args": [x.strip() for x in m.group(2).split(",") if x.strip()]}
 
 
 class _Parser:
@@ -684,12 +693,11 @@ class _Parser:
         p.count, p.length = attrs.get("count"), attrs.get("length")
         alloc = attrs.get("alloc")
         if alloc:
-            m = re.fullmatch(r"(\w+)\s*\((.*)\)", alloc)
-            if m:
-                p.alloc_call = {"function": m.group(1),
-                                "args": [x.strip() for x in m.group(2).split(",") if x.strip()]}
-            else:
+            p.alloc_call = _call(alloc)
+            if p.alloc_call is None:
                 p.alloc = alloc
+        if "shape" in attrs:
+            p.shape_call = _call(attrs["shape"])
         pt = t.pointee if t.kind == "pointer" else None
 
         def bad(msg: str) -> BindgenError:
@@ -778,6 +786,10 @@ class _Parser:
             raise bad("a pointer parameter needs [in] with count=, [out], or to be a handle or string")
         if p.alloc and not p.alloc.isdigit() and not re.fullmatch(r"[A-Za-z_]\w*", p.alloc):
             raise bad(f"alloc={p.alloc}: give a number, a constant or a call f(a, b)")
+        if "shape" in attrs and (p.shape_call is None or pt.name in ("char", "void")):
+            raise bad(f"shape={attrs['shape']}: give a call f(a, b), on an array of numbers")
+        if p.shape_call and p.length:
+            raise bad("shape= gives all the dimensions of an array length= cuts: use one of them")
         extra = attrs.keys() - _ROLE_ATTRS[p.role] - {"blocking"}
         if extra:
             raise bad(f"{', '.join(sorted(extra))} does not apply to a parameter of role {p.role}")
@@ -857,6 +869,9 @@ class _Parser:
         for f in list(api.functions):
             if not self.attempt(f.name, f.coord, self.link_function, f, err, consts, fnames):
                 api.functions.remove(f)
+        for f in list(api.functions):   # once every function's counts and lengths are linked
+            if not self.attempt(f.name, f.coord, self.link_shapes, f):
+                api.functions.remove(f)
         mutable = {p.type.pointee.name for f in api.functions if f.kind != "destructor"
                    for p in f.params if p.role == "handle" and not p.type.const}
         for h in api.handles:
@@ -903,6 +918,40 @@ class _Parser:
             raise BindgenError(f.coord, f"{f.name}: a function with an out handle must return the status enum")
         if f.kind != "deallocator":
             self.link_kind(f, outs)
+
+    def link_shapes(self, f: ir.Function) -> None:
+        """Check the shape= of each array of f."""
+        for p in f.params:
+            if p.shape_call:
+                self.link_shape(f, p)
+
+    def link_shape(self, f: ir.Function, p: ir.Param) -> None:
+        """shape=g(args): g takes exactly those arguments (value or handle params of f) and
+        returns the dimensions as its one output, an [out] integer array."""
+        name, args = p.shape_call["function"], p.shape_call["args"]
+        where = f"{f.name}: shape={name}(...) of '{p.name}'"
+        g = next((x for x in self.api.functions if x.name == name), None)
+        if g is None:
+            raise BindgenError(f.coord, f"{where}: no such function")
+        inputs = [q for q in g.params if not q.hidden and q.role not in ir.OUT_ROLES]
+        outs = g.outputs
+        if len(outs) != 1 or outs[0].role != "array_out" or \
+                ir.SCALARS[outs[0].type.pointee.name][1] not in ("int", "uint") or \
+                not outs[0].alloc or not outs[0].length:
+            raise BindgenError(f.coord, f"{where}: {name} must return the dimensions as its one "
+                                        "output, an [out] integer array with alloc=N or CONST "
+                                        "(the most dimensions) and length=")
+        if len(inputs) != len(args):
+            raise BindgenError(f.coord, f"{where}: {name} takes {len(inputs)} arguments, "
+                                        f"{len(args)} given")
+        by_name = {q.name: q for q in f.params}
+        for arg, q in zip(args, inputs):
+            if arg not in by_name or by_name[arg].role not in ("value", "handle"):
+                raise BindgenError(f.coord, f"{where}: '{arg}' must be a value or handle "
+                                            "parameter")
+            if by_name[arg].type.base.name != q.type.base.name:
+                raise BindgenError(f.coord, f"{where}: '{arg}' is a {by_name[arg].type.c}, "
+                                            f"{name} takes a {q.type.c} there")
 
     def link_errors(self, err: ir.Enum) -> None:
         """The function giving the last error's message: message= or <prefix>last_error."""

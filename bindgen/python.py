@@ -33,9 +33,14 @@ switch on IR kinds and roles. The rules:
                             through numpy.ascontiguousarray (void *: any buffer, as bytes)
   array_inout            -> a writable C-contiguous buffer of the element type (a NumPy
                             array of any shape, bytearray, array.array), changed in place
-  array_out              -> float arrays: a flat numpy array; integer arrays (shapes,
-                            indices) a tuple of ints; void/uint8_t arrays bytes; char
-                            arrays str
+  array_out              -> float arrays: a numpy array, flat or in its shape= (the
+                            shape function called from C, ShapeCall); integer arrays
+                            (shapes, indices) a tuple of ints; void/uint8_t arrays bytes;
+                            char arrays str. The one float array of a function, sized by
+                            alloc=, may come as out=: the caller's writable C-contiguous
+                            array, filled without allocation or copy and returned
+  shape= (array_in, out=)-> an array with more than one dimension must have the shape=
+                            exactly (ValueError); a flat one passes, its count checked by C
   out values             -> returned, after the C return value is checked; several
                             as a tuple; inout_value params are passed in and returned
   strings                -> str (None for NULL); owned ones are freed once copied
@@ -92,6 +97,22 @@ class Elem:
 
 
 @dataclass
+class ShapeCall:
+    """The C call of an array's shape= function, made with the call's own C arguments while
+    it borrows the handles: `dims` (a C array) receives the `ndim` dimensions."""
+    call: str          # the C call
+    dims: str          # the local C array of dimensions...
+    ndim: str          # ...and its rank
+    decls: list[str]   # their cdef lines (and the status's)
+    status: str        # the local of its status ("" when it cannot fail)
+
+    @property
+    def value(self) -> str:
+        """The dimensions as a tuple of ints."""
+        return f"tuple([{self.dims}[_i] for _i in range({self.ndim})])"
+
+
+@dataclass
 class Arg:
     """One C parameter of a function as the generated code handles it."""
     p: ir.Param
@@ -111,6 +132,8 @@ class Arg:
     slot: str = ""             # key under which the keeper (_slots) holds the argument
     callback: str = ""         # user_data: the callback arg whose _Callback it passes
     turn: bool = False         # handle: the receiver of a one-thread-at-a-time type (_enter)
+    shape: ShapeCall | None = None  # arrays with shape=: the C call giving their dimensions
+    out: str = ""              # array_out: the keyword taking the caller's array instead
 
     def __getattr__(self, name):
         return getattr(self.p, name)
@@ -135,6 +158,11 @@ class Arg:
     def k(self) -> str:
         """callback: the local holding its _Callback."""
         return "_k_" + self.p.name
+
+    @property
+    def checks(self) -> str:
+        """shape=: the local saying the caller's array has dimensions to check."""
+        return "_sh_" + self.p.name
 
     @property
     def first(self) -> str:
@@ -189,6 +217,11 @@ class Fn:
     def visible(self) -> list[Arg]:
         names = {p.name for p in self.f.visible_params}
         return [a for a in self.args if a.p.name in names and a.py != "self"]
+
+    @property
+    def out_arg(self) -> Arg | None:
+        """The array_out the caller may give as out= (see PyOracle.takes_out)."""
+        return next((a for a in self.args if a.out), None)
 
     @property
     def outputs(self) -> list[Arg]:
@@ -451,8 +484,51 @@ class PyOracle:
 
     @property
     def inout_elems(self) -> list[Elem]:
-        """One in-place helper per element type of the array_inout params."""
-        return self._elems("array_inout", lambda e: e.inout)
+        """One in-place helper per element type of the array_inout params and out= arrays."""
+        seen = {e.inout: e for e in self._elems("array_inout", lambda e: e.inout)}
+        for f in self.api.functions:
+            p = self.takes_out(f)
+            if p is not None:
+                seen.setdefault(self.elem(p.type).inout, self.elem(p.type))
+        return list(seen.values())
+
+    @property
+    def uses_shapes(self) -> bool:
+        """True when some array has shape= (the _ndim and _check_shape helpers)."""
+        return any(p.shape_call for f in self.api.functions for p in f.params)
+
+    def takes_out(self, f: ir.Function) -> ir.Param | None:
+        """The array_out `f` also fills in the caller's own NumPy array, passed as out=
+        (lower.caller_buffers): the one such array of `f`, returned as a NumPy array,
+        alone in its count, sized by alloc= and not cut by length=."""
+        bufs = [p for p in lower.caller_buffers(f)
+                if self.elem(p.type).kind in ("float", "bool") and not p.length
+                and f.param(p.count).arrays == [p.name]
+                and lower.size(f, p).kind in ("call", "number", "constant")]
+        return bufs[0] if len(bufs) == 1 else None
+
+    def _shape_call(self, p: ir.Param, s: lower.Shape) -> ShapeCall:
+        """The shape function called from C with the C values of `s.args` (parse.link_shape:
+        its inputs are those, its one output the dims, sized by a number or a constant)."""
+        g, args = s.function, iter(s.args)
+        dims = g.outputs[0]
+        local = f"_sd_{p.name}"
+        n, status = f"_sn_{p.name}", (f"_ss_{p.name}" if g.throws else "")
+        values = []
+        for q in g.params:
+            if q is dims:
+                values.append(local)
+            elif q.role in ("count", "capacity"):
+                values.append(lower.size(g, dims).value)
+            elif q.role == "length":
+                values.append("&" + n)
+            else:
+                values.append("_c_" + next(args).name)
+        decls = [f"cdef {self.cdecl(dims.type.pointee)} {local}[{lower.size(g, dims).value}]",
+                 f"cdef size_t {n} = 0"]
+        if status:
+            decls.append(f"cdef {self.cdecl(g.returns.type, status)} = {self.err.ok}")
+        return ShapeCall(f"{g.name}({', '.join(values)})", local, n, decls, status)
 
     @property
     def uses_text(self) -> bool:
@@ -526,6 +602,13 @@ class PyOracle:
                     raise BindgenError(f.coord, f"{f.name}: Python needs out handles to be owned")
             elif p.role in ("array_in", "array_out", "array_inout"):
                 self._array(f, a)
+                s = lower.shape(self.api, f, p)
+                a.shape = self._shape_call(p, s) if s else None
+                if p is self.takes_out(f):
+                    a.out = "out"
+                    if any(self.ident(q.name) == a.out for q in f.visible_params):
+                        raise BindgenError(f.coord, f"{f.name}: python: a parameter named "
+                                                    f"'{a.out}' hides the out= keyword")
             elif p.role == "out_value":
                 a.result = self.py_value(p.type.pointee, a.c)
                 a.init = "" if p.type.pointee.kind == "struct" else f"<{self.cdecl(p.type.pointee)}>0"
@@ -654,7 +737,10 @@ class PyOracle:
                     lines += ["    " + wrapped[0]] + ["        " + w for w in wrapped[1:]]
                 parts.append("\n".join(lines))
 
-        section("Args", [(a.py, a.p.doc) for a in fn.visible])
+        outs = [(a.out, "A writable C-contiguous numpy." + a.elem.dtype + " array to fill and "
+                 "return instead of a new one (no allocation, no copy).")
+                for a in fn.args if a.out]
+        section("Args", [(a.py, a.p.doc) for a in fn.visible] + outs)
         if fn.place != "init" and fn.outputs:
             section("Returns", [(self.stub_out(a), a.p.doc) for a in fn.outputs])
         elif fn.place != "init" and not fn.void and not f.throws:

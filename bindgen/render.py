@@ -42,7 +42,7 @@ def make_env(cfg: Config) -> jinja2.Environment:
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(camel=names.camel, pascal=names.pascal, snake=names.snake,
                        upper_snake=names.upper_snake, comment=names.comment)
-    env.globals.update(banner=lambda lead, tail="": banner(lead, cfg, tail))
+    env.globals.update(banner=lambda lead, tail="": banner(lead, cfg, tail), members=members)
     return env
 
 
@@ -54,6 +54,14 @@ def project_files(cfg: Config, env: jinja2.Environment, lang: str, ctx: dict) ->
         return {}
     rels = sorted(p.relative_to(cfg.templates).as_posix() for p in (cfg.templates / lang).rglob("*.j2"))
     return {rel[len(lang) + 1:-len(".j2")]: env.get_template(f"project/{rel}").render(ctx) for rel in rels}
+
+
+def members(lang: str, handle: str, ext: str) -> str:
+    """The project template adding members to the class of a handle (its own methods,
+    properties, ...), which that class's template includes at its end if it exists:
+    <templates>/members/<lang>/<handle C name>.<ext>.j2, rendered in the class's context
+    (outside <templates>/<lang>/, it is no file of the package)."""
+    return f"project/members/{lang}/{handle}.{ext}.j2"
 
 
 def load_api(cfg: Config) -> ir.API:

@@ -49,9 +49,8 @@ DATA_PATH = {
          "float buffer: the C API's own two copies, nothing else.",
     "c-clang": "the C program built with clang -O2 (the compiler of Swift's C target), as the "
                "baseline of Swift's bytes.",
-    "go": "SetInput([]float32) passes the slice's memory to C (no copy). Output(0) allocates "
-          "a new []float32 of the output's size each call (make: zeroed) for C to copy into: "
-          "the binding has no form that fills a caller's slice.",
+    "go": "SetInput([]float32) and OutputInto(0, []float32): C gets the slices' memory, no "
+          "copy, no allocation. (Output(0) allocates a new zeroed []float32 each call.)",
     "java": "setInput(0, FloatBuffer) and getOutput(0, FloatBuffer) with direct buffers in "
             "native order: C gets their addresses (GetDirectBufferAddress), no copy, no "
             "allocation. (The float[] forms differ: setInput(float[]) pins the array with "
@@ -60,9 +59,9 @@ DATA_PATH = {
     "swift": "setInput(at:data: UnsafeBufferPointer<Float>) and output(at:into: "
              "UnsafeMutableBufferPointer<Float>): C gets the addresses, no copy, no "
              "allocation. (output(at:) -> [Float] allocates a zeroed array each call.)",
-    "python": "set_input(0, ndarray) with a C-contiguous float32 array: read in place "
-              "through the buffer protocol (no copy). get_output(0) allocates a new "
-              "ndarray (numpy.empty, not zeroed) each call: the binding has no out= form.",
+    "python": "set_input(0, ndarray) and get_output(0, out=ndarray) with C-contiguous float32 "
+              "arrays: C reads and writes them in place through the buffer protocol, no copy, "
+              "no allocation. (get_output(0) allocates a new ndarray, numpy.empty, each call.)",
 }
 
 QUICK = {"rounds": 3, "round_time": 0.02, "warmup": 0.05, "processes": 1}
@@ -530,8 +529,8 @@ def main(argv=None):
                        "warmup_s": opts.warmup, "quick": opts.quick,
                        "threads": 1},
            "method": ("each program: load y = x + c (one Add, opset 13), a session with set_threads(1), "
-                      "then per iteration set_input + run + get_output (output into a preallocated buffer "
-                      "where the binding allows it); a round times K iterations (K fills round_time_s) and "
+                      "then per iteration set_input + run + get_output (output into a preallocated buffer, "
+                      "in every binding); a round times K iterations (K fills round_time_s) and "
                       "gives ns per iteration; rounds alternate between languages, one process each, "
                       "and each language runs in `processes` successive processes (a process's memory "
                       "placement moves its time at 1M floats by 10-40%); reported: the median over all "

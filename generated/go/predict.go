@@ -425,6 +425,58 @@ func ImagePreprocess(pixels []byte, width int, height int, outWidth int, outHeig
 	return data, nil
 }
 
+// ImagePreprocessInto turns an RGB photo into a model input: centre crop,
+// resample to out_width x out_height, normalise, and reorder from interleaved
+// bytes (height x width x 3, "HWC") to planes of floats (3 x out_height x
+// out_width, "CHW"), as pred_image_options describes. Every language binding
+// gets the same floats for the same pixels.
+//
+// ImagePreprocessInto is [ImagePreprocess] writing into the caller's data (its
+// length is the element count C is given) instead of a new slice: no
+// allocation, no copy.
+//
+// Parameters:
+//
+//   - pixels: The photo's bytes, row by row from the top, R G B per pixel (no
+//     padding between rows).
+//   - width: Width of the photo in pixels.
+//   - height: Height of the photo in pixels.
+//   - outWidth: Width of the model input (e.g. 224).
+//   - outHeight: Height of the model input.
+//   - options: The preprocessing; NULL for [ImageOptionsDefault].
+//   - data: Receives the 3 x out_height x out_width floats.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a size [ImageCheckSize] refuses
+// (photo or output), a count that does not match the size, or options out of
+// range. Nothing is allocated.
+func ImagePreprocessInto(pixels []byte, width int, height int, outWidth int, outHeight int, options *ImageOptions, data []float32) error {
+	if width < 0 {
+		return &ArgumentError{Func: "ImagePreprocessInto", Param: "width", Reason: fmt.Sprintf("%d is out of the range of C size_t", width)}
+	}
+	if height < 0 {
+		return &ArgumentError{Func: "ImagePreprocessInto", Param: "height", Reason: fmt.Sprintf("%d is out of the range of C size_t", height)}
+	}
+	if outWidth < 0 {
+		return &ArgumentError{Func: "ImagePreprocessInto", Param: "outWidth", Reason: fmt.Sprintf("%d is out of the range of C size_t", outWidth)}
+	}
+	if outHeight < 0 {
+		return &ArgumentError{Func: "ImagePreprocessInto", Param: "outHeight", Reason: fmt.Sprintf("%d is out of the range of C size_t", outHeight)}
+	}
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cOptions *C.pred_image_options
+	if options != nil {
+		value := options.toC()
+		cOptions = &value
+	}
+	status := C.pred_image_preprocess((*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(pixels))), C.size_t(len(pixels)), C.size_t(width), C.size_t(height), C.size_t(outWidth), C.size_t(outHeight), cOptions, (*C.float)(unsafe.Pointer(unsafe.SliceData(data))), C.size_t(len(data)))
+	if status != C.PRED_OK {
+		return lastError(status)
+	}
+	return nil
+}
+
 // Model is a loaded model: immutable, safe to share between threads.
 //
 // Call Close when done; a finalizer frees it otherwise. It may be used from
@@ -705,6 +757,40 @@ func (m *Model) InputShape(index int) ([]int64, error) {
 	return dims[:cNdim], nil
 }
 
+// InputShapeInto returns the shape of an input as the model runs it: dimensions
+// the model leaves symbolic are 1.
+//
+// InputShapeInto is [Model.InputShape] writing into the caller's dims (its
+// length is the element count C is given) instead of a new slice: no
+// allocation, no copy.
+//
+// Parameters:
+//
+//   - index: Index of the input.
+//   - dims: Receives the dimensions.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
+// the rank.
+func (m *Model) InputShapeInto(index int, dims []int64) (int, error) {
+	if index < 0 {
+		return 0, &ArgumentError{Func: "InputShapeInto", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
+	cModel, err := m.borrow(false)
+	if err != nil {
+		return 0, err
+	}
+	defer m.giveBack()
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cNdim C.size_t
+	status := C.pred_model_input_shape(cModel, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
+	if status != C.PRED_OK {
+		return 0, lastError(status)
+	}
+	return int(cNdim), nil
+}
+
 // OutputShape returns the shape of an output as the model computes it.
 //
 // Parameters:
@@ -736,6 +822,39 @@ func (m *Model) OutputShape(index int) ([]int64, error) {
 		return nil, lastError(status)
 	}
 	return dims[:cNdim], nil
+}
+
+// OutputShapeInto returns the shape of an output as the model computes it.
+//
+// OutputShapeInto is [Model.OutputShape] writing into the caller's dims (its
+// length is the element count C is given) instead of a new slice: no
+// allocation, no copy.
+//
+// Parameters:
+//
+//   - index: Index of the output.
+//   - dims: Receives the dimensions.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
+// the rank.
+func (m *Model) OutputShapeInto(index int, dims []int64) (int, error) {
+	if index < 0 {
+		return 0, &ArgumentError{Func: "OutputShapeInto", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
+	cModel, err := m.borrow(false)
+	if err != nil {
+		return 0, err
+	}
+	defer m.giveBack()
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cNdim C.size_t
+	status := C.pred_model_output_shape(cModel, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
+	if status != C.PRED_OK {
+		return 0, lastError(status)
+	}
+	return int(cNdim), nil
 }
 
 // Describe describes the graph the model runs, as JSON: "inputs" and "outputs"
@@ -985,6 +1104,40 @@ func (s *Session) InputShape(index int) ([]int64, error) {
 	return dims[:cNdim], nil
 }
 
+// InputShapeInto returns the shape of an input as this session runs it (see
+// [Session.SetInputShape]).
+//
+// InputShapeInto is [Session.InputShape] writing into the caller's dims (its
+// length is the element count C is given) instead of a new slice: no
+// allocation, no copy.
+//
+// Parameters:
+//
+//   - index: Index of the input.
+//   - dims: Receives the dimensions.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
+// the rank.
+func (s *Session) InputShapeInto(index int, dims []int64) (int, error) {
+	if index < 0 {
+		return 0, &ArgumentError{Func: "InputShapeInto", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
+	cSession, err := s.enter()
+	if err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cNdim C.size_t
+	status := C.pred_session_input_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
+	if status != C.PRED_OK {
+		return 0, lastError(status)
+	}
+	return int(cNdim), nil
+}
+
 // OutputShape returns the shape of an output as this session computes it.
 //
 // Parameters:
@@ -1016,6 +1169,39 @@ func (s *Session) OutputShape(index int) ([]int64, error) {
 		return nil, lastError(status)
 	}
 	return dims[:cNdim], nil
+}
+
+// OutputShapeInto returns the shape of an output as this session computes it.
+//
+// OutputShapeInto is [Session.OutputShape] writing into the caller's dims (its
+// length is the element count C is given) instead of a new slice: no
+// allocation, no copy.
+//
+// Parameters:
+//
+//   - index: Index of the output.
+//   - dims: Receives the dimensions.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a capacity below
+// the rank.
+func (s *Session) OutputShapeInto(index int, dims []int64) (int, error) {
+	if index < 0 {
+		return 0, &ArgumentError{Func: "OutputShapeInto", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
+	cSession, err := s.enter()
+	if err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cNdim C.size_t
+	status := C.pred_session_output_shape(cSession, C.size_t(index), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dims))), C.size_t(len(dims)), &cNdim)
+	if status != C.PRED_OK {
+		return 0, lastError(status)
+	}
+	return int(cNdim), nil
 }
 
 // MemorySize bytes of memory the session holds for running: one arena for every
@@ -1159,6 +1345,37 @@ func (s *Session) Output(index int) ([]float32, error) {
 		return nil, lastError(status)
 	}
 	return data, nil
+}
+
+// OutputInto copies an output of the last run out of the session.
+//
+// OutputInto is [Session.Output] writing into the caller's data (its length is
+// the element count C is given) instead of a new slice: no allocation, no copy.
+//
+// Parameters:
+//
+//   - index: Index of the output.
+//   - data: Receives the elements, row-major.
+//
+// Status: [StatusOK]; [StatusErrArgument] for a bad index or a wrong count;
+// [StatusErrState] before the first successful run.
+func (s *Session) OutputInto(index int, data []float32) error {
+	if index < 0 {
+		return &ArgumentError{Func: "OutputInto", Param: "index", Reason: fmt.Sprintf("%d is out of the range of C size_t", index)}
+	}
+	cSession, err := s.enter()
+	if err != nil {
+		return err
+	}
+	defer s.leave()
+	// The last error is per OS thread: stay on this one until it is read.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	status := C.pred_session_get_output(cSession, C.size_t(index), (*C.float)(unsafe.Pointer(unsafe.SliceData(data))), C.size_t(len(data)))
+	if status != C.PRED_OK {
+		return lastError(status)
+	}
+	return nil
 }
 
 // SetInputImage preprocesses an RGB photo (as [ImagePreprocess] does) straight

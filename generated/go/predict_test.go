@@ -398,3 +398,87 @@ func Example_errors() {
 	}
 	// Output: PRED_ERR_MODEL
 }
+
+// Names and shapes from tests/data/make_models.py: x and y, [N, 4] with N symbolic.
+func TestNamesAndShapes(t *testing.T) {
+	m := load(t)
+	s := newSession(t, m)
+	if names, err := m.InputNames(); err != nil || !slices.Equal(names, []string{"x"}) {
+		t.Fatalf("InputNames = %v, %v", names, err)
+	}
+	if names, err := m.OutputNames(); err != nil || !slices.Equal(names, []string{"y"}) {
+		t.Fatalf("OutputNames = %v, %v", names, err)
+	}
+	if got, err := s.Model(); got != m || err != nil {
+		t.Fatalf("Session.Model = %p, %v; want the model %p", got, err, m)
+	}
+	if err := s.SetInputShape(0, []int64{3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what  string
+		shape func() ([][]int64, error)
+		want  []int64
+	}{{"model in", m.InputShapes, []int64{1, 4}}, {"model out", m.OutputShapes, []int64{1, 4}},
+		{"session in", s.InputShapes, []int64{3, 4}}, {"session out", s.OutputShapes, []int64{3, 4}}} {
+		if got, err := c.shape(); err != nil || len(got) != 1 || !slices.Equal(got[0], c.want) {
+			t.Fatalf("%s shapes = %v, %v; want [%v]", c.what, got, err, c.want)
+		}
+	}
+}
+
+func TestInfer(t *testing.T) {
+	s := newSession(t, load(t))
+	x := []float32{3, -0.5, -7, 3.5}
+	out, err := s.Infer(map[string][]float32{"x": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || !sameBits(out["y"], expected(x)) {
+		t.Fatalf("Infer = %v, want y: %v", out, expected(x))
+	}
+	var argErr *predict.ArgumentError
+	if _, err := s.Infer(map[string][]float32{"image": x}); !errors.As(err, &argErr) {
+		t.Fatalf("Infer(image) = %v, want an *ArgumentError", err)
+	}
+	x2 := []float32{0.5, -2, 1.25, 10}
+	if out, err := s.InferByIndex(x2); err != nil || !sameBits(out["y"], expected(x2)) {
+		t.Fatalf("InferByIndex = %v, %v; want y: %v", out, err, expected(x2))
+	}
+	_, err = s.InferByIndex(x2, x2) // no input 1
+	wantStatus(t, err, predict.StatusErrArgument)
+	s.Close() // a closed session: the closed status, not a panic
+	for _, call := range []func() error{
+		func() error { _, err := s.Model(); return err },
+		func() error { _, err := s.Infer(map[string][]float32{"x": x}); return err },
+		func() error { _, err := s.InferByIndex(x); return err },
+		func() error { _, err := s.OutputShapes(); return err },
+	} {
+		wantStatus(t, call(), predict.StatusErrState)
+	}
+}
+
+// OutputInto writes into the caller's slice: the same values, and nothing allocated.
+func TestOutputInto(t *testing.T) {
+	s := newSession(t, load(t))
+	x := []float32{0.5, -2, 1.25, 10}
+	if err := s.SetInput(0, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]float32, 4)
+	if err := s.OutputInto(0, dst); err != nil || !sameBits(dst, expected(x)) {
+		t.Fatalf("OutputInto = %v, %v; want %v", dst, err, expected(x))
+	}
+	wantStatus(t, s.OutputInto(0, make([]float32, 5)), predict.StatusErrArgument)
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := s.OutputInto(0, dst); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("OutputInto allocated %v times a call", allocs)
+	}
+}

@@ -234,6 +234,14 @@ export class Model {
     free(): void;
     /** The same as free(), for `using`. */
     [Symbol.dispose](): void;
+    /** The names of the inputs, in index order. */
+    readonly inputNames: string[];
+    /** The names of the outputs, in index order. */
+    readonly outputNames: string[];
+    /** The shape of each input as the model runs it (symbolic dimensions are 1). */
+    readonly inputShapes: BigInt64Array[];
+    /** The shape of each output as the model computes it. */
+    readonly outputShapes: BigInt64Array[];
 }
 
 /**
@@ -373,6 +381,17 @@ export class Session {
     free(): void;
     /** The same as free(), for `using`. */
     [Symbol.dispose](): void;
+    /** The model this session runs. */
+    readonly model: Model;
+    /** The shape of each input as this session runs it (see setInputShape). */
+    readonly inputShapes: BigInt64Array[];
+    /** The shape of each output as this session computes it. */
+    readonly outputShapes: BigInt64Array[];
+    /**
+     * Sets the inputs given by name (the others keep their data), runs the model and returns
+     * every output by name; an array gives the inputs in index order.
+     */
+    infer(inputs: Record<string, Float32Array | ArrayLike<number>> | (Float32Array | ArrayLike<number>)[]): Record<string, Float32Array>;
 }
 
 /**

@@ -887,6 +887,18 @@ export class Model extends _Handle {
     free() { super.free(); }
 
     static _free(ptr) { _m._pred_model_free(ptr); }
+
+    /** @returns {string[]} The names of the inputs, in index order. */
+    get inputNames() { return Array.from({ length: this.inputCount() }, (_, i) => this.inputName(i)); }
+
+    /** @returns {string[]} The names of the outputs, in index order. */
+    get outputNames() { return Array.from({ length: this.outputCount() }, (_, i) => this.outputName(i)); }
+
+    /** @returns {BigInt64Array[]} The shape of each input as the model runs it (symbolic dimensions are 1). */
+    get inputShapes() { return Array.from({ length: this.inputCount() }, (_, i) => this.inputShape(i)); }
+
+    /** @returns {BigInt64Array[]} The shape of each output as the model computes it. */
+    get outputShapes() { return Array.from({ length: this.outputCount() }, (_, i) => this.outputShape(i)); }
 }
 Model._closedMessage = "pred_model used after it was closed";
 
@@ -1196,6 +1208,43 @@ export class Session extends _Handle {
     free() { super.free(); }
 
     static _free(ptr) { _m._pred_session_free(ptr); }
+
+    /** @returns {Model} The model this session runs (throws the closed status once freed). */
+    get model() {
+        this._borrow();   // a freed session has let its model go
+        try {
+            return this._held.kept[0];   // its retained argument (pred_session_create)
+        } finally {
+            this._release();
+        }
+    }
+
+    /** @returns {BigInt64Array[]} The shape of each input as this session runs it (see setInputShape). */
+    get inputShapes() { return Array.from({ length: this.model.inputCount() }, (_, i) => this.inputShape(i)); }
+
+    /** @returns {BigInt64Array[]} The shape of each output as this session computes it. */
+    get outputShapes() { return Array.from({ length: this.model.outputCount() }, (_, i) => this.outputShape(i)); }
+
+    /**
+     * Sets the inputs given by name (the others keep their data), runs the model and returns
+     * every output by name: what onnxruntime's `run(feeds)` does. Each array holds an input's
+     * or output's elements, row-major, as setInput() and getOutput() take and give them.
+     *
+     * @param {Object<string, Float32Array> | Float32Array[]} inputs The inputs' elements by
+     *     name, or an array of them in index order.
+     * @returns {Object<string, Float32Array>} The outputs' elements by name.
+     * @throws {RangeError} For a name the model has no input of.
+     */
+    infer(inputs) {
+        const names = this.model.inputNames;
+        for (const [key, data] of Array.isArray(inputs) ? inputs.entries() : Object.entries(inputs)) {
+            const index = typeof key === 'number' ? key : names.indexOf(key);
+            if (index < 0) throw new RangeError(`the model has no input ${key}; its inputs: ${names.join(', ')}`);
+            this.setInput(index, data);
+        }
+        this.run();
+        return Object.fromEntries(this.model.outputNames.map((name, i) => [name, this.getOutput(i)]));
+    }
 }
 Session._closedMessage = "pred_session used after it was closed";
 

@@ -443,7 +443,8 @@ size_t pred_session_output_size(const pred_session *session, size_t index);
  *
  * @param session The session.
  * @param index Index of the input.
- * @param[in] data [count=count] The elements, row-major, as many as pred_session_input_size().
+ * @param[in] data [count=count, shape=pred_session_input_shape(session, index)]
+ *        The elements, row-major, as many as pred_session_input_size().
  * @param count Number of elements in data.
  * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a wrong count;
  *         for a shape input, PRED_ERR_SHAPE or PRED_ERR_UNSUPPORTED when
@@ -465,7 +466,8 @@ pred_status pred_session_run(pred_session *session);
  *
  * @param session The session.
  * @param index Index of the output.
- * @param[out] data [count=count, alloc=pred_session_output_size(session, index)] Receives the elements, row-major.
+ * @param[out] data [count=count, alloc=pred_session_output_size(session, index), shape=pred_session_output_shape(session, index)]
+ *        Receives the elements, row-major.
  * @param count Number of elements data can hold: exactly pred_session_output_size().
  * @return PRED_OK; PRED_ERR_ARGUMENT for a bad index or a wrong count;
  *         PRED_ERR_STATE before the first successful run.

@@ -60,6 +60,17 @@ void l_session_listen(l_session *s, l_fn fn, void *u);
 void l_log(l_fn fn, void *u);
 /** Each. @param fn [user_data=u] F. @param u U. */
 void l_each(l_fn fn, void *u);
+/**
+ * Dims. @param m M. @param i I. @param[out] d [count=c, alloc=L_MAX, length=r] D.
+ * @param c C. @param[out] r R. @return L_OK.
+ */
+l_status l_model_dims(const l_model *m, size_t i, int64_t *d, size_t c, size_t *r);
+/**
+ * Shaped. @param m M. @param i I. @param x [count=n, shape=l_model_dims(m, i)] X.
+ * @param[out] y [count=k, alloc=l_model_size(m, i), shape=l_model_dims(m, i)] Y.
+ * @param n N. @param k K. @param[out] t [count=j] T. @param j J.
+ */
+void l_model_map(const l_model *m, size_t i, const float *x, float *y, size_t n, size_t k, char *t, size_t j);
 """
 
 
@@ -148,3 +159,19 @@ def test_stored_callbacks_are_held_by_the_receiver_or_the_module(api):
 def test_user_data_belongs_to_its_callback(api):
     each = api.function("l_each")
     assert lower.callback_of(each, each.param("u")) is each.param("fn")
+
+
+def test_shapes_name_the_function_and_its_arguments(api):
+    f = api.function("l_model_map")
+    for array in ("x", "y"):
+        s = lower.shape(api, f, f.param(array))
+        assert s.function.name == "l_model_dims" and names(s.args) == ["m", "i"]
+    assert lower.shape(api, f, f.param("t")) is None
+
+
+def test_caller_buffers_are_out_arrays_of_numbers(api):
+    """Not text (char) nor bytes (void); numbers of any type, whatever sizes them."""
+    assert names(lower.caller_buffers(api.function("l_model_map"))) == ["y"]     # t is text
+    assert names(lower.caller_buffers(api.function("l_fixed"))) == ["a", "b"]
+    assert names(lower.caller_buffers(api.function("l_fill2"))) == ["v", "w"]
+    assert lower.caller_buffers(api.function("l_scale")) == []                 # in-out: the caller's anyway

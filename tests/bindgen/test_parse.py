@@ -52,6 +52,10 @@ def test_predict_header_parses():
     assert [p.name for p in shape.outputs] == ["dims"]
     assert [p.name for p in shape.visible_params] == ["index"]
     assert api.function("pred_session_create").param("model").retained
+    assert get.param("data").shape_call == {"function": "pred_session_output_shape",
+                                            "args": ["session", "index"]}
+    assert api.function("pred_session_set_input").param("data").shape_call == {
+        "function": "pred_session_input_shape", "args": ["session", "index"]}
 
 
 def test_roles_and_docs(tmp_path):
@@ -101,6 +105,30 @@ CALLBACK = "/** C. @param u [user_data] U. */\ntypedef void (*x_cb)(void *u);\n"
     ("/** F. @param[out] a [count=n, alloc=x_g()] A. @param n N. */\n"
      "void x_f(float *a, size_t n);\n/** G. @return N. */\nfloat x_g(void);", 2,
      "alloc=x_g(...) must return an integer"),
+    ("/** F. @param a [count=n, shape=4] A. @param n N. */\nvoid x_f(const float *a, size_t n);", 1,
+     "shape=4: give a call f(a, b), on an array of numbers"),
+    ("/** F. @param a [count=n, shape=x_g(n)] A. @param n N. */\nvoid x_f(const char *a, size_t n);", 1,
+     "on an array of numbers"),
+    ("/** F. @param[out] a [count=n, alloc=4, length=w, shape=x_g()] A. @param n N. @param[out] w W. */\n"
+     "void x_f(float *a, size_t n, size_t *w);", 1, "shape= gives all the dimensions of an array length= cuts"),
+    ("/** F. @param a [count=n, shape=x_g(n)] A. @param n N. */\nvoid x_f(const float *a, size_t n);\n"
+     "/** G. @param k K. @param[out] d [count=c, length=r] D. @param c C. @param[out] r R. */\n"
+     "void x_g(int k, int64_t *d, size_t c, size_t *r);", 2, "with alloc=N or CONST (the most dimensions) and length="),
+    ("/** F. @param a [count=n, shape=x_g()] A. @param n N. */\nvoid x_f(const float *a, size_t n);", 2,
+     "shape=x_g(...) of 'a': no such function"),
+    ("/** F. @param a [count=n, shape=x_g()] A. @param n N. */\nvoid x_f(const float *a, size_t n);\n"
+     "/** G. @return N. */\nsize_t x_g(void);", 2, "x_g must return the dimensions as its one output"),
+    ("/** F. @param a [count=n, shape=x_g(k)] A. @param n N. @param k K. */\n"
+     "void x_f(const float *a, size_t n, int k);\n"
+     "/** G. @param[out] d [count=c, alloc=8, length=r] D. @param c C. @param[out] r R. */\n"
+     "void x_g(int64_t *d, size_t c, size_t *r);", 2, "x_g takes 0 arguments, 1 given"),
+    ("/** F. @param a [count=n, shape=x_g(n)] A. @param n N. */\nvoid x_f(const float *a, size_t n);\n"
+     "/** G. @param k K. @param[out] d [count=c, alloc=8, length=r] D. @param c C. @param[out] r R. */\n"
+     "void x_g(int k, int64_t *d, size_t c, size_t *r);", 2, "'n' must be a value or handle parameter"),
+    ("/** F. @param a [count=n, shape=x_g(k)] A. @param n N. @param k K. */\n"
+     "void x_f(const float *a, size_t n, double k);\n"
+     "/** G. @param k K. @param[out] d [count=c, alloc=8, length=r] D. @param c C. @param[out] r R. */\n"
+     "void x_g(int k, int64_t *d, size_t c, size_t *r);", 2, "'k' is a double, x_g takes a int there"),
     ("/** F. @param[out] t T. @return S. */\nx_status x_thing_make(x_thing **t);", 2,
      "x_thing_make: an [out] handle must be [owned]"),
     ("/** F. @param[in,out] a [count=n] A. @param n N. */\nvoid x_f(const float *a, size_t n);", 1,

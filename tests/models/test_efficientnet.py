@@ -97,7 +97,7 @@ def test_engine_matches_onnxruntime(model):
             want = sess.run(["logits"], {"input": x})[0].ravel()
             s.set_input(0, x)
             s.run()
-            got = s.get_output(0)
+            got = s.get_output(0).ravel()
             spread = float(want.max() - want.min())
             assert np.abs(got - want).max() <= 1e-4 * spread, (variant, photo)
             assert list(np.argsort(-got)[:5]) == list(np.argsort(-want)[:5]), (variant, photo)

@@ -24,8 +24,8 @@ X = np.array([[0.5, -1.0, -2.5, 4.0]], dtype=np.float32)
 
 
 def expected(x) -> np.ndarray:
-    """relu(x + bias), in float32 like the model."""
-    return np.maximum(np.asarray(x, dtype=np.float32).reshape(-1) + BIAS, np.float32(0))
+    """relu(x + bias), in float32 like the model, shaped as its output y: [N, 4], N = 1."""
+    return np.maximum(np.asarray(x, dtype=np.float32).reshape(-1) + BIAS, np.float32(0)).reshape(1, 4)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_model_cannot_be_constructed_directly():
 
 def test_run_matches_relu_of_x_plus_bias(session):
     y = run(session, X)
-    assert y.dtype == np.float32 and y.shape == (4,)
+    assert y.dtype == np.float32 and y.shape == (1, 4)
     np.testing.assert_array_equal(y, expected(X))
     x2 = np.array([3.0, -0.5, -2.0, 3.0], dtype=np.float32)   # every sign of x + bias
     np.testing.assert_array_equal(run(session, x2), expected(x2))
@@ -153,7 +153,7 @@ def test_float32_input_is_not_copied(session, monkeypatch):
         np.testing.assert_array_equal(run(session, x), expected(flat))
     assert calls == []                      # taken as is: no conversion at all
     np.testing.assert_array_equal(run(session, X), expected(X))   # 2-D: a flat view
-    assert calls == [True]
+    assert calls == []                      # of its memory, no conversion either
 
 
 def test_other_inputs_are_converted(session):
@@ -392,7 +392,132 @@ def test_run_releases_the_gil():
         time.sleep(0.05)                     # the worker is inside run() by now
         seen = time.perf_counter()           # needs the GIL: held by a run that kept it
         t.join()
-        np.testing.assert_array_equal(s.get_output(0), x)   # identity weights
+        np.testing.assert_array_equal(s.get_output(0).ravel(), x)   # identity weights
     run_time = times["end"] - times["start"]
     assert run_time > 0.1, f"the model ran too fast ({run_time:.3f} s) to tell"
     assert seen < times["end"] - 0.4 * run_time, (seen - times["start"], run_time)
+
+
+# -- shapes, names, infer, out= (the shapes and names come from make_models.py) ----
+
+def nchw_identity(n=1, c=3, h=2, w=4) -> bytes:
+    """An Identity over an [n, c, h, w] input: its output is its input, in its shape."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph([helper.make_node("Identity", ["image"], ["same"])], "nchw",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, [n, c, h, w])],
+                              [helper.make_tensor_value_info("same", TensorProto.FLOAT, [n, c, h, w])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def test_names_and_shapes_are_properties(model, session):
+    assert model.input_names == ["x"] and model.output_names == ["y"]
+    assert model.input_shapes == [(1, 4)] and model.output_shapes == [(1, 4)]
+    assert session.model is model
+    assert session.input_names == ["x"] and session.output_names == ["y"]
+    session.set_input_shape(0, [3, 4])
+    assert session.input_shapes == [(3, 4)] and session.output_shapes == [(3, 4)]
+    assert model.input_shapes == [(1, 4)]   # the model is not changed
+
+
+def test_outputs_come_in_the_shape_the_session_computes(session):
+    session.set_input_shape(0, [3, 4])
+    x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
+    y = run(session, x)
+    assert y.shape == (3, 4)
+    np.testing.assert_array_equal(y, np.maximum(x + BIAS, 0))
+
+
+def test_infer_matches_onnxruntime():
+    ort = pytest.importorskip("onnxruntime")
+    reference = ort.InferenceSession(str(ADD_RELU), providers=["CPUExecutionProvider"])
+    x = np.array([[3.0, -0.5, -2.0, 3.0], [0.5, -1.0, -2.5, 4.0]], dtype=np.float32)
+    (want,) = reference.run(None, {"x": x})
+    with Model.load_file(ADD_RELU) as m, Session(m) as s:
+        s.set_input_shape(0, [2, 4])
+        for inputs in ({"x": x}, {0: x}, [x], (x.reshape(-1),)):
+            got = s.infer(inputs)
+            assert list(got) == ["y"] and got["y"].shape == want.shape
+            np.testing.assert_array_equal(got["y"], want)
+        assert list(s.infer({"x": x}, ["y"])) == ["y"]
+        with pytest.raises(KeyError, match="no input 'image'"):
+            s.infer({"image": x})
+        with pytest.raises(TypeError):
+            s.infer(x)                           # an array alone: not taken row by row
+        with pytest.raises(KeyError, match="no output 'logits'"):
+            s.infer({"x": x}, ["logits"])
+        with pytest.raises(PredictError) as e:
+            s.infer([x, x])                      # one array too many: index 1
+        assert e.value.status == Status.ERR_ARGUMENT
+        s.close()
+        for call in (lambda: s.model, lambda: s.infer({"x": x}), lambda: s.output_shapes):
+            with pytest.raises(PredictError) as e:
+                call()
+            assert e.value.status == Status.ERR_STATE
+
+
+def test_an_nhwc_array_for_an_nchw_input_is_refused():
+    """The same 24 elements in another layout would run silently and wrongly."""
+    nchw = np.arange(24, dtype=np.float32).reshape(1, 3, 2, 4)
+    with Model.load(nchw_identity()) as m, Session(m) as s:
+        with pytest.raises(ValueError, match=r"shape \(1, 2, 4, 3\), not \(1, 3, 2, 4\)"):
+            s.set_input(0, nchw.transpose(0, 2, 3, 1))
+        with pytest.raises(ValueError):
+            s.set_input(0, nchw[0])               # (3, 2, 4): the batch dimension missing
+        for ok in (nchw, nchw.reshape(-1), list(nchw.reshape(-1))):   # its shape, or flat
+            s.set_input(0, ok)
+            s.run()
+            np.testing.assert_array_equal(s.get_output(0), nchw)
+
+
+def test_get_output_fills_the_callers_array(session):
+    session.set_input(0, X)
+    session.run()
+    for out in (np.full(4, np.nan, np.float32), np.full((1, 4), np.nan, np.float32)):
+        assert session.get_output(0, out=out) is out
+        np.testing.assert_array_equal(out.reshape(1, 4), expected(X))
+    with pytest.raises(TypeError):
+        session.get_output(0, out=np.empty(4, np.float64))
+    with pytest.raises(ValueError, match="shape"):
+        session.get_output(0, out=np.empty((4, 1), np.float32))
+    with pytest.raises(PredictError) as e:
+        session.get_output(0, out=np.empty(5, np.float32))
+    assert e.value.status == Status.ERR_ARGUMENT
+
+
+def peak_bytes(call) -> int:
+    """The most memory Python and NumPy held above the start while `call` ran."""
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_get_output_into_the_callers_array_allocates_nothing():
+    """A 192 KiB output: a new array per call shows in the peak, out= does not."""
+    size = 3 * 128 * 128 * 4
+    with Model.load(nchw_identity(1, 3, 128, 128)) as m, Session(m) as s:
+        s.set_input(0, np.ones(size // 4, np.float32))
+        s.run()
+        out = np.empty((1, 3, 128, 128), np.float32)
+        assert peak_bytes(lambda: s.get_output(0)) >= size          # the check can see one
+        assert peak_bytes(lambda: s.get_output(0, out=out)) < size // 8
+        np.testing.assert_array_equal(out, 1)
+
+
+def test_image_preprocess_fills_the_callers_array():
+    """A photo of one grey level g becomes (g - 127) / 128 everywhere (the default
+    normalisation, whatever the crop and resampling: their weights sum to 1)."""
+    pixels = np.full((40, 30, 3), 255, np.uint8)
+    out = np.full((3, 16, 16), np.nan, np.float32)
+    assert predict.image_preprocess(pixels.reshape(-1), 30, 40, 16, 16, None, out=out) is out
+    np.testing.assert_allclose(out, 1.0, rtol=0, atol=1e-6)
+    with pytest.raises(PredictError) as e:
+        predict.image_preprocess(pixels.reshape(-1), 30, 40, 16, 16, None, out=np.empty(10, np.float32))
+    assert e.value.status == Status.ERR_ARGUMENT

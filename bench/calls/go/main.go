@@ -3,9 +3,8 @@
 // own whose go.mod replaces github.com/predict-dev/predict/generated/go by the
 // repository's generated/go (no network).
 //
-// SetInput passes the slice's memory to C (no copy in Go). Output has no form that fills
-// a caller's slice: it allocates a new []float32 each call, which this program keeps as
-// the result of the iteration. "alloc K" answers the Go heap bytes allocated per
+// SetInput passes the slice's memory to C, and OutputInto has C write into the caller's
+// slice (no copy, no allocation in Go). "alloc K" answers the Go heap bytes allocated per
 // iteration (runtime.MemStats.TotalAlloc over K iterations).
 package main
 
@@ -39,11 +38,9 @@ func call() {
 	if err := session.Run(); err != nil {
 		fail("Run", err)
 	}
-	out, err := session.Output(0)
-	if err != nil {
-		fail("Output", err)
+	if err := session.OutputInto(0, y); err != nil {
+		fail("OutputInto", err)
 	}
-	y = out
 }
 
 func main() {
@@ -68,14 +65,14 @@ func main() {
 	if err := session.SetThreads(1); err != nil {
 		fail("SetThreads", err)
 	}
-	x = make([]float32, n)
+	x, y = make([]float32, n), make([]float32, n)
 	for i := range x {
 		x[i] = float32(i%251-125) / 8
 	}
-	call()
-	if len(y) != n {
-		fail("Output", fmt.Errorf("%d floats, not %d", len(y), n))
+	if size, err := session.OutputSize(0); err != nil || size != n {
+		fail("OutputSize", fmt.Errorf("%d floats, not %d (%v)", size, n, err))
 	}
+	call()
 	fmt.Println("ready go")
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<16), 1<<20)

@@ -49,6 +49,32 @@ test('load from bytes, a URL, a path; run; outputs', async () => {
     model.free();
 });
 
+// Names and shapes from tests/data/make_models.py: x and y, [N, 4] with N symbolic.
+test('names, shapes and infer', async () => {
+    const model = await Model.load(MODEL);
+    const session = new Session(model);
+    assert.deepEqual([model.inputNames, model.outputNames], [['x'], ['y']]);
+    assert.deepEqual(model.inputShapes.map((s) => Array.from(s, Number)), [[1, 4]]);
+    assert.deepEqual(model.outputShapes.map((s) => Array.from(s, Number)), [[1, 4]]);
+    assert.equal(session.model, model);
+    const out = session.infer({ x: X });
+    assert.deepEqual(Object.keys(out), ['y']);
+    assert.deepEqual(out.y, Y);
+    assert.throws(() => session.infer({ image: X }), RangeError);
+    assert.deepEqual(session.infer([X]).y, Y);   // by index
+    assert.throws(() => session.infer([X, X]), (e) => e.status === Status.ERR_ARGUMENT);
+    session.setInputShape(0, [2n, 4n]);
+    assert.deepEqual(session.inputShapes.map((s) => Array.from(s, Number)), [[2, 4]]);
+    assert.deepEqual(session.outputShapes.map((s) => Array.from(s, Number)), [[2, 4]]);
+    assert.deepEqual(session.infer({ x: new Float32Array([1, 2, 3, 4, 1, 2, 3, 4]) }).y,
+        new Float32Array([0, 2.5, 5, 1, 0, 2.5, 5, 1]));
+    session.free();
+    for (const call of [() => session.model, () => session.infer({ x: X }), () => session.outputShapes]) {
+        assert.throws(call, (e) => e.status === Status.ERR_STATE);
+    }
+    model.free();
+});
+
 test('errors carry the status, its C name and the library message', async () => {
     await assert.rejects(Model.load(new Uint8Array([1, 2, 3])), (e) => {
         assert.ok(e instanceof PredictError);

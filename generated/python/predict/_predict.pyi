@@ -201,6 +201,14 @@ class Model:
             PredictError: status ERR_MEMORY where C returns NULL.
         """
     def session(self) -> Session: ...
+    @property
+    def input_names(self) -> list[str]: ...
+    @property
+    def output_names(self) -> list[str]: ...
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]: ...
+    @property
+    def output_shapes(self) -> list[tuple[int, ...]]: ...
 
 class Session:
     """The buffers for running a model, one inference at a time: use one per thread."""
@@ -332,11 +340,13 @@ class Session:
         Raises:
             PredictError: PRED_ERR_STATE if the model was freed.
         """
-    def get_output(self, index: int) -> npt.NDArray[numpy.float32]:
+    def get_output(self, index: int, *, out: npt.NDArray[numpy.float32] | None = None) -> npt.NDArray[numpy.float32]:
         """Copies an output of the last run out of the session.
 
         Args:
             index: Index of the output.
+            out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+                new one (no allocation, no copy).
 
         Returns:
             npt.NDArray[numpy.float32]: Receives the elements, row-major.
@@ -364,6 +374,18 @@ class Session:
                 pred_image_preprocess() refuses; PRED_ERR_SHAPE for an input not of shape [N, 3,
                 H, W]; PRED_ERR_STATE if the model was freed.
         """
+    @property
+    def model(self) -> Model: ...
+    @property
+    def input_names(self) -> list[str]: ...
+    @property
+    def output_names(self) -> list[str]: ...
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]: ...
+    @property
+    def output_shapes(self) -> list[tuple[int, ...]]: ...
+    def infer(self, inputs: dict[str | int, npt.ArrayLike] | list[npt.ArrayLike] | tuple[npt.ArrayLike, ...],
+              output_names: list[str] | None = None) -> dict[str, npt.NDArray[numpy.float32]]: ...
 
 def version() -> str:
     """The library version, e.g. "0.1.0".
@@ -467,7 +489,7 @@ def image_tensor_size(width: int, height: int) -> int:
         int: The element count, or 0.
     """
 
-def image_preprocess(pixels: npt.ArrayLike, width: int, height: int, out_width: int, out_height: int, options: ImageOptions | None) -> npt.NDArray[numpy.float32]:
+def image_preprocess(pixels: npt.ArrayLike, width: int, height: int, out_width: int, out_height: int, options: ImageOptions | None, *, out: npt.NDArray[numpy.float32] | None = None) -> npt.NDArray[numpy.float32]:
     """Turns an RGB photo into a model input: centre crop, resample to out_width x
     out_height, normalise, and reorder from interleaved bytes (height x width x 3,
     "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
@@ -482,6 +504,8 @@ def image_preprocess(pixels: npt.ArrayLike, width: int, height: int, out_width: 
         out_width: Width of the model input (e.g. 224).
         out_height: Height of the model input.
         options: The preprocessing; NULL for pred_image_options_default().
+        out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+            new one (no allocation, no copy).
 
     Returns:
         npt.NDArray[numpy.float32]: Receives the 3 x out_height x out_width floats.

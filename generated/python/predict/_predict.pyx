@@ -297,6 +297,41 @@ cdef const uint8_t[::1] _in_uint8(object x):
         return _exact_integers(x, numpy.uint8)
 
 
+cdef Py_ssize_t _ndim(object x):
+    """How many dimensions x has (a NumPy array's, else as NumPy reads it)."""
+    n = getattr(x, "ndim", None)
+    return numpy.ndim(x) if n is None else n
+
+
+cdef object _flat(object x):
+    """A C-contiguous NumPy array as a flat view of its memory, which the typed views take
+    without raising first (raising costs more than the view); anything else as it is."""
+    if isinstance(x, numpy.ndarray) and x.flags.c_contiguous:
+        return x.reshape(-1)
+    return x
+
+
+cdef int _check_shape(object x, tuple dims, str name) except -1:
+    """An array given with dimensions must have those C reads it in: the same count in
+    another layout (NHWC for NCHW) would be taken silently. A flat one passes."""
+    shape = x.shape if isinstance(x, numpy.ndarray) else numpy.shape(x)
+    if shape != dims:
+        raise ValueError(f"{name} has shape {shape}, not {dims}: give an array of that "
+                         "shape, or a flat one")
+    return 0
+
+
+cdef float[::1] _inout_float32(object x, str name):
+    """x itself, which the call changes: a writable C-contiguous float32 buffer of any shape."""
+    try:
+        return x
+    except (TypeError, ValueError, BufferError):
+        if isinstance(x, numpy.ndarray) and x.dtype == numpy.float32 and x.flags.c_contiguous:
+            return x.reshape(-1)  # a flat view: still the caller's memory
+        raise TypeError(f"{name} must be a writable C-contiguous buffer of float32, such as "
+                        "a numpy.float32 array: the call changes it in place") from None
+
+
 # -- structs -----------------------------------------------------------------
 
 
@@ -769,6 +804,27 @@ cdef class Model:
         """A new Session of this object: the same as ``Session(self)``."""
         return Session(self)
 
+    @property
+    def input_names(self):
+        """The names of the inputs, in index order (a list of str)."""
+        return [self.input_name(i) for i in range(self.input_count())]
+
+    @property
+    def output_names(self):
+        """The names of the outputs, in index order (a list of str)."""
+        return [self.output_name(i) for i in range(self.output_count())]
+
+    @property
+    def input_shapes(self):
+        """The shape of each input as the model runs it (symbolic dimensions are 1), in
+        index order (a list of tuples)."""
+        return [self.input_shape(i) for i in range(self.input_count())]
+
+    @property
+    def output_shapes(self):
+        """The shape of each output as the model computes it, in index order (a list of tuples)."""
+        return [self.output_shape(i) for i in range(self.output_count())]
+
 
 @cython.no_gc_clear  # keep the retained objects until __dealloc__ has freed the handle
 cdef class Session:
@@ -1118,14 +1174,23 @@ cdef class Session:
         """
         cdef pred_session *_c_session = NULL  # borrowed right before the call
         cdef size_t _c_index = _index(index)
-        cdef const float[::1] _v_data = _in_float32(data)
+        cdef bint _sh_data = _ndim(data) > 1  # dimensions to check against the shape
+        cdef const float[::1] _v_data = _in_float32(_flat(data) if _sh_data else data)
         cdef const float *_c_data = <const float *>_EMPTY
         if _v_data.shape[0]:
             _c_data = &_v_data[0]
         cdef size_t _c_count = _v_data.shape[0]
+        cdef int64_t _sd_data[PRED_MAX_DIMS]
+        cdef size_t _sn_data = 0
+        cdef pred_status _ss_data = PRED_OK
         cdef pred_status _c_result
         try:
             _c_session = self._enter()
+            if _sh_data:
+                _ss_data = pred_session_input_shape(_c_session, _c_index, _sd_data, PRED_MAX_DIMS, &_sn_data)
+                if _ss_data != PRED_OK:
+                    raise _error(_ss_data)
+                _check_shape(data, tuple([_sd_data[_i] for _i in range(_sn_data)]), 'data')
             _c_result = pred_session_set_input(_c_session, _c_index, _c_data, _c_count)
         finally:
             if _c_session != NULL:
@@ -1151,11 +1216,13 @@ cdef class Session:
         if _c_result != PRED_OK:
             raise _error(_c_result)
 
-    def get_output(self, index):
+    def get_output(self, index, *, out=None):
         """Copies an output of the last run out of the session.
 
         Args:
             index: Index of the output.
+            out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+                new one (no allocation, no copy).
 
         Returns:
             npt.NDArray[numpy.float32]: Receives the elements, row-major.
@@ -1170,16 +1237,37 @@ cdef class Session:
         cdef float[::1] _v_data
         cdef float *_c_data = <float *>_EMPTY
         cdef size_t _c_count
+        cdef bint _sh_data = False  # out= has dimensions to check against the shape
+        if out is not None:
+            _sh_data = _ndim(out) > 1
+            _v_data = _inout_float32(_flat(out) if _sh_data else out, 'out')
+        cdef int64_t _sd_data[PRED_MAX_DIMS]
+        cdef size_t _sn_data = 0
+        cdef pred_status _ss_data = PRED_OK
         cdef pred_status _c_result
         try:
             _c_session = self._enter()
-            _n_data = pred_session_output_size(_c_session, _c_index)
-            _r_data = numpy.empty(_n_data, dtype=numpy.float32)
-            _v_data = _r_data
+            if _sh_data:
+                _ss_data = pred_session_output_shape(_c_session, _c_index, _sd_data, PRED_MAX_DIMS, &_sn_data)
+                if _ss_data != PRED_OK:
+                    raise _error(_ss_data)
+                _check_shape(out, tuple([_sd_data[_i] for _i in range(_sn_data)]), 'out')
+            if out is None:
+                _n_data = pred_session_output_size(_c_session, _c_index)
+                _r_data = numpy.empty(_n_data, dtype=numpy.float32)
+                _v_data = _r_data
+            else:  # the caller's array, viewed above: C writes into its memory
+                _n_data = _v_data.shape[0]
+                _r_data = out
             if _n_data:
                 _c_data = &_v_data[0]
             _c_count = _n_data
             _c_result = pred_session_get_output(_c_session, _c_index, _c_data, _c_count)
+            if _c_result == PRED_OK and out is None:
+                _ss_data = pred_session_output_shape(_c_session, _c_index, _sd_data, PRED_MAX_DIMS, &_sn_data)
+                if _ss_data != PRED_OK:
+                    raise _error(_ss_data)
+                _r_data = _r_data.reshape(tuple([_sd_data[_i] for _i in range(_sn_data)]))
         finally:
             if _c_session != NULL:
                 self._leave()
@@ -1230,6 +1318,77 @@ cdef class Session:
                 self._leave()
         if _c_result != PRED_OK:
             raise _error(_c_result)
+
+    @property
+    def model(self):
+        """The model this session runs (the closed status once the session is closed)."""
+        self._borrow()   # a closed session has let its model go
+        try:
+            return self._keep[0]   # its retained argument (pred_session_create)
+        finally:
+            self._give_back()
+
+    @property
+    def input_names(self):
+        """The names of the model's inputs, in index order (a list of str)."""
+        return self.model.input_names
+
+    @property
+    def output_names(self):
+        """The names of the model's outputs, in index order (a list of str)."""
+        return self.model.output_names
+
+    @property
+    def input_shapes(self):
+        """The shape of each input as this session runs it (see set_input_shape()), in index
+        order (a list of tuples)."""
+        return [self.input_shape(i) for i in range(len(self.input_names))]
+
+    @property
+    def output_shapes(self):
+        """The shape of each output as this session computes it, in index order (a list of
+        tuples)."""
+        return [self.output_shape(i) for i in range(len(self.output_names))]
+
+    def infer(self, inputs, output_names=None):
+        """Sets inputs, runs the model and returns its outputs by name: what
+        onnxruntime's ``run(None, {name: x})`` does, as a dict.
+
+        Args:
+            inputs: {name or index: array}, or a sequence of arrays, one per input in index
+                order. Each array is the input's shape or flat (see set_input()); inputs not
+                given keep their data.
+            output_names: The outputs to return, by name (default: all of them).
+
+        Returns:
+            dict[str, numpy.ndarray]: Each output by name, in the shape the session computes.
+
+        Raises:
+            KeyError: A name the model has no input or output of.
+            TypeError: inputs is neither a dict nor a list or tuple.
+            PredictError: As set_input(), run() and get_output().
+        """
+        if isinstance(inputs, dict):
+            pairs = inputs.items()
+        elif isinstance(inputs, (list, tuple)):
+            pairs = enumerate(inputs)
+        else:   # an array alone would be taken row by row
+            raise TypeError(f"inputs must be a dict or a list or tuple of arrays, not "
+                            f"{type(inputs).__name__}")
+        names = self.input_names
+        for key, value in pairs:
+            if isinstance(key, str):
+                if key not in names:
+                    raise KeyError(f"the model has no input {key!r}; its inputs: {names}")
+                key = names.index(key)
+            self.set_input(key, value)
+        self.run()
+        outs = self.output_names
+        wanted = outs if output_names is None else list(output_names)
+        for name in wanted:
+            if name not in outs:
+                raise KeyError(f"the model has no output {name!r}; its outputs: {outs}")
+        return {name: self.get_output(outs.index(name)) for name in wanted}
 
 
 # -- functions ---------------------------------------------------------------
@@ -1386,7 +1545,7 @@ def image_tensor_size(width, height):
     return _c_result
 
 
-def image_preprocess(pixels, width, height, out_width, out_height, options):
+def image_preprocess(pixels, width, height, out_width, out_height, options, *, out=None):
     """Turns an RGB photo into a model input: centre crop, resample to out_width x
     out_height, normalise, and reorder from interleaved bytes (height x width x 3,
     "HWC") to planes of floats (3 x out_height x out_width, "CHW"), as
@@ -1401,6 +1560,8 @@ def image_preprocess(pixels, width, height, out_width, out_height, options):
         out_width: Width of the model input (e.g. 224).
         out_height: Height of the model input.
         options: The preprocessing; NULL for pred_image_options_default().
+        out: A writable C-contiguous numpy.float32 array to fill and return instead of a
+            new one (no allocation, no copy).
 
     Returns:
         npt.NDArray[numpy.float32]: Receives the 3 x out_height x out_width floats.
@@ -1428,10 +1589,16 @@ def image_preprocess(pixels, width, height, out_width, out_height, options):
     cdef float[::1] _v_data
     cdef float *_c_data = <float *>_EMPTY
     cdef size_t _c_data_count
+    if out is not None:
+        _v_data = _inout_float32(out, 'out')
     cdef pred_status _c_result
-    _n_data = pred_image_tensor_size(_c_out_width, _c_out_height)
-    _r_data = numpy.empty(_n_data, dtype=numpy.float32)
-    _v_data = _r_data
+    if out is None:
+        _n_data = pred_image_tensor_size(_c_out_width, _c_out_height)
+        _r_data = numpy.empty(_n_data, dtype=numpy.float32)
+        _v_data = _r_data
+    else:  # the caller's array, viewed above: C writes into its memory
+        _n_data = _v_data.shape[0]
+        _r_data = out
     if _n_data:
         _c_data = &_v_data[0]
     _c_data_count = _n_data

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 t1 = time.perf_counter()
                 session.set_input_image(0, 0, pixels, width, height, None)
                 session.run()
-                probs = softmax(session.get_output(0))
+                probs = softmax(session.get_output(0).ravel())  # [1, classes]
                 t2 = time.perf_counter()
             except (OSError, ValueError, PredictError) as e:
                 print(f"{prog}: error: {photo}: {e}", file=sys.stderr)

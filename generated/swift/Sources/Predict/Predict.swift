@@ -429,6 +429,26 @@ public final class Model {
             return _string(_result)
         }
     }
+
+    /// The names of the inputs, in index order.
+    public var inputNames: [String] {
+        get throws { try (0..<inputCount).map { try inputName(at: $0) } }
+    }
+
+    /// The names of the outputs, in index order.
+    public var outputNames: [String] {
+        get throws { try (0..<outputCount).map { try outputName(at: $0) } }
+    }
+
+    /// The shape of each input as the model runs it (symbolic dimensions are 1), in index order.
+    public var inputShapes: [[Int]] {
+        get throws { try (0..<inputCount).map { try inputShape(at: $0) } }
+    }
+
+    /// The shape of each output as the model computes it, in index order.
+    public var outputShapes: [[Int]] {
+        get throws { try (0..<outputCount).map { try outputShape(at: $0) } }
+    }
 }
 
 /// The buffers for running a model, one inference at a time: use one per thread.
@@ -756,6 +776,61 @@ public final class Session {
         let _options = _boxed(options?._c)
         defer { _options?.deallocate() }
         try _check(pred_session_set_input_image(_session, try _nonNegative(index, "index"), try _nonNegative(batch, "batch"), pixels.baseAddress, pixels.count, try _nonNegative(width, "width"), try _nonNegative(height, "height"), _options))
+    }
+
+    /// The model this session runs (its retained argument).
+    public var model: Model { _retained[0] as! Model }
+
+    /// The shape of each input as this session runs it (see `setInputShape(at:dims:)`), in
+    /// index order.
+    public var inputShapes: [[Int]] {
+        get throws { try (0..<model.inputCount).map { try inputShape(at: $0) } }
+    }
+
+    /// The shape of each output as this session computes it, in index order.
+    public var outputShapes: [[Int]] {
+        get throws { try (0..<model.outputCount).map { try outputShape(at: $0) } }
+    }
+
+    /// Sets the inputs given by name (the others keep their data), runs the model and
+    /// returns every output by name: what onnxruntime's `run(None, {name: x})` does. Each
+    /// array holds an input's or output's elements, row-major, as `setInput(at:data:)`
+    /// and `output(at:)` take and give them.
+    ///
+    /// - Parameter inputs: The inputs' elements by name.
+    /// - Returns: The outputs' elements by name.
+    /// - Throws: `ArgumentError` for a name the model has no input of; what
+    ///   `setInput(at:data:)`, `run()` and `output(at:)` throw.
+    public func infer(_ inputs: [String: [Float]]) throws -> [String: [Float]] {
+        let names = try model.inputNames
+        for (name, data) in inputs {
+            guard let index = names.firstIndex(of: name) else {
+                throw ArgumentError(parameter: "inputs", reason: "names no input \(name) (the model's inputs: \(names.joined(separator: ", ")))")
+            }
+            try setInput(at: index, data: data)
+        }
+        return try runByName()
+    }
+
+    /// `infer(_:)` with the inputs in index order: `inputs[i]` is input i.
+    ///
+    /// - Parameter inputs: The inputs' elements, in index order.
+    /// - Returns: The outputs' elements by name.
+    /// - Throws: What `setInput(at:data:)`, `run()` and `output(at:)` throw.
+    public func infer(_ inputs: [[Float]]) throws -> [String: [Float]] {
+        for (index, data) in inputs.enumerated() {
+            try setInput(at: index, data: data)
+        }
+        return try runByName()
+    }
+
+    private func runByName() throws -> [String: [Float]] {
+        try run()
+        var outputs: [String: [Float]] = [:]
+        for (index, name) in try model.outputNames.enumerated() {
+            outputs[name] = try output(at: index)
+        }
+        return outputs
     }
 }
 

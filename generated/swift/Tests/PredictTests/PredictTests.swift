@@ -60,6 +60,26 @@ final class PredictTests: XCTestCase {
         }
     }
 
+    // Names and shapes from tests/data/make_models.py: x and y, [N, 4] with N symbolic.
+    func testNamesShapesAndInfer() throws {
+        let model = try load()
+        let session = try Session(model: model)
+        XCTAssertEqual(try model.inputNames, ["x"])
+        XCTAssertEqual(try model.outputNames, ["y"])
+        XCTAssertEqual(try model.inputShapes, [[1, 4]])
+        XCTAssertEqual(try model.outputShapes, [[1, 4]])
+        XCTAssertTrue(session.model === model)
+        XCTAssertEqual(try session.infer(["x": x]), ["y": expected])
+        XCTAssertThrowsError(try session.infer(["image": x])) { XCTAssertTrue($0 is ArgumentError) }
+        XCTAssertEqual(try session.infer([x]), ["y": expected])   // by index
+        assertThrows(.argument) { _ = try session.infer([x, x]) }
+        try session.setInputShape(at: 0, dims: [2, 4])
+        XCTAssertEqual(try session.inputShapes, [[2, 4]])
+        XCTAssertEqual(try session.outputShapes, [[2, 4]])
+        let two = x + x.map { -$0 }
+        XCTAssertEqual(try session.infer(["x": two])["y"], zip(two, bias + bias).map { max($0 + $1, 0) })
+    }
+
     func testRun() throws {
         let session = try Session(model: load())
         XCTAssertEqual(try session.inputSize(at: 0), 4)

@@ -273,4 +273,60 @@ public final class Model implements AutoCloseable {
     public void close() {
         cleanable.clean();
     }
+
+    /**
+     * The names of the inputs, in index order.
+     *
+     * @return the names
+     * @throws PredictException {@code Status.ERR_STATE} if this object is closed
+     */
+    public java.util.List<String> inputNames() throws PredictException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (long i = 0, n = inputCount(); i < n; i++) {
+            names.add(inputName(i));
+        }
+        return names;
+    }
+
+    /**
+     * The names of the outputs, in index order.
+     *
+     * @return the names
+     * @throws PredictException {@code Status.ERR_STATE} if this object is closed
+     */
+    public java.util.List<String> outputNames() throws PredictException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (long i = 0, n = outputCount(); i < n; i++) {
+            names.add(outputName(i));
+        }
+        return names;
+    }
+
+    /**
+     * The shape of each input as the model runs it (symbolic dimensions are 1), in index order.
+     *
+     * @return the shapes
+     * @throws PredictException {@code Status.ERR_STATE} if this object is closed
+     */
+    public java.util.List<long[]> inputShapes() throws PredictException {
+        java.util.List<long[]> shapes = new java.util.ArrayList<>();
+        for (long i = 0, n = inputCount(); i < n; i++) {
+            shapes.add(inputShape(i));
+        }
+        return shapes;
+    }
+
+    /**
+     * The shape of each output as the model computes it, in index order.
+     *
+     * @return the shapes
+     * @throws PredictException {@code Status.ERR_STATE} if this object is closed
+     */
+    public java.util.List<long[]> outputShapes() throws PredictException {
+        java.util.List<long[]> shapes = new java.util.ArrayList<>();
+        for (long i = 0, n = outputCount(); i < n; i++) {
+            shapes.add(outputShape(i));
+        }
+        return shapes;
+    }
 }

@@ -447,4 +447,88 @@ public final class Session implements AutoCloseable {
     public void close() {
         cleanable.clean();
     }
+
+    /**
+     * The model this session runs.
+     *
+     * @return the model
+     */
+    public Model model() {
+        return model;
+    }
+
+    /**
+     * The shape of each input as this session runs it (see {@link #setInputShape}), in index order.
+     *
+     * @return the shapes
+     * @throws PredictException {@code Status.ERR_STATE} if this object or its model is closed
+     */
+    public java.util.List<long[]> inputShapes() throws PredictException {
+        java.util.List<long[]> shapes = new java.util.ArrayList<>();
+        for (long i = 0, n = model.inputCount(); i < n; i++) {
+            shapes.add(inputShape(i));
+        }
+        return shapes;
+    }
+
+    /**
+     * The shape of each output as this session computes it, in index order.
+     *
+     * @return the shapes
+     * @throws PredictException {@code Status.ERR_STATE} if this object or its model is closed
+     */
+    public java.util.List<long[]> outputShapes() throws PredictException {
+        java.util.List<long[]> shapes = new java.util.ArrayList<>();
+        for (long i = 0, n = model.outputCount(); i < n; i++) {
+            shapes.add(outputShape(i));
+        }
+        return shapes;
+    }
+
+    /**
+     * Sets the inputs given by name (the others keep their data), runs the model and
+     * returns every output by name, in the model's order: what onnxruntime's
+     * {@code run(Map)} does. Each array holds an input's or output's elements, row-major,
+     * as {@link #setInput} and {@link #getOutput} take and give them.
+     *
+     * @param inputs the inputs' elements by name
+     * @return the outputs' elements by name
+     * @throws IllegalArgumentException for a name the model has no input of
+     * @throws PredictException as {@link #setInput}, {@link #run} and {@link #getOutput}
+     */
+    public java.util.Map<String, float[]> infer(java.util.Map<String, float[]> inputs) throws PredictException {
+        java.util.List<String> names = model.inputNames();
+        for (java.util.Map.Entry<String, float[]> input : inputs.entrySet()) {
+            int index = names.indexOf(input.getKey());
+            if (index < 0) {
+                throw new IllegalArgumentException("the model has no input " + input.getKey() + "; its inputs: " + names);
+            }
+            setInput(index, input.getValue());
+        }
+        return runByName();
+    }
+
+    /**
+     * {@link #infer(java.util.Map)} with the inputs in index order: {@code inputs[i]} is input i.
+     *
+     * @param inputs the inputs' elements, in index order
+     * @return the outputs' elements by name
+     * @throws PredictException as {@link #setInput}, {@link #run} and {@link #getOutput}
+     */
+    public java.util.Map<String, float[]> infer(float[]... inputs) throws PredictException {
+        for (int index = 0; index < inputs.length; index++) {
+            setInput(index, inputs[index]);
+        }
+        return runByName();
+    }
+
+    private java.util.Map<String, float[]> runByName() throws PredictException {
+        run();
+        java.util.Map<String, float[]> outputs = new java.util.LinkedHashMap<>();
+        java.util.List<String> outs = model.outputNames();
+        for (int i = 0; i < outs.size(); i++) {
+            outputs.put(outs.get(i), getOutput(i));
+        }
+        return outputs;
+    }
 }

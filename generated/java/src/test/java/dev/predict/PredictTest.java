@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -95,6 +96,29 @@ class PredictTest {
             PredictException e = assertThrows(PredictException.class, () -> model.inputName(1));
             assertEquals(Status.ERR_ARGUMENT, e.status());
             assertThrows(PredictException.class, () -> model.outputShape(7));
+        }
+    }
+
+    /** Names and shapes from tests/data/make_models.py: x and y, [N, 4] with N symbolic. */
+    @Test
+    void namesShapesAndInfer() throws Exception {
+        try (Model model = Model.load(modelBytes()); Session session = new Session(model)) {
+            assertEquals(List.of("x"), model.inputNames());
+            assertEquals(List.of("y"), model.outputNames());
+            assertArrayEquals(new long[] {1, 4}, model.inputShapes().get(0));
+            assertArrayEquals(new long[] {1, 4}, model.outputShapes().get(0));
+            assertEquals(model, session.model());
+            Map<String, float[]> out = session.infer(Map.of("x", X));
+            assertEquals(List.of("y"), List.copyOf(out.keySet()));
+            assertArrayEquals(expected(X), out.get("y"), 0.0f);
+            assertThrows(IllegalArgumentException.class, () -> session.infer(Map.of("image", X)));
+            assertArrayEquals(expected(X), session.infer(X).get("y"), 0.0f);   // by index
+            assertEquals(Status.ERR_ARGUMENT, assertThrows(PredictException.class, () -> session.infer(X, X)).status());
+            session.setInputShape(0, new long[] {2, 4});
+            assertArrayEquals(new long[] {2, 4}, session.inputShapes().get(0));
+            assertArrayEquals(new long[] {2, 4}, session.outputShapes().get(0));
+            float[] two = {2.0f, -1.0f, 1.5f, 2.5f, -3.0f, 0.0f, -2.0f, 4.0f};
+            assertArrayEquals(expected(two), session.infer(Map.of("x", two)).get("y"), 0.0f);
         }
     }
 
