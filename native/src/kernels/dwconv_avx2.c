@@ -48,8 +48,11 @@ PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_s
             for (; c + 8 <= end; c += 8) _mm256_storeu_ps(dst + c, _mm256_loadu_ps(src + c - pad_l));
             for (; c < pw; c += 8) _mm256_storeu_ps(dst + c, pred__dw_padded_load(src, c, s));
         } else {
+            const size_t pad_l = s->pad_l, end = s->pad_l + s->w;
             for (c = 0; c < pw; c += 16) {
-                __m256 lo = pred__dw_padded_load(src, c, s), hi = pred__dw_padded_load(src, c + 8, s);
+                const int inside = c >= pad_l && c + 16 <= end; /* plain loads */
+                __m256 lo = inside ? _mm256_loadu_ps(src + c - pad_l) : pred__dw_padded_load(src, c, s);
+                __m256 hi = inside ? _mm256_loadu_ps(src + c + 8 - pad_l) : pred__dw_padded_load(src, c + 8, s);
                 __m256 even = _mm256_shuffle_ps(lo, hi, 0x88), odd = _mm256_shuffle_ps(lo, hi, 0xdd);
                 /* lanes lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6: 64-bit quarters 0 2 1 3 put them in order */
                 _mm256_storeu_ps(dst + c / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
