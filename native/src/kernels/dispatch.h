@@ -180,6 +180,7 @@ static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, co
 #if PRED__HAVE_AVX512
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
+static void pred__gather2_avx512(float *dst, const float *src, size_t n);
 static void pred__dwconv_avx512(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
 #endif

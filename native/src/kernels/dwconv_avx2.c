@@ -7,8 +7,7 @@
  * every tap is a plain load), so every output row is whole vectors of 8
  * pixels, the last stored masked. A band's copy stays in L1 for its taps to
  * read (a whole padded 112 x 112 plane would not). Blocks of 4 rows x 2 vectors
- * (8 rows x 1 vector on planes 8 wide or less) keep 8 independent sums in
- * flight: the taps of one output are a chain of dependent FMAs, which one
+ * keep 8 independent sums in flight: the taps of one output are a chain of dependent FMAs, which one
  * accumulator would wait on. The common kernels (3x3 and 5x5, stride 1 and 2)
  * get their own copy with the tap loops fully unrolled and the offsets constant.
  */
@@ -49,8 +48,11 @@ PRED__AVX2 static void pred__dw_pad(float *pad, const float *x, const pred__dw_s
             for (; c + 8 <= end; c += 8) _mm256_storeu_ps(dst + c, _mm256_loadu_ps(src + c - pad_l));
             for (; c < pw; c += 8) _mm256_storeu_ps(dst + c, pred__dw_padded_load(src, c, s));
         } else {
+            const size_t pad_l = s->pad_l, end = s->pad_l + s->w;
             for (c = 0; c < pw; c += 16) {
-                __m256 lo = pred__dw_padded_load(src, c, s), hi = pred__dw_padded_load(src, c + 8, s);
+                const int inside = c >= pad_l && c + 16 <= end; /* plain loads */
+                __m256 lo = inside ? _mm256_loadu_ps(src + c - pad_l) : pred__dw_padded_load(src, c, s);
+                __m256 hi = inside ? _mm256_loadu_ps(src + c + 8 - pad_l) : pred__dw_padded_load(src, c + 8, s);
                 __m256 even = _mm256_shuffle_ps(lo, hi, 0x88), odd = _mm256_shuffle_ps(lo, hi, 0xdd);
                 /* lanes lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6: 64-bit quarters 0 2 1 3 put them in order */
                 _mm256_storeu_ps(dst + c / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xd8)));
@@ -128,16 +130,15 @@ pred__dw_rows(float *y, const float *pad, const float *w, float bias, const pred
     if (v < vectors) pred__dw_block(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, rows, 1);
 }
 
-/* Every output row of the band, from its padded copy; the last block may pass the band's rows: it
- * reads padded rows of zeros and stores nothing there (one block shape, less code). */
+/* Every output row of the band, from its padded copy, in blocks of 4 rows x 2 vectors; the last
+ * block may pass the band's rows: it reads padded rows of zeros and stores nothing there (one
+ * block shape, less code). Narrow maps, where one vector a row would leave sums too few, are the
+ * lanes kernel's (dwconv_lanes_avx2.c), so they get no shape of their own. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__dw_plane(float *y, const float *scratch, const float *w, float bias, const pred__dw_shape *s, size_t pw,
                const pred__act *act, int in_tile, pred__dw_taps k) {
     size_t oy;
-    if (s->ow > 8) /* blocks of 4 rows x 2 vectors */
-        for (oy = 0; oy < s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
-    else /* one vector per row: blocks of 8 rows */
-        for (oy = 0; oy < s->oh; oy += 8) pred__dw_block(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
+    for (oy = 0; oy < s->oh; oy += 4) pred__dw_rows(y, scratch, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
 }
 
 PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,

@@ -1,9 +1,9 @@
 /*
- * kernels/dwconv_avx512.c: depthwise convolution for AVX-512, on rows wider
- * than 8 outputs (narrower ones, where 16 lanes would mostly idle, run the
- * AVX2 kernel). The channel is padded band by band as the AVX2 kernel pads it, then
- * blocks of 4 rows x 2 vectors of 16 outputs (8 rows x 1 on rows of 16 or
- * less) keep 8 independent sums in flight. A vector may read past the end of a padded row: those lanes are
+ * kernels/dwconv_avx512.c: depthwise convolution for AVX-512, one channel at
+ * a time (maps of rows up to 32 outputs run the lanes kernel instead,
+ * dwconv_lanes_avx2.c). The channel is padded band by band as the AVX2 kernel
+ * pads it, then blocks of 4 rows x 2 vectors of 16 outputs keep 8 independent
+ * sums in flight. A vector may read past the end of a padded row: those lanes are
  * past the row's outputs too and never stored (the scratch has room for the
  * last row's overrun). The taps are summed in the order of the AVX2 kernel:
  * the same bits.
@@ -47,17 +47,13 @@ pred__dw_block16(float *y, const float *pad, const float *w, float bias, const p
 #undef PRED__DW_SUMS
 
 /* Every output row of the band, from its padded copy: blocks of 4 rows x 2 vectors (a row's odd
- * last vector in blocks of 4 rows x 1), or on rows of one vector, blocks of 8 rows x 1; the last
- * block may pass the band's rows, as in pred__dw_plane. */
+ * last vector in blocks of 4 rows x 1); the last block may pass the band's rows, as in
+ * pred__dw_plane. */
 PRED__AVX512 static inline __attribute__((always_inline)) void
 pred__dw_plane16(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
                  const pred__act *act, int in_tile, pred__dw_taps k) {
     const size_t vectors = (s->ow + 15) / 16;
     size_t oy, v;
-    if (vectors == 1) {
-        for (oy = 0; oy < s->oh; oy += 8) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
-        return;
-    }
     for (oy = 0; oy < s->oh; oy += 4) {
         for (v = 0; v + 2 <= vectors; v += 2) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 4, 2);
         if (v < vectors) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 4, 1);
@@ -70,10 +66,6 @@ PRED__AVX512 static void pred__dwconv_avx512(float *y, const float *x, const flo
     const int in_tile = pred__act_in_tile(act);
     const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
     size_t oy;
-    if (s->ow <= 8) {
-        pred__dwconv_avx2(y, x, w, bias, s, scratch, act);
-        return;
-    }
     for (oy = 0; oy < s->oh; oy += PRED__DW_BAND) { /* bands as the AVX2 kernel makes them */
         const pred__dw_shape band = pred__dw_band(scratch, x, s, oy, pw);
         float *yb = y + oy * s->ow;

@@ -1,6 +1,6 @@
 /*
  * kernels/gemm_avx512.c: the GEMM tile for AVX-512: 6 rows x 16 columns, one
- * vector a row. Six sums are too few to hide the latency of the FMA (four
+ * vector a row; and the stride-2 gather of the im2col strips. Six sums are too few to hide the latency of the FMA (four
  * cycles on two ports wants eight in flight), so each row keeps two: one for
  * the even steps of k and one for the odd, added at the end. The odd sum
  * starts at -0, which adds nothing to any value, -0 and NaN included, so a
@@ -61,6 +61,21 @@ PRED__AVX512 static void pred__gemm_tile_avx512(float *c, size_t ldc, const floa
     if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1);
     else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6);
     else pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6);
+}
+
+/* Blocks of 16: the 31 floats they read (masked: never one past src[2n - 2]) in two vectors, the
+ * evens of both picked by one permute. */
+PRED__AVX512 static void pred__gather2_avx512(float *dst, const float *src, size_t n) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const size_t m = n - i < 16 ? n - i : 16, reads = 2 * m - 1;
+        const float *from = src + 2 * i;
+        const __m512 lo = _mm512_maskz_loadu_ps(pred__avx512_mask(reads < 16 ? reads : 16), from);
+        const __m512 hi = reads > 16 ? _mm512_maskz_loadu_ps(pred__avx512_mask(reads - 16), from + 16)
+                                     : _mm512_setzero_ps();
+        _mm512_mask_storeu_ps(dst + i, pred__avx512_mask(m), _mm512_permutex2var_ps(lo, evens, hi));
+    }
 }
 
 #endif
