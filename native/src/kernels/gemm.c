@@ -71,7 +71,7 @@ static void pred__gemm_pack_windows(const pred__kernels *kt, float *dst, const f
     const int64_t *pb = win->pad_begin;
     struct { size_t c0, c1; int64_t z, y, x; } runs[PRED__GEMM_NR]; /* window origins of the first column */
     uint8_t lo_of[PRED__GEMM_NR][PRED__GEMM_NR], hi_of[PRED__GEMM_NR][PRED__GEMM_NR]; /* per run and kx */
-    int64_t oz, oy, ox, ci, kz, ky, kx, t;
+    int64_t oz, oy, ox, ci, kz, ky, kx, kx_end = 0, t;
     size_t p, c, r, n_runs = 0;
     const int cached = kr[2] <= PRED__GEMM_NR;
     ox = (int64_t)j % o[2];
@@ -102,33 +102,41 @@ static void pred__gemm_pack_windows(const pred__kernels *kt, float *dst, const f
     t /= kr[1];
     kz = t % kr[0];
     ci = t / kr[0];
-    for (p = 0; p < kc; p++, dst += PRED__GEMM_NR) {
+    /* the rows of one input row (ci, kz, ky) at a time: its taps kx share the row and its bounds */
+    for (p = 0; p < kc; dst += (kx_end - kx) * PRED__GEMM_NR, p += kx_end - kx, kx = 0) {
         const float *plane = b + ci * in[0] * in[1] * in[2];
+        int64_t q;
+        kx_end = kr[2] - kx < (int64_t)(kc - p) ? kr[2] : kx + (int64_t)(kc - p);
         for (r = 0; r < n_runs; r++) {
-            int64_t iz = runs[r].z + kz * dl[0], iy = runs[r].y + ky * dl[1], x0 = runs[r].x + kx * dl[2];
-            size_t len = runs[r].c1 - runs[r].c0, lo = len, hi = len;
-            float *d = dst + runs[r].c0;
-            const float *row = plane;
-            if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1]) {
-                row = plane + (iz * in[1] + iy) * in[2];
-                if (cached) lo = lo_of[r][kx], hi = hi_of[r][kx];
-                else pred__gemm_window_cols(x0, in[2], s[2], len, &lo, &hi);
+            const int64_t iz = runs[r].z + kz * dl[0], iy = runs[r].y + ky * dl[1];
+            const size_t len = runs[r].c1 - runs[r].c0;
+            const int inside = iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1];
+            const float *row = inside ? plane + (iz * in[1] + iy) * in[2] : plane;
+            for (q = kx; q < kx_end; q++) {
+                const int64_t x0 = runs[r].x + q * dl[2];
+                float *d = dst + (size_t)(q - kx) * PRED__GEMM_NR + runs[r].c0;
+                size_t lo = len, hi = len;
+                if (inside) {
+                    if (cached) lo = lo_of[r][q], hi = hi_of[r][q];
+                    else pred__gemm_window_cols(x0, in[2], s[2], len, &lo, &hi);
+                }
+                if (s[2] == 1 && lo == 0 && hi == PRED__GEMM_NR) { /* a whole strip inside the row: inlined */
+                    memcpy(d, row + x0, PRED__GEMM_NR * sizeof *d);
+                    continue;
+                }
+                for (c = 0; c < lo; c++) d[c] = 0.0f;
+                if (hi > lo) {
+                    const float *from = row + x0 + (int64_t)lo * s[2];
+                    if (s[2] == 1) memcpy(d + lo, from, (hi - lo) * sizeof *d);
+                    else if (s[2] == 2) kt->gather2(d + lo, from, hi - lo);
+                    else for (c = lo; c < hi; c++) d[c] = from[(int64_t)(c - lo) * s[2]];
+                }
+                for (c = hi; c < len; c++) d[c] = 0.0f;
             }
-            if (s[2] == 1 && lo == 0 && hi == PRED__GEMM_NR) { /* a whole strip inside the row: inlined */
-                memcpy(d, row + x0, PRED__GEMM_NR * sizeof *d);
-                continue;
-            }
-            for (c = 0; c < lo; c++) d[c] = 0.0f;
-            if (hi > lo) {
-                const float *from = row + x0 + (int64_t)lo * s[2];
-                if (s[2] == 1) memcpy(d + lo, from, (hi - lo) * sizeof *d);
-                else if (s[2] == 2) kt->gather2(d + lo, from, hi - lo);
-                else for (c = lo; c < hi; c++) d[c] = from[(int64_t)(c - lo) * s[2]];
-            }
-            for (c = hi; c < len; c++) d[c] = 0.0f;
         }
-        for (c = nr; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
-        if (++kx == kr[2] && (kx = 0, ++ky == kr[1]) && (ky = 0, ++kz == kr[0])) kz = 0, ci++;
+        for (q = kx; nr < PRED__GEMM_NR && q < kx_end; q++)
+            for (c = nr; c < PRED__GEMM_NR; c++) dst[(size_t)(q - kx) * PRED__GEMM_NR + c] = 0.0f;
+        if (kx_end == kr[2] && ++ky == kr[1] && (ky = 0, ++kz == kr[0])) kz = 0, ci++;
     }
 }
 
