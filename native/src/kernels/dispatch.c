@@ -102,7 +102,7 @@ static const pred__kernels *pred__kernels_detect(void) {
             best = k;
             break;
         }
-    for (isa = 0; forced && isa < (int)best->isa; isa++)
+    for (isa = 0; forced && isa < PRED__ISA_COUNT && isa < (int)best->isa; isa++) /* (the count: gcc -O3) */
         if ((k = pred__kernels_for((pred__isa)isa)) != NULL && strcmp(forced, k->name) == 0) return k;
     return best;
 }
