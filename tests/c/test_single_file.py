@@ -45,9 +45,10 @@ def test_warning_free_at_every_optimization_level(cc, level, tmp_path):
     assert res.returncode == 0 and not res.stderr, res.stderr
 
 
-# Operating-system and intrinsic headers, each only under the #if of the platform that has it.
-PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "arm_neon.h",
-            "wasm_simd128.h", "sched.h"}
+# Operating-system and intrinsic headers (and gcc's and clang's cpuid.h), each only under the #if of
+# the platform that has it.
+PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "cpuid.h",
+            "arm_neon.h", "wasm_simd128.h", "sched.h"}
 
 
 def test_includes_only_the_standard_library():
