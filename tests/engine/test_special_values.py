@@ -182,6 +182,19 @@ case("Conv-depthwise", [node("Conv", ["x", "w"], group=2, pads=[1, 1, 1, 1])], {
      {"w": rng.uniform(-1, 1, (2, 1, 3, 3)).astype(F32)}, signed_zero=False)
 case("ConvTranspose", [node("ConvTranspose", ["x", "w", "b"], strides=[2, 2])], {"x": img},
      {"w": rng.uniform(-1, 1, (2, 3, 3, 3)).astype(F32), "b": np.array([0.0, 1.0, -1.0], F32)}, signed_zero=False)
+# weights as a graph input are not packed (the plain loops of pred__conv, or the depthwise kernels): the padding
+# multiplies them by 0 there too, so an infinite or NaN weight over it makes NaN, as onnxruntime's im2col does
+w_run = w3.copy()
+w_run[0, 0, 0, 0], w_run[1, 1, 2, 2], w_run[2, 0, 1, 0] = INF, NAN, -INF
+case("Conv-runtime-weights", [node("Conv", ["x", "w", "b"], pads=[1, 1, 1, 1])], {"x": img, "w": w_run},
+     {"b": np.array([0.5, -1.0, 2.0], F32)}, signed_zero=False)
+case("Conv-runtime-weights-strided-dilated",
+     [node("Conv", ["x", "w"], pads=[2, 1, 0, 2], strides=[2, 1], dilations=[2, 1])], {"x": img, "w": w_run},
+     signed_zero=False)
+w_dw = np.random.default_rng(2).uniform(-1, 1, (2, 1, 3, 3)).astype(F32)
+w_dw[0, 0, 0, 2], w_dw[1, 0, 2, 0] = NAN, -INF
+case("Conv-runtime-weights-depthwise", [node("Conv", ["x", "w"], group=2, pads=[1, 1, 1, 1])], {"x": img, "w": w_dw},
+     signed_zero=False)
 
 # a 1x1 Conv and a Gemm of weight 1 hand the activation the values themselves
 ident = x.reshape(1, 1, 1, -1)
