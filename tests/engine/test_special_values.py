@@ -557,6 +557,23 @@ def test_special_values_in_webassembly(c: Case, tmp_path):
     check(c, got, DELIBERATE[c.id][1](c.feeds) if c.id in DELIBERATE else run_ort(c))
 
 
+# activations that hand a NaN input on by selecting it (or by arithmetic on that NaN alone)
+NAN_THROUGH = {"Relu", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish"}
+
+
+@pytest.mark.parametrize("c", [c for c in CASES if c.ops <= NAN_THROUGH], ids=[c.id for c in CASES if c.ops <= NAN_THROUGH])
+@pytest.mark.parametrize("engine", ["native", "webassembly"])
+def test_a_nan_keeps_its_sign(c: Case, engine: str, tmp_path):
+    """A NaN through these activations keeps its sign, as in onnxruntime, natively and in WebAssembly, where
+    clang compiles some selects into f32.min or f32.max, which return a NaN of their own (+NaN for -NaN in V8)."""
+    got = run_js(c, tmp_path) if engine == "webassembly" else run_engine(c, True)
+    for g, w in zip(got, run_ort(c)):
+        nan = np.isnan(g) & np.isnan(w)
+        assert nan.sum() >= 2, f"{c.id}: the case should carry +NaN and -NaN through"
+        bad = nan & (np.signbit(g) != np.signbit(w))
+        assert not bad.any(), describe(c, g.view(np.uint32), w.view(np.uint32), bad)
+
+
 @pytest.mark.parametrize("c", [c for c in CASES if c.ops & {"Conv", "Gemm"}],
                          ids=[c.id for c in CASES if c.ops & {"Conv", "Gemm"}])
 def test_fused_activation_keeps_the_bits(c: Case):
