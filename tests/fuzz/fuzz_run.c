@@ -4,17 +4,22 @@
  * the parser. Here the bytes choose a model that is valid ONNX, and the
  * harness writes its protobuf itself: one operator where the kernels live or
  * next to them (Conv pointwise, depthwise, 3x3/5x5 strided and padded, grouped
- * and dilated; Gemm, MatMul; Relu, Clip, Sigmoid, Exp, Erf, HardSigmoid;
+ * and dilated, pointwise on 256+ channels (the transposed product); ConvTranspose;
+ * Gemm, MatMul; Relu, Clip, Sigmoid, Exp, Erf, HardSigmoid, LeakyRelu, HardSwish;
  * broadcasting Add and Mul; MaxPool, AveragePool, GlobalAveragePool; Softmax),
  * after Conv, Gemm and MatMul sometimes an activation the optimizer fuses into
  * them, with fuzzed shapes, attributes, weights and inputs, where the bytes
- * also place NaN, +-Inf, -0, subnormals and large values.
+ * also place NaN, +-Inf, -0, subnormals and large values. The weights of Conv,
+ * ConvTranspose, Gemm and MatMul are constants (packed at load) or sometimes a
+ * second graph input (the paths for weights computed at run time).
  *
  * The model is loaded and run at every kernel level this CPU has (the harness
  * includes the single file to switch pred__kernels_chosen between runs), each
- * at 1 and 3 threads. Checked:
+ * at 1 and 3 threads, and loaded again without the optimizer. Checked:
  * - a refusal comes with a status and a message;
  * - at one level, 1 and 3 threads give the same bits;
+ * - at one level, the model without the optimizer gives the same bits (NaN
+ *   payloads aside): a fused activation computes what the operator does;
  * - every level agrees with the scalar level: NaN where it has NaN, the same
  *   infinity where it has one (or a finite value past 2^127: a level may round
  *   to Inf where another does not), finite values within a bound from the
@@ -559,67 +564,92 @@ static int agrees(float got, float want, double atol, double rtol) {
     return fabs((double)got - want) <= atol + rtol * fabs((double)want);
 }
 
+/* The same bits, or both NaN (of any payload). */
+static int same(float a, float b) { return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)); }
+
+/* Loads the model with `options` and makes a session with its inputs set; NULL for a refusal,
+ * which must come with a status and a message. */
+static pred_session *open_model(const pb *file, int options, const model *m, pred_model **out) {
+    pred_session *session = NULL;
+    pred_status st = pred_model_load_with_options(file->p, file->n, options, out);
+    size_t i;
+    if (st != PRED_OK) { /* a size past PRED_MAX_ELEMENTS, say */
+        FUZZ_CHECK(*out == NULL && (st == PRED_ERR_MODEL || st == PRED_ERR_UNSUPPORTED || st == PRED_ERR_SHAPE ||
+                                    st == PRED_ERR_MEMORY));
+        check_error_set();
+        return NULL;
+    }
+    st = pred_session_create(*out, &session);
+    if (st != PRED_OK) {
+        FUZZ_CHECK(st == PRED_ERR_MEMORY && session == NULL);
+        check_error_set();
+        return NULL;
+    }
+    for (i = 0; i < m->n_inputs; i++) {
+        FUZZ_CHECK(pred_session_input_size(session, i) == m->input_n[i]);
+        FUZZ_CHECK(pred_session_set_input(session, i, m->inputs[i], m->input_n[i]) == PRED_OK);
+    }
+    return session;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     model m;
     pb file = {0};
-    pred_model *model = NULL;
-    pred_session *session = NULL;
-    pred_status st;
+    pred_model *model = NULL, *plain_model = NULL;
+    pred_session *session, *plain = NULL;
     float *want = NULL;
     size_t n_want = 0, i;
     int isa;
     memset(&m, 0, sizeof m);
     build(&m, &b, &file);
-    st = pred_model_load(file.p, file.n, &model);
+    session = open_model(&file, 0, &m, &model);
+    /* without the optimizer: the activation runs as its own operator */
+    if (session) plain = open_model(&file, PRED_LOAD_NO_OPTIMIZE, &m, &plain_model);
     free(file.p);
-    if (st != PRED_OK) { /* a size past PRED_MAX_ELEMENTS, say: refused with a reason */
-        FUZZ_CHECK(model == NULL && (st == PRED_ERR_MODEL || st == PRED_ERR_UNSUPPORTED || st == PRED_ERR_SHAPE ||
-                                     st == PRED_ERR_MEMORY));
-        check_error_set();
-        for (i = 0; i < m.n_inputs; i++) free(m.inputs[i]);
-        return 0;
-    }
-    st = pred_session_create(model, &session);
-    if (st != PRED_OK) {
-        FUZZ_CHECK(st == PRED_ERR_MEMORY && session == NULL);
-        check_error_set();
-    } else {
-        for (i = 0; i < m.n_inputs; i++) {
-            FUZZ_CHECK(pred_session_input_size(session, i) == m.input_n[i]);
-            FUZZ_CHECK(pred_session_set_input(session, i, m.inputs[i], m.input_n[i]) == PRED_OK);
+    for (isa = 0; session && isa < PRED__ISA_COUNT; isa++) {
+        const pred__kernels *level = pred__kernels_for((pred__isa)isa);
+        float *one, *three;
+        size_t n1, n3;
+        if (!level) continue;
+        atomic_store(&pred__kernels_chosen, level);
+        FUZZ_CHECK(strcmp(pred_kernel_isa(), level->name) == 0);
+        one = run(session, 1, &n1);
+        three = run(session, 3, &n3);
+        FUZZ_CHECK(n1 == n3);
+        if (memcmp(one, three, n1 * sizeof *one) != 0) {
+            fprintf(stderr, "fuzz_run: %s at %s: 1 and 3 threads differ\n", m.what, level->name);
+            __builtin_trap();
         }
-        for (isa = 0; isa < PRED__ISA_COUNT; isa++) {
-            const pred__kernels *level = pred__kernels_for((pred__isa)isa);
-            float *one, *three;
-            size_t n1, n3;
-            if (!level) continue;
-            atomic_store(&pred__kernels_chosen, level);
-            FUZZ_CHECK(strcmp(pred_kernel_isa(), level->name) == 0);
-            one = run(session, 1, &n1);
-            three = run(session, 3, &n3);
+        free(three);
+        if (plain) { /* an activation fused into Conv or Gemm computes what the operator computes */
+            float *unfused = run(plain, 1, &n3);
             FUZZ_CHECK(n1 == n3);
-            if (memcmp(one, three, n1 * sizeof *one) != 0) {
-                fprintf(stderr, "fuzz_run: %s at %s: 1 and 3 threads differ\n", m.what, level->name);
-                __builtin_trap();
-            }
-            free(three);
-            if (!want) {
-                want = one, n_want = n1;
-                continue;
-            }
-            FUZZ_CHECK(n1 == n_want);
             for (i = 0; i < n1; i++)
-                if (!agrees(one[i], want[i], m.atol, m.rtol)) {
-                    fprintf(stderr, "fuzz_run: %s at %s: y[%zu] = %.9g, scalar %.9g (tolerance %.3g + %.3g relative)\n",
-                            m.what, level->name, i, one[i], want[i], m.atol, m.rtol);
+                if (!same(one[i], unfused[i])) {
+                    fprintf(stderr, "fuzz_run: %s at %s: y[%zu] = %.9g, without the optimizer %.9g\n", m.what,
+                            level->name, i, one[i], unfused[i]);
                     __builtin_trap();
                 }
-            free(one);
+            free(unfused);
         }
-        free(want);
-        pred_session_free(session);
+        if (!want) {
+            want = one, n_want = n1;
+            continue;
+        }
+        FUZZ_CHECK(n1 == n_want);
+        for (i = 0; i < n1; i++)
+            if (!agrees(one[i], want[i], m.atol, m.rtol)) {
+                fprintf(stderr, "fuzz_run: %s at %s: y[%zu] = %.9g, scalar %.9g (tolerance %.3g + %.3g relative)\n",
+                        m.what, level->name, i, one[i], want[i], m.atol, m.rtol);
+                __builtin_trap();
+            }
+        free(one);
     }
+    free(want);
+    pred_session_free(plain);
+    pred_model_free(plain_model);
+    pred_session_free(session);
     pred_model_free(model);
     for (i = 0; i < m.n_inputs; i++) free(m.inputs[i]);
     return 0;
