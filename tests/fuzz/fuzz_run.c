@@ -20,6 +20,10 @@
  * - at one level, 1 and 3 threads give the same bits;
  * - at one level, the model without the optimizer gives the same bits (NaN
  *   payloads aside): a fused activation computes what the operator does;
+ * - at the scalar level, a model with constant weights (packed: im2col, the
+ *   transposed product, Gemm's strips) agrees with the same model with every
+ *   weight a graph input (Conv's plain loops, sgemm), within twice the bound
+ *   below: the packing is checked against code that packs nothing;
  * - every level agrees with the scalar level: NaN where it has NaN, the same
  *   infinity where it has one (or a finite value past 2^127: a level may round
  *   to Inf where another does not), finite values within a bound from the
@@ -140,6 +144,7 @@ typedef struct {
     size_t input_n[MAX_INPUTS], n_inputs;
     const char *what;   /* the operator, for the report */
     double atol, rtol;  /* how far a level may be from the scalar one */
+    int weights_as_inputs; /* every weight a graph input: the model the packed paths are checked against */
 } model;
 
 static size_t count(const int64_t *dims, size_t ndim) {
@@ -237,10 +242,10 @@ static double input(model *m, bytes *b, const char *name, const int64_t *dims, s
 }
 
 /* Weights: a constant (packed at load), or when `runtime` a graph input (the paths for weights
- * computed at run time). */
+ * computed at run time). Either takes the same bytes. */
 static double weights(model *m, bytes *b, int runtime, const char *name, const int64_t *dims, size_t ndim) {
     double maxabs;
-    if (runtime) return input(m, b, name, dims, ndim);
+    if (runtime || m->weights_as_inputs) return input(m, b, name, dims, ndim);
     free(constant(m, b, name, dims, ndim, &maxabs));
     return maxabs;
 }
@@ -592,6 +597,38 @@ static pred_session *open_model(const pb *file, int options, const model *m, pre
     return session;
 }
 
+/* The scalar level's output `want` of a model with constant weights agrees with that of the same
+ * model with its weights as graph inputs (the plain loops of Conv, sgemm for Gemm and MatMul): a
+ * sum there goes in another order, so each is within the bound of the exact one. */
+static void check_packed(const uint8_t *data, size_t size, const model *m, const float *want, size_t n_want) {
+    bytes b = {data, size};
+    model r;
+    pb file = {0};
+    pred_model *ref_model = NULL;
+    pred_session *ref;
+    size_t i, n;
+    memset(&r, 0, sizeof r);
+    r.weights_as_inputs = 1;
+    build(&r, &b, &file);
+    if (r.n_inputs > m->n_inputs && (ref = open_model(&file, 0, &r, &ref_model)) != NULL) {
+        float *y;
+        atomic_store(&pred__kernels_chosen, pred__kernels_for(PRED__ISA_SCALAR));
+        y = run(ref, 1, &n);
+        FUZZ_CHECK(n == n_want);
+        for (i = 0; i < n; i++)
+            if (!agrees(want[i], y[i], 2.0 * m->atol, 2.0 * m->rtol)) {
+                fprintf(stderr, "fuzz_run: %s: y[%zu] = %.9g, with the weights as inputs %.9g\n", m->what, i,
+                        want[i], y[i]);
+                __builtin_trap();
+            }
+        free(y);
+        pred_session_free(ref);
+        pred_model_free(ref_model);
+    }
+    free(file.p);
+    for (i = 0; i < r.n_inputs; i++) free(r.inputs[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     model m;
@@ -646,6 +683,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
         free(one);
     }
+    if (want) check_packed(data, size, &m, want, n_want);
     free(want);
     pred_session_free(plain);
     pred_model_free(plain_model);
