@@ -87,7 +87,17 @@ static float pred__leakyrelu1(float v, float alpha) { return v < 0.0f ? alpha * 
 static float pred__hardsigmoid1(float v, float alpha, float beta) {
     float s = alpha * v + beta;
     s = pred__relu1(s);
+#if defined(__wasm__)
+    /* clang makes f32.min of the select below, and a NaN comes out of it with a sign of its own
+     * (V8 on x86-64: always -NaN): test the bits (above 1, up to +Inf) so that a NaN passes as it is */
+    {
+        uint32_t u;
+        memcpy(&u, &s, sizeof u);
+        return u > 0x3f800000u && u <= 0x7f800000u ? 1.0f : s;
+    }
+#else
     return s > 1.0f ? 1.0f : s;
+#endif
 }
 
 static void pred__act_apply(float *y, size_t n, const pred__act *act) {

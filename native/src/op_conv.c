@@ -152,7 +152,8 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
 }
 
 /* y (n, m, od, oh, ow) = conv(x (n, c, d, h, w), w (m, c/group, kd, kh, kw)) + b (m): the plain loops,
- * for weights that are not packed (computed at run time); terms in the padding are skipped */
+ * for weights that are not packed (computed at run time); a tap in the padding multiplies its weight
+ * by 0, as im2col does, so an infinite or NaN weight there gives NaN at every level */
 static void pred__conv(float *y, const float *x, const float *w, const float *b, int64_t batch, int64_t c,
                        int64_t m, int64_t group, const pred__window *win, const pred__act *act) {
     const int64_t *in = win->in, *k = win->kernel, *o = win->out, *s = win->strides, *dl = win->dilations;
@@ -175,8 +176,10 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
                                         int64_t iz = oz * s[0] - pb[0] + kz * dl[0];
                                         int64_t iy = oy * s[1] - pb[1] + ky * dl[1];
                                         int64_t ix = ox * s[2] - pb[2] + kx * dl[2];
-                                        if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] && ix >= 0 && ix < in[2])
-                                            acc += *wk * xg[((ci * in[0] + iz) * in[1] + iy) * in[2] + ix];
+                                        int inside = iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] &&
+                                                     ix >= 0 && ix < in[2];
+                                        acc += *wk * (inside ? xg[((ci * in[0] + iz) * in[1] + iy) * in[2] + ix]
+                                                             : 0.0f);
                                     }
                         *yo++ = acc;
                     }

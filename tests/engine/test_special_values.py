@@ -182,6 +182,19 @@ case("Conv-depthwise", [node("Conv", ["x", "w"], group=2, pads=[1, 1, 1, 1])], {
      {"w": rng.uniform(-1, 1, (2, 1, 3, 3)).astype(F32)}, signed_zero=False)
 case("ConvTranspose", [node("ConvTranspose", ["x", "w", "b"], strides=[2, 2])], {"x": img},
      {"w": rng.uniform(-1, 1, (2, 3, 3, 3)).astype(F32), "b": np.array([0.0, 1.0, -1.0], F32)}, signed_zero=False)
+# weights as a graph input are not packed (the plain loops of pred__conv, or the depthwise kernels): the padding
+# multiplies them by 0 there too, so an infinite or NaN weight over it makes NaN, as onnxruntime's im2col does
+w_run = w3.copy()
+w_run[0, 0, 0, 0], w_run[1, 1, 2, 2], w_run[2, 0, 1, 0] = INF, NAN, -INF
+case("Conv-runtime-weights", [node("Conv", ["x", "w", "b"], pads=[1, 1, 1, 1])], {"x": img, "w": w_run},
+     {"b": np.array([0.5, -1.0, 2.0], F32)}, signed_zero=False)
+case("Conv-runtime-weights-strided-dilated",
+     [node("Conv", ["x", "w"], pads=[2, 1, 0, 2], strides=[2, 1], dilations=[2, 1])], {"x": img, "w": w_run},
+     signed_zero=False)
+w_dw = np.random.default_rng(2).uniform(-1, 1, (2, 1, 3, 3)).astype(F32)
+w_dw[0, 0, 0, 2], w_dw[1, 0, 2, 0] = NAN, -INF
+case("Conv-runtime-weights-depthwise", [node("Conv", ["x", "w"], group=2, pads=[1, 1, 1, 1])], {"x": img, "w": w_dw},
+     signed_zero=False)
 
 # a 1x1 Conv and a Gemm of weight 1 hand the activation the values themselves
 ident = x.reshape(1, 1, 1, -1)
@@ -542,6 +555,23 @@ def test_special_values_in_webassembly(c: Case, tmp_path):
     WebAssembly (which makes `v < 0 ? 0 : v` an f32.max, +0 for -0) and has its own SIMD128 kernels."""
     got = run_js(c, tmp_path)
     check(c, got, DELIBERATE[c.id][1](c.feeds) if c.id in DELIBERATE else run_ort(c))
+
+
+# activations that hand a NaN input on by selecting it (or by arithmetic on that NaN alone)
+NAN_THROUGH = {"Relu", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish"}
+
+
+@pytest.mark.parametrize("c", [c for c in CASES if c.ops <= NAN_THROUGH], ids=[c.id for c in CASES if c.ops <= NAN_THROUGH])
+@pytest.mark.parametrize("engine", ["native", "webassembly"])
+def test_a_nan_keeps_its_sign(c: Case, engine: str, tmp_path):
+    """A NaN through these activations keeps its sign, as in onnxruntime, natively and in WebAssembly, where
+    clang compiles some selects into f32.min or f32.max, which return a NaN of their own (+NaN for -NaN in V8)."""
+    got = run_js(c, tmp_path) if engine == "webassembly" else run_engine(c, True)
+    for g, w in zip(got, run_ort(c)):
+        nan = np.isnan(g) & np.isnan(w)
+        assert nan.sum() >= 2, f"{c.id}: the case should carry +NaN and -NaN through"
+        bad = nan & (np.signbit(g) != np.signbit(w))
+        assert not bad.any(), describe(c, g.view(np.uint32), w.view(np.uint32), bad)
 
 
 @pytest.mark.parametrize("c", [c for c in CASES if c.ops & {"Conv", "Gemm"}],

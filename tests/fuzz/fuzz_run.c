@@ -4,17 +4,26 @@
  * the parser. Here the bytes choose a model that is valid ONNX, and the
  * harness writes its protobuf itself: one operator where the kernels live or
  * next to them (Conv pointwise, depthwise, 3x3/5x5 strided and padded, grouped
- * and dilated; Gemm, MatMul; Relu, Clip, Sigmoid, Exp, Erf, HardSigmoid;
+ * and dilated, pointwise on 256+ channels (the transposed product); ConvTranspose;
+ * Gemm, MatMul; Relu, Clip, Sigmoid, Exp, Erf, HardSigmoid, LeakyRelu, HardSwish;
  * broadcasting Add and Mul; MaxPool, AveragePool, GlobalAveragePool; Softmax),
  * after Conv, Gemm and MatMul sometimes an activation the optimizer fuses into
  * them, with fuzzed shapes, attributes, weights and inputs, where the bytes
- * also place NaN, +-Inf, -0, subnormals and large values.
+ * also place NaN, +-Inf, -0, subnormals and large values. The weights of Conv,
+ * ConvTranspose, Gemm and MatMul are constants (packed at load) or sometimes a
+ * second graph input (the paths for weights computed at run time).
  *
  * The model is loaded and run at every kernel level this CPU has (the harness
  * includes the single file to switch pred__kernels_chosen between runs), each
- * at 1 and 3 threads. Checked:
+ * at 1 and 3 threads, and loaded again without the optimizer. Checked:
  * - a refusal comes with a status and a message;
  * - at one level, 1 and 3 threads give the same bits;
+ * - at one level, the model without the optimizer gives the same bits (NaN
+ *   payloads aside): a fused activation computes what the operator does;
+ * - at the scalar level, a model with constant weights (packed: im2col, the
+ *   transposed product, Gemm's strips) agrees with the same model with every
+ *   weight a graph input (Conv's plain loops, sgemm), within twice the bound
+ *   below: the packing is checked against code that packs nothing;
  * - every level agrees with the scalar level: NaN where it has NaN, the same
  *   infinity where it has one (or a finite value past 2^127: a level may round
  *   to Inf where another does not), finite values within a bound from the
@@ -94,7 +103,7 @@ static void pb_msg(pb *o, unsigned field, pb *m) {
     memset(m, 0, sizeof *m);
 }
 
-/* AttributeProto: name 1, f 2, i 3, ints 8, type 20 (FLOAT 1, INT 2, INTS 7). */
+/* AttributeProto: name 1, f 2, i 3, s 4, ints 8, type 20 (FLOAT 1, INT 2, STRING 3, INTS 7). */
 static void attr_int(pb *node, const char *name, int64_t v) {
     pb a = {0};
     pb_str(&a, 1, name);
@@ -109,6 +118,13 @@ static void attr_float(pb *node, const char *name, float v) {
     pb_int(&a, 20, 1);
     pb_msg(node, 5, &a);
 }
+static void attr_str(pb *node, const char *name, const char *v) {
+    pb a = {0};
+    pb_str(&a, 1, name);
+    pb_str(&a, 4, v);
+    pb_int(&a, 20, 3);
+    pb_msg(node, 5, &a);
+}
 static void attr_ints(pb *node, const char *name, const int64_t *v, size_t n) {
     pb a = {0};
     size_t i;
@@ -120,12 +136,15 @@ static void attr_ints(pb *node, const char *name, const int64_t *v, size_t n) {
 
 /* ---- the model being built ---------------------------------------------------*/
 
+#define MAX_INPUTS 2
+
 typedef struct {
     pb graph;
-    float *input;       /* the graph input "x" */
-    size_t input_n;
+    float *inputs[MAX_INPUTS]; /* the graph inputs: "x", and "w" for weights computed at run time */
+    size_t input_n[MAX_INPUTS], n_inputs;
     const char *what;   /* the operator, for the report */
     double atol, rtol;  /* how far a level may be from the scalar one */
+    int weights_as_inputs; /* every weight a graph input: the model the packed paths are checked against */
 } model;
 
 static size_t count(const int64_t *dims, size_t ndim) {
@@ -211,13 +230,24 @@ static float *constant(model *m, bytes *b, const char *name, const int64_t *dims
     return v;
 }
 
-/* The graph input "x", its values from the bytes. */
-static double input(model *m, bytes *b, const int64_t *dims, size_t ndim) {
-    m->input_n = count(dims, ndim);
-    m->input = (float *)malloc(m->input_n * sizeof *m->input);
-    FUZZ_CHECK(m->input != NULL);
-    value_info(m, 11, "x", dims, ndim);
-    return fill(b, m->input, m->input_n);
+/* A graph input, its values from the bytes. */
+static double input(model *m, bytes *b, const char *name, const int64_t *dims, size_t ndim) {
+    size_t i = m->n_inputs++;
+    FUZZ_CHECK(i < MAX_INPUTS);
+    m->input_n[i] = count(dims, ndim);
+    m->inputs[i] = (float *)malloc(m->input_n[i] * sizeof *m->inputs[i]);
+    FUZZ_CHECK(m->inputs[i] != NULL);
+    value_info(m, 11, name, dims, ndim);
+    return fill(b, m->inputs[i], m->input_n[i]);
+}
+
+/* Weights: a constant (packed at load), or when `runtime` a graph input (the paths for weights
+ * computed at run time). Either takes the same bytes. */
+static double weights(model *m, bytes *b, int runtime, const char *name, const int64_t *dims, size_t ndim) {
+    double maxabs;
+    if (runtime || m->weights_as_inputs) return input(m, b, name, dims, ndim);
+    free(constant(m, b, name, dims, ndim, &maxabs));
+    return maxabs;
 }
 
 /* ---- the operators ----------------------------------------------------------*/
@@ -226,12 +256,17 @@ static double input(model *m, bytes *b, const int64_t *dims, size_t ndim) {
  * the sum of magnitudes, and k subnormal ulps (products that underflow). */
 static double sum_bound(size_t k, double terms) { return 1e-5 * (double)k * terms + (double)(k + 1) * 0x1p-148; }
 
-/* After Conv, Gemm or MatMul ("y0" to "y"): nothing, or an activation the optimizer fuses. Each
- * changes a value by at most its change, so the bound of the sum holds after it. */
+/* After Conv, Gemm or MatMul ("y0" to "y"): nothing, or an activation (Relu, Clip, LeakyRelu, Sigmoid
+ * and HardSwish are fused into Conv and Gemm, pred__act). Each changes a value by at most its change
+ * (LeakyRelu's alpha is at most 1), so the bound of the sum holds after it; HardSwish's slope
+ * reaches 1.5 below 3, where the relative part of the bound is at most 3e-5. */
 static void activation(model *m, bytes *b, int fused) {
     static const float bounds[] = {0.0f, -0.0f, 6.0f, -1.0f, 0.5f, NAN, -INFINITY, INFINITY};
-    const char *op = fused ? (const char *[]){"", "Relu", "Clip", "Sigmoid", "HardSigmoid"}[pick(b, 5)]
-                           : (const char *[]){"Relu", "Clip", "Sigmoid", "HardSigmoid", "Exp", "Erf"}[pick(b, 6)];
+    static const float alphas[] = {0.01f /* the default: no attribute */, 0.2f, 0.5f, 1.0f, 0.0f, -0.5f};
+    const char *op = fused ? (const char *[]){"", "Relu", "Clip", "Sigmoid", "HardSigmoid", "LeakyRelu",
+                                              "HardSwish"}[pick(b, 7)]
+                           : (const char *[]){"Relu", "Clip", "Sigmoid", "HardSigmoid", "Exp", "Erf", "LeakyRelu",
+                                              "HardSwish"}[pick(b, 8)];
     const char *ins[] = {fused ? "y0" : "x", "lo", "hi"};
     pb node = {0};
     if (fused && op[0] == '\0') {
@@ -248,39 +283,47 @@ static void activation(model *m, bytes *b, int fused) {
         if (strcmp(op, "HardSigmoid") == 0) {
             attr_float(&node, "alpha", (float)in_range(b, 1, 8) / 8.0f); /* at most 1: no larger errors */
             attr_float(&node, "beta", (float)in_range(b, 0, 8) / 8.0f);
+        } else if (strcmp(op, "LeakyRelu") == 0) {
+            size_t a = pick(b, sizeof alphas / sizeof alphas[0]);
+            if (a) attr_float(&node, "alpha", alphas[a]);
+        } else if (strcmp(op, "HardSwish") == 0) {
+            m->atol = 1.5 * m->atol + 5e-5;
         }
     }
     pb_msg(&m->graph, 1, &node);
     if (!fused) m->what = op;
 }
 
-/* Conv: pointwise, depthwise, 3x3 or 5x5 (stride 1 or 2, padded), or grouped and dilated. */
+/* Conv: pointwise, depthwise, 3x3 or 5x5 (stride 1 or 2, padded), grouped and dilated, or pointwise
+ * over 256 to 287 channels on a map of at most 7x7 (the transposed product: pred__gemm_t_better).
+ * The weights are a constant (packed at load) or, one time in four, a graph input (the loops for
+ * weights computed at run time). */
 static void conv(model *m, bytes *b) {
-    size_t kind = pick(b, 4), c, g, mo, kh, kw, s, d, i, k;
+    size_t kind = pick(b, 5), c, g, mo, kh, kw, s, d, i, k;
     int64_t x[4], w[4], pads[4], strides[2], dil[2], ks[2];
     double mx, mw, mb = 0.0;
     pb node = {0};
     const char *ins[] = {"x", "w", "bias"};
-    int bias = (int)pick(b, 2);
-    c = in_range(b, 1, 16);
+    int bias = (int)pick(b, 2), runtime = pick(b, 4) == 0, pointwise = kind == 0 || kind == 4;
+    c = kind == 4 ? 256 + pick(b, 32) : in_range(b, 1, 16);
     g = kind == 1 ? c : 1;
     if (kind == 3) {
         g = in_range(b, 1, 4);
         c = g * in_range(b, 1, 4);
     }
-    mo = kind == 1 ? c * in_range(b, 1, 2) : g * in_range(b, 1, kind == 3 ? 4 : 16);
-    kh = kw = kind == 0 ? 1 : (kind == 3 ? 0 : (pick(b, 2) ? 5 : 3));
+    mo = kind == 4 ? in_range(b, 1, 16384 / c) : kind == 1 ? c * in_range(b, 1, 2) : g * in_range(b, 1, kind == 3 ? 4 : 16);
+    kh = kw = pointwise ? 1 : (kind == 3 ? 0 : (pick(b, 2) ? 5 : 3));
     if (kind == 3) {
         kh = in_range(b, 1, 4);
         kw = in_range(b, 1, 4);
     }
-    s = kind == 0 ? 1 : in_range(b, 1, kind == 3 ? 3 : 2);
+    s = pointwise ? 1 : in_range(b, 1, kind == 3 ? 3 : 2);
     d = kind == 3 ? in_range(b, 1, 2) : 1;
-    for (i = 0; i < 4; i++) pads[i] = kind == 0 ? 0 : (int64_t)pick(b, (unsigned)(d * ((i % 2 ? kw : kh) - 1) + 1));
-    x[0] = (int64_t)in_range(b, 1, 2);
+    for (i = 0; i < 4; i++) pads[i] = pointwise ? 0 : (int64_t)pick(b, (unsigned)(d * ((i % 2 ? kw : kh) - 1) + 1));
+    x[0] = kind == 4 ? 1 : (int64_t)in_range(b, 1, 2);
     x[1] = (int64_t)c;
-    x[2] = (int64_t)in_range(b, d * (kh - 1) + 1, 20);
-    x[3] = (int64_t)in_range(b, d * (kw - 1) + 1, 20);
+    x[2] = (int64_t)in_range(b, d * (kh - 1) + 1, kind == 4 ? 7 : 20);
+    x[3] = (int64_t)in_range(b, d * (kw - 1) + 1, kind == 4 ? 7 : 20);
     w[0] = (int64_t)mo;
     w[1] = (int64_t)(c / g);
     w[2] = (int64_t)kh;
@@ -289,8 +332,8 @@ static void conv(model *m, bytes *b) {
     dil[0] = dil[1] = (int64_t)d;
     ks[0] = (int64_t)kh;
     ks[1] = (int64_t)kw;
-    mx = input(m, b, x, 4);
-    free(constant(m, b, "w", w, 4, &mw));
+    mx = input(m, b, "x", x, 4);
+    mw = weights(m, b, runtime, "w", w, 4);
     if (bias) free(constant(m, b, "bias", &w[0], 1, &mb));
     node_start(&node, "Conv", ins, bias ? 3 : 2, "y0");
     if (pick(b, 2)) attr_ints(&node, "kernel_shape", ks, 2);
@@ -301,15 +344,59 @@ static void conv(model *m, bytes *b) {
     pb_msg(&m->graph, 1, &node);
     k = (c / g) * kh * kw;
     m->atol = sum_bound(k, mx * mw) + 1e-6 * mb;
-    m->what = (const char *[]){"Conv pointwise", "Conv depthwise", "Conv 3x3/5x5", "Conv grouped"}[kind];
+    m->what = (const char *[]){"Conv pointwise", "Conv depthwise", "Conv 3x3/5x5", "Conv grouped",
+                               "Conv pointwise wide"}[kind];
     activation(m, b, 1);
 }
 
-/* Gemm: alpha A' B' + beta C, A the input, B and C constants, either transposed, C broadcast. */
+/* ConvTranspose: strided, dilated, grouped, its output size from pads, pads and output_padding,
+ * SAME padding, or output_shape (larger than the full output too); weights constant or an input. */
+static void convtranspose(model *m, bytes *b) {
+    size_t g = in_range(b, 1, 3), c = g * in_range(b, 1, 4), mo = g * in_range(b, 1, 4), i, how = pick(b, 4);
+    size_t k[2], s = in_range(b, 1, 3), d = in_range(b, 1, 2);
+    int64_t x[4], w[4], pads[4], strides[2], dil[2], extra[2];
+    double mx, mw, mb = 0.0;
+    pb node = {0};
+    const char *ins[] = {"x", "w", "bias"};
+    int bias = (int)pick(b, 2), runtime = pick(b, 4) == 0;
+    k[0] = in_range(b, 1, 4);
+    k[1] = in_range(b, 1, 4);
+    x[0] = (int64_t)in_range(b, 1, 2);
+    x[1] = (int64_t)c;
+    x[2] = (int64_t)in_range(b, 1, 10);
+    x[3] = (int64_t)in_range(b, 1, 10);
+    w[0] = (int64_t)c;
+    w[1] = (int64_t)(mo / g);
+    w[2] = (int64_t)k[0];
+    w[3] = (int64_t)k[1];
+    strides[0] = strides[1] = (int64_t)s;
+    dil[0] = dil[1] = (int64_t)d;
+    for (i = 0; i < 4; i++) pads[i] = (int64_t)pick(b, (unsigned)(d * (k[i % 2] - 1) + 1));
+    for (i = 0; i < 2; i++) /* output_padding below the stride or the dilation; output_shape around the full size */
+        extra[i] = how == 1 ? (int64_t)pick(b, (unsigned)(s > d ? s : d))
+                            : (int64_t)in_range(b, 1, s * ((size_t)x[2 + i] - 1) + d * (k[i] - 1) + 3);
+    mx = input(m, b, "x", x, 4);
+    mw = weights(m, b, runtime, "w", w, 4);
+    if (bias) free(constant(m, b, "bias", (const int64_t[]){(int64_t)mo}, 1, &mb));
+    node_start(&node, "ConvTranspose", ins, bias ? 3 : 2, "y");
+    if (how < 2) attr_ints(&node, "pads", pads, 4);
+    if (how == 1) attr_ints(&node, "output_padding", extra, 2);
+    if (how == 2) attr_str(&node, "auto_pad", pick(b, 2) ? "SAME_UPPER" : "SAME_LOWER");
+    if (how == 3) attr_ints(&node, "output_shape", extra, 2);
+    attr_ints(&node, "strides", strides, 2);
+    if (d > 1) attr_ints(&node, "dilations", dil, 2);
+    if (g > 1) attr_int(&node, "group", (int64_t)g);
+    pb_msg(&m->graph, 1, &node);
+    m->atol = sum_bound((c / g) * k[0] * k[1], mx * mw) + 1e-6 * mb;
+    m->what = "ConvTranspose";
+}
+
+/* Gemm: alpha A' B' + beta C, A the input, B a constant (packed when alpha is 1) or an input, C a
+ * constant, either transposed, C broadcast. */
 static void gemm(model *m, bytes *b) {
     static const float factors[] = {1.0f, 0.5f, -2.0f, 0.0f};
     size_t rows = in_range(b, 1, 32), k = in_range(b, 1, 64), cols = in_range(b, 1, 48);
-    int ta = (int)pick(b, 2), tb = (int)pick(b, 2), cshape = (int)pick(b, 6);
+    int ta = (int)pick(b, 2), tb = (int)pick(b, 2), cshape = (int)pick(b, 6), runtime = pick(b, 4) == 0;
     float alpha = factors[pick(b, 4)], beta = factors[pick(b, 4)];
     int64_t a[2], bd[2], cd[2];
     size_t nc = 2;
@@ -318,8 +405,8 @@ static void gemm(model *m, bytes *b) {
     const char *ins[] = {"x", "b", "c"};
     a[0] = (int64_t)(ta ? k : rows), a[1] = (int64_t)(ta ? rows : k);
     bd[0] = (int64_t)(tb ? cols : k), bd[1] = (int64_t)(tb ? k : cols);
-    ma = input(m, b, a, 2);
-    free(constant(m, b, "b", bd, 2, &mb));
+    ma = input(m, b, "x", a, 2);
+    mb = weights(m, b, runtime, "b", bd, 2);
     /* C: none, (cols), (1, cols), (rows, 1), (rows, cols) or a scalar */
     cd[0] = cshape == 3 || cshape == 4 ? (int64_t)rows : cshape == 1 ? (int64_t)cols : 1;
     cd[1] = cshape == 3 ? 1 : (int64_t)cols;
@@ -336,21 +423,25 @@ static void gemm(model *m, bytes *b) {
     activation(m, b, 1);
 }
 
-/* MatMul: x (batch..., rows, k) @ a constant (k, cols). */
+/* MatMul: x (batch..., rows, k) @ a constant (k, cols) (packed), or @ an input (batch..., k, cols),
+ * the batch dims broadcast. */
 static void matmul(model *m, bytes *b) {
-    size_t rank = in_range(b, 2, 3), k;
-    int64_t x[3], w[2];
+    size_t rank = in_range(b, 2, 3), wrank = 2, k;
+    int64_t x[3], w[3];
     double mx, mw;
     pb node = {0};
     const char *ins[] = {"x", "w"};
+    int runtime = pick(b, 3) == 0;
     x[0] = (int64_t)in_range(b, 1, 3);
     x[1] = (int64_t)in_range(b, 1, 32);
     x[2] = (int64_t)in_range(b, 1, 48);
     k = (size_t)x[2];
-    w[0] = (int64_t)k;
-    w[1] = (int64_t)in_range(b, 1, 48);
-    mx = input(m, b, rank == 3 ? x : x + 1, rank);
-    free(constant(m, b, "w", w, 2, &mw));
+    if (runtime) wrank = in_range(b, 2, 3);
+    w[0] = pick(b, 2) ? 1 : rank == 3 ? x[0] : (int64_t)in_range(b, 1, 3); /* broadcast, or x's batch */
+    w[1] = (int64_t)k;
+    w[2] = (int64_t)in_range(b, 1, 48);
+    mx = input(m, b, "x", rank == 3 ? x : x + 1, rank);
+    mw = weights(m, b, runtime, "w", wrank == 3 ? w : w + 1, wrank);
     node_start(&node, "MatMul", ins, 2, "y0");
     pb_msg(&m->graph, 1, &node);
     m->atol = sum_bound(k, mx * mw);
@@ -375,7 +466,7 @@ static size_t shape(bytes *b, int64_t *dims) {
 static void unary(model *m, bytes *b) {
     int64_t x[4];
     size_t rank = shape(b, x);
-    input(m, b, x, rank);
+    input(m, b, "x", x, rank);
     activation(m, b, 0);
     m->atol = 1e-7;
 }
@@ -390,7 +481,7 @@ static void binary(model *m, bytes *b) {
     pb node = {0};
     for (i = 0; i < crank; i++) c[i] = pick(b, 2) ? 1 : x[rank - crank + i];
     m->what = pick(b, 2) ? "Add" : "Mul";
-    input(m, b, x, rank);
+    input(m, b, "x", x, rank);
     free(constant(m, b, "c", c, crank, &mc));
     node_start(&node, m->what, ins, 2, "y");
     pb_msg(&m->graph, 1, &node);
@@ -409,7 +500,7 @@ static void pool(model *m, bytes *b) {
     x[1] = (int64_t)in_range(b, 1, 16);
     x[2] = (int64_t)in_range(b, (size_t)ks[0], 20);
     x[3] = (int64_t)in_range(b, (size_t)ks[1], 20);
-    input(m, b, x, 4);
+    input(m, b, "x", x, 4);
     node_start(&node, m->what, ins, 1, "y");
     if (kind < 2) {
         for (i = 0; i < 4; i++) pads[i] = (int64_t)pick(b, (unsigned)ks[i % 2]);
@@ -430,7 +521,7 @@ static void softmax(model *m, bytes *b) {
     size_t rank = shape(b, x);
     pb node = {0};
     const char *ins[] = {"x"};
-    input(m, b, x, rank);
+    input(m, b, "x", x, rank);
     node_start(&node, "Softmax", ins, 1, "y");
     attr_int(&node, "axis", (int64_t)pick(b, (unsigned)(2 * rank)) - (int64_t)rank);
     pb_msg(&m->graph, 1, &node);
@@ -440,14 +531,15 @@ static void softmax(model *m, bytes *b) {
 
 /* ModelProto {ir_version 1, graph 7, opset_import 8: {version 2}} around the graph. */
 static void build(model *m, bytes *b, pb *out) {
-    static void (*const ops[])(model *, bytes *) = {conv, conv, conv, gemm, matmul, unary, binary, pool, softmax};
+    static void (*const ops[])(model *, bytes *) = {conv,   conv,  conv,  convtranspose, gemm,
+                                                     matmul, unary, binary, pool,         softmax};
     pb opset = {0};
     m->rtol = 1e-5;
     ops[pick(b, sizeof ops / sizeof ops[0])](m, b);
     value_info(m, 12, "y", NULL, 0);
     pb_int(out, 1, 8);
     pb_msg(out, 7, &m->graph);
-    pb_int(&opset, 2, 13);
+    pb_int(&opset, 2, 14); /* HardSwish */
     pb_msg(out, 8, &opset);
 }
 
@@ -477,66 +569,126 @@ static int agrees(float got, float want, double atol, double rtol) {
     return fabs((double)got - want) <= atol + rtol * fabs((double)want);
 }
 
+/* The same bits, or both NaN (of any payload). */
+static int same(float a, float b) { return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)); }
+
+/* Loads the model with `options` and makes a session with its inputs set; NULL for a refusal,
+ * which must come with a status and a message. */
+static pred_session *open_model(const pb *file, int options, const model *m, pred_model **out) {
+    pred_session *session = NULL;
+    pred_status st = pred_model_load_with_options(file->p, file->n, options, out);
+    size_t i;
+    if (st != PRED_OK) { /* a size past PRED_MAX_ELEMENTS, say */
+        FUZZ_CHECK(*out == NULL && (st == PRED_ERR_MODEL || st == PRED_ERR_UNSUPPORTED || st == PRED_ERR_SHAPE ||
+                                    st == PRED_ERR_MEMORY));
+        check_error_set();
+        return NULL;
+    }
+    st = pred_session_create(*out, &session);
+    if (st != PRED_OK) {
+        FUZZ_CHECK(st == PRED_ERR_MEMORY && session == NULL);
+        check_error_set();
+        return NULL;
+    }
+    for (i = 0; i < m->n_inputs; i++) {
+        FUZZ_CHECK(pred_session_input_size(session, i) == m->input_n[i]);
+        FUZZ_CHECK(pred_session_set_input(session, i, m->inputs[i], m->input_n[i]) == PRED_OK);
+    }
+    return session;
+}
+
+/* The scalar level's output `want` of a model with constant weights agrees with that of the same
+ * model with its weights as graph inputs (the plain loops of Conv, sgemm for Gemm and MatMul): a
+ * sum there goes in another order, so each is within the bound of the exact one. */
+static void check_packed(const uint8_t *data, size_t size, const model *m, const float *want, size_t n_want) {
+    bytes b = {data, size};
+    model r;
+    pb file = {0};
+    pred_model *ref_model = NULL;
+    pred_session *ref;
+    size_t i, n;
+    memset(&r, 0, sizeof r);
+    r.weights_as_inputs = 1;
+    build(&r, &b, &file);
+    if (r.n_inputs > m->n_inputs && (ref = open_model(&file, 0, &r, &ref_model)) != NULL) {
+        float *y;
+        atomic_store(&pred__kernels_chosen, pred__kernels_for(PRED__ISA_SCALAR));
+        y = run(ref, 1, &n);
+        FUZZ_CHECK(n == n_want);
+        for (i = 0; i < n; i++)
+            if (!agrees(want[i], y[i], 2.0 * m->atol, 2.0 * m->rtol)) {
+                fprintf(stderr, "fuzz_run: %s: y[%zu] = %.9g, with the weights as inputs %.9g\n", m->what, i,
+                        want[i], y[i]);
+                __builtin_trap();
+            }
+        free(y);
+        pred_session_free(ref);
+        pred_model_free(ref_model);
+    }
+    free(file.p);
+    for (i = 0; i < r.n_inputs; i++) free(r.inputs[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     model m;
     pb file = {0};
-    pred_model *model = NULL;
-    pred_session *session = NULL;
-    pred_status st;
+    pred_model *model = NULL, *plain_model = NULL;
+    pred_session *session, *plain = NULL;
     float *want = NULL;
     size_t n_want = 0, i;
     int isa;
     memset(&m, 0, sizeof m);
     build(&m, &b, &file);
-    st = pred_model_load(file.p, file.n, &model);
+    session = open_model(&file, 0, &m, &model);
+    /* without the optimizer: the activation runs as its own operator */
+    if (session) plain = open_model(&file, PRED_LOAD_NO_OPTIMIZE, &m, &plain_model);
     free(file.p);
-    if (st != PRED_OK) { /* a size past PRED_MAX_ELEMENTS, say: refused with a reason */
-        FUZZ_CHECK(model == NULL && (st == PRED_ERR_MODEL || st == PRED_ERR_UNSUPPORTED || st == PRED_ERR_SHAPE ||
-                                     st == PRED_ERR_MEMORY));
-        check_error_set();
-        free(m.input);
-        return 0;
-    }
-    st = pred_session_create(model, &session);
-    if (st != PRED_OK) {
-        FUZZ_CHECK(st == PRED_ERR_MEMORY && session == NULL);
-        check_error_set();
-    } else {
-        FUZZ_CHECK(pred_session_input_size(session, 0) == m.input_n);
-        FUZZ_CHECK(pred_session_set_input(session, 0, m.input, m.input_n) == PRED_OK);
-        for (isa = 0; isa < PRED__ISA_COUNT; isa++) {
-            const pred__kernels *level = pred__kernels_for((pred__isa)isa);
-            float *one, *three;
-            size_t n1, n3;
-            if (!level) continue;
-            atomic_store(&pred__kernels_chosen, level);
-            FUZZ_CHECK(strcmp(pred_kernel_isa(), level->name) == 0);
-            one = run(session, 1, &n1);
-            three = run(session, 3, &n3);
+    for (isa = 0; session && isa < PRED__ISA_COUNT; isa++) {
+        const pred__kernels *level = pred__kernels_for((pred__isa)isa);
+        float *one, *three;
+        size_t n1, n3;
+        if (!level) continue;
+        atomic_store(&pred__kernels_chosen, level);
+        FUZZ_CHECK(strcmp(pred_kernel_isa(), level->name) == 0);
+        one = run(session, 1, &n1);
+        three = run(session, 3, &n3);
+        FUZZ_CHECK(n1 == n3);
+        if (memcmp(one, three, n1 * sizeof *one) != 0) {
+            fprintf(stderr, "fuzz_run: %s at %s: 1 and 3 threads differ\n", m.what, level->name);
+            __builtin_trap();
+        }
+        free(three);
+        if (plain) { /* an activation fused into Conv or Gemm computes what the operator computes */
+            float *unfused = run(plain, 1, &n3);
             FUZZ_CHECK(n1 == n3);
-            if (memcmp(one, three, n1 * sizeof *one) != 0) {
-                fprintf(stderr, "fuzz_run: %s at %s: 1 and 3 threads differ\n", m.what, level->name);
-                __builtin_trap();
-            }
-            free(three);
-            if (!want) {
-                want = one, n_want = n1;
-                continue;
-            }
-            FUZZ_CHECK(n1 == n_want);
             for (i = 0; i < n1; i++)
-                if (!agrees(one[i], want[i], m.atol, m.rtol)) {
-                    fprintf(stderr, "fuzz_run: %s at %s: y[%zu] = %.9g, scalar %.9g (tolerance %.3g + %.3g relative)\n",
-                            m.what, level->name, i, one[i], want[i], m.atol, m.rtol);
+                if (!same(one[i], unfused[i])) {
+                    fprintf(stderr, "fuzz_run: %s at %s: y[%zu] = %.9g, without the optimizer %.9g\n", m.what,
+                            level->name, i, one[i], unfused[i]);
                     __builtin_trap();
                 }
-            free(one);
+            free(unfused);
         }
-        free(want);
-        pred_session_free(session);
+        if (!want) {
+            want = one, n_want = n1;
+            continue;
+        }
+        FUZZ_CHECK(n1 == n_want);
+        for (i = 0; i < n1; i++)
+            if (!agrees(one[i], want[i], m.atol, m.rtol)) {
+                fprintf(stderr, "fuzz_run: %s at %s: y[%zu] = %.9g, scalar %.9g (tolerance %.3g + %.3g relative)\n",
+                        m.what, level->name, i, one[i], want[i], m.atol, m.rtol);
+                __builtin_trap();
+            }
+        free(one);
     }
+    if (want) check_packed(data, size, &m, want, n_want);
+    free(want);
+    pred_session_free(plain);
+    pred_model_free(plain_model);
+    pred_session_free(session);
     pred_model_free(model);
-    free(m.input);
+    for (i = 0; i < m.n_inputs; i++) free(m.inputs[i]);
     return 0;
 }
