@@ -95,6 +95,16 @@ static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
     return s;
 }
 
+/* 1 on the maps where a kernel level's channel-lanes depthwise kernel, if it has one, runs better
+ * than its per-channel one (the two compute the same bits): rows of at most 32 outputs, where the
+ * per-channel kernel's vectors idle past the row or its blocks are few (AMD EPYC, AVX-512 level:
+ * Lite0's 14 x 14 maps 5x5 672 channels 197 -> 127 us, 3x3 480 channels 82 -> 57 us; 28 x 28 5x5
+ * 240 channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
+ * outgrows L2's share of a core. */
+static int pred__dw_lanes_shape(const pred__dw_shape *s) {
+    return s->ow <= 4 * PRED__DW_LANES;
+}
+
 /* The layout of weights packed for the transposed product (pred__gemm_t_job); other layouts are
  * group counts. */
 #define PRED__CONV_LAYOUT_T (-3)
@@ -142,9 +152,10 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     }
     if (p->method == PRED__CONV_DEPTHWISE) {
         pred__dw_shape dw = pred__conv_dw_shape(&p->w);
-        size_t lanes = pred__dw_lanes_scratch_size(&dw);
         n->scratch = pred__dw_scratch_size(&dw);
-        if (lanes > n->scratch) n->scratch = lanes; /* either kernel may run */
+        /* a level with a lanes kernel runs it on such maps (the level may change, as tests change it) */
+        if (pred__dw_lanes_shape(&dw) && pred__dw_lanes_scratch_size(&dw) > n->scratch)
+            n->scratch = pred__dw_lanes_scratch_size(&dw);
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
     }
@@ -185,16 +196,6 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
                     }
             pred__act_apply(ym, (size_t)spatial, act);
         }
-}
-
-/* 1 when the kernel level's channel-lanes depthwise kernel runs a map better than its per-channel
- * one (the two compute the same bits): on rows of at most 32 outputs, where the per-channel
- * kernel's vectors idle past the row or its blocks are few (AMD EPYC, AVX-512 level: Lite0's
- * 14 x 14 maps 5x5 672 channels 197 -> 127 us, 3x3 480 channels 82 -> 57 us; 28 x 28 5x5 240
- * channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
- * outgrows L2's share of a core. */
-static int pred__dw_lanes_better(const pred__kernels *kt, const pred__dw_shape *s) {
-    return kt->dwconv_lanes && s->ow <= 4 * PRED__DW_LANES;
 }
 
 /* A depthwise Conv split between threads by tasks of (batch, channels), each independent: one
@@ -242,7 +243,7 @@ static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, 
     job.b = b;
     job.c = (size_t)c;
     job.s = pred__conv_dw_shape(win);
-    job.group = pred__dw_lanes_better(kt, &job.s) ? PRED__DW_LANES : 1;
+    job.group = kt->dwconv_lanes && pred__dw_lanes_shape(&job.s) ? PRED__DW_LANES : 1;
     job.act = act;
     tasks = (size_t)batch * ((job.c + job.group - 1) / job.group);
     /* multiply-adds: as many as a heavy elementwise op's operations */

@@ -14,6 +14,15 @@
 
 #define PRED__DW_SUMS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
+/* Outputs col.. of row oy (a vector of 16, masked to the row's end), act applied in registers when
+ * in_tile; nothing past the plane's rows. */
+PRED__AVX512 static inline void pred__dw_store16(float *y, const pred__dw_shape *s, size_t oy, size_t col, __m512 v,
+                                                 const pred__act *act, int in_tile) {
+    if (oy < s->oh)
+        _mm512_mask_storeu_ps(y + oy * s->ow + col, pred__avx512_mask(s->ow - col < 16 ? s->ow - col : 16),
+                              in_tile ? pred__avx512_act(v, act) : v);
+}
+
 /* Output rows oy..oy+rows-1, vectors v..v+vecs-1 of 16 (rows * vecs <= 8; sum i is row i / vecs,
  * vector i % vecs), constants after inlining. */
 PRED__AVX512 static inline __attribute__((always_inline)) void
@@ -34,13 +43,8 @@ pred__dw_block16(float *y, const float *pad, const float *w, float bias, const p
             PRED__DW_SUMS(PRED__DW_FMA)
 #undef PRED__DW_FMA
         }
-#define PRED__DW_STORE(i)                                                                            \
-    if (i < rows * vecs && oy + i / vecs < s->oh) {                                                  \
-        size_t col = (v + i % vecs) * 16;                                                            \
-        _mm512_mask_storeu_ps(y + (oy + i / vecs) * s->ow + col,                                     \
-                              pred__avx512_mask(s->ow - col < 16 ? s->ow - col : 16),                \
-                              in_tile ? pred__avx512_act(a##i, act) : a##i);                         \
-    }
+#define PRED__DW_STORE(i) \
+    if (i < rows * vecs) pred__dw_store16(y, s, oy + i / vecs, (v + i % vecs) * 16, a##i, act, in_tile);
     PRED__DW_SUMS(PRED__DW_STORE)
 #undef PRED__DW_STORE
 }
@@ -72,12 +76,7 @@ pred__dw_block16_3x3(float *y, const float *pad, const __m512 wv[9], float bias,
 #undef PRED__DW_ROW
 #undef PRED__DW_IN
 #undef PRED__DW_OUT
-#define PRED__DW_STORE(i, j)                                                                        \
-    if (oy + i < s->oh) {                                                                           \
-        size_t col = (v + j) * 16;                                                                  \
-        _mm512_mask_storeu_ps(y + (oy + i) * s->ow + col, pred__avx512_mask(s->ow - col < 16 ? s->ow - col : 16), \
-                              in_tile ? pred__avx512_act(a##i##j, act) : a##i##j);                 \
-    }
+#define PRED__DW_STORE(i, j) pred__dw_store16(y, s, oy + i, (v + j) * 16, a##i##j, act, in_tile);
     PRED__DW_STORE(0, 0) PRED__DW_STORE(0, 1) PRED__DW_STORE(1, 0) PRED__DW_STORE(1, 1)
     PRED__DW_STORE(2, 0) PRED__DW_STORE(2, 1) PRED__DW_STORE(3, 0) PRED__DW_STORE(3, 1)
 #undef PRED__DW_STORE
@@ -90,12 +89,13 @@ PRED__AVX512 static inline __attribute__((always_inline)) void
 pred__dw_plane16(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
                  const pred__act *act, int in_tile, pred__dw_taps k) {
     const size_t vectors = (s->ow + 15) / 16;
+    const int three = k.kh == 3 && k.kw == 3 && k.st == 1; /* a constant after inlining */
     size_t oy, v, t;
     __m512 wv[9];
-    for (t = 0; k.kh == 3 && k.kw == 3 && t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+    for (t = 0; three && t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
     for (oy = 0; oy < s->oh; oy += 4) {
         for (v = 0; v + 2 <= vectors; v += 2)
-            if (k.kh == 3 && k.kw == 3 && k.st == 1) pred__dw_block16_3x3(y, pad, wv, bias, s, pw, act, in_tile, oy, v);
+            if (three) pred__dw_block16_3x3(y, pad, wv, bias, s, pw, act, in_tile, oy, v);
             else pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 4, 2);
         if (v < vectors) pred__dw_block16(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, 4, 1);
     }

@@ -71,8 +71,8 @@ PRED__AVX2 static void pred__dw_lanes_pad(float *pad, const float *x, size_t n, 
     }
 }
 
-/* Outputs ox0..ox0+7 of row oy of the n channels: 8 sums of 8 lanes, stored masked to the row's
- * first `count` outputs past ox0. */
+/* Outputs ox0..ox0+7 of row oy of the n channels: 8 sums of 8 lanes, of which the row's first
+ * `count` past ox0 are its outputs. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__dw_lanes_block(float *y, const float *pad, const float *wt, __m256 bias, size_t n, const pred__dw_shape *s,
                      size_t cols, const pred__act *act, int in_tile, pred__dw_taps k, size_t oy, size_t ox0,
