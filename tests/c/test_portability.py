@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 
 from cases import write_files  # noqa: E402
 from runners import c  # noqa: E402
-from suite import CASES, check_steps  # noqa: E402
+from suite import CASES, case_model_paths, check_steps  # noqa: E402
 
 SINGLE = ROOT / "generated" / "c"
 TESTS_C = ROOT / "tests" / "c"
@@ -180,16 +180,6 @@ def program(cell: Cell, sources: list[Path], out: Path, obj: Path | None = None)
     return out
 
 
-def case_models(folder: Path, names) -> list[Path]:
-    by_name = {case.name: case for case in CASES}
-    paths = []
-    for name in names:
-        path = folder / f"{name}.onnx"
-        path.write_bytes(by_name[name].files["model.onnx"])
-        paths.append(path)
-    return paths
-
-
 @pytest.mark.parametrize("cell", RUNS, ids=lambda cell: cell.id)
 def test_programs_run(cell, builds, tmp_path):
     usable(cell)
@@ -203,10 +193,10 @@ def test_programs_run(cell, builds, tmp_path):
         return res.stdout
 
     api = program(cell, [TESTS_C / "api_test.c"], tmp_path / "api_test", build.obj)
-    out = run(api, ROOT / "tests" / "data" / "add_relu.onnx", *case_models(tmp_path, API_MODELS))
+    out = run(api, ROOT / "tests" / "data" / "add_relu.onnx", *case_model_paths(tmp_path, API_MODELS))
     assert "api_test: 0 failure(s)" in out
     threads = program(cell, [TESTS_C / "threads_test.c"], tmp_path / "threads_test", build.obj)
-    assert "threads_test: 0 failure(s)" in run(threads, *case_models(tmp_path, THREAD_MODELS))
+    assert "threads_test: 0 failure(s)" in run(threads, *case_model_paths(tmp_path, THREAD_MODELS))
     # kernels_test includes predict.c, a compile of its own: at the levels test_kernels.py (-O2) leaves
     if cell.arch == "x86-64" and cell.opt != "-O2":
         kernels = program(cell, [TESTS_C / "kernels_test.c"], tmp_path / "kernels_test")

@@ -44,6 +44,18 @@ def languages() -> list[str]:
 CASES = all_cases()
 
 
+def case_model_paths(folder: Path, names) -> list[Path]:
+    """The model.onnx of each named case, written to folder/<name>.onnx (for C programs that take
+    model paths: the targets' and the portability matrix's)."""
+    by_name = {case.name: case for case in CASES}
+    paths = []
+    for name in names:
+        path = folder / f"{name}.onnx"
+        path.write_bytes(by_name[name].files["model.onnx"])
+        paths.append(path)
+    return paths
+
+
 class Results:
     """Each (language, case) runs once per test session; results are cached."""
 

@@ -40,7 +40,7 @@ import pytest
 
 from cases import write_files
 from runners import c
-from suite import CASES, check_steps
+from suite import CASES, case_model_paths, check_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS_C = ROOT / "tests" / "c"
@@ -117,16 +117,6 @@ def test_target_is_what_it_claims(target, tmp_path):
         assert isa == probe(c.NATIVE, tmp_path)[2]   # chosen from the CPU, as on Linux
     else:
         assert isa == ISA.get(target.name, "scalar")
-
-
-def case_model_paths(folder: Path, names) -> list[Path]:
-    by_name = {case.name: case for case in CASES}
-    paths = []
-    for name in names:
-        path = folder / f"{name}.onnx"
-        path.write_bytes(by_name[name].files["model.onnx"])
-        paths.append(path)
-    return paths
 
 
 def test_c_api(target, tmp_path):
