@@ -102,7 +102,7 @@ static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
  * 240 channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
  * outgrows L2's share of a core. */
 static int pred__dw_lanes_shape(const pred__dw_shape *s) {
-    return s->ow <= 4 * PRED__DW_LANES;
+    return s->ow <= 32;
 }
 
 /* The layout of weights packed for the transposed product (pred__gemm_t_job); other layouts are

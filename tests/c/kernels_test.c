@@ -320,7 +320,7 @@ static void test_dwconv(const pred__kernels *level, int round) {
     free(x), free(w), free(got), free(want), free(scale), free(scratch);
 }
 
-/* 1..8 channels of a depthwise convolution through a level's lanes kernel: within the bound of the
+/* 1..PRED__DW_LANES channels of a depthwise convolution through a level's lanes kernel: within the bound of the
  * scalar reference, and the bits of the level's dwconv on each channel (callers take either); the
  * planes past the n channels untouched. */
 static void test_dwconv_lanes(const pred__kernels *level, int round) {

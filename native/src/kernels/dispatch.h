@@ -118,11 +118,11 @@ static size_t pred__dw_block_rows(size_t oh);
 typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
-/* Channels [0, n) (n <= PRED__DW_LANES) of a depthwise 2-D convolution at once, one per vector
- * lane: channel c reads x + c * h * w, w + c * kh * kw and bias[c] (bias NULL: 0) and writes
+/* Channels [0, n) (n <= PRED__DW_LANES: the lanes of the widest level's vectors; narrower levels
+ * take them in turns) of a depthwise 2-D convolution at once, one per vector lane: channel c reads x + c * h * w, w + c * kh * kw and bias[c] (bias NULL: 0) and writes
  * y + c * oh * ow; the bits of the level's dwconv on each channel. scratch holds
  * pred__dw_lanes_scratch_size(s) floats. */
-#define PRED__DW_LANES 8
+#define PRED__DW_LANES 16
 typedef void (*pred__dwconv_lanes_fn)(float *y, const float *x, const float *w, const float *bias, size_t n,
                                       const pred__dw_shape *s, float *scratch, const pred__act *act);
 /* Floats of scratch a dwconv_lanes kernel uses: the channels' weights tap by tap and a copy of the
@@ -183,6 +183,8 @@ static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const f
 static void pred__gather2_avx512(float *dst, const float *src, size_t n);
 static void pred__dwconv_avx512(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
+static void pred__dwconv_lanes_avx512(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                      const pred__dw_shape *s, float *scratch, const pred__act *act);
 #endif
 #if PRED__HAVE_WASM128
 static void pred__vexp_wasm128(float *y, const float *x, size_t n);

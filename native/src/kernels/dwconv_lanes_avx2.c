@@ -38,17 +38,18 @@ PRED__AVX2 static inline __attribute__((always_inline)) void pred__avx2_transpos
 
 #define PRED__DW_LANES_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
-/* dst[j * 8 + c] = src[c * stride + j] for j < count (<= 8): 8 values of the n channels, one
- * vector of the channels each (lanes n..7 zeros) */
-PRED__AVX2 static inline void pred__dw_lanes_transpose_in(float *dst, const float *src, size_t stride, size_t n,
-                                                          size_t count) {
+/* dst[j * pitch + c] = src[c * stride + j] for j < count (<= 8), c < 8: 8 values of the n channels
+ * (lanes n..7 zeros), one vector of 8 channels each, `pitch` floats apart (8, or 16 for the halves of
+ * the AVX-512 kernel's pixels) */
+PRED__AVX2 static inline void pred__dw_lanes_transpose_in(float *dst, size_t pitch, const float *src, size_t stride,
+                                                          size_t n, size_t count) {
     const __m256i mask = pred__avx2_mask(count);
     __m256 v[8];
     size_t c, j;
     /* masked loads: reading whole vectors past count instead made the kernel 20% slower on AMD EPYC */
     for (c = 0; c < 8; c++) v[c] = c < n ? _mm256_maskload_ps(src + c * stride, mask) : _mm256_setzero_ps();
     pred__avx2_transpose8(v);
-    for (j = 0; j < count; j++) _mm256_storeu_ps(dst + j * 8, v[j]);
+    for (j = 0; j < count; j++) _mm256_storeu_ps(dst + j * pitch, v[j]);
 }
 
 /* pad (rows, cols, 8) = channels [0, n) of x (n, h, w) placed at (pad_t, pad_l), zeros around
@@ -65,7 +66,7 @@ PRED__AVX2 static void pred__dw_lanes_pad(float *pad, const float *x, size_t n, 
         }
         for (c = 0; c < s->pad_l; c++) _mm256_storeu_ps(dst + c * 8, _mm256_setzero_ps());
         for (c = 0; c < w; c += 8)
-            pred__dw_lanes_transpose_in(dst + (s->pad_l + c) * 8, x + (r - s->pad_t) * w + c, s->h * w, n,
+            pred__dw_lanes_transpose_in(dst + (s->pad_l + c) * 8, 8, x + (r - s->pad_t) * w + c, s->h * w, n,
                                         w - c < 8 ? w - c : 8);
         for (c = s->pad_l + w; c < cols; c++) _mm256_storeu_ps(dst + c * 8, _mm256_setzero_ps());
     }
@@ -124,9 +125,9 @@ pred__dw_lanes_plane(float *y, const float *pad, const float *wt, __m256 bias, s
     }
 }
 
-PRED__AVX2 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias,
-                                               size_t n, const pred__dw_shape *s, float *scratch,
-                                               const pred__act *act) {
+/* Channels [0, n), n <= 8. */
+PRED__AVX2 static void pred__dwconv_lanes8_avx2(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                                const pred__dw_shape *s, float *scratch, const pred__act *act) {
     const size_t taps = s->kh * s->kw;
     const int in_tile = pred__act_in_tile(act);
     const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
@@ -134,7 +135,7 @@ PRED__AVX2 static void pred__dwconv_lanes_avx2(float *y, const float *x, const f
     size_t t, ch;
     __m256 bv;
     for (t = 0; t < taps; t += 8) /* the weights of tap t: a vector of the channels' */
-        pred__dw_lanes_transpose_in(wt + t * 8, w + t, taps, n, taps - t < 8 ? taps - t : 8);
+        pred__dw_lanes_transpose_in(wt + t * 8, 8, w + t, taps, n, taps - t < 8 ? taps - t : 8);
     for (ch = 0; ch < 8; ch++) b[ch] = ch < n && bias ? bias[ch] : 0.0f;
     bv = _mm256_loadu_ps(b);
     pred__dw_lanes_pad(pad, x, n, s);
@@ -145,6 +146,16 @@ PRED__AVX2 static void pred__dwconv_lanes_avx2(float *y, const float *x, const f
     else pred__dw_lanes_plane(y, pad, wt, bv, n, s, act, in_tile, any);
     if (!in_tile)
         for (ch = 0; ch < n; ch++) pred__act_apply(y + ch * s->oh * s->ow, s->oh * s->ow, act);
+}
+
+/* The PRED__DW_LANES channels of a call, 8 at a time. */
+PRED__AVX2 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias,
+                                               size_t n, const pred__dw_shape *s, float *scratch,
+                                               const pred__act *act) {
+    size_t c;
+    for (c = 0; c < n; c += 8)
+        pred__dwconv_lanes8_avx2(y + c * s->oh * s->ow, x + c * s->h * s->w, w + c * s->kh * s->kw,
+                                 bias ? bias + c : NULL, n - c < 8 ? n - c : 8, s, scratch, act);
 }
 
 #undef PRED__DW_LANES_EACH
