@@ -375,6 +375,30 @@ static void test_gather2(const pred__kernels *level) {
     }
 }
 
+/* A level's two-strip tile gives the bits of its tile run on each strip: random rows, columns of
+ * the second strip, k (odd too), bias or not, a start in c or not, every activation. */
+static void test_tile2(const pred__kernels *level, int round) {
+    enum { LDC = 40 };
+    size_t mr = rnd_in(1, PRED__GEMM_MR), nr1 = rnd_in(1, PRED__GEMM_NR), k = rnd_in(1, 40), i;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    const int accumulate = round % 2, with_bias = round % 3 != 0;
+    float a[PRED__GEMM_MR * 40], b0[PRED__GEMM_NR * 40], b1[PRED__GEMM_NR * 40], bias[PRED__GEMM_MR];
+    float got[PRED__GEMM_MR * LDC], want[PRED__GEMM_MR * LDC];
+    if (!level->gemm_tile2) return;
+    for (i = 0; i < PRED__GEMM_MR * k; i++) a[i] = rnd_float();
+    for (i = 0; i < PRED__GEMM_NR * k; i++) b0[i] = rnd_float(), b1[i] = rnd_float();
+    for (i = 0; i < PRED__GEMM_MR; i++) bias[i] = rnd_float();
+    for (i = 0; i < PRED__GEMM_MR * LDC; i++) got[i] = want[i] = accumulate ? rnd_float() : CANARY;
+    memcpy(want, got, sizeof want);
+    level->gemm_tile2(got, LDC, a, b0, b1, k, mr, nr1, with_bias ? bias : NULL, act, accumulate);
+    level->gemm_tile(want, LDC, a, b0, k, mr, PRED__GEMM_NR, with_bias ? bias : NULL, act, accumulate);
+    level->gemm_tile(want + PRED__GEMM_NR, LDC, a, b1, k, mr, nr1, with_bias ? bias : NULL, act, accumulate);
+    for (i = 0; i < PRED__GEMM_MR * LDC; i++) {
+        checks++;
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0) fail("tile2 = two tiles, bits", level->name, i, got[i], want[i]);
+    }
+}
+
 /* Relu and Clip applied in a tile's registers give the bits of pred__relu1 / pred__clip1:
  * c = bias (-0) + 1 * v is exactly v for every special v, at every level. */
 static void test_tile_activation_bits(const pred__kernels *level) {
@@ -447,6 +471,7 @@ int main(void) {
         for (round = 0; round < 200; round++) test_gemm_transposed(level, round);
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         for (round = 0; round < 400; round++) test_dwconv_lanes(level, round);
+        for (round = 0; round < 400; round++) test_tile2(level, round);
         test_gather2(level);
         test_tile_activation_bits(level);
         test_math(level);

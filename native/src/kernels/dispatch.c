@@ -19,7 +19,8 @@ static const pred__kernels pred__kernels_avx2 = {
 #if PRED__HAVE_AVX512
 /* the GEMM tile, depthwise convs and gather in 512-bit vectors; the math is AVX2's */
 static const pred__kernels pred__kernels_avx512 = {
-    .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512, .dwconv = pred__dwconv_avx512,
+    .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512,
+    .gemm_tile2 = pred__gemm_tile2_avx512, .dwconv = pred__dwconv_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx512, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
     .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512};
 #endif

@@ -81,6 +81,11 @@ typedef enum pred__isa {
  * pred__act_in_tile(act). */
 typedef void (*pred__gemm_tile_fn)(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
+/* Two tiles side by side, as gemm_tile computes them (the same bits): c (mr, NR + nr1) from the
+ * strips b0 (all NR columns) and b1 (nr1 <= NR columns), c's columns NR.. from b1. Optional: a
+ * level without it runs gemm_tile twice. */
+typedef void (*pred__gemm_tile2_fn)(float *c, size_t ldc, const float *a, const float *b0, const float *b1, size_t k,
+                                    size_t mr, size_t nr1, const float *bias, const pred__act *act, int accumulate);
 
 /* One channel of a depthwise 2-D convolution:
  * y (oh, ow) = act(sum over (ky, kx) of w (kh, kw) * x (h, w) at (oy*s - pad_t + ky, ox*s - pad_l + kx) + bias);
@@ -141,6 +146,7 @@ typedef struct pred__kernels {
     pred__isa isa;
     const char *name;
     pred__gemm_tile_fn gemm_tile;
+    pred__gemm_tile2_fn gemm_tile2;    /* NULL: gemm_tile twice */
     pred__dwconv_fn dwconv;
     pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
@@ -181,6 +187,8 @@ static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, co
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__gather2_avx512(float *dst, const float *src, size_t n);
+static void pred__gemm_tile2_avx512(float *c, size_t ldc, const float *a, const float *b0, const float *b1, size_t k,
+                                    size_t mr, size_t nr1, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_avx512(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_avx512(float *y, const float *x, const float *w, const float *bias, size_t n,

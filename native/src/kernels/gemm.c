@@ -178,29 +178,52 @@ static void pred__gemm_packed_both(const pred__gemm_job *job, size_t strip, size
     }
 }
 
-/* Strip j and panels [p0, p1) of c = bias + a @ src, by blocks of k: the strip of the right
- * operand is packed into work and every panel passes over it. */
-static void pred__gemm_packed(const pred__gemm_job *job, size_t strip, size_t p0, size_t p1, float *work) {
+/* Columns [j, j + width) (width <= NC, the strips at work and work + KC * NR) of the panels
+ * [p0, p1) of c, from the block of k at k0 (kc steps; `last`: the final one): two strips in one
+ * tile where the level has it. */
+static void pred__gemm_block_tiles(const pred__gemm_job *job, size_t j, size_t width, size_t p0, size_t p1,
+                                   size_t k0, size_t kc, int last, const float *work) {
+    const int in_tile = pred__act_in_tile(job->act);
+    const pred__act *act = last ? job->act : &pred__act_none;
+    const float *work1 = work + PRED__GEMM_KC * PRED__GEMM_NR;
+    const size_t nr0 = width < PRED__GEMM_NR ? width : PRED__GEMM_NR, nr1 = width - nr0;
+    size_t i, r, m = job->m, k = job->k;
+    for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
+        const size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
+        const float *a = job->a_packed + i * k + k0 * PRED__GEMM_MR, *bias = job->bias ? job->bias + i : NULL;
+        float *ct = job->c + i * job->ldc + j;
+        /* the rows of c are feature maps, each written a block at a time: ask for the lines of the
+         * block after next (on Lite0's first layers, 32 rows of 12544 outputs) */
+        for (r = 0; k0 == 0 && j + 3 * PRED__GEMM_NC <= job->n && r < mr; r++) {
+            PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NC);
+            PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NC + PRED__GEMM_NR);
+        }
+        if (nr1 && job->kt->gemm_tile2 && mr > 1) {
+            job->kt->gemm_tile2(ct, job->ldc, a, work, work1, kc, mr, nr1, bias, act, k0 > 0);
+        } else {
+            job->kt->gemm_tile(ct, job->ldc, a, work, kc, mr, nr0, bias, act, k0 > 0);
+            if (nr1) job->kt->gemm_tile(ct + PRED__GEMM_NR, job->ldc, a, work1, kc, mr, nr1, bias, act, k0 > 0);
+        }
+        for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, width, job->act);
+    }
+}
+
+/* Block `block` (columns [block * NC, ...)) and panels [p0, p1) of c = bias + a @ src, by blocks of
+ * k: the block's strips of the right operand are packed into work and every panel passes over
+ * them. */
+static void pred__gemm_packed(const pred__gemm_job *job, size_t block, size_t p0, size_t p1, float *work) {
     const pred__gemm_src *src = &job->src;
-    int in_tile = pred__act_in_tile(job->act);
-    size_t i, k0 = 0, r, m = job->m, k = job->k, j = strip * PRED__GEMM_NR;
-    size_t nr = job->n - j < PRED__GEMM_NR ? job->n - j : PRED__GEMM_NR;
+    size_t k0 = 0, k = job->k, j = block * PRED__GEMM_NC, s;
+    const size_t width = job->n - j < PRED__GEMM_NC ? job->n - j : PRED__GEMM_NC;
     do { /* once at least, so k = 0 gives the bias */
         size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
-        int last = k0 + kc == k;
-        if (src->win) pred__gemm_pack_windows(job->kt, work, src->b, src->win, k0, kc, j, nr);
-        else pred__gemm_pack_strip(work, src->b + k0 * src->ldb + j, src->ldb, 1, kc, nr);
-        for (i = p0 * PRED__GEMM_MR; i < m && i < p1 * PRED__GEMM_MR; i += PRED__GEMM_MR) {
-            size_t mr = m - i < PRED__GEMM_MR ? m - i : PRED__GEMM_MR;
-            float *ct = job->c + i * job->ldc + j;
-            /* the rows of c are feature maps, each written a strip at a time: ask for the lines of
-             * the strip after next (on Lite0's first layers, 32 rows of 12544 outputs) */
-            for (r = 0; k0 == 0 && j + 3 * PRED__GEMM_NR <= job->n && r < mr; r++)
-                PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NR);
-            job->kt->gemm_tile(ct, job->ldc, job->a_packed + i * k + k0 * PRED__GEMM_MR, work, kc, mr, nr,
-                               job->bias ? job->bias + i : NULL, last ? job->act : &pred__act_none, k0 > 0);
-            for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, nr, job->act);
+        for (s = 0; s * PRED__GEMM_NR < width; s++) {
+            const size_t js = j + s * PRED__GEMM_NR, nr = width - s * PRED__GEMM_NR < PRED__GEMM_NR ? width - s * PRED__GEMM_NR : PRED__GEMM_NR;
+            float *dst = work + s * PRED__GEMM_KC * PRED__GEMM_NR;
+            if (src->win) pred__gemm_pack_windows(job->kt, dst, src->b, src->win, k0, kc, js, nr);
+            else pred__gemm_pack_strip(dst, src->b + k0 * src->ldb + js, src->ldb, 1, kc, nr);
         }
+        pred__gemm_block_tiles(job, j, width, p0, p1, k0, kc, k0 + kc == k, work);
         k0 += kc;
     } while (k0 < k);
 }
@@ -209,29 +232,37 @@ static size_t pred__gemm_strips(size_t n) {
     return (n + PRED__GEMM_NR - 1) / PRED__GEMM_NR;
 }
 
-static size_t pred__gemm_tasks(const pred__gemm_job *job) {
-    return pred__gemm_strips(job->n) * (job->row_blocks ? job->row_blocks : 1);
+static size_t pred__gemm_blocks(size_t n) {
+    return (n + PRED__GEMM_NC - 1) / PRED__GEMM_NC;
 }
 
-/* Task t is strip t / row_blocks, and the row_blocks-th part t % row_blocks of the panels. */
+static size_t pred__gemm_tasks(const pred__gemm_job *job) {
+    return pred__gemm_blocks(job->n) * (job->row_blocks ? job->row_blocks : 1);
+}
+
+/* Task t is column block t / row_blocks, and the row_blocks-th part t % row_blocks of the panels. */
 static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_job *job = (const pred__gemm_job *)ctx;
     size_t blocks = job->row_blocks ? job->row_blocks : 1, panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
-    size_t per = (panels + blocks - 1) / blocks, t;
+    size_t per = (panels + blocks - 1) / blocks, t, strip;
     for (t = begin; t < end; t++) {
-        size_t strip = t / blocks, p0 = t % blocks * per, p1 = p0 + per;
-        if (job->b_strips) pred__gemm_packed_both(job, strip, p0, p1);
-        else pred__gemm_packed(job, strip, p0, p1, job->work + (size_t)worker * job->work_stride);
+        size_t block = t / blocks, p0 = t % blocks * per, p1 = p0 + per;
+        if (!job->b_strips) {
+            pred__gemm_packed(job, block, p0, p1, job->work + (size_t)worker * job->work_stride);
+            continue;
+        }
+        for (strip = block * 2; strip < block * 2 + 2 && strip * PRED__GEMM_NR < job->n; strip++)
+            pred__gemm_packed_both(job, strip, p0, p1);
     }
 }
 
 static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job) {
-    size_t strips = pred__gemm_strips(job->n), panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
+    size_t blocks = pred__gemm_blocks(job->n), panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
     size_t want = 4 * (size_t)pred__exec_threads(x); /* tasks enough to even out threads */
     job->work = x->scratch;
     job->work_stride = x->scratch_stride;
-    /* few strips (small maps): split the panels too, each part repacking the strip it reads */
-    job->row_blocks = strips >= want ? 1 : (want + strips - 1) / strips < panels ? (want + strips - 1) / strips : panels;
+    /* few column blocks (small maps): split the panels too, each part repacking the strips it reads */
+    job->row_blocks = blocks >= want ? 1 : (want + blocks - 1) / blocks < panels ? (want + blocks - 1) / blocks : panels;
     if (pred__parallel_worth(x, job->m * job->n * job->k, 1))
         pred__parallel_for(x, pred__gemm_tasks(job), pred__gemm_task, job);
     else

@@ -40,11 +40,15 @@ typedef struct pred__gemm_src {
     const pred__window *win;
 } pred__gemm_src;
 
-/* Floats of work memory a task of pred__gemm_task needs. */
-#define PRED__GEMM_WORK (PRED__GEMM_KC * PRED__GEMM_NR)
+/* Columns of c a task computes at a time: two strips, for the levels whose tile takes two
+ * (gemm_tile2). */
+#define PRED__GEMM_NC (2 * PRED__GEMM_NR)
 
-/* One product c (m, n) = act(start + a (m, k) @ b (k, n)), split into tasks by strips of
- * PRED__GEMM_NR columns of c and, on small maps, by blocks of panels: a task computes whole
+/* Floats of work memory a task of pred__gemm_task needs: the strips of a block of k. */
+#define PRED__GEMM_WORK (PRED__GEMM_KC * PRED__GEMM_NC)
+
+/* One product c (m, n) = act(start + a (m, k) @ b (k, n)), split into tasks by blocks of
+ * PRED__GEMM_NC columns of c and, on small maps, by blocks of panels: a task computes whole
  * sums, each in the order of one thread, so the bits do not depend on the split. a is packed by
  * pred__gemm_pack. The right operand is `b_strips` (packed at load by pred__gemm_pack_strips;
  * start is c itself), or else `src` (start is bias (m), broadcast along each row, or 0 if NULL);
@@ -65,7 +69,7 @@ typedef struct pred__gemm_job {
 } pred__gemm_job;
 
 static size_t pred__gemm_strips(size_t n);
-/* Tasks of the job: strips, times row_blocks. */
+/* Tasks of the job: column blocks, times row_blocks. */
 static size_t pred__gemm_tasks(const pred__gemm_job *job);
 /* The tasks [begin, end) of the job ctx, on worker `worker` (a pred__task_fn). */
 static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker);
