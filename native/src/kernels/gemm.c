@@ -294,8 +294,8 @@ static size_t pred__gemm_t_chunk_cap(size_t k) {
 
 static size_t pred__gemm_t_work(size_t n, size_t k) {
     size_t panels = (n + PRED__GEMM_MR - 1) / PRED__GEMM_MR, cap = pred__gemm_t_chunk_cap(k);
-    /* the chunk's panels, and a tile for each */
-    return (panels < cap ? panels : cap) * PRED__GEMM_MR * (k + PRED__GEMM_NR);
+    /* the chunk's panels, and a tile of two strips for each */
+    return (panels < cap ? panels : cap) * PRED__GEMM_MR * (k + PRED__GEMM_NC);
 }
 
 /* Panels [t * chunk, ...) of b for tasks [begin, end): packed into work, then every strip of a
@@ -305,7 +305,7 @@ static size_t pred__gemm_t_work(size_t n, size_t k) {
  * transposed into c. */
 static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_t_job *job = (const pred__gemm_t_job *)ctx;
-    const size_t k = job->k, tile_size = PRED__GEMM_MR * PRED__GEMM_NR;
+    const size_t k = job->k, tile_size = PRED__GEMM_MR * PRED__GEMM_NC;
     float *panels = job->work + (size_t)worker * job->work_stride, *tiles = panels + job->chunk * PRED__GEMM_MR * k;
     const int in_tile = pred__act_in_tile(job->act);
     size_t t, j, q, r, jj;
@@ -313,19 +313,27 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
         size_t i0 = t * job->chunk * PRED__GEMM_MR, count = job->n - i0, k0;
         if (count > job->chunk * PRED__GEMM_MR) count = job->chunk * PRED__GEMM_MR;
         pred__gemm_pack(panels, job->b + i0, 1, job->ldb, count, k);
-        for (j = 0; j < job->m; j += PRED__GEMM_NR) {
-            size_t nr = job->m - j < PRED__GEMM_NR ? job->m - j : PRED__GEMM_NR;
+        for (j = 0; j < job->m; j += PRED__GEMM_NC) { /* two strips of a at a time, as pred__gemm_packed */
+            const size_t width = job->m - j < PRED__GEMM_NC ? job->m - j : PRED__GEMM_NC;
+            const size_t nr0 = width < PRED__GEMM_NR ? width : PRED__GEMM_NR, nr1 = width - nr0;
             for (q = 0; q * PRED__GEMM_MR < count; q++)
                 for (r = 0; r < PRED__GEMM_MR; r++)
-                    for (jj = 0; jj < nr; jj++) tiles[q * tile_size + r * PRED__GEMM_NR + jj] = job->bias ? job->bias[j + jj] : 0.0f;
+                    for (jj = 0; jj < width; jj++) tiles[q * tile_size + r * PRED__GEMM_NC + jj] = job->bias ? job->bias[j + jj] : 0.0f;
             k0 = 0;
             do { /* the blocks of pred__gemm_packed, so the sums are its bits */
                 size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
                 const pred__act *act = k0 + kc == k ? job->act : &pred__act_none;
+                const float *s0 = job->a_strips + j * k + k0 * PRED__GEMM_NR, *s1 = s0 + PRED__GEMM_NR * k;
                 for (q = 0; q * PRED__GEMM_MR < count; q++) {
                     size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
-                    job->kt->gemm_tile(tiles + q * tile_size, PRED__GEMM_NR, panels + i * k + k0 * PRED__GEMM_MR,
-                                       job->a_strips + j * k + k0 * PRED__GEMM_NR, kc, mr, nr, NULL, act, 1);
+                    float *tile = tiles + q * tile_size;
+                    const float *panel = panels + i * k + k0 * PRED__GEMM_MR;
+                    if (nr1 && job->kt->gemm_tile2 && mr > 1) {
+                        job->kt->gemm_tile2(tile, PRED__GEMM_NC, panel, s0, s1, kc, mr, nr1, NULL, act, 1);
+                    } else {
+                        job->kt->gemm_tile(tile, PRED__GEMM_NC, panel, s0, kc, mr, nr0, NULL, act, 1);
+                        if (nr1) job->kt->gemm_tile(tile + PRED__GEMM_NR, PRED__GEMM_NC, panel, s1, kc, mr, nr1, NULL, act, 1);
+                    }
                 }
                 k0 += kc;
             } while (k0 < k);
@@ -333,8 +341,8 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
                 size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
                 float *tile = tiles + q * tile_size;
                 for (r = 0; r < mr; r++) {
-                    if (!in_tile) pred__act_apply(tile + r * PRED__GEMM_NR, nr, job->act);
-                    for (jj = 0; jj < nr; jj++) job->c[(j + jj) * job->ldc + i0 + i + r] = tile[r * PRED__GEMM_NR + jj];
+                    if (!in_tile) pred__act_apply(tile + r * PRED__GEMM_NC, width, job->act);
+                    for (jj = 0; jj < width; jj++) job->c[(j + jj) * job->ldc + i0 + i + r] = tile[r * PRED__GEMM_NC + jj];
                 }
             }
         }
