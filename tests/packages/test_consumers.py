@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,38 @@ def test_go_module_from_another_module(tmp_path):
     env = {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOSUMDB": "off", "CGO_ENABLED": "1"}
     run([go, "build", "-o", "example", "."], tmp_path, env=env)
     check_output(run([str(tmp_path / "example"), str(MODEL)], tmp_path))
+
+
+@pytest.fixture(scope="module")
+def jar(tmp_path_factory) -> Path:
+    """generated/java's build.sh's jar, copied out of the tree: all a consumer gets."""
+    run(["bash", "build.sh"], GENERATED / "java")
+    copy = tmp_path_factory.mktemp("jar") / "predict.jar"
+    shutil.copy(GENERATED / "java" / "build" / "predict.jar", copy)
+    return copy
+
+
+def java_example(tmp_path: Path, jar: Path) -> list[str]:
+    """The README's program compiled against the jar; the command that runs it."""
+    java_home = Path(tool("javac")).resolve().parents[1]
+    (tmp_path / "Example.java").write_text(example("java"))
+    run([str(java_home / "bin" / "javac"), "-cp", str(jar), "Example.java"], tmp_path)
+    return [str(java_home / "bin" / "java"), "-cp", f"{jar}{os.pathsep}.", "Example", str(MODEL)]
+
+
+def test_java_jar_from_a_plain_program(tmp_path, jar):
+    """javac and java -cp, no build tool: the jar loads its JNI library from its resources."""
+    check_output(run(java_example(tmp_path, jar), tmp_path))
+    manifest = zipfile.ZipFile(jar).read("META-INF/MANIFEST.MF").decode()
+    assert f"Implementation-Version: {VERSION}" in manifest
+
+
+def test_java_jar_on_an_unsupported_platform_says_so(tmp_path, jar):
+    """A platform the jar has no library for (os.arch overridden): a clear UnsatisfiedLinkError,
+    naming the platform, and no library of another platform loaded."""
+    cmd = java_example(tmp_path, jar)
+    res = subprocess.run([cmd[0], "-Dos.arch=sparc", *cmd[1:]], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode != 0
+    assert "this jar has no native library for linux-sparc" in res.stderr, res.stderr
+    assert "build the jar on this platform" in res.stderr, res.stderr
