@@ -127,3 +127,18 @@ def test_java_jar_on_an_unsupported_platform_says_so(tmp_path, jar):
     assert res.returncode != 0
     assert "this jar has no native library for linux-sparc" in res.stderr, res.stderr
     assert "build the jar on this platform" in res.stderr, res.stderr
+
+
+def test_swift_package_as_a_dependency(tmp_path):
+    """The README's manifest, its path pointed at generated/swift, and its program, built in
+    release (the C at -O2) and run."""
+    manifest, program = example("swift", index=0), example("swift", index=1)
+    assert '.package(path: "../predict/generated/swift")' in manifest
+    (tmp_path / "Package.swift").write_text(
+        manifest.replace("../predict/generated/swift", str(GENERATED / "swift")))
+    (tmp_path / "Sources" / "Example").mkdir(parents=True)
+    (tmp_path / "Sources" / "Example" / "main.swift").write_text(program)
+    swift = tool("swift")
+    run([swift, "build", "-c", "release"], tmp_path, timeout=1200)
+    binary = Path(run([swift, "build", "-c", "release", "--show-bin-path"], tmp_path).strip()) / "Example"
+    check_output(run([str(binary), str(MODEL)], tmp_path))
