@@ -142,3 +142,57 @@ def test_swift_package_as_a_dependency(tmp_path):
     run([swift, "build", "-c", "release"], tmp_path, timeout=1200)
     binary = Path(run([swift, "build", "-c", "release", "--show-bin-path"], tmp_path).strip()) / "Example"
     check_output(run([str(binary), str(MODEL)], tmp_path))
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory) -> Path:
+    """A fresh venv (no system site-packages) with the wheel `pip wheel .` makes, and its
+    classify extra (Pillow): NumPy and Pillow come from PyPI, as a user's would."""
+    folder = tmp_path_factory.mktemp("wheel")
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder / "dist"), str(ROOT)],
+        folder, timeout=900)
+    wheels = list((folder / "dist").glob("predict-*.whl"))
+    assert [w.name.split("-")[1] for w in wheels] == [VERSION], wheels
+    run([sys.executable, "-m", "venv", str(folder / "venv")], folder)
+    python = folder / "venv" / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         f"predict[classify] @ {wheels[0].as_uri()}"], folder, timeout=600)
+    return folder / "venv" / "bin"
+
+
+def test_python_wheel_in_a_fresh_venv(tmp_path, venv):
+    """The README's program under the venv's Python: the wheel's extension, not the tree's."""
+    (tmp_path / "example.py").write_text(example("python"))
+    where = run([str(venv / "python"), "-c", "import predict; print(predict.__file__)"], tmp_path)
+    assert where.startswith(str(venv.parent)), where
+    check_output(run([str(venv / "python"), "example.py", str(MODEL)], tmp_path))
+    assert run([str(venv / "python"), "-c", "import predict; print(predict.__version__)"],
+               tmp_path).strip() == VERSION
+
+
+def test_python_wheel_classifies(tmp_path, venv):
+    """predict-classify from the venv names chelsea.png's cat as onnxruntime does (the model
+    converted by the tree's predict-models, which the tests' environment has)."""
+    import onnx
+    import onnxruntime
+    import skimage
+    from PIL import Image
+    sys.path.insert(0, str(ROOT / "tools"))
+    import predict_models
+    from predict_models.preprocess import preprocess
+    model = tmp_path / "lite0.onnx"
+    onnx.save(predict_models.convert("lite0"), model)
+    photo = Path(skimage.__file__).parent / "data" / "chelsea.png"
+    session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    rgb = np.asarray(Image.open(photo).convert("RGB"))
+    want = int(np.argmax(session.run(None, {session.get_inputs()[0].name: preprocess(rgb, 224)})[0]))
+    out = run([str(venv / "predict-classify"), "-m", str(model), str(photo)], tmp_path)
+    first = next(line for line in out.splitlines() if line.startswith("   "))
+    assert first.rstrip().endswith(f"({want})"), out
+
+
+def test_python_wheel_bindgen_names_its_extra(tmp_path, venv):
+    """The wheel carries bindgen without pycparser and Jinja2: it says which extra to install."""
+    res = subprocess.run([str(venv / "bindgen"), "ir"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "pip install 'predict[bindgen]'" in res.stderr, res.stderr
