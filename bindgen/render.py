@@ -92,8 +92,8 @@ def render(cfg: Config, languages: list[str] | None = None) -> dict[Path, str | 
     out: dict[Path, str] = {}
     single = library_files(cfg)
     for lang in cfg.select(languages):
-        if lang == "c":
-            files = c_files(cfg)
+        if lang == "c":   # the single file, and the project's files beside it (its README)
+            files = {**c_files(cfg), **project_files(cfg, env, "c", {"api": api, "cfg": cfg})}
         else:
             module = importlib.import_module(f"bindgen.{lang}")
             files = module.files(api, cfg, env, single)

@@ -1,6 +1,6 @@
 """Each package consumed the way its users consume it, by a throwaway project the test writes.
 
-The consumer programs are the examples of the package READMEs (generated/<lang>/README.md),
+The consumer programs are the examples of the package READMEs (generated/<lang>/README.md, C's too),
 taken from there as they are: the Go module requires the package with a `replace`, the Java
 program is compiled and run with plain `javac`/`java -cp predict.jar`, the Swift package
 depends on generated/swift by a local path, and the Python wheel from `pip wheel .` is
@@ -78,6 +78,20 @@ def tool(name: str) -> str:
     found = shutil.which(name, path=PATH)
     assert found, f"{name} not found (tools/setup.sh installs it)"
     return found
+
+
+def test_c_single_file_with_the_readmes_commands(tmp_path):
+    """The two files copied into a project, built with the README's commands as written (then
+    once more with warnings as errors), and its program run."""
+    for name in ("predict.c", "predict.h"):
+        shutil.copy(GENERATED / "c" / name, tmp_path)
+    (tmp_path / "example.c").write_text(example("c"))
+    commands = [line for line in example("c", "sh").splitlines() if line.strip()]
+    assert commands[-1].startswith("cc ") and "-lm" in commands[-1], commands
+    for line in commands:
+        run(["sh", "-c", line], tmp_path)
+    check_output(run([str(tmp_path / "example"), str(MODEL)], tmp_path))
+    run(["cc", "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-c", "example.c"], tmp_path)
 
 
 def test_go_module_from_another_module(tmp_path):
@@ -196,3 +210,32 @@ def test_python_wheel_bindgen_names_its_extra(tmp_path, venv):
     res = subprocess.run([str(venv / "bindgen"), "ir"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2, res.stdout + res.stderr
     assert "pip install 'predict[bindgen]'" in res.stderr, res.stderr
+
+
+# the language of each quick start in README.md -> which block of its package's README is the
+# program (Swift's first is the manifest)
+QUICK_STARTS = {"c": 0, "python": 0, "go": 0, "java": 0, "swift": 1}
+
+
+def code_lines(text: str) -> list[str]:
+    """Lines as compared: trailing comments and indentation dropped, blank and comment-only
+    lines skipped (a comment a README adds, such as "checks left out", is no code)."""
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"\s+(#|//|/\*) .*$", "", line).strip()
+        if line and not line.startswith(("#", "//", "/*")) or line.startswith("#include"):
+            out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("lang", list(QUICK_STARTS))
+def test_readme_quick_start_is_an_excerpt_of_a_tested_program(lang):
+    """Each quick start of README.md is lines of its package's example, in order, which the
+    tests above build and run: the README cannot show code that does not compile."""
+    section = (ROOT / "README.md").read_text().split("## Quick start per language", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(rf"^```{lang}\n(.*?)^```$", section, re.M | re.S)
+    assert len(blocks) == 1, f"README.md's quick starts have {len(blocks)} {lang} blocks"
+    program = iter(code_lines(example(lang, index=QUICK_STARTS[lang])))
+    for line in code_lines(blocks[0]):
+        assert any(line == p for p in program), \
+            f"README.md's {lang} quick start: {line!r} is not in generated/{lang}/README.md's program (or not in its order)"
