@@ -212,6 +212,16 @@ def test_python_wheel_bindgen_names_its_extra(tmp_path, venv):
     assert "pip install 'predict[bindgen]'" in res.stderr, res.stderr
 
 
+def test_the_version_is_set_once():
+    """PRED_VERSION is the version: nowhere else in the sources, and in the JavaScript package's
+    package.json (the programs above check pred_version(), the jar's manifest and the wheel)."""
+    import json
+    import tomllib
+    assert json.loads((GENERATED / "js" / "package.json").read_text())["version"] == VERSION
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]   # setup.py reads the header
+
+
 # the language of each quick start in README.md -> which block of its package's README is the
 # program (Swift's first is the manifest)
 QUICK_STARTS = {"c": 0, "python": 0, "go": 0, "java": 0, "swift": 1}
