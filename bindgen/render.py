@@ -22,7 +22,9 @@ from .annotations import BindgenError
 from .config import Config
 from .parse import parse_header
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# the repository's templates/ folder; an installed wheel carries it as bindgen/templates
+_HERE = Path(__file__).resolve().parent
+TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 
 
 def banner(lead: str, cfg: Config, tail: str = "") -> str:

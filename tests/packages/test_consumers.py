@@ -205,11 +205,23 @@ def test_python_wheel_classifies(tmp_path, venv):
     assert first.rstrip().endswith(f"({want})"), out
 
 
-def test_python_wheel_bindgen_names_its_extra(tmp_path, venv):
-    """The wheel carries bindgen without pycparser and Jinja2: it says which extra to install."""
-    res = subprocess.run([str(venv / "bindgen"), "ir"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+def test_python_wheel_bindgen(tmp_path, venv):
+    """The wheel's bindgen: without pycparser and Jinja2 it says which extra to install; with
+    the extra it generates what the tree's bindgen generates (its templates are in the wheel)."""
+    cmd = ["--config", str(ROOT / "tests" / "fixtures" / "strings" / "bindgen.toml"), "all"]
+    res = subprocess.run([str(venv / "bindgen"), *cmd], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2, res.stdout + res.stderr
     assert "pip install 'predict[bindgen]'" in res.stderr, res.stderr
+    wheel = next(venv.parent.parent.glob("dist/predict-*.whl"))
+    run([str(venv / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         f"predict[bindgen] @ {wheel.as_uri()}"], tmp_path, timeout=600)
+    run([str(venv / "bindgen"), *cmd[:2], "--output", str(tmp_path / "wheel"), *cmd[2:]], tmp_path)
+    run([sys.executable, "-m", "bindgen", *cmd[:2], "--output", str(tmp_path / "tree"), *cmd[2:]], ROOT)
+    files = sorted(p.relative_to(tmp_path / "tree") for p in (tmp_path / "tree").rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(tmp_path / "wheel")
+                                     for p in (tmp_path / "wheel").rglob("*") if p.is_file())
+    for rel in files:
+        assert (tmp_path / "wheel" / rel).read_bytes() == (tmp_path / "tree" / rel).read_bytes(), rel
 
 
 def test_the_version_is_set_once():
