@@ -143,6 +143,7 @@ def test_java_jar_on_an_unsupported_platform_says_so(tmp_path, jar):
     assert "build the jar on this platform" in res.stderr, res.stderr
 
 
+@pytest.mark.slow
 def test_swift_package_as_a_dependency(tmp_path):
     """The README's manifest, its path pointed at generated/swift, and its program, built in
     release (the C at -O2) and run."""
@@ -174,6 +175,7 @@ def venv(tmp_path_factory) -> Path:
     return folder / "venv" / "bin"
 
 
+@pytest.mark.slow
 def test_python_wheel_in_a_fresh_venv(tmp_path, venv):
     """The README's program under the venv's Python: the wheel's extension, not the tree's."""
     (tmp_path / "example.py").write_text(example("python"))
@@ -184,6 +186,7 @@ def test_python_wheel_in_a_fresh_venv(tmp_path, venv):
                tmp_path).strip() == VERSION
 
 
+@pytest.mark.slow
 def test_python_wheel_classifies(tmp_path, venv):
     """predict-classify from the venv names chelsea.png's cat as onnxruntime does (the model
     converted by the tree's predict-models, which the tests' environment has)."""
@@ -205,6 +208,7 @@ def test_python_wheel_classifies(tmp_path, venv):
     assert first.rstrip().endswith(f"({want})"), out
 
 
+@pytest.mark.slow
 def test_python_wheel_bindgen(tmp_path, venv):
     """The wheel's bindgen: without pycparser and Jinja2 it says which extra to install; with
     the extra it generates what the tree's bindgen generates (its templates are in the wheel)."""
