@@ -33,7 +33,7 @@ VERSION = re.search(r'#define\s+PRED_VERSION\s+"([^"]+)"',
 
 def code_blocks(markdown: Path, lang: str) -> list[str]:
     """The fenced blocks of `lang` in a Markdown file, in order."""
-    return re.findall(rf"^```{lang}\n(.*?)^```$", markdown.read_text(), re.M | re.S)
+    return re.findall(rf"^```{re.escape(lang)}\n(.*?)^```$", markdown.read_text(), re.M | re.S)
 
 
 def example(lang: str, readme_lang: str | None = None, index: int = 0) -> str:
@@ -95,13 +95,13 @@ def test_c_single_file_with_the_readmes_commands(tmp_path):
 
 
 def test_go_module_from_another_module(tmp_path):
-    """The README's program in a module of its own, which requires predict's with a `replace`
-    (offline: no proxy, no checksum database); cgo compiles the single file."""
-    module = (GENERATED / "go" / "go.mod").read_text().split("module ", 1)[1].split()[0]
+    """The README's program in a module of its own, whose go.mod has the README's require and
+    replace lines (offline: no proxy, no checksum database); cgo compiles the single file."""
     go = tool("go")
-    (tmp_path / "go.mod").write_text(f"module example.com/consumer\n\ngo 1.21\n\n"
-                                     f"require {module} v0.0.0\n\n"
-                                     f"replace {module} => {GENERATED / 'go'}\n")
+    lines = example("go", "go.mod")
+    assert "/path/to/predict/generated/go" in lines
+    (tmp_path / "go.mod").write_text("module example.com/consumer\n\ngo 1.21\n\n" +
+                                     lines.replace("/path/to/predict/generated/go", str(GENERATED / "go")))
     (tmp_path / "main.go").write_text(example("go"))
     env = {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOSUMDB": "off", "CGO_ENABLED": "1"}
     run([go, "build", "-o", "example", "."], tmp_path, env=env)
