@@ -3,8 +3,8 @@
 The consumer programs are the examples of the package READMEs (generated/<lang>/README.md, C's too),
 taken from there as they are: the Go module requires the package with a `replace`, the Java
 program is compiled and run with plain `javac`/`java -cp predict.jar`, the Swift package
-depends on generated/swift by a local path, and the Python wheel from `pip wheel .` is
-installed in a fresh venv. Each runs tests/data/add_relu.onnx (y = relu(x + bias)) on an input
+depends on generated/swift by a local path, the JavaScript package's `npm pack` tarball is
+installed offline, and the Python wheel from `pip wheel .` is installed in a fresh venv. Each runs tests/data/add_relu.onnx (y = relu(x + bias)) on an input
 of ones and prints the version and the outputs, which must be PRED_VERSION and onnxruntime's.
 Nothing here needs a network but PyPI (the wheel's build requirements and NumPy).
 """
@@ -159,6 +159,22 @@ def test_swift_package_as_a_dependency(tmp_path):
     check_output(run([str(binary), str(MODEL)], tmp_path))
 
 
+def test_js_package_from_its_npm_tarball(tmp_path):
+    """The package as `npm pack` packs it (its "files"), installed offline in a project of its
+    own; the README's program imports it by name and runs under node."""
+    sys.path.insert(0, str(ROOT / "tests" / "conformance"))
+    from runners.js import build
+    build()   # skips, saying why, without emcc or node
+    npm = tool("npm")
+    run([npm, "pack", "--offline", "--pack-destination", str(tmp_path), str(GENERATED / "js")], tmp_path)
+    tarball = tmp_path / f"predict-{VERSION}.tgz"
+    assert tarball.is_file(), list(tmp_path.iterdir())
+    (tmp_path / "package.json").write_text('{"name": "example", "private": true, "type": "module"}\n')
+    run([npm, "install", "--offline", "--no-audit", "--no-fund", str(tarball)], tmp_path)
+    (tmp_path / "example.mjs").write_text(example("js"))
+    check_output(run([tool("node"), "example.mjs", str(MODEL)], tmp_path))
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
     """A fresh venv (no system site-packages) with the wheel `pip wheel .` makes, and its
@@ -240,7 +256,7 @@ def test_the_version_is_set_once():
 
 # the language of each quick start in README.md -> which block of its package's README is the
 # program (Swift's first is the manifest)
-QUICK_STARTS = {"c": 0, "python": 0, "go": 0, "java": 0, "swift": 1}
+QUICK_STARTS = {"c": 0, "python": 0, "go": 0, "java": 0, "swift": 1, "js": 0}
 
 
 def code_lines(text: str) -> list[str]:
