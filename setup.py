@@ -2,8 +2,12 @@
 
 The extension compiles bindgen's output: the binding (generated/python/predict/_predict.pyx)
 and the single-file library (generated/c/predict.c). Run `python -m bindgen all` first
-when the header or the engine changed.
+when the header or the engine changed. The version is the library's, PRED_VERSION of the
+header, which every package and pred_version() report: it is set there and nowhere else.
 """
+import re
+from pathlib import Path
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -17,7 +21,12 @@ extension = Extension(
     libraries=["m", "pthread"],
 )
 
+# the single file's copy of the header: an sdist carries it (MANIFEST.in), native/ it does not
+HEADER = Path(__file__).resolve().parent / "generated" / "c" / "predict.h"
+VERSION = re.search(r'#define\s+PRED_VERSION\s+"([^"]+)"', HEADER.read_text()).group(1)
+
 setup(
+    version=VERSION,
     ext_modules=cythonize([extension], language_level=3),
     # Cython's C output sits beside the .pyx; the wheel needs only the compiled module
     exclude_package_data={"predict": ["*.c"]},

@@ -33,9 +33,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import render
 from .annotations import PARAM_ATTRS, RETURN_ATTRS, TAGS, BindgenError
 from .config import load_config
+
+# the modules of bindgen's dependencies (the `bindgen` extra) -> their PyPI names
+GENERATOR_MODULES = {"jinja2": "Jinja2", "pycparser": "pycparser"}
 
 DECLARATIONS = """\
 declarations (each needs a doc comment; anything else is an error at its line):
@@ -127,6 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("report", help="list what the bindings hold and every declaration skipped, "
                                   "with the reason (a header with an overlay, or a system header)")
     args = ap.parse_args(argv)
+    try:
+        # the parser and the templates are the generator's dependencies, an extra of the
+        # predict distribution: `bindgen --help` works without them, a command says what is missing
+        from . import render
+    except ModuleNotFoundError as e:
+        if e.name not in GENERATOR_MODULES:
+            raise
+        print(f"bindgen: error: bindgen needs {GENERATOR_MODULES[e.name]}, which is not installed: "
+              "pip install 'predict[bindgen]' (pycparser and Jinja2)", file=sys.stderr)
+        return 2
     try:
         cfg = load_config(file=args.config, output=args.output)
         if args.command == "ir":

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from . import ir, lower
 from . import support
 from .annotations import BindgenError
-from .names import camel, comment, pascal, strip_prefix, thread_doc
+from .names import camel, comment, library_version, pascal, strip_prefix, thread_doc
 from .render import project_files
 
 JAVA_KEYWORDS = set("""
@@ -233,6 +233,7 @@ class JavaOracle:
         self.error_class = opts.get("error", self.api_class + "Exception")
         self.jni_class = self.api_class + "Jni"
         self.library = cfg.name + "_jni"
+        self.version = library_version(api, cfg.prefix)   # the jar manifest's Implementation-Version
         self.error_enum = api.error_enum
         # without an @errors enum nothing fails: no exception class, no status
         self.status_class = self.type_name(self.error_enum.name) if self.error_enum else ""

@@ -143,6 +143,7 @@ class JsOracle:
         opts = cfg.lang("js")
         self.module = opts.get("module", names.snake(api.name))
         self.error = opts.get("error", names.pascal(api.name) + "Error")
+        self.version = names.library_version(api, cfg.prefix)   # package.json's version
         err = api.error_enum
         self.err = err
         self.status_name = "Status" if err else ""

@@ -36,6 +36,14 @@ def strip_prefix(name: str, prefix: str) -> str:
     return name
 
 
+def library_version(api, prefix: str) -> str:
+    """The library's version for package metadata: the <PREFIX>VERSION string constant of the
+    header (the one place it is set), else 0.0.0."""
+    name = prefix.upper() + "VERSION"
+    found = [c.value for c in api.constants if c.name == name and c.kind == "string"]
+    return found[0] if found else "0.0.0"
+
+
 def comment(text: str, lead: str, width: int = 90) -> str:
     """`text` as comment lines starting with `lead` (e.g. "// ", " * ", "/// ")."""
     out = []

@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 
 from . import ir, lower, support
 from .annotations import BindgenError
-from .names import member_names, pascal, strip_prefix, thread_doc
+from .names import library_version, member_names, pascal, strip_prefix, thread_doc
 from .render import project_files
 
 # Parameter names that would shadow a builtin type get a clearer name, others a "_".
@@ -351,10 +351,8 @@ class PyOracle:
 
     @property
     def version(self) -> str:
-        """The project version for pyproject.toml: the <PREFIX>VERSION string, else 0.0.0."""
-        name = self.prefix.upper() + "VERSION"
-        found = [c.value for c in self.api.constants if c.name == name and c.kind == "string"]
-        return found[0] if found else "0.0.0"
+        """The project version for pyproject.toml (names.library_version)."""
+        return library_version(self.api, self.prefix)
 
     @property
     def exports(self) -> list[str]:

@@ -22,7 +22,9 @@ from .annotations import BindgenError
 from .config import Config
 from .parse import parse_header
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# the repository's templates/ folder; an installed wheel carries it as bindgen/templates
+_HERE = Path(__file__).resolve().parent
+TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 
 
 def banner(lead: str, cfg: Config, tail: str = "") -> str:
@@ -92,8 +94,8 @@ def render(cfg: Config, languages: list[str] | None = None) -> dict[Path, str | 
     out: dict[Path, str] = {}
     single = library_files(cfg)
     for lang in cfg.select(languages):
-        if lang == "c":
-            files = c_files(cfg)
+        if lang == "c":   # the single file, and the project's files beside it (its README)
+            files = {**c_files(cfg), **project_files(cfg, env, "c", {"api": api, "cfg": cfg})}
         else:
             module = importlib.import_module(f"bindgen.{lang}")
             files = module.files(api, cfg, env, single)

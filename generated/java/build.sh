@@ -32,7 +32,9 @@ mkdir -p "$resources"
     -d build/classes $(find src/main/java -name '*.java')
 "$CC" -shared -fPIC -O2 -Wall -Wextra -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/$os" \
     -Isrc/main/c -pthread -o "$resources/$lib" src/main/c/predict_jni.c src/main/c/predict.c -lm
-"$JAVA_HOME/bin/jar" --create --file build/predict.jar -C build/classes .
+# the manifest names the library and its version (PRED_VERSION of the header)
+printf 'Implementation-Title: predict\nImplementation-Version: 0.1.0\n' > build/manifest.txt
+"$JAVA_HOME/bin/jar" --create --file build/predict.jar --manifest build/manifest.txt -C build/classes .
 echo "build.sh: built build/predict.jar ($os-$arch)"
 
 if [ "${1:-}" = test ]; then

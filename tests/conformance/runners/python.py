@@ -76,6 +76,10 @@ class _Runner:
         return {}
 
 
+def prepare() -> None:
+    """Nothing to build: the package runs in this process (every runner has a prepare())."""
+
+
 def run_case(case_json: Path) -> dict:
     case_json = Path(case_json)
     case = json.loads(case_json.read_text())

@@ -31,6 +31,11 @@ def runner() -> Path:
     return Path(_swift("--show-bin-path").strip()) / PRODUCT
 
 
+def prepare() -> None:
+    """Builds (or starts) what run_case needs, once, so that a caller can time the cases alone."""
+    runner()
+
+
 def run_case(case_json: Path) -> dict:
     case_json = Path(case_json)
     out = case_json.with_name("swift-result.json")

@@ -42,7 +42,14 @@ final class PredictJni {
         String resource = "/dev/predict/native/" + platform() + "/" + file;
         try (InputStream in = PredictJni.class.getResourceAsStream(resource)) {
             if (in == null) {
-                System.loadLibrary(LIBRARY);
+                try {
+                    System.loadLibrary(LIBRARY);
+                } catch (UnsatisfiedLinkError e) {
+                    // No library for this platform in the jar, nor on the path: say which is missing.
+                    throw new UnsatisfiedLinkError("predict: this jar has no native library for "
+                            + platform() + " (" + resource + "), and " + file
+                            + " is not on java.library.path: build the jar on this platform (build.sh)");
+                }
                 return;
             }
             Path tmp = Files.createTempFile(LIBRARY, file.substring(file.lastIndexOf('.')));
