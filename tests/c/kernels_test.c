@@ -375,6 +375,53 @@ static void test_gather2(const pred__kernels *level) {
     }
 }
 
+/* A level's direct convolution (few input channels, straight from the input) on output rows
+ * [oy0, oy1) of a random 2-D shape (padding, strides, kernels up to 7x7, channels past a vector):
+ * within the bound of a sum in double, act applied as pred__act_apply does it, the other rows
+ * untouched. */
+static void test_conv_direct(const pred__kernels *level, int round) {
+    pred__direct_shape s;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    size_t pb, pr, i, ch, oy, ox, ci, ky, kx, oy0, oy1, plane, size;
+    float *x, *w, *bias, *got, *want, *scale, *scratch;
+    if (!level->conv_direct) return;
+    s.c = rnd_in(1, 4), s.m = rnd_in(1, 70), s.kh = rnd_in(1, 7), s.kw = rnd_in(1, 7);
+    s.stride_y = rnd_in(1, 3), s.stride_x = rnd_in(1, 3);
+    s.h = rnd_in(s.kh, 30), s.w = rnd_in(s.kw, 40);
+    s.pad_t = rnd_in(0, s.kh - 1), pb = rnd_in(0, s.kh - 1), s.pad_l = rnd_in(0, s.kw - 1), pr = rnd_in(0, s.kw - 1);
+    s.oh = (s.h + s.pad_t + pb - s.kh) / s.stride_y + 1, s.ow = (s.w + s.pad_l + pr - s.kw) / s.stride_x + 1;
+    plane = s.oh * s.ow, size = s.m * plane;
+    oy0 = rnd_in(0, s.oh - 1), oy1 = rnd_in(oy0 + 1, s.oh);
+    x = (float *)malloc(s.c * s.h * s.w * sizeof(float)), w = (float *)malloc(s.m * s.c * s.kh * s.kw * sizeof(float));
+    bias = (float *)malloc(s.m * sizeof(float)), got = (float *)malloc(size * sizeof(float));
+    want = (float *)malloc(size * sizeof(float)), scale = (float *)malloc(size * sizeof(float));
+    scratch = (float *)malloc(pred__conv_direct_scratch_size(&s) * sizeof(float));
+    for (i = 0; i < s.c * s.h * s.w; i++) x[i] = rnd_float();
+    for (i = 0; i < s.m * s.c * s.kh * s.kw; i++) w[i] = rnd_float();
+    for (i = 0; i < s.m; i++) bias[i] = rnd_float();
+    for (i = 0; i < size; i++) got[i] = want[i] = CANARY, scale[i] = 0.0f;
+    for (ch = 0; ch < s.m; ch++)
+        for (oy = oy0; oy < oy1; oy++)
+            for (ox = 0; ox < s.ow; ox++) {
+                double sum = round % 3 ? bias[ch] : 0.0, mag = fabs(sum);
+                for (ci = 0; ci < s.c; ci++)
+                    for (ky = 0; ky < s.kh; ky++)
+                        for (kx = 0; kx < s.kw; kx++) {
+                            long iy = (long)(oy * s.stride_y + ky) - (long)s.pad_t, ix = (long)(ox * s.stride_x + kx) - (long)s.pad_l;
+                            double v = iy >= 0 && iy < (long)s.h && ix >= 0 && ix < (long)s.w
+                                           ? (double)w[((ch * s.c + ci) * s.kh + ky) * s.kw + kx] * x[(ci * s.h + (size_t)iy) * s.w + (size_t)ix]
+                                           : 0.0;
+                            sum += v, mag += fabs(v);
+                        }
+                want[ch * plane + oy * s.ow + ox] = (float)sum;
+                scale[ch * plane + oy * s.ow + ox] = (float)mag;
+            }
+    for (ch = 0; ch < s.m; ch++) pred__act_apply(want + ch * plane + oy0 * s.ow, (oy1 - oy0) * s.ow, act);
+    level->conv_direct(got, x, w, round % 3 ? bias : NULL, &s, oy0, oy1, scratch, act);
+    compare("conv direct", level->name, got, want, scale, size);
+    free(x), free(w), free(bias), free(got), free(want), free(scale), free(scratch);
+}
+
 /* A level's two-strip tile gives the bits of its tile run on each strip: random rows, columns of
  * the second strip, k (odd too), bias or not, a start in c or not, every activation. */
 static void test_tile2(const pred__kernels *level, int round) {
@@ -472,6 +519,7 @@ int main(void) {
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         for (round = 0; round < 400; round++) test_dwconv_lanes(level, round);
         for (round = 0; round < 400; round++) test_tile2(level, round);
+        for (round = 0; round < 400; round++) test_conv_direct(level, round);
         test_gather2(level);
         test_tile_activation_bits(level);
         test_math(level);

@@ -31,5 +31,10 @@ PRED__AVX512 static inline __m512 pred__avx512_act(__m512 v, const pred__act *ac
     return v;
 }
 
+/* The high 8 lanes (AVX-512F only: no DQ extract). */
+PRED__AVX512 static inline __m256 pred__avx512_high8(__m512 v) {
+    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
 #endif
 #endif /* PRED_KERNELS_AVX512_H */

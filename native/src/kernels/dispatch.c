@@ -20,7 +20,7 @@ static const pred__kernels pred__kernels_avx2 = {
 /* the GEMM tile, depthwise convs and gather in 512-bit vectors; the math is AVX2's */
 static const pred__kernels pred__kernels_avx512 = {
     .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512,
-    .gemm_tile2 = pred__gemm_tile2_avx512, .dwconv = pred__dwconv_avx512,
+    .gemm_tile2 = pred__gemm_tile2_avx512, .dwconv = pred__dwconv_avx512, .conv_direct = pred__conv_direct_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx512, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
     .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512};
 #endif
@@ -148,6 +148,10 @@ static size_t pred__dw_lanes_cols(const pred__dw_shape *s) {
 
 static size_t pred__dw_lanes_rows(const pred__dw_shape *s) {
     return (s->oh - 1) * s->stride + s->kh;
+}
+
+static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s) {
+    return (s->c * s->kh * s->kw + 1) * ((s->m + 31) / 32 * 32); /* weights tap by tap, and the bias */
 }
 
 static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s) {

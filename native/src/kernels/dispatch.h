@@ -137,6 +137,18 @@ static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s);
 static size_t pred__dw_lanes_cols(const pred__dw_shape *s);
 static size_t pred__dw_lanes_rows(const pred__dw_shape *s);
 
+/* A 2-D convolution of one group: x (c, h, w) -> y (m, oh, ow), kernel kh x kw, no dilation. */
+typedef struct pred__direct_shape {
+    size_t c, h, w, m, oh, ow, kh, kw, stride_y, stride_x, pad_t, pad_l;
+} pred__direct_shape;
+/* Output rows [oy0, oy1) of y = act(conv(x, w (m, c, kh, kw)) + bias (m; NULL: 0)) for few input
+ * channels, straight from the input (no im2col); scratch holds pred__conv_direct_scratch_size(s)
+ * floats. Optional: a level without it runs the GEMM over im2col. */
+typedef void (*pred__conv_direct_fn)(float *y, const float *x, const float *w, const float *bias,
+                                     const pred__direct_shape *s, size_t oy0, size_t oy1, float *scratch,
+                                     const pred__act *act);
+static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s);
+
 /* y (n,) = f(x (n,)), elementwise; y may be x. */
 typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
 /* dst[i] = src[2 * i] for i < n, reading src[0 .. 2n - 2] only: the rows of a stride-2 im2col strip. */
@@ -149,6 +161,7 @@ typedef struct pred__kernels {
     pred__gemm_tile2_fn gemm_tile2;    /* NULL: gemm_tile twice */
     pred__dwconv_fn dwconv;
     pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
+    pred__conv_direct_fn conv_direct; /* NULL: this level has none */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
     pred__gather_fn gather2;
 } pred__kernels;
@@ -193,6 +206,9 @@ static void pred__dwconv_avx512(float *y, const float *x, const float *w, float 
                                 float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_avx512(float *y, const float *x, const float *w, const float *bias, size_t n,
                                       const pred__dw_shape *s, float *scratch, const pred__act *act);
+static void pred__conv_direct_avx512(float *y, const float *x, const float *w, const float *bias,
+                                     const pred__direct_shape *s, size_t oy0, size_t oy1, float *scratch,
+                                     const pred__act *act);
 #endif
 #if PRED__HAVE_WASM128
 static void pred__vexp_wasm128(float *y, const float *x, size_t n);

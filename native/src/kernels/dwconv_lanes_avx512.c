@@ -2,8 +2,8 @@
  * kernels/dwconv_lanes_avx512.c: depthwise convolution of 16 channels at once,
  * one per lane of a 512-bit vector, for small maps.
  *
- * The AVX2 lanes kernel (dwconv_lanes_avx2.c, before this file: its 8 x 8
- * transposes serve here) with pixels of 16 channels: each tap is one FMA for
+ * The AVX2 lanes kernel (dwconv_lanes_avx2.c, before this file: its transposes
+ * of 8 channels serve here) with pixels of 16 channels: each tap is one FMA for
  * 16 channels of an output, which on CPUs with full-width 512-bit FMA units
  * (AMD Zen 5, Intel server cores) does twice the AVX2 kernel's work per
  * instruction. The channels go in and out through the two halves of each
@@ -41,11 +41,6 @@ PRED__AVX512 static void pred__dw_lanes16_pad(float *pad, const float *x, size_t
                                           w - c < 8 ? w - c : 8);
         for (c = s->pad_l + w; c < cols; c++) _mm512_storeu_ps(dst + c * 16, _mm512_setzero_ps());
     }
-}
-
-/* The high 8 lanes (AVX-512F only: no DQ extract). */
-PRED__AVX512 static inline __m256 pred__avx512_high8(__m512 v) {
-    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
 }
 
 /* Outputs ox0..ox0+7 of row oy of the n channels: 8 sums of 16 lanes, of which the row's first
