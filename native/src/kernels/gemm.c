@@ -178,6 +178,12 @@ static void pred__gemm_packed_both(const pred__gemm_job *job, size_t strip, size
     }
 }
 
+/* Columns of c a task of the level computes at a time: two strips where its tile takes two, else
+ * one (two would only double the strips held in L1: Lite0 2-4% slower at the AVX2 level). */
+static size_t pred__gemm_block_cols(const pred__kernels *kt) {
+    return kt->gemm_tile2 ? PRED__GEMM_NC : PRED__GEMM_NR;
+}
+
 /* Columns [j, j + width) (width <= NC, the strips at work and work + KC * NR) of the panels
  * [p0, p1) of c, from the block of k at k0 (kc steps; `last`: the final one): two strips in one
  * tile where the level has it. */
@@ -195,8 +201,8 @@ static void pred__gemm_block_tiles(const pred__gemm_job *job, size_t j, size_t w
         /* the rows of c are feature maps, each written a block at a time: ask for the lines of the
          * block after next (on Lite0's first layers, 32 rows of 12544 outputs) */
         for (r = 0; k0 == 0 && j + 3 * PRED__GEMM_NC <= job->n && r < mr; r++) {
-            PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NC);
-            PRED__PREFETCH_W(ct + r * job->ldc + 2 * PRED__GEMM_NC + PRED__GEMM_NR);
+            PRED__PREFETCH_W(ct + r * job->ldc + 2 * width);
+            if (nr1) PRED__PREFETCH_W(ct + r * job->ldc + 2 * width + PRED__GEMM_NR);
         }
         if (nr1 && job->kt->gemm_tile2 && mr > 1) {
             job->kt->gemm_tile2(ct, job->ldc, a, work, work1, kc, mr, nr1, bias, act, k0 > 0);
@@ -213,8 +219,9 @@ static void pred__gemm_block_tiles(const pred__gemm_job *job, size_t j, size_t w
  * them. */
 static void pred__gemm_packed(const pred__gemm_job *job, size_t block, size_t p0, size_t p1, float *work) {
     const pred__gemm_src *src = &job->src;
-    size_t k0 = 0, k = job->k, j = block * PRED__GEMM_NC, s;
-    const size_t width = job->n - j < PRED__GEMM_NC ? job->n - j : PRED__GEMM_NC;
+    const size_t nc = pred__gemm_block_cols(job->kt);
+    size_t k0 = 0, k = job->k, j = block * nc, s;
+    const size_t width = job->n - j < nc ? job->n - j : nc;
     do { /* once at least, so k = 0 gives the bias */
         size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
         for (s = 0; s * PRED__GEMM_NR < width; s++) {
@@ -232,32 +239,33 @@ static size_t pred__gemm_strips(size_t n) {
     return (n + PRED__GEMM_NR - 1) / PRED__GEMM_NR;
 }
 
-static size_t pred__gemm_blocks(size_t n) {
-    return (n + PRED__GEMM_NC - 1) / PRED__GEMM_NC;
+static size_t pred__gemm_blocks(const pred__gemm_job *job) {
+    const size_t nc = pred__gemm_block_cols(job->kt);
+    return (job->n + nc - 1) / nc;
 }
 
 static size_t pred__gemm_tasks(const pred__gemm_job *job) {
-    return pred__gemm_blocks(job->n) * (job->row_blocks ? job->row_blocks : 1);
+    return pred__gemm_blocks(job) * (job->row_blocks ? job->row_blocks : 1);
 }
 
 /* Task t is column block t / row_blocks, and the row_blocks-th part t % row_blocks of the panels. */
 static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_job *job = (const pred__gemm_job *)ctx;
     size_t blocks = job->row_blocks ? job->row_blocks : 1, panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
-    size_t per = (panels + blocks - 1) / blocks, t, strip;
+    size_t per = (panels + blocks - 1) / blocks, t, strip, per_block = pred__gemm_block_cols(job->kt) / PRED__GEMM_NR;
     for (t = begin; t < end; t++) {
         size_t block = t / blocks, p0 = t % blocks * per, p1 = p0 + per;
         if (!job->b_strips) {
             pred__gemm_packed(job, block, p0, p1, job->work + (size_t)worker * job->work_stride);
             continue;
         }
-        for (strip = block * 2; strip < block * 2 + 2 && strip * PRED__GEMM_NR < job->n; strip++)
+        for (strip = block * per_block; strip < (block + 1) * per_block && strip * PRED__GEMM_NR < job->n; strip++)
             pred__gemm_packed_both(job, strip, p0, p1);
     }
 }
 
 static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job) {
-    size_t blocks = pred__gemm_blocks(job->n), panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
+    size_t blocks = pred__gemm_blocks(job), panels = (job->m + PRED__GEMM_MR - 1) / PRED__GEMM_MR;
     size_t want = 4 * (size_t)pred__exec_threads(x); /* tasks enough to even out threads */
     job->work = x->scratch;
     job->work_stride = x->scratch_stride;
@@ -305,7 +313,7 @@ static size_t pred__gemm_t_work(size_t n, size_t k) {
  * transposed into c. */
 static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_t_job *job = (const pred__gemm_t_job *)ctx;
-    const size_t k = job->k, tile_size = PRED__GEMM_MR * PRED__GEMM_NC;
+    const size_t k = job->k, tile_size = PRED__GEMM_MR * PRED__GEMM_NC, nc = pred__gemm_block_cols(job->kt);
     float *panels = job->work + (size_t)worker * job->work_stride, *tiles = panels + job->chunk * PRED__GEMM_MR * k;
     const int in_tile = pred__act_in_tile(job->act);
     size_t t, j, q, r, jj;
@@ -313,8 +321,8 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
         size_t i0 = t * job->chunk * PRED__GEMM_MR, count = job->n - i0, k0;
         if (count > job->chunk * PRED__GEMM_MR) count = job->chunk * PRED__GEMM_MR;
         pred__gemm_pack(panels, job->b + i0, 1, job->ldb, count, k);
-        for (j = 0; j < job->m; j += PRED__GEMM_NC) { /* two strips of a at a time, as pred__gemm_packed */
-            const size_t width = job->m - j < PRED__GEMM_NC ? job->m - j : PRED__GEMM_NC;
+        for (j = 0; j < job->m; j += nc) { /* the strips of a a tile takes at a time, as pred__gemm_packed */
+            const size_t width = job->m - j < nc ? job->m - j : nc;
             const size_t nr0 = width < PRED__GEMM_NR ? width : PRED__GEMM_NR, nr1 = width - nr0;
             for (q = 0; q * PRED__GEMM_MR < count; q++)
                 for (r = 0; r < PRED__GEMM_MR; r++)
