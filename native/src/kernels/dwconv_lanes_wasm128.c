@@ -29,31 +29,40 @@ static inline __attribute__((always_inline)) void pred__wasm128_transpose4(v128_
 }
 
 /* pad (rows, cols, 8) = channels [0, n) of x (n, h, w) placed at (pad_t, pad_l), zeros around
- * them and in lanes n..7 */
+ * them and in lanes n..7. Locals and named vectors, no arrays: stores may alias *s, and an array
+ * indexed in a loop lives in memory. */
 static void pred__dw_lanes_pad_wasm128(float *pad, const float *x, size_t n, const pred__dw_shape *s) {
-    const size_t rows = pred__dw_lanes_rows(s), cols = pred__dw_lanes_cols(s), plane = s->h * s->w;
-    size_t r, c, half, j;
+    const size_t rows = pred__dw_lanes_rows(s), cols = pred__dw_lanes_cols(s), h = s->h, w = s->w;
+    const size_t pad_t = s->pad_t, pad_l = s->pad_l, plane = h * w;
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    size_t r, c, half;
     for (r = 0; r < rows; r++) {
         float *dst = pad + r * cols * 8;
         const float *src;
-        if (r < s->pad_t || r - s->pad_t >= s->h) {
+        if (r < pad_t || r - pad_t >= h) {
             memset(dst, 0, cols * 8 * sizeof(float));
             continue;
         }
-        src = x + (r - s->pad_t) * s->w;
-        memset(dst, 0, s->pad_l * 8 * sizeof(float));
-        for (c = 0; c < s->w; c += 4) { /* 4 pixels of each half: its 4 channels' rows transposed */
-            const size_t count = s->w - c < 4 ? s->w - c : 4;
-            for (half = 0; half < 2; half++) {
-                v128_t v[4];
-                for (j = 0; j < 4; j++)
-                    v[j] = half * 4 + j < n ? pred__wasm128_load(src + (half * 4 + j) * plane + c, count)
-                                            : wasm_f32x4_splat(0.0f);
-                pred__wasm128_transpose4(&v[0], &v[1], &v[2], &v[3]);
-                for (j = 0; j < count; j++) wasm_v128_store(dst + (s->pad_l + c + j) * 8 + half * 4, v[j]);
+        src = x + (r - pad_t) * w;
+        memset(dst, 0, pad_l * 8 * sizeof(float));
+        for (c = 0; c < w; c += 4) /* 4 pixels of each half: its 4 channels' rows transposed */
+            for (half = 0; half < 2 && half * 4 < n; half++) {
+                const size_t count = w - c < 4 ? w - c : 4, ch = half * 4;
+                const float *from = src + ch * plane + c;
+                float *to = dst + (pad_l + c) * 8 + ch;
+                v128_t v0 = pred__wasm128_load(from, count);
+                v128_t v1 = ch + 1 < n ? pred__wasm128_load(from + plane, count) : zero;
+                v128_t v2 = ch + 2 < n ? pred__wasm128_load(from + 2 * plane, count) : zero;
+                v128_t v3 = ch + 3 < n ? pred__wasm128_load(from + 3 * plane, count) : zero;
+                pred__wasm128_transpose4(&v0, &v1, &v2, &v3);
+                wasm_v128_store(to, v0);
+                if (count > 1) wasm_v128_store(to + 8, v1);
+                if (count > 2) wasm_v128_store(to + 16, v2);
+                if (count > 3) wasm_v128_store(to + 24, v3);
             }
-        }
-        memset(dst + (s->pad_l + s->w) * 8, 0, (cols - s->pad_l - s->w) * 8 * sizeof(float));
+        if (n <= 4) /* the upper half: zeros */
+            for (c = pad_l; c < pad_l + w; c++) wasm_v128_store(dst + c * 8 + 4, zero);
+        memset(dst + (pad_l + w) * 8, 0, (cols - pad_l - w) * 8 * sizeof(float));
     }
 }
 
@@ -68,8 +77,7 @@ pred__dw_lanes_block_wasm128(float *y, const float *pad, const float *wt, const 
     const float *base = pad + ((oy * k.st) * cols + ox0 * k.st) * 8 + half * 4;
     const size_t plane = s->oh * s->ow;
     const int whole = count == 8 || oy * s->ow + ox0 + 8 <= plane;
-    v128_t a[8];
-    size_t ky, c;
+    size_t ky;
 #define PRED__DW_INIT(i) v128_t a##i = wasm_v128_load(bias + half * 4);
     PRED__DW_LANES_EACH(PRED__DW_INIT)
 #undef PRED__DW_INIT
@@ -83,18 +91,24 @@ pred__dw_lanes_block_wasm128(float *y, const float *pad, const float *wt, const 
     for (ky = 0; ky < k.kh; ky++) PRED__DW_EACH_TAP(k.kw, PRED__DW_TAP);
 #undef PRED__DW_TAP
 #undef PRED__DW_MULADD
-#define PRED__DW_GATHER(i) a[i] = in_tile ? pred__wasm128_act(a##i, act) : a##i;
-    PRED__DW_LANES_EACH(PRED__DW_GATHER)
-#undef PRED__DW_GATHER
-    pred__wasm128_transpose4(&a[0], &a[1], &a[2], &a[3]);
-    pred__wasm128_transpose4(&a[4], &a[5], &a[6], &a[7]);
+#define PRED__DW_ACT(i) if (in_tile) a##i = pred__wasm128_act(a##i, act);
+    PRED__DW_LANES_EACH(PRED__DW_ACT)
+#undef PRED__DW_ACT
+    pred__wasm128_transpose4(&a0, &a1, &a2, &a3); /* a0..a3: outputs 0..3 of each channel */
+    pred__wasm128_transpose4(&a4, &a5, &a6, &a7); /* a4..a7: outputs 4..7 */
     /* short rows stored whole where they spill into later rows of the plane, which are stored
      * after them */
-    for (c = 0; c < 4 && half * 4 + c < n; c++) {
-        float *dst = y + (half * 4 + c) * plane + oy * s->ow + ox0;
-        pred__wasm128_store(dst, a[c], whole ? 4 : count);
-        if (whole || count > 4) pred__wasm128_store(dst + 4, a[4 + c], whole ? 4 : count - 4);
+#define PRED__DW_STORE(c, lo, hi)                                                               \
+    if (half * 4 + c < n) {                                                                     \
+        float *dst = y + (half * 4 + c) * plane + oy * s->ow + ox0;                             \
+        pred__wasm128_store(dst, lo, whole ? 4 : count);                                        \
+        if (whole || count > 4) pred__wasm128_store(dst + 4, hi, whole ? 4 : count - 4);        \
     }
+    PRED__DW_STORE(0, a0, a4)
+    PRED__DW_STORE(1, a1, a5)
+    PRED__DW_STORE(2, a2, a6)
+    PRED__DW_STORE(3, a3, a7)
+#undef PRED__DW_STORE
 }
 
 /* Every output row, in blocks of 8 outputs; on rows wider than 8 the last block ends at the row's
