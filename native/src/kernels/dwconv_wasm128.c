@@ -5,11 +5,12 @@
  * rows of a band copied into scratch with zeros for its padding (stride 2:
  * each row split into its even and odd columns), so every tap is a plain
  * vector load and every output row whole vectors of 4, the last stored in
- * part. Blocks of 4 rows x 2 vectors keep 8 independent sums in flight, and
- * the common kernels (3x3 and 5x5, stride 1 and 2) get their tap loops
- * unrolled with constant offsets. Each sum adds the taps in order with a
- * multiply and an add, padding taps included, as the scalar level does: the
- * same bits.
+ * part. Blocks of 4 rows x 2 vectors keep 8 independent sums in flight. Each
+ * sum adds the taps in order with a multiply and an add, padding taps
+ * included, as the scalar level does: the same bits. In WebAssembly builds
+ * Conv gives every map to the lanes kernel (dwconv_lanes_wasm128.c, op_conv.c),
+ * so this kernel, the reference of its bits, has no unrolled copies for the
+ * common shapes (12 KB of .wasm).
  */
 #include "wasm128.h"
 #include "../kernels.h"
@@ -111,18 +112,14 @@ static void pred__dwconv_wasm128(float *y, const float *x, const float *w, float
                                  float *scratch, const pred__act *act) {
     const size_t pw = pred__dw_padded_width(s);
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
+    const pred__dw_taps k = {s->kh, s->kw, s->stride};
     size_t oy;
     for (oy = 0; oy < s->oh; oy += PRED__DW_BAND) { /* a band's copy stays in L1 */
         pred__dw_shape band = *s;
         float *yb = y + oy * s->ow;
         band.oh = s->oh - oy < PRED__DW_BAND ? s->oh - oy : PRED__DW_BAND;
         pred__dw_pad_wasm128(scratch, x, s, oy * s->stride, ((band.oh + 3) / 4 * 4 - 1) * s->stride + s->kh, pw);
-        if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane_wasm128(yb, scratch, w, bias, &band, pw, act, in_tile, k3s1);
-        else if (s->kh == 3 && s->kw == 3) pred__dw_plane_wasm128(yb, scratch, w, bias, &band, pw, act, in_tile, k3s2);
-        else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_plane_wasm128(yb, scratch, w, bias, &band, pw, act, in_tile, k5s1);
-        else if (s->kh == 5 && s->kw == 5) pred__dw_plane_wasm128(yb, scratch, w, bias, &band, pw, act, in_tile, k5s2);
-        else pred__dw_plane_wasm128(yb, scratch, w, bias, &band, pw, act, in_tile, any);
+        pred__dw_plane_wasm128(yb, scratch, w, bias, &band, pw, act, in_tile, k);
     }
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
