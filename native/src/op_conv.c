@@ -100,9 +100,11 @@ static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
  * per-channel kernel's vectors idle past the row or its blocks are few (AMD EPYC, AVX-512 level:
  * Lite0's 14 x 14 maps 5x5 672 channels 197 -> 127 us, 3x3 480 channels 82 -> 57 us; 28 x 28 5x5
  * 240 channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
- * outgrows L2's share of a core. */
+ * outgrows L2's share of a core. In WebAssembly, every map: V8 adds the address of each load the
+ * per-channel kernel makes from its rows, where the lanes kernel's are constant offsets (node 20,
+ * AMD EPYC: Lite0's 112 x 112 3x3 layer 550 -> 361 us, 56 x 56 670 -> 405 us). */
 static int pred__dw_lanes_shape(const pred__dw_shape *s) {
-    return s->ow <= 32;
+    return PRED__HAVE_WASM128 || s->ow <= 32;
 }
 
 /* 1 when a level's conv_direct may run the convolution (straight from its input): 2-D, one group,

@@ -27,8 +27,8 @@ static const pred__kernels pred__kernels_avx512 = {
 #if PRED__HAVE_WASM128
 static const pred__kernels pred__kernels_wasm128 = {
     .isa = PRED__ISA_WASM128, .name = "wasm128", .gemm_tile = pred__gemm_tile_wasm128,
-    .dwconv = pred__dwconv_wasm128, .exp = pred__vexp_wasm128, .sigmoid = pred__vsigmoid_wasm128,
-    .erf = pred__verf_wasm128, .gather2 = pred__gather2_scalar};
+    .dwconv = pred__dwconv_wasm128, .dwconv_lanes = pred__dwconv_lanes_wasm128, .exp = pred__vexp_wasm128,
+    .sigmoid = pred__vsigmoid_wasm128, .erf = pred__verf_wasm128, .gather2 = pred__gather2_wasm128};
 #endif
 #if PRED__HAVE_NEON
 static const pred__kernels pred__kernels_neon = {

@@ -218,6 +218,9 @@ static void pred__gemm_tile_wasm128(float *c, size_t ldc, const float *a, const 
                                     size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_wasm128(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                  float *scratch, const pred__act *act);
+static void pred__dwconv_lanes_wasm128(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                       const pred__dw_shape *s, float *scratch, const pred__act *act);
+static void pred__gather2_wasm128(float *dst, const float *src, size_t n);
 #endif
 #if PRED__HAVE_NEON
 static void pred__vexp_neon(float *y, const float *x, size_t n);
