@@ -102,7 +102,7 @@ static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
  * 240 channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
  * outgrows L2's share of a core. */
 static int pred__dw_lanes_shape(const pred__dw_shape *s) {
-    return s->ow <= 4 * PRED__DW_LANES;
+    return s->ow <= 32;
 }
 
 /* The layout of weights packed for the transposed product (pred__gemm_t_job); other layouts are
@@ -199,7 +199,7 @@ static void pred__conv(float *y, const float *x, const float *w, const float *b,
 }
 
 /* A depthwise Conv split between threads by tasks of (batch, channels), each independent: one
- * plane, or PRED__DW_LANES planes when the lanes kernel runs. */
+ * plane, or the level's dw_lanes planes when its lanes kernel runs. */
 typedef struct pred__dw_job {
     const pred__exec *ex;
     const pred__kernels *kt;
@@ -243,7 +243,7 @@ static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, 
     job.b = b;
     job.c = (size_t)c;
     job.s = pred__conv_dw_shape(win);
-    job.group = kt->dwconv_lanes && pred__dw_lanes_shape(&job.s) ? PRED__DW_LANES : 1;
+    job.group = kt->dwconv_lanes && pred__dw_lanes_shape(&job.s) ? kt->dw_lanes : 1;
     job.act = act;
     tasks = (size_t)batch * ((job.c + job.group - 1) / job.group);
     /* multiply-adds: as many as a heavy elementwise op's operations */

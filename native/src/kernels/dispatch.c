@@ -6,6 +6,9 @@
 #if PRED__HAVE_AVX2
 #include <cpuid.h>
 #endif
+#if PRED__HAVE_NEON && !defined(__ARM_NEON)
+#include <sys/auxv.h>
+#endif
 
 static const pred__kernels pred__kernels_scalar = {
     .isa = PRED__ISA_SCALAR, .name = "scalar", .gemm_tile = pred__gemm_tile_scalar, .dwconv = pred__dwconv_scalar,
@@ -14,7 +17,7 @@ static const pred__kernels pred__kernels_scalar = {
 static const pred__kernels pred__kernels_avx2 = {
     .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2, .dwconv = pred__dwconv_avx2,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2, .dw_lanes = 8};
 #endif
 #if PRED__HAVE_AVX512
 /* the GEMM tile, depthwise conv and gather in 512-bit vectors; the math and the channel lanes are
@@ -22,7 +25,7 @@ static const pred__kernels pred__kernels_avx2 = {
 static const pred__kernels pred__kernels_avx512 = {
     .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512, .dwconv = pred__dwconv_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512, .dw_lanes = 8};
 #endif
 #if PRED__HAVE_WASM128
 static const pred__kernels pred__kernels_wasm128 = {
@@ -33,7 +36,8 @@ static const pred__kernels pred__kernels_wasm128 = {
 #if PRED__HAVE_NEON
 static const pred__kernels pred__kernels_neon = {
     .isa = PRED__ISA_NEON, .name = "neon", .gemm_tile = pred__gemm_tile_neon, .dwconv = pred__dwconv_neon,
-    .exp = pred__vexp_neon, .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_scalar};
+    .dwconv_lanes = pred__dwconv_lanes_neon, .dw_lanes = 4, .exp = pred__vexp_neon,
+    .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_neon};
 #endif
 
 #if PRED__HAVE_AVX2
@@ -52,6 +56,18 @@ static int pred__x86_has(int avx512) {
 }
 #endif
 
+#if PRED__HAVE_NEON
+/* 1 if the CPU has NEON: always on aarch64 and in builds for NEON; else (gcc, armv7 Linux) as the
+ * kernel reports it, HWCAP_NEON of Linux's arm <asm/hwcap.h> */
+static int pred__neon_has(void) {
+#if defined(__ARM_NEON)
+    return 1;
+#else
+    return (getauxval(AT_HWCAP) & (1ul << 12)) != 0;
+#endif
+}
+#endif
+
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
     switch (isa) {
@@ -66,7 +82,7 @@ static int pred__isa_supported(pred__isa isa) {
     case PRED__ISA_WASM128: return 1; /* an engine without SIMD128 refuses the whole module */
 #endif
 #if PRED__HAVE_NEON
-    case PRED__ISA_NEON: return 1;
+    case PRED__ISA_NEON: return pred__neon_has();
 #endif
     default: return 0;
     }
@@ -151,5 +167,5 @@ static size_t pred__dw_lanes_rows(const pred__dw_shape *s) {
 }
 
 static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s) {
-    return (pred__dw_lanes_rows(s) * pred__dw_lanes_cols(s) + s->kh * s->kw) * PRED__DW_LANES;
+    return (pred__dw_lanes_rows(s) * pred__dw_lanes_cols(s) + s->kh * s->kw) * PRED__DW_LANES_MAX;
 }

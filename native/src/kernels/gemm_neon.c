@@ -1,20 +1,21 @@
 /*
  * kernels/gemm_neon.c: the GEMM tile for NEON: 6 rows x 16 columns in 24
- * accumulators (of aarch64's 32 registers), each k step multiplying four
- * vectors of b by the 6 packed values of a, taken from two registers by lane
- * (FMLA by element), so a needs no broadcasts.
+ * accumulators (of aarch64's 32 registers; armv7's 16 spill some), each k
+ * step multiplying four vectors of b by the 6 packed values of a, taken from
+ * two registers by lane (FMLA, or armv7's VMLA, by element), so a needs no
+ * broadcasts. And the stride-2 gather of the im2col strips.
  */
 #include "neon.h"
 #if PRED__HAVE_NEON
 
 /* row, the multiply by lane for its register of a, that register, the lane */
 #define PRED__GEMM_ROWS(X)                                                                                  \
-    X(0, vfmaq_laneq_f32, a03, 0) X(1, vfmaq_laneq_f32, a03, 1) X(2, vfmaq_laneq_f32, a03, 2)            \
-    X(3, vfmaq_laneq_f32, a03, 3) X(4, vfmaq_lane_f32, a45, 0) X(5, vfmaq_lane_f32, a45, 1)
+    X(0, PRED__NEON_MLA_LANE4, a03, 0) X(1, PRED__NEON_MLA_LANE4, a03, 1) X(2, PRED__NEON_MLA_LANE4, a03, 2)   \
+    X(3, PRED__NEON_MLA_LANE4, a03, 3) X(4, PRED__NEON_MLA_LANE2, a45, 0) X(5, PRED__NEON_MLA_LANE2, a45, 1)
 
 /* The whole tile: 16 columns of c, rows ldc floats apart. Rows past mr are computed from the
  * zero padding of the packed panel and not stored. */
-static inline __attribute__((always_inline)) void
+PRED__NEON static inline __attribute__((always_inline)) void
 pred__gemm_tile_neon_16(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                         const float *bias, const pred__act *act, int accumulate) {
     float32x4_t b0, b1, b2, b3, a03;
@@ -58,7 +59,7 @@ pred__gemm_tile_neon_16(float *c, size_t ldc, const float *a, const float *b, si
 }
 #undef PRED__GEMM_ROWS
 
-static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+PRED__NEON static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const pred__act *act, int accumulate) {
     if (nr == PRED__GEMM_NR) {
         pred__gemm_tile_neon_16(c, ldc, a, b, k, mr, bias, act, accumulate);
@@ -71,6 +72,14 @@ static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const flo
         pred__gemm_tile_neon_16(t, PRED__GEMM_NR, a, b, k, mr, bias, act, accumulate);
         for (i = 0; i < mr; i++) memcpy(c + i * ldc, t + i * PRED__GEMM_NR, nr * sizeof(float));
     }
+}
+
+/* Blocks of 4 by a de-interleaving load of 8 floats, while that reads no further than src[2n - 2];
+ * the last 1 to 4 one by one. */
+PRED__NEON static void pred__gather2_neon(float *dst, const float *src, size_t n) {
+    size_t i;
+    for (i = 0; i + 4 < n; i += 4) vst1q_f32(dst + i, vld2q_f32(src + 2 * i).val[0]);
+    for (; i < n; i++) dst[i] = src[2 * i];
 }
 
 #endif
