@@ -4,8 +4,9 @@
  * The plan of dwconv_avx2.c (see there), on its padded copy of the channel
  * and its blocks, each vector of 8 pixels held in two NEON registers: blocks
  * of 4 rows x 2 vectors (8 rows x 1 vector on planes 8 wide or less) keep 16
- * independent sums in flight, and the common kernels (3x3 and 5x5, stride 1
- * and 2) get their own copy with the tap loops fully unrolled.
+ * independent sums in flight (half as many on armv7, which has half the
+ * registers), and the common kernels (3x3 and 5x5, stride 1 and 2) get their
+ * own copy with the tap loops fully unrolled.
  */
 #include "neon.h"
 #include "../kernels.h"
@@ -85,28 +86,40 @@ pred__dw_rows_neon(float *y, const float *pad, const float *w, float bias, const
     if (v < vectors) pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, rows, 1);
 }
 
+/* Vectors of 8 outputs a block sums at once, two registers each: 16 of aarch64's 32 registers; 8
+ * of armv7's 16 (with 16, gcc 12 spilled most sums to the stack at every tap). */
+#if defined(__aarch64__)
+#define PRED__DW_NEON_SUMS 8
+#else
+#define PRED__DW_NEON_SUMS 4
+#endif
+
 /* Every output row of the channel, from its padded copy. */
 PRED__NEON static inline __attribute__((always_inline)) void
 pred__dw_plane_neon(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
                     const pred__act *act, int in_tile, pred__dw_taps k) {
+    const size_t sums = PRED__DW_NEON_SUMS;
     size_t oy;
-    if (s->ow > 8) { /* blocks of 4 rows x 2 vectors */
-        for (oy = 0; oy + 4 <= s->oh; oy += 4) pred__dw_rows_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
+    if (s->ow > 8) { /* blocks of sums / 2 rows x 2 vectors */
+        for (oy = 0; oy + sums / 2 <= s->oh; oy += sums / 2)
+            pred__dw_rows_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, sums / 2, 2);
         for (; oy < s->oh; oy++) pred__dw_rows_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 1, 2);
-    } else { /* one vector per row: blocks of 8 rows, the rest as one block */
-        for (oy = 0; oy + 8 <= s->oh; oy += 8) pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
-        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
-        case 7: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 7, 1); break;
-        case 6: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 6, 1); break;
-        case 5: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 5, 1); break;
-        case 4: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1); break;
-        case 3: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 3, 1); break;
-        case 2: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1); break;
-        case 1: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1); break;
-        default: break;
+    } else { /* one vector per row: blocks of `sums` rows, the rest in blocks of 4, 2 and 1 (constant
+              * row counts, so the sums stay in registers) */
+        for (oy = 0; oy + sums <= s->oh; oy += sums)
+            pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, sums, 1);
+        if (sums > 4 && oy + 4 <= s->oh) {
+            pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1);
+            oy += 4;
         }
+        if (oy + 2 <= s->oh) {
+            pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1);
+            oy += 2;
+        }
+        if (oy < s->oh) pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1);
     }
 }
+#undef PRED__DW_NEON_SUMS
 
 PRED__NEON static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act) {
