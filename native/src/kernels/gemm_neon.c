@@ -66,6 +66,16 @@ pred__gemm_tile_neon_cols(float *c, size_t ldc, const float *a, const float *b, 
 }
 #undef PRED__GEMM_ROWS
 
+#if !defined(__aarch64__)
+/* One pass of 4 columns, out of line: one copy of the loop (inlined, the 4 passes of the 2 callers
+ * below made 24 KB of code) */
+PRED__NEON static __attribute__((noinline)) void
+pred__gemm_tile_neon_4(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
+                       const float *bias, const pred__act *act, int accumulate) {
+    pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, act, accumulate, 1);
+}
+#endif
+
 /* The whole tile: 16 columns. armv7 in four passes of 4: gcc 12 kept most of 24 sums on the stack
  * at every k step, and still some of 12 in two passes of 8; a and one block of k of b
  * (PRED__GEMM_KC steps, 22 KB) stay in L1 between passes. The same arithmetic per element. */
@@ -75,10 +85,8 @@ pred__gemm_tile_neon_16(float *c, size_t ldc, const float *a, const float *b, si
 #if defined(__aarch64__)
     pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, act, accumulate, 4);
 #else
-    pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, act, accumulate, 1);
-    pred__gemm_tile_neon_cols(c + 4, ldc, a, b + 4, k, mr, bias, act, accumulate, 1);
-    pred__gemm_tile_neon_cols(c + 8, ldc, a, b + 8, k, mr, bias, act, accumulate, 1);
-    pred__gemm_tile_neon_cols(c + 12, ldc, a, b + 12, k, mr, bias, act, accumulate, 1);
+    size_t j;
+    for (j = 0; j < PRED__GEMM_NR; j += 4) pred__gemm_tile_neon_4(c + j, ldc, a, b + j, k, mr, bias, act, accumulate);
 #endif
 }
 
