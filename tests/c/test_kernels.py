@@ -1,7 +1,9 @@
 """Every kernel level against the scalar reference (tests/c/kernels_test.c), built as users build
-the single file (plain -O2, gcc and clang) and under ASan+UBSan on this CPU; for aarch64 (its NEON
-level) with the cross gcc and clang, run under qemu-user; and the WebAssembly SIMD128 level built
-with emcc -msimd128 (as the JavaScript package builds it), run in node."""
+the single file (plain -O2, gcc and clang) and under ASan+UBSan on this CPU; for aarch64 and armv7
+(their NEON level) with the cross gcc and clang, run under qemu-user (armv7: gcc's per-function
+NEON, detected at run time, and clang's with -mfpu=neon, which clang needs for any); and the
+WebAssembly SIMD128 level built with emcc -msimd128 (as the JavaScript package builds it), run in
+node."""
 import os
 import shutil
 import subprocess
@@ -16,10 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "tests" / "c" / "kernels_test.c"
 BUILDS = {"gcc": ["gcc", "-O2"], "clang": ["/usr/bin/clang", "-O2"],
           "gcc-sanitized": ["gcc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]}
-AARCH64 = c.CROSS["aarch64"]
+AARCH64, ARMV7 = c.CROSS["aarch64"], c.CROSS["armv7"]
 STRICT = ["-Wall", "-Wextra", "-Wpedantic", "-Werror"]   # no other test compiles for aarch64 with clang
-CROSS_BUILDS = {"aarch64-gcc": [AARCH64.cc, "-O2", *STRICT],
-                "aarch64-clang": ["/usr/bin/clang", "--target=aarch64-linux-gnu", "-O2", *STRICT]}
+CROSS_BUILDS = {"aarch64-gcc": (AARCH64, [AARCH64.cc, "-O2", *STRICT]),
+                "aarch64-clang": (AARCH64, ["/usr/bin/clang", "--target=aarch64-linux-gnu", "-O2", *STRICT]),
+                "armv7-gcc": (ARMV7, [ARMV7.cc, "-O2", *STRICT]),
+                "armv7-clang-mfpu-neon": (ARMV7, ["/usr/bin/clang", "--target=arm-linux-gnueabihf", "-mfpu=neon",
+                                                  "-O2", *STRICT])}
 
 
 def check_output(res: subprocess.CompletedProcess) -> str:
@@ -44,9 +49,10 @@ def test_kernel_levels_agree_with_the_reference(tmp_path, build):
 
 @pytest.mark.parametrize("build", CROSS_BUILDS)
 def test_neon_level_agrees_with_the_reference(tmp_path, build):
-    """Under qemu-aarch64: slower than native, but the NEON code itself, on every commit."""
-    c.require("aarch64", AARCH64.missing())
-    out = run_kernels_test(CROSS_BUILDS[build], tmp_path / "kernels_test", AARCH64.exec_prefix)
+    """Under qemu-user: slower than native, but the NEON code itself, on every commit."""
+    target, cmd = CROSS_BUILDS[build]
+    c.require(target.name, target.missing())
+    out = run_kernels_test(cmd, tmp_path / "kernels_test", target.exec_prefix)
     assert "level neon: tested" in out
 
 

@@ -45,10 +45,10 @@ def test_warning_free_at_every_optimization_level(cc, level, tmp_path):
     assert res.returncode == 0 and not res.stderr, res.stderr
 
 
-# Operating-system and intrinsic headers (and gcc's and clang's cpuid.h), each only under the #if of
-# the platform that has it.
+# Operating-system and intrinsic headers (and gcc's and clang's cpuid.h, Linux's sys/auxv.h), each only
+# under the #if of the platform that has it.
 PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "cpuid.h",
-            "arm_neon.h", "wasm_simd128.h", "sched.h"}
+            "arm_neon.h", "wasm_simd128.h", "sched.h", "sys/auxv.h"}
 
 
 def test_includes_only_the_standard_library():

@@ -12,7 +12,9 @@ mingw-w64 gcc, run by wine on this x86-64 CPU, so with the same kernel level as 
 - the C API tests of tests/c pass: api_test (the API, then every truncation and 3000
   mutations of the models), threads_test (sessions of 1 to 3 threads, same bits as one
   thread) and kernels_test (every kernel level the target has against the scalar reference:
-  NEON on aarch64);
+  NEON on aarch64 and armv7);
+- armv7 finds NEON at run time: scalar on a CPU without it, NEON on one without VFPv4's
+  fused multiply-add, whose kernels then pass too (they use none of its instructions);
 - every conformance case passes through the C runner: the oracle's values within the case's
   tolerance, and the same statuses, messages and result fields as x86-64, outputs within the
   case's tolerance of x86-64's (bits may differ across ISAs; they need not be identical), and
@@ -49,7 +51,7 @@ TARGET_NAMES = list(TARGETS)
 BIG_ENDIAN = {"s390x"}
 BITS = {"aarch64": 64, "armv7": 32, "riscv64": 64, "s390x": 64, "windows": 64}
 SAME_CPU = {"windows"}   # runs on this machine's CPU: the kernel level and the bits of Linux here
-ISA = {"aarch64": "neon"}   # the kernel level of the other targets; the rest have none but scalar yet
+ISA = {"aarch64": "neon", "armv7": "neon"}   # the kernel level of the other targets; the rest have none but scalar yet
 # models the C API tests load, mutate and run (as tests/c/test_sanitizers.py does)
 API_MODELS = ("tiny_cnn", "conv_groups_padding", "pools", "fusions", "nhwc_transposes", "split_omitted_output",
               "encoding_unpacked_unknown_fields")
@@ -117,6 +119,23 @@ def test_target_is_what_it_claims(target, tmp_path):
         assert isa == probe(c.NATIVE, tmp_path)[2]   # chosen from the CPU, as on Linux
     else:
         assert isa == ISA.get(target.name, "scalar")
+
+
+def test_armv7_detects_neon(tmp_path):
+    """gcc's armv7 build carries NEON kernels behind run-time detection: qemu's Cortex-R5F has
+    VFPv3-D16 and no NEON, its Cortex-A8 NEON without VFPv4 (no VFMA: an instruction of it in the
+    kernels would stop kernels_test there)."""
+    armv7 = usable("armv7")
+    on = {cpu: c.Target(f"armv7-{cpu}", armv7.cc, (*armv7.exec_prefix, "-cpu", cpu))
+          for cpu in ("cortex-r5f", "cortex-a8")}
+    probe(armv7, tmp_path)   # builds probe-armv7
+    for cpu, isa in (("cortex-r5f", "scalar"), ("cortex-a8", "neon")):
+        res = on[cpu].run([str(tmp_path / "probe-armv7")], timeout=120)
+        assert res.returncode == 0 and res.stdout.split()[2] == isa, (cpu, res.stdout, res.stderr)
+    exe = armv7.compile([TESTS_C / "kernels_test.c"], tmp_path / "kernels_test", strict=False)
+    res = on["cortex-a8"].run([str(exe)])
+    assert res.returncode == 0 and " 0 failure(s)" in res.stdout, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "level neon: tested" in res.stdout
 
 
 def test_c_api(target, tmp_path):

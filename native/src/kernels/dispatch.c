@@ -6,6 +6,9 @@
 #if PRED__HAVE_AVX2
 #include <cpuid.h>
 #endif
+#if PRED__HAVE_NEON && !defined(__ARM_NEON)
+#include <sys/auxv.h>
+#endif
 
 static const pred__kernels pred__kernels_scalar = {
     .isa = PRED__ISA_SCALAR, .name = "scalar", .gemm_tile = pred__gemm_tile_scalar, .dwconv = pred__dwconv_scalar,
@@ -33,7 +36,8 @@ static const pred__kernels pred__kernels_wasm128 = {
 #if PRED__HAVE_NEON
 static const pred__kernels pred__kernels_neon = {
     .isa = PRED__ISA_NEON, .name = "neon", .gemm_tile = pred__gemm_tile_neon, .dwconv = pred__dwconv_neon,
-    .exp = pred__vexp_neon, .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_scalar};
+    .dwconv_lanes = pred__dwconv_lanes_neon, .exp = pred__vexp_neon,
+    .sigmoid = pred__vsigmoid_neon, .erf = pred__verf_neon, .gather2 = pred__gather2_neon};
 #endif
 
 #if PRED__HAVE_AVX2
@@ -52,6 +56,18 @@ static int pred__x86_has(int avx512) {
 }
 #endif
 
+#if PRED__HAVE_NEON
+/* 1 if the CPU has NEON: always on aarch64 and in builds for NEON; else (gcc, armv7 Linux) as the
+ * kernel reports it, HWCAP_NEON of Linux's arm <asm/hwcap.h> */
+static int pred__neon_has(void) {
+#if defined(__ARM_NEON)
+    return 1;
+#else
+    return (getauxval(AT_HWCAP) & (1ul << 12)) != 0;
+#endif
+}
+#endif
+
 /* 1 if this CPU (and its operating system, which must save the wide registers) runs the level. */
 static int pred__isa_supported(pred__isa isa) {
     switch (isa) {
@@ -66,7 +82,7 @@ static int pred__isa_supported(pred__isa isa) {
     case PRED__ISA_WASM128: return 1; /* an engine without SIMD128 refuses the whole module */
 #endif
 #if PRED__HAVE_NEON
-    case PRED__ISA_NEON: return 1;
+    case PRED__ISA_NEON: return pred__neon_has();
 #endif
     default: return 0;
     }

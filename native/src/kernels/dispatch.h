@@ -9,9 +9,10 @@
  * single file with per-function target attributes, so a plain `cc -O2` build
  * (cgo, SwiftPM, setuptools) carries them and runs them where the CPU has
  * them; likewise AVX-512 (avx512f) where the CPU and OS have it. An
- * aarch64 build carries the NEON variants; WebAssembly built with -msimd128
- * (__wasm_simd128__) the SIMD128 ones, which every engine that loads such a
- * module runs. The environment variable
+ * aarch64 build carries the NEON variants, and so does an armv7 one, which
+ * runs them where the CPU has NEON (kernels/neon.h); WebAssembly built with
+ * -msimd128 (__wasm_simd128__) the SIMD128 ones, which every engine that
+ * loads such a module runs. The environment variable
  * PRED_ISA=scalar|avx2|avx512|neon|wasm128 forces a level (never one the CPU
  * lacks), for tests and for users hunting a numerical question;
  * pred_kernel_isa() reports the level in use.
@@ -35,10 +36,16 @@
 /* the same compilers take the AVX-512 target attribute */
 #define PRED__HAVE_AVX512 PRED__HAVE_AVX2
 
-/* NEON (Advanced SIMD) is part of every aarch64 CPU, so no detection is needed. armv7 stays
- * scalar (native/README.md): Debian's armhf gcc does not enable NEON by default, and ARMv7's
- * NEON has no division or rounding instruction, nor fused multiply-add before VFPv4. */
-#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(PRED_NO_SIMD)
+/* NEON (Advanced SIMD) is part of every aarch64 CPU, so no detection is needed. On armv7 a build
+ * with NEON enabled (-mfpu=neon: __ARM_NEON) runs it throughout; else gcc (8 and later: its
+ * arm_neon.h) compiles the NEON functions with target("fpu=neon") and Linux tells whether the CPU
+ * has NEON (getauxval, dispatch.c). clang has no per-function NEON on ARM (14: its arm_neon.h
+ * requires __ARM_NEON), so its armv7 builds without -mfpu=neon keep the scalar level, as do
+ * soft-float builds and other systems. */
+#if !defined(PRED_NO_SIMD) &&                                                                        \
+    ((defined(__aarch64__) && defined(__ARM_NEON)) ||                                                \
+     (defined(__arm__) && defined(__ARM_FP) &&                                                       \
+      (defined(__ARM_NEON) || (defined(__linux__) && !defined(__clang__) && __GNUC__ >= 8))))
 #define PRED__HAVE_NEON 1
 #else
 #define PRED__HAVE_NEON 0
@@ -131,8 +138,8 @@ static size_t pred__dw_padded_width(const pred__dw_shape *s);
 typedef void (*pred__dwconv_lanes_fn)(float *y, const float *x, const float *w, const float *bias, size_t n,
                                       const pred__dw_shape *s, float *scratch, const pred__act *act);
 /* Floats of scratch a dwconv_lanes kernel uses: the channels' weights tap by tap and a copy of the
- * rows its outputs read, padded with zeros to the columns a block of 8 outputs reads, 8 floats
- * (the channels) a pixel. */
+ * rows its outputs read, padded with zeros to the columns a block of 8 outputs reads, a float for
+ * each channel (PRED__DW_LANES) a pixel. */
 static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s);
 static size_t pred__dw_lanes_cols(const pred__dw_shape *s);
 static size_t pred__dw_lanes_rows(const pred__dw_shape *s);
@@ -230,6 +237,9 @@ static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const flo
                                  size_t nr, const float *bias, const pred__act *act, int accumulate);
 static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
+static void pred__dwconv_lanes_neon(float *y, const float *x, const float *w, const float *bias, size_t n,
+                                    const pred__dw_shape *s, float *scratch, const pred__act *act);
+static void pred__gather2_neon(float *dst, const float *src, size_t n);
 #endif
 
 #endif /* PRED_KERNELS_DISPATCH_H */

@@ -4,8 +4,9 @@
  * The plan of dwconv_avx2.c (see there), on its padded copy of the channel
  * and its blocks, each vector of 8 pixels held in two NEON registers: blocks
  * of 4 rows x 2 vectors (8 rows x 1 vector on planes 8 wide or less) keep 16
- * independent sums in flight, and the common kernels (3x3 and 5x5, stride 1
- * and 2) get their own copy with the tap loops fully unrolled.
+ * independent sums in flight (half as many on armv7, which has half the
+ * registers), and the common kernels (3x3 and 5x5, stride 1 and 2) get their
+ * own copy with the tap loops fully unrolled.
  */
 #include "neon.h"
 #include "../kernels.h"
@@ -13,7 +14,7 @@
 
 /* pad (ph, pw) = x (h, w) placed at (pad_t, pad_l), zeros around it; stride 2 stores padded
  * column c at (c % 2) * pw / 2 + c / 2 */
-static void pred__dw_pad_neon(float *pad, const float *x, const pred__dw_shape *s, size_t ph, size_t pw) {
+PRED__NEON static void pred__dw_pad_neon(float *pad, const float *x, const pred__dw_shape *s, size_t ph, size_t pw) {
     const size_t half = pw / 2, odd = s->pad_l & 1, cols = s->w < pw - s->pad_l ? s->w : pw - s->pad_l;
     size_t r, c;
     for (r = 0; r < ph; r++) {
@@ -36,29 +37,13 @@ static void pred__dw_pad_neon(float *pad, const float *x, const pred__dw_shape *
     }
 }
 
-/* y[0..n) = the first n lanes of the 8 in lo, hi */
-static inline void pred__neon_store8(float *y, float32x4_t lo, float32x4_t hi, size_t n) {
-    if (n >= 8) {
-        vst1q_f32(y, lo);
-        vst1q_f32(y + 4, hi);
-    } else if (n >= 4) {
-        vst1q_f32(y, lo);
-        if (n > 4) pred__neon_store_part(y + 4, hi, n - 4);
-    } else {
-        pred__neon_store_part(y, lo, n);
-    }
-}
-
 #define PRED__DW_SUMS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
-
-/* The kernel's height, width and stride: constants after inlining where the caller knows them. */
-typedef struct { size_t kh, kw, st; } pred__dw_neon_taps;
 
 /* Output rows oy..oy+rows-1, vectors of 8 v..v+vecs-1 (rows * vecs <= 8; sum i is row i / vecs,
  * vector i % vecs, in registers a<i>0 and a<i>1). */
-static inline __attribute__((always_inline)) void
+PRED__NEON static inline __attribute__((always_inline)) void
 pred__dw_block_neon(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
-                    const pred__act *act, int in_tile, pred__dw_neon_taps k, size_t oy, size_t v, size_t rows,
+                    const pred__act *act, int in_tile, pred__dw_taps k, size_t oy, size_t v, size_t rows,
                     size_t vecs) {
     const size_t st = k.st, row_step = st * pw, half = pw / 2;
     const float *base = pad + oy * row_step + v * 8;
@@ -73,8 +58,8 @@ pred__dw_block_neon(float *y, const float *pad, const float *w, float bias, cons
 #define PRED__DW_FMA(i)                                                                   \
             if (i < rows * vecs) {                                                        \
                 const float *q = p + i / vecs * row_step + i % vecs * 8;                  \
-                a##i##0 = vfmaq_f32(a##i##0, wv, vld1q_f32(q));                           \
-                a##i##1 = vfmaq_f32(a##i##1, wv, vld1q_f32(q + 4));                       \
+                a##i##0 = pred__neon_mla(a##i##0, wv, vld1q_f32(q));                       \
+                a##i##1 = pred__neon_mla(a##i##1, wv, vld1q_f32(q + 4));                   \
             }
             PRED__DW_SUMS(PRED__DW_FMA)
 #undef PRED__DW_FMA
@@ -91,9 +76,9 @@ pred__dw_block_neon(float *y, const float *pad, const float *w, float bias, cons
 #undef PRED__DW_SUMS
 
 /* Output rows oy..oy+rows-1, vecs vectors at a time. */
-static inline __attribute__((always_inline)) void
+PRED__NEON static inline __attribute__((always_inline)) void
 pred__dw_rows_neon(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
-                   const pred__act *act, int in_tile, pred__dw_neon_taps k, size_t oy, size_t rows, size_t vecs) {
+                   const pred__act *act, int in_tile, pred__dw_taps k, size_t oy, size_t rows, size_t vecs) {
     const size_t vectors = (s->ow + 7) / 8;
     size_t v;
     for (v = 0; v + vecs <= vectors; v += vecs)
@@ -101,34 +86,46 @@ pred__dw_rows_neon(float *y, const float *pad, const float *w, float bias, const
     if (v < vectors) pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, v, rows, 1);
 }
 
+/* Vectors of 8 outputs a block sums at once, two registers each: 16 of aarch64's 32 registers; 8
+ * of armv7's 16 (with 16, gcc 12 spilled most sums to the stack at every tap). */
+#if defined(__aarch64__)
+#define PRED__DW_NEON_SUMS 8
+#else
+#define PRED__DW_NEON_SUMS 4
+#endif
+
 /* Every output row of the channel, from its padded copy. */
-static inline __attribute__((always_inline)) void
+PRED__NEON static inline __attribute__((always_inline)) void
 pred__dw_plane_neon(float *y, const float *pad, const float *w, float bias, const pred__dw_shape *s, size_t pw,
-                    const pred__act *act, int in_tile, pred__dw_neon_taps k) {
+                    const pred__act *act, int in_tile, pred__dw_taps k) {
+    const size_t sums = PRED__DW_NEON_SUMS;
     size_t oy;
-    if (s->ow > 8) { /* blocks of 4 rows x 2 vectors */
-        for (oy = 0; oy + 4 <= s->oh; oy += 4) pred__dw_rows_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 4, 2);
+    if (s->ow > 8) { /* blocks of sums / 2 rows x 2 vectors */
+        for (oy = 0; oy + sums / 2 <= s->oh; oy += sums / 2)
+            pred__dw_rows_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, sums / 2, 2);
         for (; oy < s->oh; oy++) pred__dw_rows_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 1, 2);
-    } else { /* one vector per row: blocks of 8 rows, the rest as one block */
-        for (oy = 0; oy + 8 <= s->oh; oy += 8) pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 8, 1);
-        switch (s->oh - oy) { /* a constant row count, so the sums stay in registers */
-        case 7: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 7, 1); break;
-        case 6: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 6, 1); break;
-        case 5: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 5, 1); break;
-        case 4: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1); break;
-        case 3: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 3, 1); break;
-        case 2: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1); break;
-        case 1: pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1); break;
-        default: break;
+    } else { /* one vector per row: blocks of `sums` rows, the rest in blocks of 4, 2 and 1 (constant
+              * row counts, so the sums stay in registers) */
+        for (oy = 0; oy + sums <= s->oh; oy += sums)
+            pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, sums, 1);
+        if (sums > 4 && oy + 4 <= s->oh) {
+            pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 4, 1);
+            oy += 4;
         }
+        if (oy + 2 <= s->oh) {
+            pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 2, 1);
+            oy += 2;
+        }
+        if (oy < s->oh) pred__dw_block_neon(y, pad, w, bias, s, pw, act, in_tile, k, oy, 0, 1, 1);
     }
 }
+#undef PRED__DW_NEON_SUMS
 
-static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
+PRED__NEON static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act) {
     const size_t pw = pred__dw_padded_width(s), ph = (s->oh - 1) * s->stride + s->kh;
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_neon_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2},
+    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2},
                              any = {s->kh, s->kw, s->stride};
     pred__dw_pad_neon(scratch, x, s, ph, pw);
     if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, k3s1);
