@@ -184,6 +184,19 @@ static size_t pred__gemm_block_cols(const pred__kernels *kt) {
     return kt->gemm_tile2 ? PRED__GEMM_NC : PRED__GEMM_NR;
 }
 
+/* c (mr, nr0 + nr1) from the strips b0 (nr0 columns) and b1 (nr1 columns; 0: none) at c's columns
+ * 0 and NR: one tile over both where the level has it, else a tile on each (the same bits). */
+static void pred__gemm_tile_pair(const pred__kernels *kt, float *c, size_t ldc, const float *a, const float *b0,
+                                 const float *b1, size_t kc, size_t mr, size_t nr0, size_t nr1, const float *bias,
+                                 const pred__act *act, int accumulate) {
+    if (nr1 && kt->gemm_tile2 && mr > 1) {
+        kt->gemm_tile2(c, ldc, a, b0, b1, kc, mr, nr1, bias, act, accumulate);
+        return;
+    }
+    kt->gemm_tile(c, ldc, a, b0, kc, mr, nr0, bias, act, accumulate);
+    if (nr1) kt->gemm_tile(c + PRED__GEMM_NR, ldc, a, b1, kc, mr, nr1, bias, act, accumulate);
+}
+
 /* Columns [j, j + width) (width <= NC, the strips at work and work + KC * NR) of the panels
  * [p0, p1) of c, from the block of k at k0 (kc steps; `last`: the final one): two strips in one
  * tile where the level has it. */
@@ -200,16 +213,11 @@ static void pred__gemm_block_tiles(const pred__gemm_job *job, size_t j, size_t w
         float *ct = job->c + i * job->ldc + j;
         /* the rows of c are feature maps, each written a block at a time: ask for the lines of the
          * block after next (on Lite0's first layers, 32 rows of 12544 outputs) */
-        for (r = 0; k0 == 0 && j + 3 * PRED__GEMM_NC <= job->n && r < mr; r++) {
+        for (r = 0; k0 == 0 && j + 3 * width <= job->n && r < mr; r++) {
             PRED__PREFETCH_W(ct + r * job->ldc + 2 * width);
             if (nr1) PRED__PREFETCH_W(ct + r * job->ldc + 2 * width + PRED__GEMM_NR);
         }
-        if (nr1 && job->kt->gemm_tile2 && mr > 1) {
-            job->kt->gemm_tile2(ct, job->ldc, a, work, work1, kc, mr, nr1, bias, act, k0 > 0);
-        } else {
-            job->kt->gemm_tile(ct, job->ldc, a, work, kc, mr, nr0, bias, act, k0 > 0);
-            if (nr1) job->kt->gemm_tile(ct + PRED__GEMM_NR, job->ldc, a, work1, kc, mr, nr1, bias, act, k0 > 0);
-        }
+        pred__gemm_tile_pair(job->kt, ct, job->ldc, a, work, work1, kc, mr, nr0, nr1, bias, act, k0 > 0);
         for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, width, job->act);
     }
 }
@@ -334,14 +342,8 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
                 const float *s0 = job->a_strips + j * k + k0 * PRED__GEMM_NR, *s1 = s0 + PRED__GEMM_NR * k;
                 for (q = 0; q * PRED__GEMM_MR < count; q++) {
                     size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
-                    float *tile = tiles + q * tile_size;
-                    const float *panel = panels + i * k + k0 * PRED__GEMM_MR;
-                    if (nr1 && job->kt->gemm_tile2 && mr > 1) {
-                        job->kt->gemm_tile2(tile, PRED__GEMM_NC, panel, s0, s1, kc, mr, nr1, NULL, act, 1);
-                    } else {
-                        job->kt->gemm_tile(tile, PRED__GEMM_NC, panel, s0, kc, mr, nr0, NULL, act, 1);
-                        if (nr1) job->kt->gemm_tile(tile + PRED__GEMM_NR, PRED__GEMM_NC, panel, s1, kc, mr, nr1, NULL, act, 1);
-                    }
+                    pred__gemm_tile_pair(job->kt, tiles + q * tile_size, PRED__GEMM_NC, panels + i * k + k0 * PRED__GEMM_MR,
+                                         s0, s1, kc, mr, nr0, nr1, NULL, act, 1);
                 }
                 k0 += kc;
             } while (k0 < k);
