@@ -128,6 +128,19 @@ static size_t pred__dw_block_rows(size_t oh);
 /* A depthwise kernel's height, width and stride: constants after inlining where a SIMD kernel
  * knows them (3x3 and 5x5, stride 1 and 2), so its tap loops unroll; else the shape's. */
 typedef struct pred__dw_taps { size_t kh, kw, st; } pred__dw_taps;
+/* PLANE(taps), a depthwise kernel's inlined plane loop, with taps constant for the common shapes
+ * (3x3 and 5x5, stride 1 or 2: written out, the kernel's tap loops unroll) or else s's own: the
+ * one choice every depthwise kernel makes. */
+#define PRED__DW_BY_SHAPE(s, PLANE)                                                                  \
+    do {                                                                                             \
+        const pred__dw_taps pred__k3s1 = {3, 3, 1}, pred__k3s2 = {3, 3, 2}, pred__k5s1 = {5, 5, 1};  \
+        const pred__dw_taps pred__k5s2 = {5, 5, 2}, pred__any = {(s)->kh, (s)->kw, (s)->stride};     \
+        if ((s)->kh == 3 && (s)->kw == 3 && (s)->stride == 1) PLANE(pred__k3s1);                     \
+        else if ((s)->kh == 3 && (s)->kw == 3) PLANE(pred__k3s2);                                    \
+        else if ((s)->kh == 5 && (s)->kw == 5 && (s)->stride == 1) PLANE(pred__k5s1);                \
+        else if ((s)->kh == 5 && (s)->kw == 5) PLANE(pred__k5s2);                                    \
+        else PLANE(pred__any);                                                                       \
+    } while (0)
 static size_t pred__dw_padded_width(const pred__dw_shape *s);
 
 /* Channels [0, n) (n <= PRED__DW_LANES: the lanes of the widest level's vectors; narrower levels

@@ -145,16 +145,13 @@ PRED__AVX2 static void pred__dwconv_avx2(float *y, const float *x, const float *
                                          float *scratch, const pred__act *act) {
     const size_t pw = pred__dw_padded_width(s);
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
     size_t oy;
     for (oy = 0; oy < s->oh; oy += PRED__DW_BAND) {
         const pred__dw_shape band = pred__dw_band(scratch, x, s, oy, pw);
         float *yb = y + oy * s->ow;
-        if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k3s1);
-        else if (s->kh == 3 && s->kw == 3) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k3s2);
-        else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k5s1);
-        else if (s->kh == 5 && s->kw == 5) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, k5s2);
-        else pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, any);
+#define PRED__DW_PLANE(taps) pred__dw_plane(yb, scratch, w, bias, &band, pw, act, in_tile, taps)
+        PRED__DW_BY_SHAPE(s, PRED__DW_PLANE);
+#undef PRED__DW_PLANE
     }
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }

@@ -104,7 +104,6 @@ PRED__AVX512 static void pred__dwconv_lanes_avx512(float *y, const float *x, con
                                                    const pred__act *act) {
     const size_t taps = s->kh * s->kw;
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
     float *wt = scratch, *pad = scratch + taps * 16, b[16];
     size_t t, ch;
     __m512 bv;
@@ -113,11 +112,9 @@ PRED__AVX512 static void pred__dwconv_lanes_avx512(float *y, const float *x, con
     for (ch = 0; ch < 16; ch++) b[ch] = ch < n && bias ? bias[ch] : 0.0f;
     bv = _mm512_loadu_ps(b);
     pred__dw_lanes16_pad(pad, x, n, s);
-    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_lanes16_plane(y, pad, wt, bv, n, s, act, in_tile, k3s1);
-    else if (s->kh == 3 && s->kw == 3) pred__dw_lanes16_plane(y, pad, wt, bv, n, s, act, in_tile, k3s2);
-    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_lanes16_plane(y, pad, wt, bv, n, s, act, in_tile, k5s1);
-    else if (s->kh == 5 && s->kw == 5) pred__dw_lanes16_plane(y, pad, wt, bv, n, s, act, in_tile, k5s2);
-    else pred__dw_lanes16_plane(y, pad, wt, bv, n, s, act, in_tile, any);
+#define PRED__DW_PLANE(taps) pred__dw_lanes16_plane(y, pad, wt, bv, n, s, act, in_tile, taps)
+    PRED__DW_BY_SHAPE(s, PRED__DW_PLANE);
+#undef PRED__DW_PLANE
     if (!in_tile)
         for (ch = 0; ch < n; ch++) pred__act_apply(y + ch * s->oh * s->ow, s->oh * s->ow, act);
 }

@@ -117,8 +117,6 @@ PRED__NEON static void pred__dwconv_lanes4_neon(float *y, const float *x, const 
                                                const pred__act *act) {
     const size_t taps = s->kh * s->kw;
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2},
-                        any = {s->kh, s->kw, s->stride};
     float *wt = scratch, *pad = scratch + taps * 4, b[4];
     size_t t, ch;
     float32x4_t bv;
@@ -127,11 +125,9 @@ PRED__NEON static void pred__dwconv_lanes4_neon(float *y, const float *x, const 
     for (ch = 0; ch < 4; ch++) b[ch] = ch < n && bias ? bias[ch] : 0.0f;
     bv = vld1q_f32(b);
     pred__dw_lanes_pad_neon(pad, x, n, s);
-    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_lanes_plane_neon(y, pad, wt, bv, n, s, act, in_tile, k3s1);
-    else if (s->kh == 3 && s->kw == 3) pred__dw_lanes_plane_neon(y, pad, wt, bv, n, s, act, in_tile, k3s2);
-    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_lanes_plane_neon(y, pad, wt, bv, n, s, act, in_tile, k5s1);
-    else if (s->kh == 5 && s->kw == 5) pred__dw_lanes_plane_neon(y, pad, wt, bv, n, s, act, in_tile, k5s2);
-    else pred__dw_lanes_plane_neon(y, pad, wt, bv, n, s, act, in_tile, any);
+#define PRED__DW_PLANE(taps) pred__dw_lanes_plane_neon(y, pad, wt, bv, n, s, act, in_tile, taps)
+    PRED__DW_BY_SHAPE(s, PRED__DW_PLANE);
+#undef PRED__DW_PLANE
     if (!in_tile)
         for (ch = 0; ch < n; ch++) pred__act_apply(y + ch * s->oh * s->ow, s->oh * s->ow, act);
 }

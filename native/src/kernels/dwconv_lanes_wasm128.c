@@ -135,18 +135,15 @@ static void pred__dwconv_lanes8_wasm128(float *y, const float *x, const float *w
                                         const pred__dw_shape *s, float *scratch, const pred__act *act) {
     const size_t taps = s->kh * s->kw;
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2}, any = {s->kh, s->kw, s->stride};
     float *wt = scratch, *pad = scratch + taps * 8, b[8];
     size_t t, ch;
     for (t = 0; t < taps; t++) /* the weights of tap t: the channels' side by side */
         for (ch = 0; ch < 8; ch++) wt[t * 8 + ch] = ch < n ? w[ch * taps + t] : 0.0f;
     for (ch = 0; ch < 8; ch++) b[ch] = ch < n && bias ? bias[ch] : 0.0f;
     pred__dw_lanes_pad_wasm128(pad, x, n, s);
-    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_lanes_plane_wasm128(y, pad, wt, b, n, s, act, in_tile, k3s1);
-    else if (s->kh == 3 && s->kw == 3) pred__dw_lanes_plane_wasm128(y, pad, wt, b, n, s, act, in_tile, k3s2);
-    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_lanes_plane_wasm128(y, pad, wt, b, n, s, act, in_tile, k5s1);
-    else if (s->kh == 5 && s->kw == 5) pred__dw_lanes_plane_wasm128(y, pad, wt, b, n, s, act, in_tile, k5s2);
-    else pred__dw_lanes_plane_wasm128(y, pad, wt, b, n, s, act, in_tile, any);
+#define PRED__DW_PLANE(taps) pred__dw_lanes_plane_wasm128(y, pad, wt, b, n, s, act, in_tile, taps)
+    PRED__DW_BY_SHAPE(s, PRED__DW_PLANE);
+#undef PRED__DW_PLANE
     if (!in_tile)
         for (ch = 0; ch < n; ch++) pred__act_apply(y + ch * s->oh * s->ow, s->oh * s->ow, act);
 }

@@ -125,14 +125,10 @@ PRED__NEON static void pred__dwconv_neon(float *y, const float *x, const float *
                               float *scratch, const pred__act *act) {
     const size_t pw = pred__dw_padded_width(s), ph = (s->oh - 1) * s->stride + s->kh;
     const int in_tile = pred__act_in_tile(act);
-    const pred__dw_taps k3s1 = {3, 3, 1}, k3s2 = {3, 3, 2}, k5s1 = {5, 5, 1}, k5s2 = {5, 5, 2},
-                             any = {s->kh, s->kw, s->stride};
     pred__dw_pad_neon(scratch, x, s, ph, pw);
-    if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, k3s1);
-    else if (s->kh == 3 && s->kw == 3) pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, k3s2);
-    else if (s->kh == 5 && s->kw == 5 && s->stride == 1) pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, k5s1);
-    else if (s->kh == 5 && s->kw == 5) pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, k5s2);
-    else pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, any);
+#define PRED__DW_PLANE(taps) pred__dw_plane_neon(y, scratch, w, bias, s, pw, act, in_tile, taps)
+    PRED__DW_BY_SHAPE(s, PRED__DW_PLANE);
+#undef PRED__DW_PLANE
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
 
