@@ -129,10 +129,7 @@ PRED__AVX2 static void pred__dwconv_lanes8_avx2(float *y, const float *x, const 
 PRED__AVX2 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias,
                                                size_t n, const pred__dw_shape *s, float *scratch,
                                                const pred__act *act) {
-    size_t c;
-    for (c = 0; c < n; c += 8)
-        pred__dwconv_lanes8_avx2(y + c * s->oh * s->ow, x + c * s->h * s->w, w + c * s->kh * s->kw,
-                                 bias ? bias + c : NULL, n - c < 8 ? n - c : 8, s, scratch, act);
+    pred__dw_lanes_in_turns(pred__dwconv_lanes8_avx2, 8, y, x, w, bias, n, s, scratch, act);
 }
 
 #undef PRED__DW_LANES_EACH

@@ -136,10 +136,7 @@ PRED__NEON static void pred__dwconv_lanes4_neon(float *y, const float *x, const 
 PRED__NEON static void pred__dwconv_lanes_neon(float *y, const float *x, const float *w, const float *bias,
                                                size_t n, const pred__dw_shape *s, float *scratch,
                                                const pred__act *act) {
-    size_t c;
-    for (c = 0; c < n; c += 4)
-        pred__dwconv_lanes4_neon(y + c * s->oh * s->ow, x + c * s->h * s->w, w + c * s->kh * s->kw,
-                                 bias ? bias + c : NULL, n - c < 4 ? n - c : 4, s, scratch, act);
+    pred__dw_lanes_in_turns(pred__dwconv_lanes4_neon, 4, y, x, w, bias, n, s, scratch, act);
 }
 
 #undef PRED__DW_LANES_EACH

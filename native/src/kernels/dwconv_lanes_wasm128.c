@@ -151,10 +151,7 @@ static void pred__dwconv_lanes8_wasm128(float *y, const float *x, const float *w
 /* The PRED__DW_LANES channels of a call, 8 at a time. */
 static void pred__dwconv_lanes_wasm128(float *y, const float *x, const float *w, const float *bias, size_t n,
                                        const pred__dw_shape *s, float *scratch, const pred__act *act) {
-    size_t c;
-    for (c = 0; c < n; c += 8)
-        pred__dwconv_lanes8_wasm128(y + c * s->oh * s->ow, x + c * s->h * s->w, w + c * s->kh * s->kw,
-                                    bias ? bias + c : NULL, n - c < 8 ? n - c : 8, s, scratch, act);
+    pred__dw_lanes_in_turns(pred__dwconv_lanes8_wasm128, 8, y, x, w, bias, n, s, scratch, act);
 }
 
 #undef PRED__DW_LANES_EACH
