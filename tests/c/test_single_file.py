@@ -45,6 +45,16 @@ def test_warning_free_at_every_optimization_level(cc, level, tmp_path):
     assert res.returncode == 0 and not res.stderr, res.stderr
 
 
+@pytest.mark.parametrize("cc", ["gcc", "clang"])
+@pytest.mark.parametrize("define", ["-DPRED_NO_SIMD", "-DPRED_NO_THREADS"])
+def test_warning_free_with_features_compiled_out(cc, define, tmp_path):
+    """Without SIMD the build is what riscv64 and s390x compile (a helper only the SIMD levels
+    use once broke them, and only the slow cross tests saw it)."""
+    res = subprocess.run([cc, *FLAGS, define, str(SINGLE), "-o", str(tmp_path / "predict.o")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0 and not res.stderr, res.stderr
+
+
 # Operating-system and intrinsic headers (and gcc's and clang's cpuid.h, Linux's sys/auxv.h), each only
 # under the #if of the platform that has it.
 PLATFORM = {"fcntl.h", "sys/stat.h", "sys/mman.h", "unistd.h", "windows.h", "io.h", "immintrin.h", "cpuid.h",

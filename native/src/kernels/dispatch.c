@@ -170,6 +170,7 @@ static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s) {
     return (s->c * s->kh * s->kw + 1) * ((s->m + 31) / 32 * 32); /* weights tap by tap, and the bias */
 }
 
+#if PRED__HAVE_AVX2 || PRED__HAVE_NEON || PRED__HAVE_WASM128
 static void pred__dw_lanes_in_turns(pred__dwconv_lanes_fn part, size_t lanes, float *y, const float *x, const float *w,
                                     const float *bias, size_t n, const pred__dw_shape *s, float *scratch,
                                     const pred__act *act) {
@@ -178,6 +179,7 @@ static void pred__dw_lanes_in_turns(pred__dwconv_lanes_fn part, size_t lanes, fl
         part(y + c * s->oh * s->ow, x + c * s->h * s->w, w + c * s->kh * s->kw, bias ? bias + c : NULL,
              n - c < lanes ? n - c : lanes, s, scratch, act);
 }
+#endif
 
 static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s) {
     return (pred__dw_lanes_rows(s) * pred__dw_lanes_cols(s) + s->kh * s->kw) * PRED__DW_LANES;

@@ -154,11 +154,13 @@ typedef void (*pred__dwconv_lanes_fn)(float *y, const float *x, const float *w, 
  * rows its outputs read, padded with zeros to the columns a block of 8 outputs reads, a float for
  * each channel (PRED__DW_LANES) a pixel. */
 static size_t pred__dw_lanes_scratch_size(const pred__dw_shape *s);
+#if PRED__HAVE_AVX2 || PRED__HAVE_NEON || PRED__HAVE_WASM128
 /* Channels [0, n) through `part`, a lanes kernel of `lanes` channels, `lanes` at a time: how a level
- * whose vectors are narrower than PRED__DW_LANES runs a call. */
+ * whose vectors are narrower than PRED__DW_LANES runs a call (only SIMD levels have lanes kernels). */
 static void pred__dw_lanes_in_turns(pred__dwconv_lanes_fn part, size_t lanes, float *y, const float *x, const float *w,
                                     const float *bias, size_t n, const pred__dw_shape *s, float *scratch,
                                     const pred__act *act);
+#endif
 static size_t pred__dw_lanes_cols(const pred__dw_shape *s);
 static size_t pred__dw_lanes_rows(const pred__dw_shape *s);
 
