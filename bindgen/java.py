@@ -234,6 +234,7 @@ class JavaOracle:
         self.jni_class = self.api_class + "Jni"
         self.library = cfg.name + "_jni"
         self.version = library_version(api, cfg.prefix)   # the jar manifest's Implementation-Version
+        self.main_class = opts.get("main_class", "")   # the jar manifest's Main-Class: `java -jar` runs it
         self.error_enum = api.error_enum
         # without an @errors enum nothing fails: no exception class, no status
         self.status_class = self.type_name(self.error_enum.name) if self.error_enum else ""
@@ -913,4 +914,9 @@ def files(api: ir.API, cfg, env, single: dict[str, str]) -> dict[str, str | byte
     for name, data in cfg.testdata_files().items():
         out[f"src/test/resources/{name}"] = data
     out.update(project_files(cfg, env, "java", ctx))
+    # a Main-Class the jar lacks would only fail at `java -jar`, on the user's machine
+    if j.main_class and f"src/main/java/{j.main_class.replace('.', '/')}.java" not in out:
+        source = f"src/main/java/{j.main_class.replace('.', '/')}.java"
+        raise BindgenError(str(cfg.file), f"[java] main_class = {j.main_class!r}: the package has no such "
+                                          f"class ({source}; a project template can add it)")
     return out

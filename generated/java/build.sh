@@ -4,7 +4,7 @@
 # Builds build/predict.jar: the classes plus libpredict_jni (the JNI glue compiled
 # with the C library) as a resource the classes load at startup.
 #
-#   sh build.sh         build the jar
+#   sh build.sh         build the jar (java -jar build/predict.jar runs dev.predict.Classify)
 #   sh build.sh test    build it, then compile and run the JUnit 5 tests
 #
 # Needs a JDK 17+ (JAVA_HOME, or javac on PATH) and a C compiler (CC, default gcc);
@@ -32,8 +32,8 @@ mkdir -p "$resources"
     -d build/classes $(find src/main/java -name '*.java')
 "$CC" -shared -fPIC -O2 -Wall -Wextra -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/$os" \
     -Isrc/main/c -pthread -o "$resources/$lib" src/main/c/predict_jni.c src/main/c/predict.c -lm
-# the manifest names the library and its version (PRED_VERSION of the header)
-printf 'Implementation-Title: predict\nImplementation-Version: 0.1.0\n' > build/manifest.txt
+# the manifest names the library and its version (PRED_VERSION of the header), and the class java -jar runs
+printf 'Implementation-Title: predict\nImplementation-Version: 0.1.0\nMain-Class: dev.predict.Classify\n' > build/manifest.txt
 "$JAVA_HOME/bin/jar" --create --file build/predict.jar --manifest build/manifest.txt -C build/classes .
 echo "build.sh: built build/predict.jar ($os-$arch)"
 

@@ -1,9 +1,9 @@
 """Every language's classify program, as a user runs it, against onnxruntime.
 
 Each program (Python's `python -m predict` / predict-classify, Go's cmd/classify, Java's
-dev.predict.Classify, Swift's `classify` product) runs on scikit-image's sample photos (two
-PNGs, one JPEG) with EfficientNet-Lite0 taken from a model cache made by `predict-models fetch`.
-The reference is onnxruntime on the same model, fed by NumPy's preprocessing
+`java -jar predict.jar`, whose Main-Class is dev.predict.Classify, Swift's `classify` product)
+runs on scikit-image's sample photos (two PNGs, one JPEG) with EfficientNet-Lite0 taken from a
+model cache made by `predict-models fetch`. The reference is onnxruntime on the same model, fed by NumPy's preprocessing
 (predict_models/preprocess.py) of Pillow's decoding: every program's top-1 must be its top-1,
 and on the PNGs (decoded alike everywhere) its top-5 probabilities must agree. Bad photos
 (truncated, not an image, 0x0, 20000x20000 as PNG and JPEG) must give a clear error and exit
@@ -27,6 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
 PATH = os.pathsep.join([sysconfig.get_path("scripts"), "/opt/swift/usr/bin", os.environ.get("PATH", "")])
+JAR = GENERATED / "java" / "build" / "predict.jar"
 PHOTOS = ["chelsea.png", "coffee.png", "rocket.jpg"]
 LINE = re.compile(r"^\s+(\d+\.\d+)%\s+(.+) \((\d+)\)$")
 LANGS = ["python", "go", "java", "swift"]
@@ -86,7 +87,7 @@ def programs(tmp_path_factory):
                 built[lang] = [str(out / "classify-go")]
             elif lang == "java":
                 _build(["bash", "build.sh"], GENERATED / "java")
-                built[lang] = ["java", "-cp", str(GENERATED / "java" / "build" / "predict.jar"), "dev.predict.Classify"]
+                built[lang] = ["java", "-jar", str(JAR)]   # the manifest's Main-Class
             elif lang == "swift":
                 _build(["swift", "build", "-c", "release", "--product", "classify"], GENERATED / "swift")
                 built[lang] = [str(GENERATED / "swift" / ".build" / "release" / "classify")]
@@ -143,6 +144,20 @@ def test_model_by_path_and_top_k(programs, cache, tmp_path):
         assert res.returncode == 0, lang + res.stdout + res.stderr
         assert len(parse(res.stdout)[str(sample("coffee.png"))]) == 2, lang
         assert parse(res.stdout)[str(sample("coffee.png"))][0][0] == 967, lang
+
+
+def test_java_jar_runs_classify(programs, cache):
+    """`java -jar predict.jar` (the manifest's Main-Class) is `java -cp predict.jar
+    dev.predict.Classify`: the same output."""
+    jar = programs("java")
+    assert jar[:2] == ["java", "-jar"]
+    by_class = ["java", "-cp", str(JAR), "dev.predict.Classify"]
+    photo = str(sample("coffee.png"))
+    outputs = [run(cmd, cache, "-k", "3", photo) for cmd in (jar, by_class)]
+    for res in outputs:
+        assert res.returncode == 0, res.stdout + res.stderr
+    tops = [parse(res.stdout)[photo] for res in outputs]
+    assert tops[0] == tops[1] and len(tops[0]) == 3, tops
 
 
 # ---- bad photos ----------------------------------------------------------------------------

@@ -21,10 +21,12 @@ import javax.imageio.stream.ImageInputStream;
  * model, with their probabilities and the time taken.
  *
  * <pre>
+ *   java -jar predict.jar [-m MODEL] [-k 5] [-t THREADS] PHOTO ...
  *   java -cp predict.jar dev.predict.Classify [-m MODEL] [-k 5] [-t THREADS] PHOTO ...
  * </pre>
  *
- * <p>MODEL is an .onnx file or a name in the model cache (default lite0), which
+ * <p>The two are the same: the jar's manifest names this class as its {@code Main-Class}.
+ * MODEL is an .onnx file or a name in the model cache (default lite0), which
  * {@code predict-models fetch lite0} fills once: {@code $PREDICT_MODELS_DIR}, else
  * {@code $XDG_CACHE_HOME/predict/models}, else {@code ~/.cache/predict/models}. Photos are
  * decoded by ImageIO (JPEG, PNG, GIF, BMP); their size is checked before decoding. The crop,
