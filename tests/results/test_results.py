@@ -39,6 +39,10 @@ def script(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
                           timeout=timeout, env=dict(os.environ, **(env or {})))
 
 
+def entry(bench: dict, model: str, threads: int) -> dict:
+    return next(r for r in bench["results"] if r["model"] == model and r["threads"] == threads)
+
+
 def test_page_is_rendered_from_the_committed_inputs():
     page = (ROOT / "docs" / "results.md").read_text()
     assert page == results.render(BENCH, MEASURED), \
@@ -51,9 +55,10 @@ def test_page_takes_latencies_from_the_benchmark():
     """Each model's row holds bench/results.json's medians (read here straight from the JSON)."""
     page = results.render(BENCH, MEASURED)
     for model in MEASURED["models"]:
-        row = next(line for line in page.splitlines() if line.startswith(f"| EfficientNet-{model.capitalize()} |"))
+        row = next(line for line in page.splitlines()
+                   if line.startswith(f"| EfficientNet-{model.capitalize()} |"))
         for threads in (1, 2):
-            r = next(r for r in BENCH["results"] if r["model"] == model and r["threads"] == threads)
+            r = entry(BENCH, model, threads)
             ours, theirs = r["engines"]["predict"]["median_ms"], r["engines"]["onnxruntime"]["median_ms"]
             assert f"{ours:.1f} / {theirs:.1f} ms" in row, (model, threads, row)
 
@@ -73,10 +78,11 @@ def test_a_different_top5_is_counted():
 
 
 @pytest.mark.parametrize("drop, message", [
-    (lambda b: b["results"].remove(next(r for r in b["results"] if r["model"] == "lite1" and r["threads"] == 2)),
-     "bench/results.json has no lite1 at 2 thread(s)"),
-    (lambda b: next(r for r in b["results"] if r["model"] == "lite0")["engines"]["onnxruntime"].update(status="missing"),
+    (lambda b: b["results"].remove(entry(b, "lite1", 2)), "bench/results.json has no lite1 at 2 thread(s)"),
+    (lambda b: entry(b, "lite0", 1)["engines"]["onnxruntime"].update(status="missing"),
      "lite0 at 1 thread(s): onnxruntime is missing"),
+    (lambda b: entry(b, "lite2", 2)["engines"]["predict"].update(check="MISMATCH"),
+     "lite2 at 2 thread(s): predict's outputs were MISMATCH"),
     (lambda b: b.update(quick=True), "--quick run"),
 ])
 def test_a_missing_piece_stops_the_script(tmp_path, drop, message):
