@@ -111,7 +111,8 @@ static int pred__dw_lanes_shape(const pred__dw_shape *s) {
  * no dilation, at most 4 input channels (a first layer, on a photo's colours), where im2col would
  * copy about as many values as the product multiplies, and strided or with a large kernel, where
  * its copy costs most (AMD Zen 5, AVX-512: Lite0's 3x3 stride 2 to 32 channels 257 -> 170 us, a
- * 7x7 stride 2 to 8 channels 86 -> 51 us; a 3x3 stride 1 to 8 channels on 32 x 32 11 -> 13 us);
+ * 7x7 stride 2 to 8 channels 86 -> 51 us; a 3x3 stride 1 to 8 channels on 32 x 32 11 -> 13 us;
+ * AMD Zen 3, AVX2: Lite0's 889 -> 391 us);
  * *s gets its shape. */
 static int pred__conv_direct_shape(const pred__conv_params *p, const pred__shape *x, const pred__shape *w,
                                    pred__direct_shape *s) {

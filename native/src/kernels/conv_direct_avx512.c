@@ -11,6 +11,9 @@
  * tap and vector, in the tap order (ci, ky, kx), padding taps multiplying
  * zeros (as im2col's). The sums are then transposed into the rows of each
  * channel. The weights are laid out tap by tap at each call (a few KB).
+ * (conv_direct_avx2.c reads a zero-padded copy of the rows instead, with no
+ * padding tests and one tap loop; this kernel moves to that plan once a
+ * machine with AVX-512 can measure and test it.)
  */
 #include "avx512.h"
 #include "../kernels.h"

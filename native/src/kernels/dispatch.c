@@ -17,7 +17,7 @@ static const pred__kernels pred__kernels_scalar = {
 static const pred__kernels pred__kernels_avx2 = {
     .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2, .dwconv = pred__dwconv_avx2,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2, .conv_direct = pred__conv_direct_avx2};
 #endif
 #if PRED__HAVE_AVX512
 /* the GEMM tile, depthwise convs and gather in 512-bit vectors; the math is AVX2's */
@@ -166,9 +166,59 @@ static size_t pred__dw_lanes_rows(const pred__dw_shape *s) {
     return (s->oh - 1) * s->stride + s->kh;
 }
 
-static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s) {
-    return (s->c * s->kh * s->kw + 1) * ((s->m + 31) / 32 * 32); /* weights tap by tap, and the bias */
+/* the width of pred__direct_plan's rows */
+static size_t pred__conv_direct_width(const pred__direct_shape *s) {
+    return ((s->ow + 7) / 8 * 8 - 1) * s->stride_x + s->kw;
 }
+
+static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s) {
+    const size_t taps = s->c * s->kh * s->kw;
+    /* the weights, the bias, the offsets (size_t: 1 or 2 floats' room each), the rows */
+    return (taps + 1) * ((s->m + 31) / 32 * 32) + taps * (sizeof(size_t) / sizeof(float)) +
+           s->c * s->kh * pred__conv_direct_width(s);
+}
+
+#if PRED__HAVE_AVX2 /* the levels with a conv_direct */
+static pred__direct_plan pred__conv_direct_plan(float *scratch, const float *w, const float *bias,
+                                                const pred__direct_shape *s) {
+    const size_t taps = s->c * s->kh * s->kw;
+    pred__direct_plan p;
+    float *bt;
+    size_t *off;
+    size_t t, ch, ci, ky, kx;
+    p.m32 = (s->m + 31) / 32 * 32, p.width = pred__conv_direct_width(s);
+    bt = scratch + taps * p.m32;
+    off = (size_t *)(void *)(bt + p.m32); /* 128-byte aligned: scratch is 64-byte aligned, m32 a multiple of 32 */
+    for (t = 0; t < taps; t++)
+        for (ch = 0; ch < p.m32; ch++) scratch[t * p.m32 + ch] = ch < s->m ? w[ch * taps + t] : 0.0f;
+    for (ch = 0; ch < p.m32; ch++) bt[ch] = bias && ch < s->m ? bias[ch] : 0.0f;
+    for (ci = 0, t = 0; ci < s->c; ci++)
+        for (ky = 0; ky < s->kh; ky++)
+            for (kx = 0; kx < s->kw; kx++) off[t++] = (ci * s->kh + ky) * p.width + kx;
+    p.w = scratch, p.bias = bt, p.offsets = off, p.rows = (float *)(void *)(off + taps);
+    return p;
+}
+
+static void pred__conv_direct_pad_rows(const pred__direct_plan *p, const float *x, const pred__direct_shape *s,
+                                       size_t oy) {
+    /* columns [lo, hi) of a copied row hold the input's [0, hi - lo) */
+    const size_t lo = s->pad_l < p->width ? s->pad_l : p->width;
+    const size_t hi = s->pad_l + s->w < p->width ? s->pad_l + s->w : p->width;
+    size_t ci, ky;
+    for (ci = 0; ci < s->c; ci++)
+        for (ky = 0; ky < s->kh; ky++) {
+            float *dst = p->rows + (ci * s->kh + ky) * p->width;
+            const size_t iy = oy * s->stride_y + ky; /* in padded rows */
+            if (iy < s->pad_t || iy - s->pad_t >= s->h) {
+                memset(dst, 0, p->width * sizeof(float));
+                continue;
+            }
+            memset(dst, 0, lo * sizeof(float));
+            memcpy(dst + lo, x + (ci * s->h + iy - s->pad_t) * s->w, (hi - lo) * sizeof(float));
+            memset(dst + hi, 0, (p->width - hi) * sizeof(float));
+        }
+}
+#endif
 
 #if PRED__HAVE_AVX2 || PRED__HAVE_NEON || PRED__HAVE_WASM128
 static void pred__dw_lanes_in_turns(pred__dwconv_lanes_fn part, size_t lanes, float *y, const float *x, const float *w,

@@ -175,6 +175,25 @@ typedef void (*pred__conv_direct_fn)(float *y, const float *x, const float *w, c
                                      const pred__direct_shape *s, size_t oy0, size_t oy1, float *scratch,
                                      const pred__act *act);
 static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s);
+#if PRED__HAVE_AVX2 /* the levels with a conv_direct */
+/* What a level's conv_direct reads, in its scratch: the weights tap by tap (tap t's channels at
+ * w + t * m32, m32 = m rounded up to 32, zeros past m), the bias (zeros without one), the kh rows
+ * of each input channel an output row reads, copied with their padding as zeros into `rows`
+ * (`width` floats each: every block of 8 outputs reads inside, the last one too), and each tap's
+ * offset in `rows` (tap (ci, ky, kx) at (ci * kh + ky) * width + kx): output ox of the row then
+ * reads tap t at rows + offsets[t] + ox * stride_x, with no test for the padding. */
+typedef struct pred__direct_plan {
+    const float *w, *bias;
+    const size_t *offsets;
+    float *rows;
+    size_t m32, width;
+} pred__direct_plan;
+static pred__direct_plan pred__conv_direct_plan(float *scratch, const float *w, const float *bias,
+                                                const pred__direct_shape *s);
+/* Copies the input rows output row oy reads into p->rows. */
+static void pred__conv_direct_pad_rows(const pred__direct_plan *p, const float *x, const pred__direct_shape *s,
+                                       size_t oy);
+#endif
 
 /* y (n,) = f(x (n,)), elementwise; y may be x. */
 typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
@@ -222,6 +241,9 @@ static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bi
                               float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias, size_t n,
                                     const pred__dw_shape *s, float *scratch, const pred__act *act);
+static void pred__conv_direct_avx2(float *y, const float *x, const float *w, const float *bias,
+                                   const pred__direct_shape *s, size_t oy0, size_t oy1, float *scratch,
+                                   const pred__act *act);
 #endif
 #if PRED__HAVE_AVX512
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
