@@ -169,6 +169,12 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
     p->method = pointwise ? PRED__CONV_POINTWISE : pred__conv_is_depthwise(p, x, w) ? PRED__CONV_DEPTHWISE
                                                                                     : PRED__CONV_IM2COL;
     n->scratch = PRED__GEMM_WORK;
+    if (p->method == PRED__CONV_IM2COL) { /* and the padded copy of a group's input */
+        size_t padded = pred__gemm_padded_size(&p->w, (size_t)(x->d[1] / p->group));
+        if (padded > PRED_MAX_ELEMENTS - PRED__GEMM_WORK)
+            return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
+        n->scratch += padded;
+    }
     if (pred__conv_transposed(g, n)) {
         size_t t = pred__gemm_t_work((size_t)pred__shape_range(&y, 2, y.ndim), (size_t)x->d[1]);
         if (t > PRED_MAX_ELEMENTS)
@@ -332,6 +338,8 @@ static void pred__conv_packed(const pred__exec *x, float *y, const float *in, co
     job.ldc = (size_t)spatial;
     job.src.ldb = (size_t)in_size;
     job.src.win = pointwise ? NULL : win;
+    /* the padded copy after the caller's work memory (pred__conv_infer sized the scratch for it) */
+    job.src.padded = !pointwise && pred__gemm_padded_size(win, (size_t)cg) ? x->scratch + PRED__GEMM_WORK : NULL;
     job.m = (size_t)mg;
     job.n = (size_t)spatial;
     job.k = (size_t)k;
@@ -341,6 +349,7 @@ static void pred__conv_packed(const pred__exec *x, float *y, const float *in, co
             job.c = y + (ni * m + gi * mg) * spatial;
             job.a_packed = packed + (size_t)gi * group_packed;
             job.src.b = in + (ni * c + gi * cg) * in_size;
+            if (job.src.padded) pred__gemm_pad(x->scratch + PRED__GEMM_WORK, job.src.b, win, (size_t)cg);
             job.bias = b ? b + gi * mg : NULL;
             pred__gemm_job_run(x, &job);
         }
