@@ -141,7 +141,7 @@ static void pred__gemm_pack_windows(const pred__kernels *kt, float *dst, const f
 }
 
 static size_t pred__gemm_padded_size(const pred__window *win, size_t c) {
-    if (win->in[0] != 1 || win->kernel[0] != 1 || win->out[0] != 1 || win->strides[2] != 1 ||
+    if (win->in[0] != 1 || win->kernel[0] != 1 || win->out[0] != 1 || win->strides[2] > 2 ||
         win->dilations[1] != 1 || win->dilations[2] != 1)
         return 0;
     return c * (size_t)(win->pad_begin[1] + win->in[1] + win->pad_end[1]) *
@@ -166,22 +166,26 @@ static void pred__gemm_pad(float *dst, const float *b, const pred__window *win, 
 
 /* pred__gemm_pack_windows for a source with `padded`: each run of the strip's columns in one
  * output row reads, for row (ci, ky, kx) of the strip, a run of padded row (ci, oy * stride + ky)
- * from column ox + kx. */
-static void pred__gemm_pack_padded(float *dst, const pred__gemm_src *src, size_t k0, size_t kc, size_t j, size_t nr) {
+ * from column ox * stride + kx (stride 2 across: every second value, the level's gather2). */
+static void pred__gemm_pack_padded(const pred__kernels *kt, float *dst, const pred__gemm_src *src, size_t k0,
+                                   size_t kc, size_t j, size_t nr) {
     const pred__window *win = src->win;
     const size_t ow = (size_t)win->out[2], kh = (size_t)win->kernel[1], kw = (size_t)win->kernel[2];
     const size_t pw = (size_t)(win->pad_begin[2] + win->in[2] + win->pad_end[2]);
-    const size_t plane = (size_t)(win->pad_begin[1] + win->in[1] + win->pad_end[1]) * pw;
+    const size_t plane = (size_t)(win->pad_begin[1] + win->in[1] + win->pad_end[1]) * pw, sx = (size_t)win->strides[2];
     struct { size_t c0, len; const float *from; } runs[PRED__GEMM_NR];
     size_t ox = j % ow, oy = j / ow, c, p, r, n_runs = 0, kx = k0 % kw, ky = k0 / kw % kh, ci = k0 / kw / kh;
     for (c = 0; c < nr; c += runs[n_runs++].len, ox = 0, oy++) {
         runs[n_runs].c0 = c;
         runs[n_runs].len = ow - ox < nr - c ? ow - ox : nr - c;
-        runs[n_runs].from = src->padded + oy * (size_t)win->strides[1] * pw + ox;
+        runs[n_runs].from = src->padded + oy * (size_t)win->strides[1] * pw + ox * sx;
     }
     for (p = 0; p < kc; p++, dst += PRED__GEMM_NR) {
         const size_t at = ci * plane + ky * pw + kx;
-        if (n_runs == 1 && nr == PRED__GEMM_NR) { /* the common case, a fixed-size copy the compiler inlines */
+        if (sx == 2) {
+            for (r = 0; r < n_runs; r++) kt->gather2(dst + runs[r].c0, runs[r].from + at, runs[r].len);
+            for (c = nr; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
+        } else if (n_runs == 1 && nr == PRED__GEMM_NR) { /* the common case, a fixed-size copy the compiler inlines */
             memcpy(dst, runs[0].from + at, PRED__GEMM_NR * sizeof *dst);
         } else {
             for (r = 0; r < n_runs; r++) memcpy(dst + runs[r].c0, runs[r].from + at, runs[r].len * sizeof *dst);
@@ -286,7 +290,7 @@ static void pred__gemm_packed(const pred__gemm_job *job, size_t block, size_t p0
         for (s = 0; s * PRED__GEMM_NR < width; s++) {
             const size_t js = j + s * PRED__GEMM_NR, nr = width - s * PRED__GEMM_NR < PRED__GEMM_NR ? width - s * PRED__GEMM_NR : PRED__GEMM_NR;
             float *dst = work + s * PRED__GEMM_KC * PRED__GEMM_NR;
-            if (src->padded) pred__gemm_pack_padded(dst, src, k0, kc, js, nr);
+            if (src->padded) pred__gemm_pack_padded(job->kt, dst, src, k0, kc, js, nr);
             else if (src->win) pred__gemm_pack_windows(job->kt, dst, src->b, src->win, k0, kc, js, nr);
             else pred__gemm_pack_strip(dst, src->b + k0 * src->ldb + js, src->ldb, 1, kc, nr);
         }

@@ -33,11 +33,11 @@ static void pred__gemm_pack_strips(float *dst, const float *b, size_t rs, size_t
 /* The right operand of pred__gemm_packed: a matrix (k, n) with rows ldb floats apart, or, when
  * `win` is set, the im2col matrix of a convolution over b (c, d, h, w): row (ci, kz, ky, kx),
  * column (oz, oy, ox), padding 0. That matrix is never written: the strips the tiles read are
- * gathered from b as they are packed. With `padded` (a 2-D window of stride 1 across and no
- * dilation, pred__gemm_padded_size), b was copied there with its padding written out as zeros
- * (pred__gemm_pad), so each row of a strip is a copy of one or two runs of a padded row: no
- * bounds to find per row (3x3 layers of 64 channels on 56 x 56 maps spent a quarter of their
- * time finding them). */
+ * gathered from b as they are packed. With `padded` (a 2-D window of stride 1 or 2 across and
+ * no dilation, pred__gemm_padded_size), b was copied there with its padding written out as zeros
+ * (pred__gemm_pad), so each row of a strip is a copy (or gather) of one or two runs of a padded
+ * row: no bounds to find per row (3x3 layers of 64 channels on 56 x 56 maps spent a quarter of
+ * their time finding them). */
 typedef struct pred__gemm_src {
     const float *b;
     size_t ldb;
