@@ -140,12 +140,20 @@ static void pred__gemm_pack_windows(const pred__kernels *kt, float *dst, const f
     }
 }
 
+/* Floats of padded copy a convolution may take: every thread's scratch grows by it (only the
+ * caller's holds the copy), so large inputs (a 512 x 512 map of 64 channels: 17 M floats) keep
+ * the bounds-finding packing instead. 1 M floats covers 224 x 224 models' layers of 64 channels
+ * on 112 x 112 maps. */
+#define PRED__GEMM_PADDED_CAP ((size_t)1 << 20)
+
 static size_t pred__gemm_padded_size(const pred__window *win, size_t c) {
+    size_t size;
     if (win->in[0] != 1 || win->kernel[0] != 1 || win->out[0] != 1 || win->strides[2] > 2 ||
         win->dilations[1] != 1 || win->dilations[2] != 1)
         return 0;
-    return c * (size_t)(win->pad_begin[1] + win->in[1] + win->pad_end[1]) *
+    size = c * (size_t)(win->pad_begin[1] + win->in[1] + win->pad_end[1]) *
            (size_t)(win->pad_begin[2] + win->in[2] + win->pad_end[2]);
+    return size <= PRED__GEMM_PADDED_CAP ? size : 0;
 }
 
 static void pred__gemm_pad(float *dst, const float *b, const pred__window *win, size_t c) {

@@ -45,7 +45,7 @@ typedef struct pred__gemm_src {
     const float *padded;
 } pred__gemm_src;
 /* Floats the padded copy of a convolution's input of c channels takes, or 0 where the window is
- * not one pred__gemm_src may read padded. */
+ * not one pred__gemm_src may read padded (or the copy would be too large). */
 static size_t pred__gemm_padded_size(const pred__window *win, size_t c);
 /* dst = the c channels of b as `padded` holds them (pred__gemm_padded_size floats). */
 static void pred__gemm_pad(float *dst, const float *b, const pred__window *win, size_t c);
