@@ -81,18 +81,17 @@ pred__conv_direct_block(float *y, const float *x, const float *wt, size_t m32, c
 PRED__AVX512 static void pred__conv_direct_avx512(float *y, const float *x, const float *w, const float *bias,
                                                   const pred__direct_shape *s, size_t oy0, size_t oy1,
                                                   float *scratch, const pred__act *act) {
-    const size_t taps = s->c * s->kh * s->kw, m32 = (s->m + 31) / 32 * 32;
+    /* the weights and bias as the plan lays them out (its row copy is not used here) */
+    const pred__direct_plan p = pred__conv_direct_plan(scratch, w, bias, s);
+    const size_t m32 = p.m32;
+    const float *wt = p.w, *bt = p.bias;
     const int in_tile = pred__act_in_tile(act);
-    float *wt = scratch, *bt = scratch + taps * m32;
-    size_t t, ch, cb, oy, ox, ox_lo, ox_hi;
+    size_t ch, cb, oy, ox, ox_lo, ox_hi;
     /* the outputs whose taps all lie inside the input rows' width */
     ox_lo = (s->pad_l + s->stride_x - 1) / s->stride_x;
     ox_hi = s->w + s->pad_l >= s->kw ? (s->w + s->pad_l - s->kw) / s->stride_x + 1 : 0;
     if (ox_hi > s->ow) ox_hi = s->ow;
     if (ox_hi < ox_lo) ox_hi = ox_lo;
-    for (t = 0; t < taps; t++)
-        for (ch = 0; ch < m32; ch++) wt[t * m32 + ch] = ch < s->m ? w[ch * taps + t] : 0.0f;
-    for (ch = 0; ch < m32; ch++) bt[ch] = bias && ch < s->m ? bias[ch] : 0.0f;
     for (oy = oy0; oy < oy1; oy++) {
         const int rows_in = oy * s->stride_y >= s->pad_t && oy * s->stride_y - s->pad_t + s->kh <= s->h;
         for (cb = 0; cb < s->m; cb += 32) /* 32 channels at a time, or the 16 (or fewer) left */

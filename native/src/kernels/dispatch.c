@@ -178,6 +178,13 @@ static size_t pred__conv_direct_scratch_size(const pred__direct_shape *s) {
            s->c * s->kh * pred__conv_direct_width(s);
 }
 
+static void pred__pad_row(float *dst, size_t width, const float *src, size_t at, size_t n) {
+    const size_t lo = at < width ? at : width, room = width - lo, hi = lo + (!src ? 0 : n < room ? n : room);
+    memset(dst, 0, lo * sizeof *dst);
+    if (hi > lo) memcpy(dst + lo, src, (hi - lo) * sizeof *dst);
+    memset(dst + hi, 0, (width - hi) * sizeof *dst);
+}
+
 #if PRED__HAVE_AVX2 /* the levels with a conv_direct */
 static pred__direct_plan pred__conv_direct_plan(float *scratch, const float *w, const float *bias,
                                                 const pred__direct_shape *s) {
@@ -201,21 +208,13 @@ static pred__direct_plan pred__conv_direct_plan(float *scratch, const float *w, 
 
 static void pred__conv_direct_pad_rows(const pred__direct_plan *p, const float *x, const pred__direct_shape *s,
                                        size_t oy) {
-    /* columns [lo, hi) of a copied row hold the input's [0, hi - lo) */
-    const size_t lo = s->pad_l < p->width ? s->pad_l : p->width;
-    const size_t hi = s->pad_l + s->w < p->width ? s->pad_l + s->w : p->width;
     size_t ci, ky;
     for (ci = 0; ci < s->c; ci++)
         for (ky = 0; ky < s->kh; ky++) {
-            float *dst = p->rows + (ci * s->kh + ky) * p->width;
             const size_t iy = oy * s->stride_y + ky; /* in padded rows */
-            if (iy < s->pad_t || iy - s->pad_t >= s->h) {
-                memset(dst, 0, p->width * sizeof(float));
-                continue;
-            }
-            memset(dst, 0, lo * sizeof(float));
-            memcpy(dst + lo, x + (ci * s->h + iy - s->pad_t) * s->w, (hi - lo) * sizeof(float));
-            memset(dst + hi, 0, (p->width - hi) * sizeof(float));
+            const int inside = iy >= s->pad_t && iy - s->pad_t < s->h;
+            pred__pad_row(p->rows + (ci * s->kh + ky) * p->width, p->width,
+                          inside ? x + (ci * s->h + iy - s->pad_t) * s->w : NULL, s->pad_l, s->w);
         }
 }
 #endif

@@ -190,6 +190,9 @@ typedef struct pred__direct_plan {
 } pred__direct_plan;
 static pred__direct_plan pred__conv_direct_plan(float *scratch, const float *w, const float *bias,
                                                 const pred__direct_shape *s);
+/* dst (width floats) = zeros, with src's n values at column `at` (those that fit; src NULL: all
+ * zeros): one row of a zero-padded copy. */
+static void pred__pad_row(float *dst, size_t width, const float *src, size_t at, size_t n);
 /* Copies the input rows output row oy reads into p->rows. */
 static void pred__conv_direct_pad_rows(const pred__direct_plan *p, const float *x, const pred__direct_shape *s,
                                        size_t oy);

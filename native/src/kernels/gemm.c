@@ -158,18 +158,11 @@ static size_t pred__gemm_padded_size(const pred__window *win, size_t c) {
 
 static void pred__gemm_pad(float *dst, const float *b, const pred__window *win, size_t c) {
     const size_t h = (size_t)win->in[1], w = (size_t)win->in[2], pt = (size_t)win->pad_begin[1];
-    const size_t pl = (size_t)win->pad_begin[2], ph = pt + h + (size_t)win->pad_end[1], pw = pl + w + (size_t)win->pad_end[2];
+    const size_t ph = pt + h + (size_t)win->pad_end[1], pw = (size_t)(win->pad_begin[2] + win->in[2] + win->pad_end[2]);
     size_t ci, r;
     for (ci = 0; ci < c; ci++)
-        for (r = 0; r < ph; r++, dst += pw) {
-            if (r < pt || r - pt >= h) {
-                memset(dst, 0, pw * sizeof *dst);
-                continue;
-            }
-            memset(dst, 0, pl * sizeof *dst);
-            memcpy(dst + pl, b + (ci * h + r - pt) * w, w * sizeof *dst);
-            memset(dst + pl + w, 0, (pw - pl - w) * sizeof *dst);
-        }
+        for (r = 0; r < ph; r++, dst += pw)
+            pred__pad_row(dst, pw, r >= pt && r - pt < h ? b + (ci * h + r - pt) * w : NULL, (size_t)win->pad_begin[2], w);
 }
 
 /* pred__gemm_pack_windows for a source with `padded`: each run of the strip's columns in one
@@ -190,13 +183,12 @@ static void pred__gemm_pack_padded(const pred__kernels *kt, float *dst, const pr
     }
     for (p = 0; p < kc; p++, dst += PRED__GEMM_NR) {
         const size_t at = ci * plane + ky * pw + kx;
-        if (sx == 2) {
-            for (r = 0; r < n_runs; r++) kt->gather2(dst + runs[r].c0, runs[r].from + at, runs[r].len);
-            for (c = nr; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
-        } else if (n_runs == 1 && nr == PRED__GEMM_NR) { /* the common case, a fixed-size copy the compiler inlines */
+        if (sx == 1 && n_runs == 1 && nr == PRED__GEMM_NR) { /* the common case, a fixed-size copy the compiler inlines */
             memcpy(dst, runs[0].from + at, PRED__GEMM_NR * sizeof *dst);
         } else {
-            for (r = 0; r < n_runs; r++) memcpy(dst + runs[r].c0, runs[r].from + at, runs[r].len * sizeof *dst);
+            for (r = 0; r < n_runs; r++)
+                if (sx == 2) kt->gather2(dst + runs[r].c0, runs[r].from + at, runs[r].len);
+                else memcpy(dst + runs[r].c0, runs[r].from + at, runs[r].len * sizeof *dst);
             for (c = nr; c < PRED__GEMM_NR; c++) dst[c] = 0.0f;
         }
         if (++kx == kw && (kx = 0, ++ky == kh)) ky = 0, ci++;
