@@ -10,12 +10,14 @@
 
 /* `full`: the tile stores all 16 columns (so the common case has plain loads
  * and stores); `rows`: the rows it computes, 6, or 1 for a panel of one row
- * (a batch-1 Gemm, bound by reading its weights); both constants after
- * inlining. Other rows past mr are computed from the zero padding of the
- * packed panel and not stored. */
+ * (a batch-1 Gemm, bound by reading its weights); `wide`: both vectors of
+ * columns, or only the first for a strip of at most 8 (the last of a 7 x 7
+ * map's 49 pixels: 12% of its products were zero padding); all constants
+ * after inlining. Other rows past mr are computed from the zero padding of
+ * the packed panel and not stored. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
-                          const float *bias, const pred__act *act, int accumulate, int full, size_t rows) {
+                          const float *bias, const pred__act *act, int accumulate, int full, size_t rows, int wide) {
     const __m256i m0 = pred__avx2_mask(full || nr >= 8 ? 8 : nr), m1 = pred__avx2_mask(full ? 8 : nr > 8 ? nr - 8 : 0);
     __m256 b0, b1, av;
     size_t p;
@@ -23,18 +25,18 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
     __m256 c##i##0 = _mm256_set1_ps(bias && i < mr ? bias[i] : 0.0f), c##i##1 = c##i##0;                      \
     if (accumulate && i < mr) {                                                                                 \
         c##i##0 = full ? _mm256_loadu_ps(c + i * ldc) : _mm256_maskload_ps(c + i * ldc, m0);                    \
-        c##i##1 = full ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, m1);            \
+        if (wide) c##i##1 = full ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, m1);  \
     }
     PRED__GEMM_ROWS(PRED__START)
 #undef PRED__START
     for (p = 0; p < k; p++, a += PRED__GEMM_MR, b += PRED__GEMM_NR) {
         b0 = _mm256_loadu_ps(b);
-        b1 = _mm256_loadu_ps(b + 8);
-#define PRED__FMA(i)                                \
-        if (i < rows) {                                 \
-            av = _mm256_broadcast_ss(a + i);            \
-            c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0); \
-            c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1); \
+        if (wide) b1 = _mm256_loadu_ps(b + 8);
+#define PRED__FMA(i)                                            \
+        if (i < rows) {                                         \
+            av = _mm256_broadcast_ss(a + i);                    \
+            c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);         \
+            if (wide) c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1); \
         }
         PRED__GEMM_ROWS(PRED__FMA)
 #undef PRED__FMA
@@ -42,13 +44,13 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
 #define PRED__STORE(i)                                                        \
     if (i < mr) {                                                             \
         c##i##0 = pred__avx2_act(c##i##0, act);                               \
-        c##i##1 = pred__avx2_act(c##i##1, act);                               \
+        if (wide) c##i##1 = pred__avx2_act(c##i##1, act);                     \
         if (full) {                                                           \
             _mm256_storeu_ps(c + i * ldc, c##i##0);                           \
             _mm256_storeu_ps(c + i * ldc + 8, c##i##1);                       \
         } else {                                                              \
             _mm256_maskstore_ps(c + i * ldc, m0, c##i##0);                    \
-            _mm256_maskstore_ps(c + i * ldc + 8, m1, c##i##1);                \
+            if (wide) _mm256_maskstore_ps(c + i * ldc + 8, m1, c##i##1);      \
         }                                                                     \
     }
     PRED__GEMM_ROWS(PRED__STORE)
@@ -58,9 +60,10 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
 
 PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                             size_t nr, const float *bias, const pred__act *act, int accumulate) {
-    if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1);
-    else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6);
-    else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6);
+    if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1, 1);
+    else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6, 1);
+    else if (nr > 8) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6, 1);
+    else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6, 0);
 }
 
 /* Blocks of 8: the 15 floats they read (masked: never one past src[2n - 2]), evens and odds apart,
