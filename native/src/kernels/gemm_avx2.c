@@ -9,8 +9,10 @@
 #define PRED__GEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
 /* `full`: the tile stores all 16 columns (so the common case has plain loads
- * and stores); `rows`: the rows it computes, 6, or 1 for a panel of one row
- * (a batch-1 Gemm, bound by reading its weights); `wide`: both vectors of
+ * and stores); `rows`: the rows it computes, 6, or fewer for the last panel
+ * of a layer whose rows are not a multiple of 6 (16 output channels: 18
+ * rows' products for 16) or for a panel of one row (a batch-1 Gemm, bound by
+ * reading its weights); `wide`: both vectors of
  * columns, or only the first for a strip of at most 8 (the last of a 7 x 7
  * map's 49 pixels: 12% of its products were zero padding); all constants
  * after inlining. Other rows past mr are computed from the zero padding of
@@ -61,6 +63,8 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
 PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                             size_t nr, const float *bias, const pred__act *act, int accumulate) {
     if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1, 1);
+    else if (nr == PRED__GEMM_NR && mr == 2) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 2, 1);
+    else if (nr == PRED__GEMM_NR && mr <= 4) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 4, 1);
     else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6, 1);
     else if (nr > 8) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6, 1);
     else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6, 0);
