@@ -100,6 +100,11 @@ static float pred__hardsigmoid1(float v, float alpha, float beta) {
 #endif
 }
 
+static void pred__add_row(float *y, const float *r, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] += r[i];
+}
+
 static void pred__act_apply(float *y, size_t n, const pred__act *act) {
     size_t i;
     switch (act->kind) { /* the arithmetic of the operators (op_activation.c), so fusing keeps the bits */

@@ -36,5 +36,7 @@ static const pred__act pred__act_none = {PRED__ACT_NONE, 0.0f, 0.0f};
 
 /* y (n,) = act(y): the activation Conv and Gemm apply to their output (see pred__act). */
 static void pred__act_apply(float *y, size_t n, const pred__act *act);
+/* y (n,) += r: a residual Add fused into Conv (one rounding per value, as the Add operator). */
+static void pred__add_row(float *y, const float *r, size_t n);
 
 #endif /* PRED_KERNELS_H */

@@ -326,7 +326,7 @@ static void pred__conv_direct(const pred__exec *ex, const pred__kernels *kt, flo
  * the im2col matrix of the group's input (the input itself for a pointwise convolution), split
  * between the threads of x by strips of output columns */
 static void pred__conv_packed(const pred__exec *x, float *y, const float *in, const float *packed, const float *b,
-                              int pointwise, int64_t batch, int64_t c, int64_t m, int64_t group,
+                              const float *res, int pointwise, int64_t batch, int64_t c, int64_t m, int64_t group,
                               const pred__window *win, const pred__act *act) {
     int64_t cg = c / group, mg = m / group, k = cg * win->kernel[0] * win->kernel[1] * win->kernel[2];
     int64_t in_size = win->in[0] * win->in[1] * win->in[2], spatial = win->out[0] * win->out[1] * win->out[2];
@@ -351,14 +351,15 @@ static void pred__conv_packed(const pred__exec *x, float *y, const float *in, co
             job.src.b = in + (ni * c + gi * cg) * in_size;
             if (job.src.padded) pred__gemm_pad(x->scratch + PRED__GEMM_WORK, job.src.b, win, (size_t)cg);
             job.bias = b ? b + gi * mg : NULL;
+            job.res = res ? res + (ni * m + gi * mg) * spatial : NULL;
             pred__gemm_job_run(x, &job);
         }
 }
 
 /* A pointwise Conv as the transposed product (weights packed with PRED__CONV_LAYOUT_T). */
 static void pred__conv_transposed_run(const pred__exec *x, float *y, const float *in, const float *strips,
-                                      const float *b, int64_t batch, int64_t c, int64_t m, const pred__window *win,
-                                      const pred__act *act) {
+                                      const float *b, const float *res, int64_t batch, int64_t c, int64_t m,
+                                      const pred__window *win, const pred__act *act) {
     int64_t spatial = win->out[0] * win->out[1] * win->out[2], ni;
     pred__gemm_t_job job;
     memset(&job, 0, sizeof job);
@@ -372,31 +373,44 @@ static void pred__conv_transposed_run(const pred__exec *x, float *y, const float
     for (ni = 0; ni < batch; ni++) {
         job.c = y + ni * m * spatial;
         job.b = in + ni * c * spatial;
+        job.res = res ? res + ni * m * spatial : NULL;
         pred__gemm_t_run(x, &job);
     }
+}
+
+/* A residual Add fused into the Conv (pred__fuse_residuals): input 3, or NULL. */
+static const float *pred__conv_residual(const pred__exec *x, const pred__node *n) {
+    return n->n_in > 3 && n->in[3] >= 0 ? PRED__IN(x, n, 3) : NULL;
 }
 
 static void pred__conv_run(const pred__exec *x, const pred__node *n) {
     const pred__conv_params *p = &n->p.conv;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
-    const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
+    const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL, *res = pred__conv_residual(x, n);
     const pred__kernels *kt = pred__kernels_get();
+    /* the GEMM adds a residual in its tiles; the other kernels leave it, and the act after it, to the end */
+    const pred__act *late = res ? &pred__act_none : &p->act;
+    float *y = PRED__OUT(x, n, 0);
     pred__direct_shape direct;
     if (kt->conv_direct && pred__conv_direct_shape(p, xs, ws, &direct))
-        pred__conv_direct(x, kt, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], &direct,
-                          &p->act);
+        pred__conv_direct(x, kt, y, PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], &direct, late);
     else if (p->method == PRED__CONV_DEPTHWISE)
-        pred__conv_depthwise(x, pred__kernels_get(), PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b,
-                             xs->d[0], xs->d[1], &p->w, &p->act);
-    else if (n->packed && x->tensors[n->in[1]].packed_layout == PRED__CONV_LAYOUT_T)
-        pred__conv_transposed_run(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, xs->d[0], xs->d[1],
-                                  ws->d[0], &p->w, &p->act);
-    else if (n->packed)
-        pred__conv_packed(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), n->packed, b, p->method == PRED__CONV_POINTWISE,
-                          xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, &p->act);
-    else /* weights computed at run time (or a load-time fold before prepare) */
-        pred__conv(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], xs->d[1], ws->d[0],
-                   p->group, &p->w, &p->act);
+        pred__conv_depthwise(x, kt, y, PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], xs->d[1], &p->w, late);
+    else if (n->packed && x->tensors[n->in[1]].packed_layout == PRED__CONV_LAYOUT_T) {
+        pred__conv_transposed_run(x, y, PRED__IN(x, n, 0), n->packed, b, res, xs->d[0], xs->d[1], ws->d[0], &p->w,
+                                  &p->act);
+        return;
+    } else if (n->packed) {
+        pred__conv_packed(x, y, PRED__IN(x, n, 0), n->packed, b, res, p->method == PRED__CONV_POINTWISE, xs->d[0],
+                          xs->d[1], ws->d[0], p->group, &p->w, &p->act);
+        return;
+    } else /* weights computed at run time (or a load-time fold before prepare) */
+        pred__conv(y, PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, xs->d[0], xs->d[1], ws->d[0], p->group, &p->w, late);
+    if (res) {
+        size_t count = x->tensors[n->out[0]].count;
+        pred__add_row(y, res, count);
+        pred__act_apply(y, count, &p->act);
+    }
 }
 
 /* The weights w (m, c/group, k...), one packed GEMM operand per group. */

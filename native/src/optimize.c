@@ -402,6 +402,44 @@ static void pred__fuse_activations(pred__rw *rw) {
     pred__rw_count(rw);
 }
 
+/* Add(Conv(...), r) with r of the same shape, computed before the Conv, becomes the Conv adding r
+ * to its sums before its activation (input 3: the GEMM adds it in each tile while the tile is in
+ * L1, and the Add's pass over memory goes): the residual connections of ResNets, MobileNetV2 and
+ * EfficientNet. Relu after the Add then fuses as the Conv's activation. */
+static void pred__fuse_residuals(pred__rw *rw) {
+    pred__graph *g = rw->g;
+    size_t k;
+    int side;
+    for (k = 0; k < g->n_nodes; k++) {
+        pred__node *a = &g->nodes[k], *c = NULL;
+        const pred__tensor *y;
+        if (rw->dead[k] || a->op != PRED__OP_ADD || a->n_in != 2 || a->out[0] < 0) continue;
+        y = &g->tensors[a->out[0]];
+        if (y->dtype != PRED__DT_FLOAT) continue;
+        for (side = 0; side < 2 && !c; side++) {
+            int t = a->in[side], r = a->in[1 - side], rp;
+            c = pred__rw_producer(rw, t);
+            if (!c || c->op != PRED__OP_CONV || c->n_in > 3 || c->p.conv.act.kind != PRED__ACT_NONE ||
+                !pred__rw_single_use(rw, t) || pred__node_is_folded(g, c) || r < 0 || r == t ||
+                g->tensors[r].dtype != PRED__DT_FLOAT || !pred__shape_equal(&g->tensors[t].shape, &y->shape) ||
+                !pred__shape_equal(&g->tensors[r].shape, &y->shape)) {
+                c = NULL;
+                continue;
+            }
+            rp = g->tensors[r].producer; /* r must exist when the Conv runs */
+            if (g->tensors[r].kind == PRED__TENSOR_VALUE && (rp < 0 || rp >= (int)(c - g->nodes))) {
+                c = NULL;
+                continue;
+            }
+            if (c->n_in < 3) c->in[2] = -1;
+            c->in[3] = r;
+            c->n_in = 4;
+        }
+        if (c) pred__rw_take_output(rw, c, a);
+    }
+    pred__rw_count(rw);
+}
+
 /* Pad (mode constant, value 0, pads >= 0 on the spatial dims only) -> Conv
  * becomes the Conv with the pads added to its own. */
 static pred_status pred__fold_pads(pred__rw *rw) {
@@ -576,6 +614,7 @@ static pred_status pred__optimize_plan(pred__graph *g) {
     if ((st = pred__rw_init(&rw, g, 0)) != PRED_OK) goto done;
     pred__drop_folded(&rw, 0);
     if ((st = pred__fold_pads(&rw)) != PRED_OK) goto done;
+    pred__fuse_residuals(&rw);
     pred__fuse_activations(&rw);
     if ((st = pred__skip_copies(&rw)) != PRED_OK) goto done;
     st = pred__compact(&rw);

@@ -11,8 +11,9 @@
  * A plan (pred__plan_create) is the graph a session runs: a copy of the base
  * that shares its constants, inferred again for the session's input shapes
  * (which recomputes the constants folded from shapes), then rewritten with
- * the rest: folded nodes dropped, zero Pad merged into Conv, activations
- * fused into Conv and Gemm, Identity removed, dead nodes removed. The model
+ * the rest: folded nodes dropped, zero Pad merged into Conv, residual Adds and
+ * activations fused into Conv (and activations into Gemm), Identity removed,
+ * dead nodes removed. The model
  * keeps one plan for its default shapes; pred_session_set_input_shape (or
  * pred_session_set_input on a shape input, graph.h) makes a session its own.
  */

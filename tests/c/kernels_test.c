@@ -128,13 +128,16 @@ static void test_gemm_transposed(const pred__kernels *level, int round) {
     float *got = (float *)malloc(m * n * sizeof(float)), *work = (float *)malloc(2 * work_floats * sizeof(float));
     float *packed = (float *)pred__aligned_alloc(pred__gemm_packed_size(m, k), sizeof(float), 0);
     float *strips = (float *)pred__aligned_alloc(pred__gemm_strips_size(k, m), sizeof(float), 0);
+    float *res = round % 5 < 2 ? (float *)malloc(m * n * sizeof(float)) : NULL; /* a residual added before act */
     for (i = 0; i < m * k; i++) a[i] = rnd_float();
     for (i = 0; i < k * n; i++) b[i] = rnd_float();
     for (i = 0; i < m; i++) bias[i] = rnd_float();
+    for (i = 0; res && i < m * n; i++) res[i] = rnd_float();
     for (i = 0; i < m; i++)
         for (j = 0; j < n; j++) {
             double s = with_bias ? bias[i] : 0.0, mag = with_bias ? fabs(bias[i]) : 0.0;
             for (p = 0; p < k; p++) s += (double)a[i * k + p] * b[p * n + j], mag += fabs((double)a[i * k + p] * b[p * n + j]);
+            if (res) s += res[i * n + j], mag += fabs(res[i * n + j]);
             sums[i * n + j] = (float)s;
             scale[i * n + j] = (float)mag;
         }
@@ -142,12 +145,12 @@ static void test_gemm_transposed(const pred__kernels *level, int round) {
     memset(&job, 0, sizeof job);
     job.kt = level, job.c = want, job.ldc = n, job.a_packed = packed;
     job.src.b = b, job.src.ldb = n;
-    job.m = m, job.n = n, job.k = k, job.bias = with_bias ? bias : NULL, job.act = act;
+    job.m = m, job.n = n, job.k = k, job.bias = with_bias ? bias : NULL, job.res = res, job.act = act;
     pred__gemm_pack(packed, a, k, 1, m, k);
     run_gemm_job(&job, level->name);
     memset(&tj, 0, sizeof tj);
     tj.kt = level, tj.c = got, tj.ldc = n, tj.a_strips = strips, tj.b = b, tj.ldb = n;
-    tj.m = m, tj.n = n, tj.k = k, tj.bias = with_bias ? bias : NULL, tj.act = act;
+    tj.m = m, tj.n = n, tj.k = k, tj.bias = with_bias ? bias : NULL, tj.res = res, tj.act = act;
     tj.work = work, tj.work_stride = work_floats;
     pred__gemm_pack_strips(strips, a, 1, k, k, m);
     tj.chunk = rnd_in(1, panels); /* any split; larger chunks would not fit the work memory */
@@ -157,7 +160,7 @@ static void test_gemm_transposed(const pred__kernels *level, int round) {
     checks++;
     if (memcmp(got, want, m * n * sizeof(float)) != 0) fail("transposed product changes bits", level->name, 0, 0, 0);
     compare("transposed product", level->name, got, sums, scale, m * n);
-    free(a), free(b), free(bias), free(scale), free(want), free(sums), free(got), free(work);
+    free(a), free(b), free(bias), free(scale), free(want), free(sums), free(got), free(work), free(res);
     pred__aligned_free(packed);
     pred__aligned_free(strips);
 }
@@ -431,16 +434,19 @@ static void test_tile2(const pred__kernels *level, int round) {
     const pred__act *act = &ACTS[(size_t)round % N_ACTS];
     const int accumulate = round % 2, with_bias = round % 3 != 0;
     float a[PRED__GEMM_MR * 40], b0[PRED__GEMM_NR * 40], b1[PRED__GEMM_NR * 40], bias[PRED__GEMM_MR];
-    float got[PRED__GEMM_MR * LDC], want[PRED__GEMM_MR * LDC];
+    float got[PRED__GEMM_MR * LDC], want[PRED__GEMM_MR * LDC], res[PRED__GEMM_MR * LDC];
+    const float *r = round % 4 == 1 ? res : NULL; /* a residual added before act */
     if (!level->gemm_tile2) return;
+    for (i = 0; i < PRED__GEMM_MR * LDC; i++) res[i] = rnd_float();
     for (i = 0; i < PRED__GEMM_MR * k; i++) a[i] = rnd_float();
     for (i = 0; i < PRED__GEMM_NR * k; i++) b0[i] = rnd_float(), b1[i] = rnd_float();
     for (i = 0; i < PRED__GEMM_MR; i++) bias[i] = rnd_float();
     for (i = 0; i < PRED__GEMM_MR * LDC; i++) got[i] = want[i] = accumulate ? rnd_float() : CANARY;
     memcpy(want, got, sizeof want);
-    level->gemm_tile2(got, LDC, a, b0, b1, k, mr, nr1, with_bias ? bias : NULL, act, accumulate);
-    level->gemm_tile(want, LDC, a, b0, k, mr, PRED__GEMM_NR, with_bias ? bias : NULL, act, accumulate);
-    level->gemm_tile(want + PRED__GEMM_NR, LDC, a, b1, k, mr, nr1, with_bias ? bias : NULL, act, accumulate);
+    level->gemm_tile2(got, LDC, a, b0, b1, k, mr, nr1, with_bias ? bias : NULL, r, act, accumulate);
+    level->gemm_tile(want, LDC, a, b0, k, mr, PRED__GEMM_NR, with_bias ? bias : NULL, r, act, accumulate);
+    level->gemm_tile(want + PRED__GEMM_NR, LDC, a, b1, k, mr, nr1, with_bias ? bias : NULL, r ? r + PRED__GEMM_NR : NULL,
+                     act, accumulate);
     for (i = 0; i < PRED__GEMM_MR * LDC; i++) {
         checks++;
         if (memcmp(&got[i], &want[i], sizeof(float)) != 0) fail("tile2 = two tiles, bits", level->name, i, got[i], want[i]);
@@ -472,7 +478,7 @@ static void test_tile_activation_bits(const pred__kernels *level) {
     for (i = 0; i < PRED__GEMM_MR; i++) bias[i] = -0.0f;
     for (j = 0; j < 3; j++) {
         for (i = 0; i < PRED__GEMM_MR * 16; i++) got[i] = CANARY;
-        level->gemm_tile(got, 16, a, special, 1, PRED__GEMM_MR, n, bias, &acts[j], 0);
+        level->gemm_tile(got, 16, a, special, 1, PRED__GEMM_MR, n, bias, NULL, &acts[j], 0);
         for (r = 0; r < PRED__GEMM_MR; r++) {
             for (i = 0; i < n; i++)
                 want[r * 16 + i] = flushes_subnormals(level) && fpclassify(special[i]) == FP_SUBNORMAL

@@ -315,3 +315,50 @@ def test_node_with_an_omitted_first_output():
     x = np.array([[1, -2, 3, -4]], np.float32)
     for optimize in (True, False):
         np.testing.assert_array_equal(run(data, {"x": x}, optimize)[0], [[3, 0]])
+
+
+@pytest.mark.parametrize("label,c,m,hw,k,group", [
+    ("3x3 GEMM", 8, 16, 9, 3, 1),
+    ("pointwise, 7x7 map, deep (the transposed product)", 320, 24, 7, 1, 1),
+    ("pointwise on a large map", 24, 40, 28, 1, 1),
+    ("depthwise (added after its kernel)", 16, 16, 10, 3, 16)])
+def test_residual_add_fuses_into_conv_bit_for_bit(label, c, m, hw, k, group):
+    """Add(Conv(x), r) becomes the Conv adding r to its sums, and Relu after the Add its activation:
+    the same bits as the unfused graph, on every kernel path a Conv takes, and onnxruntime's
+    values. r here is a Conv output too, computed before the fused one."""
+    rng = np.random.default_rng(11)
+    inits = {"w0": rand(rng, m, c, 1, 1), "w": rand(rng, m, c // group, k, k), "b": rand(rng, m)}
+    nodes = [helper.make_node("Conv", ["x", "w0"], ["r"], name="shortcut"),
+             helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[k // 2] * 4, group=group),
+             helper.make_node("Add", ["c", "r"], ["s"], name="add"),
+             helper.make_node("Relu", ["s"], ["y"], name="relu")]
+    data = model(nodes, [tensor("x", [2, c, hw, hw])], [tensor("y", None)], inits.items())
+    after = describe(data)
+    assert [(n["op"], n["name"], n["activation"]) for n in after["nodes"]] == [
+        ("Conv", "shortcut", None), ("Conv", "conv", "Relu")], label
+    assert [i["name"] for i in after["nodes"][1]["inputs"]] == ["x", "w", "b", "r"]
+    x = rand(rng, 2, c, hw, hw)
+    (fused,), (plain,) = run(data, {"x": x}), run(data, {"x": x}, optimize=False)
+    np.testing.assert_array_equal(fused, plain)
+    np.testing.assert_allclose(fused, reference(data, {"x": x})[0], rtol=1e-4, atol=1e-4)
+
+
+def test_residual_add_stays_where_it_cannot_fuse():
+    """No fusion when the other operand is computed after the Conv (it would be read before it
+    exists; the nodes run in the file's order, which is a valid one), when the Add broadcasts, or
+    when the Conv's output is read elsewhere too."""
+    rng = np.random.default_rng(12)
+    inits = {"w": rand(rng, 4, 4, 1, 1), "bias": rand(rng, 4, 1, 1)}
+    later = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+             helper.make_node("Sigmoid", ["x"], ["r"], name="after"),
+             helper.make_node("Add", ["c", "r"], ["y"], name="add")]
+    broadcast = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+                 helper.make_node("Add", ["c", "bias"], ["y"], name="add")]
+    shared = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+              helper.make_node("Add", ["c", "x"], ["s"], name="add"),
+              helper.make_node("Mul", ["s", "c"], ["y"], name="mul")]
+    x = rand(rng, 1, 4, 5, 5)
+    for nodes in (later, broadcast, shared):
+        data = model(nodes, [tensor("x", [1, 4, 5, 5])], [tensor("y", None)], inits.items())
+        assert "Add" in [n["op"] for n in describe(data)["nodes"]]
+        np.testing.assert_allclose(run(data, {"x": x})[0], reference(data, {"x": x})[0], rtol=1e-5, atol=1e-5)

@@ -80,19 +80,23 @@ typedef enum pred__isa {
 #define PRED__GEMM_MR 6
 #define PRED__GEMM_NR 16
 
-/* c (mr, nr) = act(a (mr, k) @ b (k, nr) + start), where start is c itself
- * when `accumulate` (an earlier block of k), else bias (mr, broadcast along
- * each row; NULL: 0). a: a packed panel, k steps of PRED__GEMM_MR floats;
+/* c (mr, nr) = act(a (mr, k) @ b (k, nr) + start [+ res]), where start is c
+ * itself when `accumulate` (an earlier block of k), else bias (mr, broadcast
+ * along each row; NULL: 0), and res (rows ldc apart, as c), when not NULL, is
+ * added to each finished sum before act (a residual Add fused into a Conv: the
+ * Add's bits, without its pass over memory). a: a packed panel, k steps of PRED__GEMM_MR floats;
  * b: a packed strip, k steps of PRED__GEMM_NR floats (zeros past nr);
  * c: rows ldc floats apart; mr <= MR, nr <= NR. The tile applies act when
  * pred__act_in_tile(act). */
 typedef void (*pred__gemm_tile_fn)(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                   size_t nr, const float *bias, const pred__act *act, int accumulate);
+                                   size_t nr, const float *bias, const float *res, const pred__act *act,
+                                   int accumulate);
 /* Two tiles side by side, as gemm_tile computes them (the same bits): c (mr, NR + nr1) from the
  * strips b0 (all NR columns) and b1 (nr1 <= NR columns), c's columns NR.. from b1. Optional: a
  * level without it runs gemm_tile twice. */
 typedef void (*pred__gemm_tile2_fn)(float *c, size_t ldc, const float *a, const float *b0, const float *b1, size_t k,
-                                    size_t mr, size_t nr1, const float *bias, const pred__act *act, int accumulate);
+                                    size_t mr, size_t nr1, const float *bias, const float *res, const pred__act *act,
+                                    int accumulate);
 
 /* One channel of a depthwise 2-D convolution:
  * y (oh, ow) = act(sum over (ky, kx) of w (kh, kw) * x (h, w) at (oy*s - pad_t + ky, ox*s - pad_l + kx) + bias);
@@ -226,7 +230,7 @@ static int pred__act_in_tile(const pred__act *act);
 /* ---- the kernels of each level (kernels/<family>_<level>.c) ---------------*/
 
 static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                   size_t nr, const float *bias, const pred__act *act, int accumulate);
+                                   size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__dwconv_scalar(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
 static void pred__vexp_scalar(float *y, const float *x, size_t n);
@@ -239,7 +243,7 @@ static void pred__vsigmoid_avx2(float *y, const float *x, size_t n);
 static void pred__verf_avx2(float *y, const float *x, size_t n);
 static void pred__gather2_avx2(float *dst, const float *src, size_t n);
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                 size_t nr, const float *bias, const pred__act *act, int accumulate);
+                                 size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias, size_t n,
@@ -250,10 +254,10 @@ static void pred__conv_direct_avx2(float *y, const float *x, const float *w, con
 #endif
 #if PRED__HAVE_AVX512
 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                   size_t nr, const float *bias, const pred__act *act, int accumulate);
+                                   size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__gather2_avx512(float *dst, const float *src, size_t n);
 static void pred__gemm_tile2_avx512(float *c, size_t ldc, const float *a, const float *b0, const float *b1, size_t k,
-                                    size_t mr, size_t nr1, const float *bias, const pred__act *act, int accumulate);
+                                    size_t mr, size_t nr1, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__dwconv_avx512(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                 float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_avx512(float *y, const float *x, const float *w, const float *bias, size_t n,
@@ -267,7 +271,7 @@ static void pred__vexp_wasm128(float *y, const float *x, size_t n);
 static void pred__vsigmoid_wasm128(float *y, const float *x, size_t n);
 static void pred__verf_wasm128(float *y, const float *x, size_t n);
 static void pred__gemm_tile_wasm128(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                    size_t nr, const float *bias, const pred__act *act, int accumulate);
+                                    size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__dwconv_wasm128(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                                  float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_wasm128(float *y, const float *x, const float *w, const float *bias, size_t n,
@@ -279,7 +283,7 @@ static void pred__vexp_neon(float *y, const float *x, size_t n);
 static void pred__vsigmoid_neon(float *y, const float *x, size_t n);
 static void pred__verf_neon(float *y, const float *x, size_t n);
 static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                 size_t nr, const float *bias, const pred__act *act, int accumulate);
+                                 size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__dwconv_neon(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_neon(float *y, const float *x, const float *w, const float *bias, size_t n,

@@ -213,7 +213,7 @@ static void pred__gemm_tile_blocks(const pred__kernels *kt, float *c, size_t ldc
     size_t k0 = 0;
     do {
         size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
-        kt->gemm_tile(c, ldc, a + k0 * PRED__GEMM_MR, b + k0 * PRED__GEMM_NR, kc, mr, nr, NULL,
+        kt->gemm_tile(c, ldc, a + k0 * PRED__GEMM_MR, b + k0 * PRED__GEMM_NR, kc, mr, nr, NULL, NULL,
                       k0 + kc == k ? act : &pred__act_none, 1);
         k0 += kc;
     } while (k0 < k);
@@ -240,16 +240,17 @@ static size_t pred__gemm_block_cols(const pred__kernels *kt) {
 }
 
 /* c (mr, nr0 + nr1) from the strips b0 (nr0 columns) and b1 (nr1 columns; 0: none) at c's columns
- * 0 and NR: one tile over both where the level has it, else a tile on each (the same bits). */
+ * 0 and NR (res likewise): one tile over both where the level has it, else a tile on each (the same
+ * bits). */
 static void pred__gemm_tile_pair(const pred__kernels *kt, float *c, size_t ldc, const float *a, const float *b0,
                                  const float *b1, size_t kc, size_t mr, size_t nr0, size_t nr1, const float *bias,
-                                 const pred__act *act, int accumulate) {
+                                 const float *res, const pred__act *act, int accumulate) {
     if (nr1 && kt->gemm_tile2 && mr > 1) {
-        kt->gemm_tile2(c, ldc, a, b0, b1, kc, mr, nr1, bias, act, accumulate);
+        kt->gemm_tile2(c, ldc, a, b0, b1, kc, mr, nr1, bias, res, act, accumulate);
         return;
     }
-    kt->gemm_tile(c, ldc, a, b0, kc, mr, nr0, bias, act, accumulate);
-    if (nr1) kt->gemm_tile(c + PRED__GEMM_NR, ldc, a, b1, kc, mr, nr1, bias, act, accumulate);
+    kt->gemm_tile(c, ldc, a, b0, kc, mr, nr0, bias, res, act, accumulate);
+    if (nr1) kt->gemm_tile(c + PRED__GEMM_NR, ldc, a, b1, kc, mr, nr1, bias, res ? res + PRED__GEMM_NR : NULL, act, accumulate);
 }
 
 /* Columns [j, j + width) (width <= NC, the strips at work and work + KC * NR) of the panels
@@ -272,7 +273,8 @@ static void pred__gemm_block_tiles(const pred__gemm_job *job, size_t j, size_t w
             PRED__PREFETCH_W(ct + r * job->ldc + 2 * width);
             if (nr1) PRED__PREFETCH_W(ct + r * job->ldc + 2 * width + PRED__GEMM_NR);
         }
-        pred__gemm_tile_pair(job->kt, ct, job->ldc, a, work, work1, kc, mr, nr0, nr1, bias, act, k0 > 0);
+        pred__gemm_tile_pair(job->kt, ct, job->ldc, a, work, work1, kc, mr, nr0, nr1, bias,
+                             last && job->res ? job->res + i * job->ldc + j : NULL, act, k0 > 0);
         for (r = 0; last && !in_tile && r < mr; r++) pred__act_apply(ct + r * job->ldc, width, job->act);
     }
 }
@@ -379,7 +381,7 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
     const pred__gemm_t_job *job = (const pred__gemm_t_job *)ctx;
     const size_t k = job->k, tile_size = PRED__GEMM_MR * PRED__GEMM_NC, nc = pred__gemm_block_cols(job->kt);
     float *panels = job->work + (size_t)worker * job->work_stride, *tiles = panels + job->chunk * PRED__GEMM_MR * k;
-    const int in_tile = pred__act_in_tile(job->act);
+    const int in_tile = pred__act_in_tile(job->act) && !job->res; /* act after the residual */
     size_t t, j, q, r, jj;
     for (t = begin; t < end; t++) {
         size_t i0 = t * job->chunk * PRED__GEMM_MR, count = job->n - i0, k0;
@@ -394,22 +396,24 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
             k0 = 0;
             do { /* the blocks of pred__gemm_packed, so the sums are its bits */
                 size_t kc = k - k0 < PRED__GEMM_KC ? k - k0 : PRED__GEMM_KC;
-                const pred__act *act = k0 + kc == k ? job->act : &pred__act_none;
+                const pred__act *act = k0 + kc == k && in_tile ? job->act : &pred__act_none;
                 const float *s0 = job->a_strips + j * k + k0 * PRED__GEMM_NR, *s1 = s0 + PRED__GEMM_NR * k;
                 for (q = 0; q * PRED__GEMM_MR < count; q++) {
                     size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
                     pred__gemm_tile_pair(job->kt, tiles + q * tile_size, PRED__GEMM_NC, panels + i * k + k0 * PRED__GEMM_MR,
-                                         s0, s1, kc, mr, nr0, nr1, NULL, act, 1);
+                                         s0, s1, kc, mr, nr0, nr1, NULL, NULL, act, 1);
                 }
                 k0 += kc;
             } while (k0 < k);
             for (q = 0; q * PRED__GEMM_MR < count; q++) {
                 size_t i = q * PRED__GEMM_MR, mr = count - i < PRED__GEMM_MR ? count - i : PRED__GEMM_MR;
                 float *tile = tiles + q * tile_size;
-                for (r = 0; r < mr; r++) {
-                    if (!in_tile) pred__act_apply(tile + r * PRED__GEMM_NC, width, job->act);
-                    for (jj = 0; jj < width; jj++) job->c[(j + jj) * job->ldc + i0 + i + r] = tile[r * PRED__GEMM_NC + jj];
-                }
+                const size_t at = j * job->ldc + i0 + i; /* of the tile's first value in c */
+                for (jj = 0; job->res && jj < width; jj++) /* each column of the tile a run of c */
+                    for (r = 0; r < mr; r++) tile[r * PRED__GEMM_NC + jj] += job->res[at + jj * job->ldc + r];
+                for (r = 0; !in_tile && r < mr; r++) pred__act_apply(tile + r * PRED__GEMM_NC, width, job->act);
+                for (jj = 0; jj < width; jj++)
+                    for (r = 0; r < mr; r++) job->c[at + jj * job->ldc + r] = tile[r * PRED__GEMM_NC + jj];
             }
         }
     }

@@ -57,7 +57,7 @@ static void pred__gemm_pad(float *dst, const float *b, const pred__window *win, 
 /* Floats of work memory a task of pred__gemm_task needs: the strips of a block of k. */
 #define PRED__GEMM_WORK (PRED__GEMM_KC * PRED__GEMM_NC)
 
-/* One product c (m, n) = act(start + a (m, k) @ b (k, n)), split into tasks by blocks of
+/* One product c (m, n) = act(start + a (m, k) @ b (k, n) [+ res]), split into tasks by blocks of
  * PRED__GEMM_NC columns of c and, on small maps, by blocks of panels: a task computes whole
  * sums, each in the order of one thread, so the bits do not depend on the split. a is packed by
  * pred__gemm_pack. The right operand is `b_strips` (packed at load by pred__gemm_pack_strips;
@@ -72,6 +72,8 @@ typedef struct pred__gemm_job {
     pred__gemm_src src;
     size_t m, n, k;
     const float *bias;
+    const float *res;            /* with src: c-shaped (rows ldc apart), added to the sums before act
+                                    (a residual Add fused into a Conv), or NULL */
     const pred__act *act;
     float *work;
     size_t work_stride;
@@ -89,7 +91,7 @@ static void pred__gemm_task(void *ctx, size_t begin, size_t end, int worker);
 static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job);
 
 /* ---- the transposed product ------------------------------------------------
- * c (m, n) = act(bias + a (m, k) @ b (k, n)), tiled as its transpose: the rows of a tile are columns
+ * c (m, n) = act(bias + a (m, k) @ b (k, n) [+ res]), tiled as its transpose: the rows of a tile are columns
  * of c (pixels of a 1x1 convolution's map), its columns rows of c (output channels). On small maps
  * the pixels fill panels of MR far better than strips of NR (7x7 = 49 pixels: 91% of 9 panels, 77%
  * of 4 strips). a is packed at load as the strips of its transpose (pred__gemm_pack_strips with
@@ -104,6 +106,7 @@ typedef struct pred__gemm_t_job {
     size_t ldb;
     size_t m, n, k;
     const float *bias;           /* (m) or NULL */
+    const float *res;            /* c-shaped (rows ldc apart), added to the sums before act, or NULL */
     const pred__act *act;
     float *work;
     size_t work_stride;

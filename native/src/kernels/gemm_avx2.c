@@ -19,7 +19,8 @@
  * the packed panel and not stored. */
 PRED__AVX2 static inline __attribute__((always_inline)) void
 pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
-                          const float *bias, const pred__act *act, int accumulate, int full, size_t rows, int wide) {
+                          const float *bias, const float *res, const pred__act *act, int accumulate, int full,
+                          size_t rows, int wide) {
     const __m256i m0 = pred__avx2_mask(full || nr >= 8 ? 8 : nr), m1 = pred__avx2_mask(full ? 8 : nr > 8 ? nr - 8 : 0);
     __m256 b0, b1, av;
     size_t p;
@@ -45,6 +46,12 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
     }
 #define PRED__STORE(i)                                                        \
     if (i < mr) {                                                             \
+        if (res) {                                                            \
+            c##i##0 = _mm256_add_ps(c##i##0, full ? _mm256_loadu_ps(res + i * ldc)              \
+                                                  : _mm256_maskload_ps(res + i * ldc, m0));     \
+            if (wide) c##i##1 = _mm256_add_ps(c##i##1, full ? _mm256_loadu_ps(res + i * ldc + 8) \
+                                                            : _mm256_maskload_ps(res + i * ldc + 8, m1)); \
+        }                                                                     \
         c##i##0 = pred__avx2_act(c##i##0, act);                               \
         if (wide) c##i##1 = pred__avx2_act(c##i##1, act);                     \
         if (full) {                                                           \
@@ -61,13 +68,16 @@ pred__gemm_tile_avx2_body(float *c, size_t ldc, const float *a, const float *b, 
 #undef PRED__GEMM_ROWS
 
 PRED__AVX2 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                            size_t nr, const float *bias, const pred__act *act, int accumulate) {
-    if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1, 1);
-    else if (nr == PRED__GEMM_NR && mr == 2) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 2, 1);
-    else if (nr == PRED__GEMM_NR && mr <= 4) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 4, 1);
-    else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6, 1);
-    else if (nr > 8) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6, 1);
-    else pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6, 0);
+                                            size_t nr, const float *bias, const float *res, const pred__act *act,
+                                            int accumulate) {
+#define PRED__BODY(full, rows, wide) pred__gemm_tile_avx2_body(c, ldc, a, b, k, mr, nr, bias, res, act, accumulate, full, rows, wide)
+    if (nr == PRED__GEMM_NR && mr == 1) PRED__BODY(1, 1, 1);
+    else if (nr == PRED__GEMM_NR && mr == 2) PRED__BODY(1, 2, 1);
+    else if (nr == PRED__GEMM_NR && mr <= 4) PRED__BODY(1, 4, 1);
+    else if (nr == PRED__GEMM_NR) PRED__BODY(1, 6, 1);
+    else if (nr > 8) PRED__BODY(0, 6, 1);
+    else PRED__BODY(0, 6, 0);
+#undef PRED__BODY
 }
 
 /* Blocks of 8: the 15 floats they read (masked: never one past src[2n - 2]), evens and odds apart,

@@ -18,7 +18,8 @@
  * padding of the packed panel and not stored. */
 PRED__AVX512 static inline __attribute__((always_inline)) void
 pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr, size_t nr,
-                            const float *bias, const pred__act *act, int accumulate, int full, size_t rows) {
+                            const float *bias, const float *res, const pred__act *act, int accumulate, int full,
+                            size_t rows) {
     const __mmask16 m = pred__avx512_mask(full ? 16 : nr);
     __m512 b0, b1;
     size_t p;
@@ -46,7 +47,10 @@ pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b
     }
 #define PRED__STORE(i)                                                              \
     if (i < mr) {                                                                   \
-        e##i = pred__avx512_act(_mm512_add_ps(e##i, o##i), act);                    \
+        e##i = _mm512_add_ps(e##i, o##i);                                           \
+        if (res) e##i = _mm512_add_ps(e##i, full ? _mm512_loadu_ps(res + i * ldc)  \
+                                                 : _mm512_maskz_loadu_ps(m, res + i * ldc)); \
+        e##i = pred__avx512_act(e##i, act);                                         \
         if (full) _mm512_storeu_ps(c + i * ldc, e##i);                              \
         else _mm512_mask_storeu_ps(c + i * ldc, m, e##i);                           \
     }
@@ -59,8 +63,8 @@ pred__gemm_tile_avx512_body(float *c, size_t ldc, const float *a, const float *b
  * made as the one-strip tile makes it: the same bits. */
 PRED__AVX512 static inline __attribute__((always_inline)) void
 pred__gemm_tile2_avx512_body(float *c, size_t ldc, const float *a, const float *b0, const float *b1, size_t k,
-                             size_t mr, size_t nr1, const float *bias, const pred__act *act, int accumulate,
-                             int full) {
+                             size_t mr, size_t nr1, const float *bias, const float *res, const pred__act *act,
+                             int accumulate, int full) {
     const __mmask16 m = pred__avx512_mask(full ? 16 : nr1);
     size_t p;
 #define PRED__START(i)                                                                                     \
@@ -99,8 +103,15 @@ pred__gemm_tile2_avx512_body(float *c, size_t ldc, const float *a, const float *
     }
 #define PRED__STORE(i)                                                              \
     if (i < mr) {                                                                   \
-        e##i = pred__avx512_act(_mm512_add_ps(e##i, o##i), act);                    \
-        f##i = pred__avx512_act(_mm512_add_ps(f##i, q##i), act);                    \
+        e##i = _mm512_add_ps(e##i, o##i);                                           \
+        f##i = _mm512_add_ps(f##i, q##i);                                           \
+        if (res) {                                                                  \
+            e##i = _mm512_add_ps(e##i, _mm512_loadu_ps(res + i * ldc));             \
+            f##i = _mm512_add_ps(f##i, full ? _mm512_loadu_ps(res + i * ldc + 16)   \
+                                            : _mm512_maskz_loadu_ps(m, res + i * ldc + 16)); \
+        }                                                                           \
+        e##i = pred__avx512_act(e##i, act);                                         \
+        f##i = pred__avx512_act(f##i, act);                                         \
         _mm512_storeu_ps(c + i * ldc, e##i);                                        \
         if (full) _mm512_storeu_ps(c + i * ldc + 16, f##i);                         \
         else _mm512_mask_storeu_ps(c + i * ldc + 16, m, f##i);                      \
@@ -112,17 +123,19 @@ pred__gemm_tile2_avx512_body(float *c, size_t ldc, const float *a, const float *
 
 PRED__AVX512 static void pred__gemm_tile2_avx512(float *c, size_t ldc, const float *a, const float *b0,
                                                  const float *b1, size_t k, size_t mr, size_t nr1, const float *bias,
-                                                 const pred__act *act, int accumulate) {
-    if (nr1 == PRED__GEMM_NR) pred__gemm_tile2_avx512_body(c, ldc, a, b0, b1, k, mr, nr1, bias, act, accumulate, 1);
-    else pred__gemm_tile2_avx512_body(c, ldc, a, b0, b1, k, mr, nr1, bias, act, accumulate, 0);
+                                                 const float *res, const pred__act *act, int accumulate) {
+    if (nr1 == PRED__GEMM_NR) pred__gemm_tile2_avx512_body(c, ldc, a, b0, b1, k, mr, nr1, bias, res, act, accumulate, 1);
+    else pred__gemm_tile2_avx512_body(c, ldc, a, b0, b1, k, mr, nr1, bias, res, act, accumulate, 0);
 }
 
 PRED__AVX512 static void pred__gemm_tile_avx512(float *c, size_t ldc, const float *a, const float *b, size_t k,
-                                                size_t mr, size_t nr, const float *bias, const pred__act *act,
-                                                int accumulate) {
-    if (nr == PRED__GEMM_NR && mr == 1) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 1);
-    else if (nr == PRED__GEMM_NR) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 1, 6);
-    else pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, act, accumulate, 0, 6);
+                                                size_t mr, size_t nr, const float *bias, const float *res,
+                                                const pred__act *act, int accumulate) {
+#define PRED__BODY(full, rows) pred__gemm_tile_avx512_body(c, ldc, a, b, k, mr, nr, bias, res, act, accumulate, full, rows)
+    if (nr == PRED__GEMM_NR && mr == 1) PRED__BODY(1, 1);
+    else if (nr == PRED__GEMM_NR) PRED__BODY(1, 6);
+    else PRED__BODY(0, 6);
+#undef PRED__BODY
 }
 
 /* Blocks of 16: the 31 floats they read (masked: never one past src[2n - 2]) in two vectors, the

@@ -18,7 +18,7 @@
  * apart. Rows past mr are computed from the zero padding of the packed panel and not stored. */
 PRED__NEON static inline __attribute__((always_inline)) void
 pred__gemm_tile_neon_cols(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                          const float *bias, const pred__act *act, int accumulate, size_t vecs) {
+                          const float *bias, const float *res, const pred__act *act, int accumulate, size_t vecs) {
     float32x4_t b0, b1, b2, b3, a03;
     float32x2_t a45;
     size_t p;
@@ -54,6 +54,14 @@ pred__gemm_tile_neon_cols(float *c, size_t ldc, const float *a, const float *b, 
     }
 #define PRED__STORE(i, fma, reg, lane)                                     \
     if (i < mr) {                                                          \
+        if (res) {                                                         \
+            c##i##0 = vaddq_f32(c##i##0, vld1q_f32(res + i * ldc));        \
+            if (vecs > 1) {                                                \
+                c##i##1 = vaddq_f32(c##i##1, vld1q_f32(res + i * ldc + 4));  \
+                c##i##2 = vaddq_f32(c##i##2, vld1q_f32(res + i * ldc + 8));  \
+                c##i##3 = vaddq_f32(c##i##3, vld1q_f32(res + i * ldc + 12)); \
+            }                                                              \
+        }                                                                  \
         vst1q_f32(c + i * ldc, pred__neon_act(c##i##0, act));              \
         if (vecs > 1) {                                                    \
             vst1q_f32(c + i * ldc + 4, pred__neon_act(c##i##1, act));      \
@@ -71,8 +79,8 @@ pred__gemm_tile_neon_cols(float *c, size_t ldc, const float *a, const float *b, 
  * below made 24 KB of code) */
 PRED__NEON static __attribute__((noinline)) void
 pred__gemm_tile_neon_4(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                       const float *bias, const pred__act *act, int accumulate) {
-    pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, act, accumulate, 1);
+                       const float *bias, const float *res, const pred__act *act, int accumulate) {
+    pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, res, act, accumulate, 1);
 }
 #endif
 
@@ -81,26 +89,28 @@ pred__gemm_tile_neon_4(float *c, size_t ldc, const float *a, const float *b, siz
  * (PRED__GEMM_KC steps, 22 KB) stay in L1 between passes. The same arithmetic per element. */
 PRED__NEON static inline __attribute__((always_inline)) void
 pred__gemm_tile_neon_16(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                        const float *bias, const pred__act *act, int accumulate) {
+                        const float *bias, const float *res, const pred__act *act, int accumulate) {
 #if defined(__aarch64__)
-    pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, act, accumulate, 4);
+    pred__gemm_tile_neon_cols(c, ldc, a, b, k, mr, bias, res, act, accumulate, 4);
 #else
     size_t j;
-    for (j = 0; j < PRED__GEMM_NR; j += 4) pred__gemm_tile_neon_4(c + j, ldc, a, b + j, k, mr, bias, act, accumulate);
+    for (j = 0; j < PRED__GEMM_NR; j += 4)
+        pred__gemm_tile_neon_4(c + j, ldc, a, b + j, k, mr, bias, res ? res + j : NULL, act, accumulate);
 #endif
 }
 
 PRED__NEON static void pred__gemm_tile_neon(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                 size_t nr, const float *bias, const pred__act *act, int accumulate) {
+                                 size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate) {
     if (nr == PRED__GEMM_NR) {
-        pred__gemm_tile_neon_16(c, ldc, a, b, k, mr, bias, act, accumulate);
+        pred__gemm_tile_neon_16(c, ldc, a, b, k, mr, bias, res, act, accumulate);
     } else {
-        /* a narrow tile (the last strip of a row) goes through a whole one on the stack: the same
-         * arithmetic per element, without masked loads and stores */
-        float t[PRED__GEMM_MR * PRED__GEMM_NR] = {0.0f};
+        /* a narrow tile (the last strip of a row) goes through a whole one on the stack (and its
+         * residual through another): the same arithmetic per element, without masked loads and stores */
+        float t[PRED__GEMM_MR * PRED__GEMM_NR] = {0.0f}, r[PRED__GEMM_MR * PRED__GEMM_NR] = {0.0f};
         size_t i;
         for (i = 0; accumulate && i < mr; i++) memcpy(t + i * PRED__GEMM_NR, c + i * ldc, nr * sizeof(float));
-        pred__gemm_tile_neon_16(t, PRED__GEMM_NR, a, b, k, mr, bias, act, accumulate);
+        for (i = 0; res && i < mr; i++) memcpy(r + i * PRED__GEMM_NR, res + i * ldc, nr * sizeof(float));
+        pred__gemm_tile_neon_16(t, PRED__GEMM_NR, a, b, k, mr, bias, res ? r : NULL, act, accumulate);
         for (i = 0; i < mr; i++) memcpy(c + i * ldc, t + i * PRED__GEMM_NR, nr * sizeof(float));
     }
 }

@@ -6,7 +6,8 @@
 #include "../kernels.h"
 
 static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                   size_t nr, const float *bias, const pred__act *act, int accumulate) {
+                                   size_t nr, const float *bias, const float *res, const pred__act *act,
+                                   int accumulate) {
     float acc[PRED__GEMM_MR][PRED__GEMM_NR];
     size_t i, j, p;
     for (i = 0; i < mr; i++)
@@ -15,7 +16,7 @@ static void pred__gemm_tile_scalar(float *c, size_t ldc, const float *a, const f
         for (i = 0; i < mr; i++)
             for (j = 0; j < nr; j++) acc[i][j] += a[i] * b[j];
     for (i = 0; i < mr; i++) {
-        for (j = 0; j < nr; j++) c[i * ldc + j] = acc[i][j];
+        for (j = 0; j < nr; j++) c[i * ldc + j] = res ? acc[i][j] + res[i * ldc + j] : acc[i][j];
         if (pred__act_in_tile(act)) pred__act_apply(c + i * ldc, nr, act);
     }
 }

@@ -21,7 +21,7 @@
  * of c are plain). */
 static inline __attribute__((always_inline)) void
 pred__gemm_rows_wasm128(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t rows, size_t nr,
-                        const float *bias, const pred__act *act, int accumulate) {
+                        const float *bias, const float *res, const pred__act *act, int accumulate) {
     v128_t a0, a1, b0, b1, b2, b3;
     size_t p;
 #define PRED__START(j)                                                                            \
@@ -51,6 +51,10 @@ pred__gemm_rows_wasm128(float *c, size_t ldc, const float *a, const float *b, si
     }
 #define PRED__STORE(j)                                                                                         \
     if (nr > j * 4) {                                                                                          \
+        if (res) {                                                                                             \
+            c0##j = wasm_f32x4_add(c0##j, pred__wasm128_load(res + j * 4, nr - j * 4));                        \
+            if (rows > 1) c1##j = wasm_f32x4_add(c1##j, pred__wasm128_load(res + ldc + j * 4, nr - j * 4));    \
+        }                                                                                                      \
         pred__wasm128_store(c + j * 4, pred__wasm128_act(c0##j, act), nr - j * 4);                             \
         if (rows > 1) pred__wasm128_store(c + ldc + j * 4, pred__wasm128_act(c1##j, act), nr - j * 4);         \
     }
@@ -60,14 +64,17 @@ pred__gemm_rows_wasm128(float *c, size_t ldc, const float *a, const float *b, si
 #undef PRED__GEMM_VECS
 
 static void pred__gemm_tile_wasm128(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
-                                    size_t nr, const float *bias, const pred__act *act, int accumulate) {
+                                    size_t nr, const float *bias, const float *res, const pred__act *act,
+                                    int accumulate) {
     size_t i;
     for (i = 0; i + 2 <= mr; i += 2) {
-        const float *bi = bias ? bias + i : NULL;
-        if (nr == PRED__GEMM_NR) pred__gemm_rows_wasm128(c + i * ldc, ldc, a + i, b, k, 2, PRED__GEMM_NR, bi, act, accumulate);
-        else pred__gemm_rows_wasm128(c + i * ldc, ldc, a + i, b, k, 2, nr, bi, act, accumulate);
+        const float *bi = bias ? bias + i : NULL, *ri = res ? res + i * ldc : NULL;
+        if (nr == PRED__GEMM_NR) pred__gemm_rows_wasm128(c + i * ldc, ldc, a + i, b, k, 2, PRED__GEMM_NR, bi, ri, act, accumulate);
+        else pred__gemm_rows_wasm128(c + i * ldc, ldc, a + i, b, k, 2, nr, bi, ri, act, accumulate);
     }
-    if (i < mr) pred__gemm_rows_wasm128(c + i * ldc, ldc, a + i, b, k, 1, nr, bias ? bias + i : NULL, act, accumulate);
+    if (i < mr)
+        pred__gemm_rows_wasm128(c + i * ldc, ldc, a + i, b, k, 1, nr, bias ? bias + i : NULL, res ? res + i * ldc : NULL,
+                                act, accumulate);
 }
 
 /* Blocks of 4: the 7 floats they read, the evens taken from two vectors; the last block loads
