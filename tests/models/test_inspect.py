@@ -66,7 +66,8 @@ def test_inspect_reads_external_data(capsys):
 
 
 def test_inspect_efficientnet_lite0(tmp_path, capsys):
-    """On the real model every BatchNormalization folds and every Relu6 fuses into its Conv."""
+    """On the real model every BatchNormalization folds, and every Relu6 and residual Add fuses into
+    its Conv."""
     import importlib.util
 
     import predict_models
@@ -77,4 +78,4 @@ def test_inspect_efficientnet_lite0(tmp_path, capsys):
     assert main(["inspect", str(path)]) == 0
     rows = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines() if line.strip()}
     assert rows["BatchNormalization"] == ["49", "0"] and rows["Clip"] == ["33", "0"]
-    assert rows["Conv"] == ["49", "49"] and rows["nodes"] == ["143", "61"]
+    assert rows["Conv"] == ["49", "49"] and rows["Add"] == ["9", "0"] and rows["nodes"] == ["143", "52"]
