@@ -972,6 +972,7 @@ export class Session extends _Handle {
      * read as zeros). The model and its other sessions are not affected. Only the
      * dimensions the model leaves symbolic can change; symbolic dimensions with one name
      * in the model (say every input's "batch") are one size, so they all change together.
+     * Shapes the session already runs leave it as it is (inputs, outputs and all).
      *
      * @param {number} index Index of the input.
      * @param {BigInt64Array | ArrayLike<bigint | number>} dims The dimensions, each 1 or

@@ -365,7 +365,8 @@ pred_status pred_session_set_threads(pred_session *session, int threads);
  * keep their data; the others read as zeros). The model and its other
  * sessions are not affected. Only the dimensions the model leaves symbolic
  * can change; symbolic dimensions with one name in the model (say every
- * input's "batch") are one size, so they all change together.
+ * input's "batch") are one size, so they all change together. Shapes the
+ * session already runs leave it as it is (inputs, outputs and all).
  *
  * @param session The session.
  * @param index Index of the input.

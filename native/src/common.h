@@ -123,6 +123,10 @@ static void *pred__grow(void *ptr, size_t *cap, size_t need, size_t size);
 #define PRED__ALIGN 64
 static void *pred__aligned_alloc(size_t n, size_t size, int zeroed);
 static void pred__aligned_free(void *p);
+/* count rounded up to whole PRED__ALIGN blocks of floats: the offset of the next aligned array
+ * placed after `count` floats in an aligned block. */
+#define PRED__ALIGN_FLOATS (PRED__ALIGN / sizeof(float))
+static size_t pred__aligned_floats(size_t count);
 /* Copy of len bytes as a NUL-terminated string; NULL on failure. */
 static char *pred__strndup(const char *s, size_t len);
 static char *pred__strdup(const char *s);

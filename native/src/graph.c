@@ -34,14 +34,26 @@ static pred_status pred__node_errorf(const pred__node *n, pred_status status, co
 /* ---- helpers for op functions ---------------------------------------------*/
 
 static pred_status pred__pack_weights(pred__graph *g, pred__node *n, int input, int64_t layout, size_t floats,
+                                      int reads_raw,
                                       void (*pack)(float *dst, const pred__node *n, const pred__tensor *w)) {
     pred__tensor *w = &g->tensors[n->in[input]];
+    size_t need = pred__aligned_floats(floats);
+    if (!g->packed_block) { /* sizing: the first reader packs, as in the packing pass */
+        if (w->flags & PRED__TF_PACK_SIZED) return PRED_OK;
+        w->flags |= PRED__TF_PACK_SIZED;
+        return pred__add_size(g->packed_size, need, &g->packed_size) ? PRED_OK : pred__oom();
+    }
     if (!w->packed) {
-        if (!(w->packed = (float *)pred__aligned_alloc(floats, sizeof(float), 0))) return pred__oom(); /* pack writes it all */
+        if (need > g->packed_size - g->packed_used)
+            return pred__node_errorf(n, PRED_ERR_MEMORY, "its packed weights overrun the block sized for them");
+        w->packed = g->packed_block + g->packed_used;
+        g->packed_used += need;
         w->packed_layout = layout;
         pack(w->packed, n, w);
     }
-    if (w->packed_layout == layout) n->packed = w->packed; /* else: read as they are */
+    if (w->packed_layout != layout) return PRED_OK; /* read as they are */
+    n->packed = w->packed;
+    if (!reads_raw) w->packed_readers++;
     return PRED_OK;
 }
 
@@ -145,8 +157,8 @@ static void pred__graph_free(pred__graph *g) {
         PRED_FREE(g->tensors[k].name);
         PRED_FREE(g->tensors[k].f);
         PRED_FREE(g->tensors[k].i);
-        pred__aligned_free(g->tensors[k].packed);
     }
+    pred__aligned_free(g->packed_block);
     PRED_FREE(g->tensors);
     for (k = 0; k < g->n_nodes; k++) PRED_FREE(g->nodes[k].name);
     PRED_FREE(g->nodes);

@@ -32,10 +32,12 @@ struct pred__tensor {
     pred__shape shape;
     size_t count;                /* elements (product of shape) */
     float *f;                    /* FLOAT constant data (owned) */
-    float *packed;               /* weights: f packed for a kernel by an op's prepare (aligned; owned by
-                                    the base graph, shared by its plans and by every node that reads
-                                    the weights in the same layout), or NULL */
+    float *packed;               /* weights: f packed for a kernel by an op's prepare (aligned, in the
+                                    base graph's packed_block, shared by its plans and by every node
+                                    that reads the weights in the same layout), or NULL */
     int64_t packed_layout;       /* what `packed` holds, as the op's prepare names it */
+    size_t packed_readers;       /* nodes that read the weights only packed: when every reader does,
+                                    f is freed after prepare (the model keeps one copy) */
     int64_t *i;                  /* integer constant data, widened (owned) */
     int producer;                /* index of the node computing it, or -1 */
     const pred__onnx_tensor *src; /* the initializer while loading, else NULL */
@@ -47,7 +49,8 @@ struct pred__tensor {
 enum {
     PRED__TF_FOLDED = 1,         /* a node output computed at load (constant folding): kind CONST */
     PRED__TF_SHAPE_DEP = 2,      /* folded from input shapes: computed again when they change */
-    PRED__TF_SHAPE_INPUT = 4     /* a shape input (see above): kind CONST, flagged SHAPE_DEP too */
+    PRED__TF_SHAPE_INPUT = 4,    /* a shape input (see above): kind CONST, flagged SHAPE_DEP too */
+    PRED__TF_PACK_SIZED = 8      /* while prepare sizes the packed block: its packing is counted */
 };
 
 /* Most inputs / outputs a node may have (Split computes up to PRED__SPLIT_MAX outputs). */
@@ -80,6 +83,9 @@ struct pred__graph {
     size_t n_outputs;
     int64_t opset;               /* version of the default ("ai.onnx") operator set */
     size_t max_scratch;          /* largest node scratch, in floats */
+    float *packed_block;         /* the base only: every tensor's packed weights, one aligned block */
+    size_t packed_size;          /* floats of packed_block (summed by the sizing pass of prepare) */
+    size_t packed_used;          /* floats of packed_block handed out */
 };
 
 /* The state a run function computes with: shapes and buffers of every
@@ -139,8 +145,12 @@ static pred__tensor *pred__in_tensor(const pred__graph *g, const pred__node *n, 
 /* For an op's prepare: n->packed = the constant weights of input `input` packed by pack() into
  * `floats` floats, kept on the tensor so that every node reading them in the same layout (an op's
  * own code for its packing) shares one copy. A tensor has one packed layout: a node wanting
- * another keeps n->packed NULL and runs on the weights as they are. */
+ * another keeps n->packed NULL and runs on the weights as they are. `reads_raw`: the node may
+ * still read them as they are (a kernel of some level that takes them unpacked), so they stay.
+ * While g->packed_block is NULL (the sizing pass of pred__model_prepare), it packs nothing: the
+ * tensor's first reader adds `floats` to g->packed_size. */
 static pred_status pred__pack_weights(pred__graph *g, pred__node *n, int input, int64_t layout, size_t floats,
+                                      int reads_raw,
                                       void (*pack)(float *dst, const pred__node *n, const pred__tensor *w));
 /* Sets the shape of output i; refuses empty or too large tensors. */
 static pred_status pred__set_out_shape(pred__graph *g, const pred__node *n, int i, const pred__shape *s);

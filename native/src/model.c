@@ -5,14 +5,54 @@
 #include "onnx.h"
 #include "external.h"
 
-/* Each node's prepare packs its constant weights once, for every plan and session of the model. */
-static pred_status pred__model_prepare(pred__graph *base) {
+/* Runs every node's prepare. With readers (the packing pass: per tensor, the nodes and graph
+ * outputs that read it), frees the weights every reader takes packed, as the file had them, once
+ * the last has packed them: the model keeps one copy, and never holds both for long. */
+static pred_status pred__prepare_nodes(pred__graph *base, const size_t *readers) {
     pred_status st = PRED_OK;
     size_t k;
+    int j;
     for (k = 0; st == PRED_OK && k < base->n_nodes; k++) {
         pred__node *n = &base->nodes[k];
-        if (pred__op_get(n->op)->prepare && !pred__node_is_folded(base, n)) st = pred__op_get(n->op)->prepare(base, n);
+        if (!pred__op_get(n->op)->prepare || pred__node_is_folded(base, n)) continue;
+        st = pred__op_get(n->op)->prepare(base, n);
+        for (j = 0; readers && j < n->n_in; j++) {
+            pred__tensor *t = n->in[j] >= 0 ? &base->tensors[n->in[j]] : NULL;
+            if (t && t->packed && t->packed_readers == readers[n->in[j]]) {
+                PRED_FREE(t->f);
+                t->f = NULL;
+            }
+        }
     }
+    return st;
+}
+
+/* Per tensor, the nodes (folded ones too: a plan may compute them again) and graph outputs that
+ * read it; NULL if there is no memory for it (the model then keeps the weights twice). */
+static size_t *pred__count_readers(const pred__graph *g) {
+    size_t *readers = (size_t *)pred__calloc(g->n_tensors, sizeof *readers), k;
+    int j;
+    if (!readers) return NULL;
+    for (k = 0; k < g->n_nodes; k++)
+        for (j = 0; j < g->nodes[k].n_in; j++)
+            if (g->nodes[k].in[j] >= 0) readers[g->nodes[k].in[j]]++;
+    for (k = 0; k < g->n_outputs; k++) readers[g->outputs[k]] = SIZE_MAX;
+    return readers;
+}
+
+/* Each node's prepare packs its constant weights once, for every plan and session of the model,
+ * into one block (one allocation, its pages mapped at once; the weights a run reads in turn side
+ * by side): a first pass sizes it, a second packs. */
+static pred_status pred__model_prepare(pred__graph *base) {
+    pred_status st = pred__prepare_nodes(base, NULL);
+    size_t *readers, k;
+    for (k = 0; k < base->n_tensors; k++) base->tensors[k].flags &= ~(unsigned)PRED__TF_PACK_SIZED;
+    if (st != PRED_OK || base->packed_size == 0) return st;
+    if (!(base->packed_block = (float *)pred__aligned_alloc(base->packed_size, sizeof(float), 0)))
+        return pred__oom(); /* packing writes every float a kernel reads */
+    readers = pred__count_readers(base);
+    st = pred__prepare_nodes(base, readers);
+    PRED_FREE(readers);
     return st;
 }
 

@@ -107,6 +107,11 @@ static int pred__dw_lanes_shape(const pred__dw_shape *s) {
     return PRED__HAVE_WASM128 || s->ow <= 32;
 }
 
+/* The direct kernels take first layers (a few input channels), with the weights as they are. */
+static int pred__conv_may_run_direct(const pred__conv_params *p, const pred__shape *w) {
+    return p->method == PRED__CONV_IM2COL && p->group == 1 && w->d[1] <= 4;
+}
+
 /* 1 when a level's conv_direct may run the convolution (straight from its input): 2-D, one group,
  * no dilation, at most 4 input channels (a first layer, on a photo's colours), where im2col would
  * copy about as many values as the product multiplies, and strided or with a large kernel, where
@@ -117,7 +122,7 @@ static int pred__dw_lanes_shape(const pred__dw_shape *s) {
 static int pred__conv_direct_shape(const pred__conv_params *p, const pred__shape *x, const pred__shape *w,
                                    pred__direct_shape *s) {
     const pred__window *win = &p->w;
-    if (p->method != PRED__CONV_IM2COL || p->group != 1 || x->d[1] > 4) return 0;
+    if (!pred__conv_may_run_direct(p, w)) return 0;
     if (win->in[0] != 1 || win->kernel[0] != 1 || win->pad_begin[0] || win->dilations[1] != 1 || win->dilations[2] != 1)
         return 0;
     if (win->strides[2] < 2 && win->kernel[1] * win->kernel[2] < 25) return 0;
@@ -437,8 +442,9 @@ static pred_status pred__conv_prepare(pred__graph *g, pred__node *n) {
     k = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim);
     if (m / group == 1 && w->shape.d[1] == 1) return PRED_OK;
     if (pred__conv_transposed(g, n))
-        return pred__pack_weights(g, n, 1, PRED__CONV_LAYOUT_T, pred__gemm_strips_size(k, m), pred__conv_pack_t);
-    return pred__pack_weights(g, n, 1, (int64_t)group, group * pred__gemm_packed_size(m / group, k), pred__conv_pack);
+        return pred__pack_weights(g, n, 1, PRED__CONV_LAYOUT_T, pred__gemm_strips_size(k, m), 0, pred__conv_pack_t);
+    return pred__pack_weights(g, n, 1, (int64_t)group, group * pred__gemm_packed_size(m / group, k),
+                              pred__conv_may_run_direct(&n->p.conv, &w->shape), pred__conv_pack);
 }
 
 /* ---- ConvTranspose --------------------------------------------------------*/

@@ -121,7 +121,7 @@ static pred_status pred__gemm_prepare(pred__graph *g, pred__node *n) {
     const pred__gemm_params *p = &n->p.gemm;
     const pred__tensor *b = pred__in_tensor(g, n, 1);
     if (b->kind != PRED__TENSOR_CONST || b->dtype != PRED__DT_FLOAT || !b->f || p->alpha != 1.0f) return PRED_OK;
-    return pred__pack_weights(g, n, 1, p->trans_b ? -2 : -1, pred__gemm_strips_size((size_t)p->k, (size_t)p->n),
+    return pred__pack_weights(g, n, 1, p->trans_b ? -2 : -1, pred__gemm_strips_size((size_t)p->k, (size_t)p->n), 0,
                               pred__gemm_pack_b);
 }
 
@@ -225,5 +225,5 @@ static pred_status pred__matmul_prepare(pred__graph *g, pred__node *n) {
     const pred__tensor *b = pred__in_tensor(g, n, 1);
     if (b->kind != PRED__TENSOR_CONST || b->dtype != PRED__DT_FLOAT || !b->f || b->shape.ndim != 2 || p->k == 0)
         return PRED_OK;
-    return pred__pack_weights(g, n, 1, -1, pred__gemm_strips_size((size_t)p->k, (size_t)p->n), pred__matmul_pack_b);
+    return pred__pack_weights(g, n, 1, -1, pred__gemm_strips_size((size_t)p->k, (size_t)p->n), 0, pred__matmul_pack_b);
 }

@@ -10,9 +10,6 @@
  */
 #include "session.h"
 
-/* Offsets are multiples of this many floats (64 bytes), for vector kernels. */
-#define PRED__ALIGN_FLOATS 16
-
 /* ---- the memory plan -------------------------------------------------------
  * Every non-constant tensor gets an offset (in floats, 64-byte aligned) in one
  * arena. Inputs and graph outputs keep ranges of their own (inputs persist
@@ -27,10 +24,6 @@ typedef struct pred__live {
     size_t tensor, size, first, last;   /* size in floats, rounded to the alignment; first, last: nodes */
     size_t offset;
 } pred__live;
-
-static size_t pred__aligned_floats(size_t count) {
-    return (count + PRED__ALIGN_FLOATS - 1) / PRED__ALIGN_FLOATS * PRED__ALIGN_FLOATS;
-}
 
 static int pred__live_larger(const void *a, const void *b) {
     const pred__live *x = (const pred__live *)a, *y = (const pred__live *)b;

@@ -423,6 +423,23 @@ def test_names_and_shapes_are_properties(model, session):
     assert model.input_shapes == [(1, 4)]   # the model is not changed
 
 
+def test_the_shape_a_session_runs_leaves_it_as_it_is(session):
+    """Setting the shape the session already runs (a call per frame) re-plans nothing: the last
+    run's outputs stay readable and the input keeps its values."""
+    x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)
+    session.set_input_shape(0, [3, 4])
+    y = run(session, x)
+    np.testing.assert_array_equal(y, np.maximum(x + BIAS, 0))
+    session.set_input_shape(0, [3, 4])
+    np.testing.assert_array_equal(session.get_output(0), y)
+    session.run()
+    np.testing.assert_array_equal(session.get_output(0), y)
+    session.set_input_shape(0, [2, 4])   # another shape re-plans: no outputs until the next run
+    with pytest.raises(PredictError) as e:
+        session.get_output(0)
+    assert e.value.status == Status.ERR_STATE
+
+
 def test_outputs_come_in_the_shape_the_session_computes(session):
     session.set_input_shape(0, [3, 4])
     x = np.arange(-6, 6, dtype=np.float32).reshape(3, 4)

@@ -256,6 +256,7 @@ class Session:
         read as zeros). The model and its other sessions are not affected. Only the
         dimensions the model leaves symbolic can change; symbolic dimensions with one name
         in the model (say every input's "batch") are one size, so they all change together.
+        Shapes the session already runs leave it as it is (inputs, outputs and all).
 
         Args:
             index: Index of the input.

@@ -582,7 +582,8 @@ public final class Session {
     /// buffers allocated anew (inputs whose shape stays keep their data; the others read as
     /// zeros). The model and its other sessions are not affected. Only the dimensions the
     /// model leaves symbolic can change; symbolic dimensions with one name in the model (say
-    /// every input's "batch") are one size, so they all change together.
+    /// every input's "batch") are one size, so they all change together. Shapes the session
+    /// already runs leave it as it is (inputs, outputs and all).
     ///
     /// - Parameters:
     ///   - index: Index of the input.

@@ -114,6 +114,7 @@ public final class Session implements AutoCloseable {
      * read as zeros). The model and its other sessions are not affected. Only the
      * dimensions the model leaves symbolic can change; symbolic dimensions with one name
      * in the model (say every input's "batch") are one size, so they all change together.
+     * Shapes the session already runs leave it as it is (inputs, outputs and all).
      *
      * @param index Index of the input.
      * @param dims The dimensions, each 1 or more.
