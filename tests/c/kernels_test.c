@@ -453,6 +453,33 @@ static void test_tile2(const pred__kernels *level, int round) {
     }
 }
 
+/* A level's tile reading b's rows in place (ldb floats apart: a pointwise Conv's input) gives the
+ * bits of its tile on those rows packed into a strip: random rows, k (odd too), row pitch, a start
+ * in c or not, bias or not, a residual or not, every activation. */
+static void test_tile_rows(const pred__kernels *level, int round) {
+    enum { LDC = PRED__GEMM_NR + 3, MAX_K = 40, MAX_LDB = PRED__GEMM_NR + 24 };
+    size_t mr = rnd_in(1, PRED__GEMM_MR), k = rnd_in(1, MAX_K), ldb = rnd_in(PRED__GEMM_NR, MAX_LDB), i;
+    const pred__act *act = &ACTS[(size_t)round % N_ACTS];
+    const int accumulate = round % 2;
+    float a[PRED__GEMM_MR * MAX_K], rows[MAX_K * MAX_LDB], strip[PRED__GEMM_NR * MAX_K], bias[PRED__GEMM_MR];
+    float got[PRED__GEMM_MR * LDC], want[PRED__GEMM_MR * LDC], res[PRED__GEMM_MR * LDC];
+    const float *b_or_null = round % 3 ? bias : NULL, *r = round % 4 == 1 ? res : NULL;
+    if (!level->gemm_tile_rows) return;
+    for (i = 0; i < PRED__GEMM_MR * k; i++) a[i] = rnd_float();
+    for (i = 0; i < k * ldb; i++) rows[i] = rnd_float();
+    for (i = 0; i < PRED__GEMM_MR; i++) bias[i] = rnd_float();
+    for (i = 0; i < PRED__GEMM_MR * LDC; i++) res[i] = rnd_float(), got[i] = accumulate ? rnd_float() : CANARY;
+    memcpy(want, got, sizeof want);
+    pred__gemm_pack_strip(strip, rows, ldb, 1, k, PRED__GEMM_NR);
+    level->gemm_tile_rows(got, LDC, a, rows, ldb, k, mr, b_or_null, r, act, accumulate);
+    level->gemm_tile(want, LDC, a, strip, k, mr, PRED__GEMM_NR, b_or_null, r, act, accumulate);
+    for (i = 0; i < PRED__GEMM_MR * LDC; i++) {
+        checks++;
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0)
+            fail("tile on rows in place = tile on a packed strip, bits", level->name, i, got[i], want[i]);
+    }
+}
+
 /* 1 if the level's arithmetic flushes subnormal inputs and results to zero: armv7's NEON
  * (kernels/neon.h) */
 static int flushes_subnormals(const pred__kernels *level) {
@@ -543,6 +570,7 @@ int main(void) {
         for (round = 0; round < 400; round++) test_dwconv(level, round);
         for (round = 0; round < 400; round++) test_dwconv_lanes(level, round);
         for (round = 0; round < 400; round++) test_tile2(level, round);
+        for (round = 0; round < 400; round++) test_tile_rows(level, round);
         for (round = 0; round < 400; round++) test_conv_direct(level, round);
         test_gather2(level);
         test_tile_activation_bits(level);

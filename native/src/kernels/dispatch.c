@@ -15,7 +15,8 @@ static const pred__kernels pred__kernels_scalar = {
     .exp = pred__vexp_scalar, .sigmoid = pred__vsigmoid_scalar, .erf = pred__verf_scalar, .gather2 = pred__gather2_scalar};
 #if PRED__HAVE_AVX2
 static const pred__kernels pred__kernels_avx2 = {
-    .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2, .dwconv = pred__dwconv_avx2,
+    .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2,
+    .gemm_tile_rows = pred__gemm_tile_rows_avx2, .dwconv = pred__dwconv_avx2,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
     .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2, .conv_direct = pred__conv_direct_avx2};
 #endif

@@ -97,6 +97,12 @@ typedef void (*pred__gemm_tile_fn)(float *c, size_t ldc, const float *a, const f
 typedef void (*pred__gemm_tile2_fn)(float *c, size_t ldc, const float *a, const float *b0, const float *b1, size_t k,
                                     size_t mr, size_t nr1, const float *bias, const float *res, const pred__act *act,
                                     int accumulate);
+/* gemm_tile for a whole strip (nr = NR) read in place: b is k rows of NR floats, ldb floats apart (a
+ * pointwise Conv's input); the bits of gemm_tile on the same rows packed. Optional: a level without
+ * it packs the strip. */
+typedef void (*pred__gemm_tile_rows_fn)(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
+                                        size_t mr, const float *bias, const float *res, const pred__act *act,
+                                        int accumulate);
 
 /* One channel of a depthwise 2-D convolution:
  * y (oh, ow) = act(sum over (ky, kx) of w (kh, kw) * x (h, w) at (oy*s - pad_t + ky, ox*s - pad_l + kx) + bias);
@@ -212,6 +218,7 @@ typedef struct pred__kernels {
     const char *name;
     pred__gemm_tile_fn gemm_tile;
     pred__gemm_tile2_fn gemm_tile2;    /* NULL: gemm_tile twice */
+    pred__gemm_tile_rows_fn gemm_tile_rows; /* NULL: strips are packed */
     pred__dwconv_fn dwconv;
     pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
     pred__conv_direct_fn conv_direct; /* NULL: this level has none */
@@ -244,6 +251,9 @@ static void pred__verf_avx2(float *y, const float *x, size_t n);
 static void pred__gather2_avx2(float *dst, const float *src, size_t n);
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
+static void pred__gemm_tile_rows_avx2(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
+                                      size_t mr, const float *bias, const float *res, const pred__act *act,
+                                      int accumulate);
 static void pred__dwconv_avx2(float *y, const float *x, const float *w, float bias, const pred__dw_shape *s,
                               float *scratch, const pred__act *act);
 static void pred__dwconv_lanes_avx2(float *y, const float *x, const float *w, const float *bias, size_t n,
