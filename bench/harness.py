@@ -393,6 +393,7 @@ def bench_model(m, engines, runner, threads, batch, opts, tmp, peak):
         ms = er.get("median_ms")
         if ms is None:
             continue
+        er["images_per_s"] = batch / (ms * 1e-3)
         if ref_ms:
             er["ratio_to_onnxruntime"] = ms / ref_ms
         if e == "wasm" and predict_ms:
@@ -437,7 +438,8 @@ def table(results, engines, markdown=False):
     rows.sort(key=worst, reverse=True)
     peers = [e for e in engines if e not in ("predict", REFERENCE)]
     native = ["wasm/native"] if "wasm" in engines else []   # WebAssembly against predict itself
-    head = ["model", "thr", "batch", "predict ms (p10-p90)", "ort ms", "ratio"] + [f"{e[:8]} ratio" for e in peers] \
+    head = ["model", "thr", "batch", "predict ms (p10-p90)", "ort ms", "ratio", "images/s pred/ort"] \
+        + [f"{e[:8]} ratio" for e in peers] \
         + native \
         + ["GFLOP/s", "%peak", "GB/s", "load ms " + "/".join(e[:4] for e in engines),
            "RSS MB " + "/".join(e[:4] for e in engines), "check"]
@@ -452,7 +454,8 @@ def table(results, engines, markdown=False):
         pms = f"{p['median_ms']:.3f} ({p['p10_ms']:.3f}-{p['p90_ms']:.3f})" if "median_ms" in p \
             else p.get("status", "-")
         checks = [f"{e}:{er['check']}" for e, er in r["engines"].items() if er.get("check") == "MISMATCH"]
-        lines.append([r["model"], str(r["threads"]), str(r["batch"]), pms, fmt(o.get("median_ms"), ".3f"), ratio(p)]
+        lines.append([r["model"], str(r["threads"]), str(r["batch"]), pms, fmt(o.get("median_ms"), ".3f"), ratio(p),
+                      f"{fmt(p.get('images_per_s'), '.0f')}/{fmt(o.get('images_per_s'), '.0f')}"]
                      + [ratio(r["engines"].get(e, {})) for e in peers]
                      + [fmt(r["engines"].get("wasm", {}).get("ratio_to_predict"), ".2f") for _ in native]
                      + [fmt(p.get("gflops"), ".1f"), fmt(p.get("percent_of_peak"), ".1f"),

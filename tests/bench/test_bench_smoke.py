@@ -48,6 +48,7 @@ def test_quick_run_writes_results(tmp_path):
         for key in ("median_ms", "p10_ms", "p90_ms", "load_ms", "rss_peak_mb", "gflops", "gbytes_per_s"):
             assert er[key] > 0, key
     assert pred["ratio_to_onnxruntime"] > 0
+    assert pred["images_per_s"] == pytest.approx(1e3 / pred["median_ms"])  # batch 1
 
 
 def test_a_wrong_output_is_flagged():

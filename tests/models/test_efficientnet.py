@@ -46,9 +46,10 @@ def test_model_io(model):
     variant, proto = model
     size = lite.VARIANTS[variant][2]
     assert proto.opset_import[0].version == 13 and proto.ir_version == 8
-    dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
-    assert proto.graph.input[0].name == "input" and dims == [1, 3, size, size]
-    assert proto.graph.output[0].name == "logits"
+    def dims(vi):
+        return [d.dim_param or d.dim_value for d in vi.type.tensor_type.shape.dim]
+    assert proto.graph.input[0].name == "input" and dims(proto.graph.input[0]) == ["batch", 3, size, size]
+    assert proto.graph.output[0].name == "logits" and dims(proto.graph.output[0]) == ["batch", 1000]
 
 
 def test_classifies_sample_photos(model):
@@ -101,3 +102,28 @@ def test_engine_matches_onnxruntime(model):
             spread = float(want.max() - want.min())
             assert np.abs(got - want).max() <= 1e-4 * spread, (variant, photo)
             assert list(np.argsort(-got)[:5]) == list(np.argsort(-want)[:5]), (variant, photo)
+
+
+def test_batch_of_photos(model):
+    """The batch is symbolic: the three photos in one run give each photo's batch-1 logits bit
+    for bit (the numeric contract: results do not depend on the batch position), and
+    onnxruntime's batch-3 logits within 1e-4 of the logit range."""
+    import predict
+
+    variant, proto = model
+    size = lite.VARIANTS[variant][2]
+    xs = np.concatenate([preprocess(getattr(skdata, p)(), size) for p in PHOTOS])
+    want = ort.InferenceSession(proto.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(["logits"], {"input": xs})[0]
+    with predict.Model.load(proto.SerializeToString()) as m, predict.Session(m) as s:
+        alone = []
+        for x in xs:
+            s.set_input(0, x[None])
+            s.run()
+            alone.append(s.get_output(0).reshape(1000))
+        s.set_input_shape(0, [len(PHOTOS), 3, size, size])
+        s.set_input(0, xs)
+        s.run()
+        got = s.get_output(0).reshape(len(PHOTOS), 1000)
+    assert got.tobytes() == np.stack(alone).tobytes(), variant
+    assert np.abs(got - want).max() <= 1e-4 * float(want.max() - want.min()), variant

@@ -165,9 +165,10 @@ def build_model(variant, weights):
 
     graph = helper.make_graph(
         b.nodes, f"efficientnet-{variant}",
+        # the batch is symbolic: a caller may classify several photos in one run
         [helper.make_tensor_value_info("input", TensorProto.FLOAT,
-                                       [1, 3, resolution, resolution])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, NUM_CLASSES])],
+                                       ["batch", 3, resolution, resolution])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NUM_CLASSES])],
         initializer=b.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               ir_version=IR_VERSION, producer_name="predict_models")
