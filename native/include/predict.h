@@ -367,6 +367,10 @@ pred_status pred_session_set_threads(pred_session *session, int threads);
  * can change; symbolic dimensions with one name in the model (say every
  * input's "batch") are one size, so they all change together. Shapes the
  * session already runs leave it as it is (inputs, outputs and all).
+ * A batch whose samples the model computes each from itself alone (a CNN
+ * classifier, say) runs one sample at a time, one per thread where the
+ * threads allow: each sample's results are the bits it gets alone, and the
+ * session holds the memory of one sample per thread, not the batch's.
  *
  * @param session The session.
  * @param index Index of the input.
@@ -408,8 +412,10 @@ pred_status pred_session_output_shape(const pred_session *session, size_t index,
 /**
  * Bytes of memory the session holds for running: one arena for every input,
  * output and intermediate tensor (tensors whose lifetimes do not overlap
- * share it) and the scratch memory of the largest node. Packed weights belong
- * to the model. A run allocates nothing.
+ * share it) and the scratch memory of the largest node, per thread. A batch
+ * run sample by sample (see pred_session_set_input_shape()) holds the
+ * batch's inputs and outputs, and per thread one sample's arena and scratch.
+ * Packed weights belong to the model. A run allocates nothing.
  *
  * @param session The session.
  * @return The byte count.

@@ -17,8 +17,18 @@ struct pred_session {
     pred_model *model;           /* holds a reference */
     const pred__graph *graph;    /* what runs: the model's plan, or `own` */
     pred__graph own;             /* the plan for shapes set with pred_session_set_input_shape; empty if none */
-    float **bufs;                /* per tensor: its data (constants point into the model) */
+    float **bufs;                /* per tensor: its data (constants point into the model); with a sample
+                                    plan, graph's inputs and outputs only */
     float *arena;                /* one block for all inputs and values (see the memory plan) */
+    pred__graph sample;          /* a batch of several samples whose nodes each compute a sample from that
+                                    sample alone: the plan at batch 1 that runs each sample in turn (the
+                                    batch's values stay in cache; the same bits). Empty (no nodes): graph
+                                    runs as a whole */
+    float **sample_bufs;         /* per thread, per tensor of `sample`: its data (thread w's at
+                                    w * sample.n_tensors): the threads may run a sample each */
+    float *sample_arena;         /* per thread, an arena of sample_floats */
+    size_t batch;                /* samples of graph's inputs when `sample` runs them */
+    size_t arena_floats, sample_floats;
     float *scratch;              /* per thread, graph.max_scratch floats (rounded up to 64 bytes: scratch_stride)
                                     for the node running */
     size_t scratch_stride;

@@ -11,7 +11,7 @@ sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 
 from cases import all_cases  # noqa: E402
 from test_sanitizers import sanitizers_work  # noqa: E402
-from threads_models import big_models  # noqa: E402  (large enough for every operator to split)
+from threads_models import batch_cnn, big_models  # noqa: E402  (large enough for every operator to split)
 
 
 @pytest.mark.parametrize("cc", ["gcc", "/usr/bin/clang"], ids=["gcc", "clang"])
@@ -32,8 +32,12 @@ def test_shared_model_sessions_with_threads_under_tsan(tmp_path, cc):
             path = tmp_path / f"{case.name}.onnx"
             path.write_bytes(case.files["model.onnx"])
             models.append(path)
+    # a batch of 5 of the symbolic-batch CNN: whole rounds of one sample a thread, then the rest
+    cnn = tmp_path / "batch_cnn.onnx"
+    cnn.write_bytes(batch_cnn())
+    models.append(f"{cnn}@5")
     res = subprocess.run([str(exe), *map(str, models)], capture_output=True, text=True, timeout=900,
                          env={"TSAN_OPTIONS": "halt_on_error=1:second_deadlock_stack=1", "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
     assert "threads_test: 0 failure(s)" in res.stdout
-    assert len(models) >= 5
+    assert len(models) >= 6 and f"{cnn}@5: 0 failure(s)" in res.stdout

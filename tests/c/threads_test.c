@@ -2,9 +2,13 @@
  * threads_test.c: one model shared by several application threads, each
  * running it through its own session of 1 to 3 threads, with outputs the
  * same bits as a single-threaded run. Built with -fsanitize=thread by
- * test_threads.py.
+ * test_tsan_threads.py.
  *
- *     threads_test MODEL.onnx...
+ *     threads_test MODEL.onnx[@BATCH]...
+ *
+ * With @BATCH, every session runs a batch of BATCH (the first dimension of
+ * every input): a graph that computes each sample alone runs one sample a
+ * thread, against the 1-thread session's one sample after the other.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -28,6 +32,7 @@ typedef struct expected {
 typedef struct job {
     const pred_model *model;
     const expected *want;
+    int64_t batch;               /* 0: the model's shapes */
     int session_threads;
     int failures;
 } job;
@@ -38,6 +43,19 @@ static int check(pred_status st, const char *what) {
         return 1;
     }
     return 0;
+}
+
+/* Sets the first dimension of every input of s to `batch` (0: leaves s as it is). */
+static int set_batch(pred_session *s, const pred_model *m, int64_t batch) {
+    size_t k, ndim;
+    int64_t dims[PRED_MAX_DIMS];
+    int failures = 0;
+    for (k = 0; batch && k < pred_model_input_count(m); k++) {
+        failures += check(pred_session_input_shape(s, k, dims, PRED_MAX_DIMS, &ndim), "input_shape");
+        dims[0] = batch;
+        failures += check(pred_session_set_input_shape(s, k, dims, ndim), "set_input_shape");
+    }
+    return failures;
 }
 
 /* Sets the inputs, runs `runs` times and compares every output with `want` (when its outputs exist). */
@@ -73,6 +91,7 @@ static void *app_thread(void *arg) {
         return NULL;
     }
     j->failures += check(pred_session_set_threads(s, j->session_threads), "set_threads");
+    j->failures += set_batch(s, j->model, j->batch);
     j->failures += run_and_compare(s, j->want, RUNS, NULL);
     /* a new count replaces the workers between runs */
     j->failures += check(pred_session_set_threads(s, 5 - j->session_threads), "set_threads again");
@@ -81,7 +100,10 @@ static void *app_thread(void *arg) {
     return NULL;
 }
 
-static int test_model(const char *path) {
+static int test_model(const char *arg) {
+    char path[4096];
+    const char *at = strchr(arg, '@');
+    const int64_t batch = at ? atoll(at + 1) : 0;
     pred_model *m = NULL;
     pred_session *one = NULL;
     expected want;
@@ -90,9 +112,11 @@ static int test_model(const char *path) {
     size_t k;
     int i, failures = 0;
     unsigned seed = 12345;
+    snprintf(path, sizeof path, "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
     if (check(pred_model_load_file(path, &m), path)) return 1;
     if (check(pred_session_create(m, &one), "session_create")) return 1;
     failures += check(pred_session_set_threads(one, 1), "set_threads 1");
+    failures += set_batch(one, m, batch);
     want.n_in = pred_model_input_count(m);
     want.n_out = pred_model_output_count(m);
     want.inputs = (float **)calloc(want.n_in + 1, sizeof(float *));
@@ -115,6 +139,7 @@ static int test_model(const char *path) {
     for (i = 0; i < APP_THREADS; i++) {
         jobs[i].model = m;
         jobs[i].want = &want;
+        jobs[i].batch = batch;
         jobs[i].session_threads = 1 + i % 3; /* 1, 2, 3, 1 */
         jobs[i].failures = 0;
         if (pthread_create(&ids[i], NULL, app_thread, &jobs[i]) != 0) {
@@ -133,7 +158,7 @@ static int test_model(const char *path) {
     free(want.in_count);
     free(want.outputs);
     free(want.out_count);
-    printf("%s: %d failure(s)\n", path, failures);
+    printf("%s: %d failure(s)\n", arg, failures);
     return failures;
 }
 

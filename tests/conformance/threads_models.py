@@ -13,6 +13,30 @@ def _vi(name, shape):
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
 
+def batch_cnn():
+    """A small classifier with a symbolic batch, every node computing a sample from itself alone
+    (convolutions, BN, a residual Add, pooling, Gemm, Softmax): a batch runs one sample a thread."""
+    rng = np.random.default_rng(11)
+
+    def const(name, shape, scale=0.3):
+        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c1", "g", "be", "mu", "var"], ["n1"]),
+             helper.make_node("Clip", ["n1", "lo", "hi"], ["r1"]),
+             helper.make_node("Conv", ["r1", "w2"], ["c2"], pads=[1, 1, 1, 1], group=8),
+             helper.make_node("Add", ["c2", "r1"], ["a"]),
+             helper.make_node("GlobalAveragePool", ["a"], ["p"]),
+             helper.make_node("Flatten", ["p"], ["f"]),
+             helper.make_node("Gemm", ["f", "wf", "bf"], ["l"], transB=1),
+             helper.make_node("Softmax", ["l"], ["y"], axis=1)]
+    inits = [const("w1", (8, 3, 3, 3)), const("b1", (8,)), const("g", (8,)), const("be", (8,)),
+             const("mu", (8,)), numpy_helper.from_array(np.full(8, 0.5, np.float32), "var"),
+             numpy_helper.from_array(np.array(0, np.float32), "lo"),
+             numpy_helper.from_array(np.array(6, np.float32), "hi"),
+             const("w2", (8, 1, 3, 3)), const("wf", (10, 8)), const("bf", (10,))]
+    return make_model(nodes, [_vi("x", ["batch", 3, 20, 20])], [_vi("y", ["batch", 10])], inits).SerializeToString()
+
+
 def big_models():
     """(name, model, input shapes): each operator split by threads, at odd sizes."""
     rng = np.random.default_rng(7)

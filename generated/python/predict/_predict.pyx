@@ -995,7 +995,11 @@ cdef class Session:
         read as zeros). The model and its other sessions are not affected. Only the
         dimensions the model leaves symbolic can change; symbolic dimensions with one name
         in the model (say every input's "batch") are one size, so they all change together.
-        Shapes the session already runs leave it as it is (inputs, outputs and all).
+        Shapes the session already runs leave it as it is (inputs, outputs and all). A batch
+        whose samples the model computes each from itself alone (a CNN classifier, say) runs
+        one sample at a time, one per thread where the threads allow: each sample's results
+        are the bits it gets alone, and the session holds the memory of one sample per
+        thread, not the batch's.
 
         Args:
             index: Index of the input.
@@ -1100,8 +1104,10 @@ cdef class Session:
     def memory_size(self):
         """Bytes of memory the session holds for running: one arena for every input, output and
         intermediate tensor (tensors whose lifetimes do not overlap share it) and the
-        scratch memory of the largest node. Packed weights belong to the model. A run
-        allocates nothing.
+        scratch memory of the largest node, per thread. A batch run sample by sample (see
+        pred_session_set_input_shape()) holds the batch's inputs and outputs, and per thread
+        one sample's arena and scratch. Packed weights belong to the model. A run allocates
+        nothing.
 
         Returns:
             int: The byte count.
