@@ -27,7 +27,13 @@
  * - every level agrees with the scalar level: NaN where it has NaN, the same
  *   infinity where it has one (or a finite value past 2^127: a level may round
  *   to Inf where another does not), finite values within a bound from the
- *   magnitudes summed (FMA rounds once where scalar code rounds twice).
+ *   magnitudes summed (FMA rounds once where scalar code rounds twice);
+ * - at one level, the model with the first dimension of "x" symbolic, run at
+ *   that dimension and at twice it with "x" given twice, gives the first
+ *   run's bits in each half (results do not depend on the batch position:
+ *   the batch as a whole, or a sample a thread through the plan at batch 1),
+ *   unless the operator reduces along that dimension (Softmax on axis 0, Gemm
+ *   with transA) or a broadcast refuses the larger size.
  * Values stay far from overflow (|v| <= 2^40, sums of at most 2^14 products),
  * so only the special values make infinities, whatever the order of a sum.
  *
@@ -145,6 +151,10 @@ typedef struct {
     const char *what;   /* the operator, for the report */
     double atol, rtol;  /* how far a level may be from the scalar one */
     int weights_as_inputs; /* every weight a graph input: the model the packed paths are checked against */
+    int batch;          /* the first dimension of "x" symbolic ("batch") */
+    int mixes_batch;    /* the operator reduces along x's first dimension */
+    int64_t x_dims[8];  /* the shape of "x" */
+    size_t x_ndim, x_index;
 } model;
 
 static size_t count(const int64_t *dims, size_t ndim) {
@@ -172,7 +182,8 @@ static void value_info(model *m, unsigned field, const char *name, const int64_t
     pb_int(&tensor, 1, 1);
     if (dims) {
         for (i = 0; i < ndim; i++) {
-            pb_int(&dim, 1, dims[i]);
+            if (i == 0 && m->batch && strcmp(name, "x") == 0) pb_str(&dim, 2, "batch"); /* dim_param */
+            else pb_int(&dim, 1, dims[i]);
             pb_msg(&shape, 1, &dim);
         }
         pb_msg(&tensor, 2, &shape);
@@ -235,6 +246,12 @@ static double input(model *m, bytes *b, const char *name, const int64_t *dims, s
     size_t i = m->n_inputs++;
     FUZZ_CHECK(i < MAX_INPUTS);
     m->input_n[i] = count(dims, ndim);
+    if (strcmp(name, "x") == 0) {
+        FUZZ_CHECK(ndim <= 8);
+        memcpy(m->x_dims, dims, ndim * sizeof *dims);
+        m->x_ndim = ndim;
+        m->x_index = i;
+    }
     m->inputs[i] = (float *)malloc(m->input_n[i] * sizeof *m->inputs[i]);
     FUZZ_CHECK(m->inputs[i] != NULL);
     value_info(m, 11, name, dims, ndim);
@@ -416,6 +433,7 @@ static void gemm(model *m, bytes *b) {
     if (alpha != 1.0f) attr_float(&node, "alpha", alpha);
     if (beta != 1.0f) attr_float(&node, "beta", beta);
     if (ta) attr_int(&node, "transA", 1);
+    m->mixes_batch = ta; /* x's first dimension is the sum's */
     if (tb) attr_int(&node, "transB", 1);
     pb_msg(&m->graph, 1, &node);
     m->atol = 2.0 * sum_bound(k, fabs(alpha) * ma * mb) + 1e-6 * fabs(beta) * mc;
@@ -521,9 +539,12 @@ static void softmax(model *m, bytes *b) {
     size_t rank = shape(b, x);
     pb node = {0};
     const char *ins[] = {"x"};
+    int64_t axis;
     input(m, b, "x", x, rank);
+    axis = (int64_t)pick(b, (unsigned)(2 * rank)) - (int64_t)rank;
     node_start(&node, "Softmax", ins, 1, "y");
-    attr_int(&node, "axis", (int64_t)pick(b, (unsigned)(2 * rank)) - (int64_t)rank);
+    attr_int(&node, "axis", axis);
+    m->mixes_batch = axis == 0 || axis == -(int64_t)rank;
     pb_msg(&m->graph, 1, &node);
     m->what = "Softmax";
     m->atol = 1e-7;
@@ -629,6 +650,80 @@ static void check_packed(const uint8_t *data, size_t size, const model *m, const
     for (i = 0; i < r.n_inputs; i++) free(r.inputs[i]);
 }
 
+/* Sets the first dimension of "x" to `first` (the rest as built); 0 when a broadcast refuses
+ * it, which must come with a status and a message. */
+static int set_batch(pred_session *session, const model *m, int64_t first) {
+    int64_t dims[8];
+    pred_status st;
+    memcpy(dims, m->x_dims, m->x_ndim * sizeof *dims);
+    dims[0] = first;
+    st = pred_session_set_input_shape(session, m->x_index, dims, m->x_ndim);
+    if (st != PRED_OK) {
+        FUZZ_CHECK(st == PRED_ERR_SHAPE);
+        check_error_set();
+    }
+    return st == PRED_OK;
+}
+
+/* The first dimension of the output as the session computes it. */
+static int64_t output_first(const pred_session *session) {
+    int64_t dims[8];
+    size_t ndim = 0;
+    FUZZ_CHECK(pred_session_output_shape(session, 0, dims, 8, &ndim) == PRED_OK);
+    return ndim ? dims[0] : 0;
+}
+
+/* At the chosen level: the model with x's first dimension symbolic, run at that dimension and at
+ * twice it with x given twice, gives the first run's bits in each half, at 1 and at 3 threads,
+ * where that dimension is the output's first (MatMul of a 2-D x by a 3-D weight puts it second). */
+static void check_batch(const uint8_t *data, size_t size) {
+    bytes b = {data, size};
+    model r;
+    pb file = {0};
+    pred_model *mod = NULL;
+    pred_session *session;
+    size_t i, k, n1, n2;
+    int threads;
+    memset(&r, 0, sizeof r);
+    r.batch = 1;
+    build(&r, &b, &file);
+    if (!r.mixes_batch && r.x_ndim > 0 && pred_model_load_with_options(file.p, file.n, 0, &mod) == PRED_OK) {
+        FUZZ_CHECK(pred_session_create(mod, &session) == PRED_OK);
+        FUZZ_CHECK(set_batch(session, &r, r.x_dims[0]));
+        for (i = 0; i < r.n_inputs; i++) FUZZ_CHECK(pred_session_set_input(session, i, r.inputs[i], r.input_n[i]) == PRED_OK);
+        {
+            const size_t x = r.x_index, nx = r.input_n[x];
+            float *one = run(session, 1, &n1), *x2 = (float *)malloc(2 * nx * sizeof *x2);
+            const int64_t first = output_first(session);
+            FUZZ_CHECK(x2 != NULL);
+            memcpy(x2, r.inputs[x], nx * sizeof *x2);
+            memcpy(x2 + nx, r.inputs[x], nx * sizeof *x2);
+            if (set_batch(session, &r, 2 * r.x_dims[0]) && output_first(session) == 2 * first) {
+                for (i = 0; i < r.n_inputs; i++)
+                    FUZZ_CHECK(pred_session_set_input(session, i, i == x ? x2 : r.inputs[i],
+                                                      i == x ? 2 * nx : r.input_n[i]) == PRED_OK);
+                for (threads = 1; threads <= 3; threads += 2) {
+                    float *two = run(session, threads, &n2);
+                    FUZZ_CHECK(n2 == 2 * n1);
+                    for (k = 0; k < n2; k++)
+                        if (!same(two[k], one[k % n1])) {
+                            fprintf(stderr, "fuzz_run: %s at %s, %d thread(s): y[%zu] of a batch twice as large = %.9g, "
+                                    "alone %.9g\n", r.what, pred_kernel_isa(), threads, k, two[k], one[k % n1]);
+                            __builtin_trap();
+                        }
+                    free(two);
+                }
+            }
+            free(x2);
+            free(one);
+        }
+        pred_session_free(session);
+        pred_model_free(mod);
+    }
+    free(file.p);
+    for (i = 0; i < r.n_inputs; i++) free(r.inputs[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     model m;
@@ -659,6 +754,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             __builtin_trap();
         }
         free(three);
+        check_batch(data, size);
         if (plain) { /* an activation fused into Conv or Gemm computes what the operator computes */
             float *unfused = run(plain, 1, &n3);
             FUZZ_CHECK(n1 == n3);
