@@ -29,8 +29,11 @@ static pred_status pred__unary_infer(pred__graph *g, pred__node *n) {
 
 /* y (n,) = max(x, 0); NaN stays NaN, -0 stays -0 (as onnxruntime and numpy.maximum(x, 0)) */
 static void pred__relu(float *y, const float *x, size_t n) {
+    const pred__kernels *kt = pred__kernels_get();
     size_t i;
-    for (i = 0; i < n; i++) y[i] = pred__relu1(x[i]);
+    if (kt->clamp) kt->clamp(y, x, n, 0.0f, HUGE_VALF); /* pred__clip1(v, 0, inf) is pred__relu1(v) */
+    else
+        for (i = 0; i < n; i++) y[i] = pred__relu1(x[i]);
 }
 
 /* A unary function over one tensor, split into element ranges between threads (large tensors only). */
@@ -108,8 +111,11 @@ static pred_status pred__clip_infer(pred__graph *g, pred__node *n) {
 
 /* y (n,) = min(max(x, lo), hi); NaN stays NaN */
 static void pred__clip(float *y, const float *x, size_t n, float lo, float hi) {
+    const pred__kernels *kt = pred__kernels_get();
     size_t i;
-    for (i = 0; i < n; i++) y[i] = pred__clip1(x[i], lo, hi);
+    if (kt->clamp) kt->clamp(y, x, n, lo, hi);
+    else
+        for (i = 0; i < n; i++) y[i] = pred__clip1(x[i], lo, hi);
 }
 
 static void pred__clip_run(const pred__exec *x, const pred__node *n) {

@@ -546,11 +546,12 @@ static pred_status pred__convtranspose_infer(pred__graph *g, pred__node *n) {
     }
     y = pred__conv_out_shape(x, m, win->out);
     if ((st = pred__set_out_shape(g, n, 0, &y)) != PRED_OK) return st;
-    /* scratch: the column matrix of one group */
+    /* scratch: the packed GEMM's work memory, then the column matrix of one group */
     rows = (size_t)(w->d[1] * win->kernel[0] * win->kernel[1] * win->kernel[2]);
     cols = (size_t)(win->in[0] * win->in[1] * win->in[2]);
     if (!pred__mul_size(rows, cols, &n->scratch) || n->scratch > PRED_MAX_ELEMENTS)
         return pred__node_errorf(n, PRED_ERR_SHAPE, "the transposed convolution needs too much scratch memory");
+    n->scratch += PRED__GEMM_WORK;
     return PRED_OK;
 }
 
@@ -581,24 +582,44 @@ static void pred__col2im(float *y, const float *col, int64_t m, const pred__wind
                 }
 }
 
-/* y (n, m, od, oh, ow) = conv_transpose(x (n, c, d, h, w), w (c, m/group, kd, kh, kw)) + b (m) */
-static void pred__convtranspose(float *y, const float *x, const float *w, const float *b, float *scratch,
-                                int64_t batch, int64_t c, int64_t m, int64_t group, const pred__window *win) {
+/* y (n, m, od, oh, ow) = conv_transpose(x (n, c, d, h, w), w (c, m/group, kd, kh, kw)) + b (m): per group,
+ * the columns col (m/group * k, d*h*w) = W_g^T @ x_g added back at their windows. With `packed` (each
+ * group's W_g^T packed, pred__convtranspose_prepare), col is the packed GEMM's on the threads of ex;
+ * else the reference sgemm's. col lives in ex's scratch after the GEMM's work memory. */
+static void pred__convtranspose(const pred__exec *ex, float *y, const float *x, const float *w, const float *packed,
+                                const float *b, int64_t batch, int64_t c, int64_t m, int64_t group,
+                                const pred__window *win) {
     int64_t cg = c / group, mg = m / group, kprod = win->kernel[0] * win->kernel[1] * win->kernel[2];
     int64_t in_size = win->in[0] * win->in[1] * win->in[2], out_size = win->out[0] * win->out[1] * win->out[2];
+    float *col = ex->scratch + PRED__GEMM_WORK;
+    pred__gemm_job job;
     int64_t ni, gi, r, j;
+    memset(&job, 0, sizeof job);
+    job.kt = pred__kernels_get();
+    job.c = col;
+    job.ldc = (size_t)in_size;
+    job.src.ldb = (size_t)in_size;
+    job.m = (size_t)(mg * kprod);
+    job.n = (size_t)in_size;
+    job.k = (size_t)cg;
+    job.act = &pred__act_none;
     for (ni = 0; ni < batch; ni++)
         for (gi = 0; gi < group; gi++) {
             float *yg = y + (ni * m + gi * mg) * out_size;
+            const float *xg = x + (ni * c + gi * cg) * in_size;
             for (r = 0; r < mg; r++) {
                 float v = b ? b[gi * mg + r] : 0.0f;
                 for (j = 0; j < out_size; j++) yg[r * out_size + j] = v;
             }
-            /* col (mg*k, in) = W_g^T (mg*k, cg) @ x_g (cg, in) */
-            pred__sgemm(scratch, (size_t)in_size, w + gi * cg * mg * kprod, (size_t)(mg * kprod), 1,
-                        x + (ni * c + gi * cg) * in_size, (size_t)in_size, 0, (size_t)(mg * kprod), (size_t)in_size,
-                        (size_t)cg, 1.0f, 0.0f);
-            pred__col2im(yg, scratch, mg, win);
+            if (packed) {
+                job.a_packed = packed + (size_t)gi * pred__gemm_packed_size(job.m, job.k);
+                job.src.b = xg;
+                pred__gemm_job_run(ex, &job);
+            } else {
+                pred__sgemm(col, (size_t)in_size, w + gi * cg * mg * kprod, (size_t)(mg * kprod), 1, xg,
+                            (size_t)in_size, 0, (size_t)(mg * kprod), (size_t)in_size, (size_t)cg, 1.0f, 0.0f);
+            }
+            pred__col2im(yg, col, mg, win);
         }
 }
 
@@ -606,6 +627,28 @@ static void pred__convtranspose_run(const pred__exec *x, const pred__node *n) {
     const pred__convtranspose_params *p = &n->p.convtranspose;
     const pred__shape *xs = PRED__IN_SHAPE(x, n, 0), *ws = PRED__IN_SHAPE(x, n, 1);
     const float *b = n->n_in > 2 && n->in[2] >= 0 ? PRED__IN(x, n, 2) : NULL;
-    pred__convtranspose(PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), b, x->scratch, xs->d[0], xs->d[1],
-                        ws->d[1] * p->group, p->group, &p->w);
+    pred__convtranspose(x, PRED__OUT(x, n, 0), PRED__IN(x, n, 0), PRED__IN(x, n, 1), n->packed, b, xs->d[0],
+                        xs->d[1], ws->d[1] * p->group, p->group, &p->w);
+}
+
+/* The packed layout of ConvTranspose weights: each group's transpose, for `group` groups (below the
+ * codes of Conv, Gemm and MatMul). */
+#define PRED__CONVTRANSPOSE_LAYOUT(group) (-1000 - (int64_t)(group))
+
+/* The weights w (c, m/group, k...), each group's transpose (m/group * k, c/group) packed as a GEMM's
+ * left operand. */
+static void pred__convtranspose_pack(float *dst, const pred__node *n, const pred__tensor *w) {
+    size_t group = (size_t)n->p.convtranspose.group, cg = (size_t)w->shape.d[0] / group, gi;
+    size_t mk = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim), group_packed = pred__gemm_packed_size(mk, cg);
+    for (gi = 0; gi < group; gi++) pred__gemm_pack(dst + gi * group_packed, w->f + gi * cg * mk, 1, mk, mk, cg);
+}
+
+static pred_status pred__convtranspose_prepare(pred__graph *g, pred__node *n) {
+    const pred__tensor *w = pred__in_tensor(g, n, 1);
+    size_t group = (size_t)n->p.convtranspose.group, cg, mk;
+    if (w->kind != PRED__TENSOR_CONST || w->dtype != PRED__DT_FLOAT || !w->f) return PRED_OK;
+    cg = (size_t)w->shape.d[0] / group;
+    mk = (size_t)pred__shape_range(&w->shape, 1, w->shape.ndim);
+    return pred__pack_weights(g, n, 1, PRED__CONVTRANSPOSE_LAYOUT(group), group * pred__gemm_packed_size(mk, cg), 0,
+                              pred__convtranspose_pack);
 }

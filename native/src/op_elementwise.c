@@ -6,9 +6,11 @@
 #include "graph.h"
 #include "attr.h"
 #include "fmath.h"
+#include "kernels/dispatch.h"
 
-enum { PRED__BIN_ADD, PRED__BIN_SUB, PRED__BIN_MUL, PRED__BIN_DIV, PRED__BIN_POW, PRED__BIN_PRELU, PRED__BIN_MAX,
-       PRED__BIN_MIN };
+/* Add to Div are the kernel layer's arithmetic codes */
+enum { PRED__BIN_ADD = PRED__ARITH_ADD, PRED__BIN_SUB = PRED__ARITH_SUB, PRED__BIN_MUL = PRED__ARITH_MUL,
+       PRED__BIN_DIV = PRED__ARITH_DIV, PRED__BIN_POW, PRED__BIN_PRELU, PRED__BIN_MAX, PRED__BIN_MIN };
 
 static int pred__bin_code(int op) {
     switch (op) {
@@ -127,8 +129,18 @@ static int64_t pred__bin_i64(int64_t a, int64_t b, int op) {
 
 /* y (n,) = a (n, stride sa) op b (n, stride sb); a stride of 0 repeats one value */
 static void pred__binary_row(float *y, const float *a, size_t sa, const float *b, size_t sb, size_t n, int op) {
+    const pred__kernels *kt = pred__kernels_get();
     size_t i;
-    switch (op) { /* the common ops get loops of their own, which compilers vectorize */
+    if (op == PRED__BIN_POW && sb == 0 && b[0] == 2.0f) { /* x * x: the correctly rounded square, without pow */
+        op = PRED__BIN_MUL;
+        b = a;
+        sb = sa;
+    }
+    if (op <= PRED__BIN_DIV && kt->arith && (sa || sb)) {
+        kt->arith(y, a, sa, b, sb, n, op);
+        return;
+    }
+    switch (op) { /* the common ops get loops of their own, which compilers may vectorize */
     case PRED__BIN_ADD:
         for (i = 0; i < n; i++) y[i] = a[i * sa] + b[i * sb];
         break;

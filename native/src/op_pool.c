@@ -7,6 +7,7 @@
 #include "graph.h"
 #include "attr.h"
 #include "window.h"
+#include "kernels/dispatch.h"
 
 static pred_status pred__pool_init(pred__graph *g, pred__node *n, const pred__onnx_node *src) {
     pred__pool_params *p = &n->p.pool;
@@ -74,6 +75,9 @@ static void pred__pool(float *y, const float *x, int64_t planes, const pred__win
                        int count_include_pad) {
     const int64_t *in = win->in, *o = win->out, *dl = win->dilations;
     int64_t in_size = in[0] * in[1] * in[2], c, oz, oy, ox, tz, ty, tx, ox_lo, ox_hi;
+    /* the windows inside the input along a row, a row of input rows at a time, by the kernel level's
+     * pool_row (the same bits) where it has one and the taps along x are contiguous */
+    pred__pool_row_fn pool_row = win->dilations[2] == 1 ? pred__kernels_get()->pool_row : NULL;
     pred__pool_inner(win, 2, &ox_lo, &ox_hi);
     for (c = 0; c < planes; c++) {
         const float *xc = x + c * in_size;
@@ -82,13 +86,24 @@ static void pred__pool(float *y, const float *x, int64_t planes, const pred__win
             pred__pool_taps(win, 0, oz, 0, in[0], &sz, &z0, &z1);
             pred__pool_taps(win, 0, oz, -win->pad_begin[0], in[0] + win->pad_end[0], &sz, &pz0, &pz1);
             for (oy = 0; oy < o[1]; oy++) {
-                int64_t sy, y0, y1, py0, py1;
+                int64_t sy, y0, y1, py0, py1, done = 0; /* done: windows from ox_lo on that pool_row computed */
                 pred__pool_taps(win, 1, oy, 0, in[1], &sy, &y0, &y1);
                 pred__pool_taps(win, 1, oy, -win->pad_begin[1], in[1] + win->pad_end[1], &sy, &py0, &py1);
+                if (pool_row && z1 - z0 == 1 && y1 > y0 && ox_hi > ox_lo) {
+                    const int64_t sx = ox_lo * win->strides[2] - win->pad_begin[2];
+                    const double count = count_include_pad ? (double)(pz1 - pz0) * (double)(py1 - py0) *
+                                                                 (double)win->kernel[2]
+                                                           : (double)((y1 - y0) * win->kernel[2]);
+                    done = (int64_t)pool_row(y + ox_lo, xc + ((sz + z0 * dl[0]) * in[1] + sy + y0 * dl[1]) * in[2] + sx,
+                                             (size_t)(in[2] * dl[1]), (size_t)(y1 - y0), (size_t)win->kernel[2],
+                                             (size_t)win->strides[2], (size_t)(ox_hi - ox_lo), (size_t)(in[2] - sx),
+                                             is_max, (float)count);
+                }
                 for (ox = 0; ox < o[2]; ox++, y++) {
                     int64_t sx, x0, x1, px0, px1;
                     double count; /* up to 2^90 taps with padding: overflows int64, exact in double below 2^53 */
                     float acc = is_max ? -HUGE_VALF : 0.0f, nan = 0.0f;
+                    if (ox >= ox_lo && ox < ox_lo + done) continue;
                     if (ox >= ox_lo && ox < ox_hi) {
                         sx = ox * win->strides[2] - win->pad_begin[2];
                         x0 = px0 = 0;

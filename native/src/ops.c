@@ -38,7 +38,7 @@ static const pred__op_def pred__ops[] = {
     [PRED__OP_BATCHNORMALIZATION] = {"BatchNormalization", 5, 5, 3, 0, 0, 0, pred__batchnorm_init,
                                      pred__batchnorm_infer, pred__batchnorm_run, NULL, 0},
     [PRED__OP_CONVTRANSPOSE] = {"ConvTranspose", 2, 3, 1, 0, 0, 0, pred__convtranspose_init,
-                                pred__convtranspose_infer, pred__convtranspose_run, NULL, 0},
+                                pred__convtranspose_infer, pred__convtranspose_run, pred__convtranspose_prepare, 0},
     [PRED__OP_GLOBALMAXPOOL] = {"GlobalMaxPool", 1, 1, 1, 0, 0, 0, pred__unary_init, pred__global_pool_infer,
                                 pred__global_maxpool_run, NULL, 0},
     [PRED__OP_SUB] = {"Sub", 2, 2, 1, 0, 0, PRED__ALL, pred__binary_init, pred__binary_infer, pred__binary_run, NULL, 0},

@@ -407,6 +407,7 @@ static void pred__layernorm_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__convtranspose_init(pred__graph *g, pred__node *n, const pred__onnx_node *src);
 static pred_status pred__convtranspose_infer(pred__graph *g, pred__node *n);
 static void pred__convtranspose_run(const pred__exec *x, const pred__node *n);
+static pred_status pred__convtranspose_prepare(pred__graph *g, pred__node *n);
 static void pred__global_maxpool_run(const pred__exec *x, const pred__node *n);
 static void pred__binary_run(const pred__exec *x, const pred__node *n);
 static pred_status pred__variadic_infer(pred__graph *g, pred__node *n);

@@ -381,6 +381,102 @@ static void test_gather2(const pred__kernels *level) {
     }
 }
 
+/* pool_row against the loop it stands in for, written out here: the bits of each window it
+ * computes (max: v > acc ? v : acc, NaN if the window has one; average: the sum in order over count;
+ * a NaN's payload and sign are the compiler's choice of operand order, as for every kernel), untouched
+ * outputs past the prefix it returns, no read past any row's span (the last row ends the buffer:
+ * the sanitizers see an overread), and all n windows computed where n fills a vector and the last
+ * window ends within the span (stride 1 or 2). */
+static void test_pool_row(const pred__kernels *level, int round) {
+    size_t rows = rnd_in(1, 4), kw = rnd_in(1, 5), stride = rnd_in(1, 3), n = rnd_in(1, 40);
+    /* a row holds n windows, or fewer (the span, not n, ends the prefix) */
+    size_t span = round % 4 ? (n - 1) * stride + kw + rnd_in(0, 3) : rnd_in(kw, (n - 1) * stride + kw);
+    size_t ldx = span + rnd_in(0, 5), i, o, r, t, done;
+    int is_max = round % 2;
+    float count = (float)(rows * kw + (round % 3 == 0 ? 2 : 0)); /* count_include_pad adds padding */
+    float *x, y[48];
+    static const float special[] = {0.0f, -0.0f, NAN, -NAN, INFINITY, -INFINITY, 1e-40f};
+    if (!level->pool_row) return;
+    x = (float *)malloc(((rows - 1) * ldx + span) * sizeof(float));
+    for (i = 0; i < (rows - 1) * ldx + span; i++)
+        x[i] = rnd() % 8 == 0 ? special[rnd() % 7] : rnd_float();
+    if (round % 5 == 0) /* NaNs with payloads of their own: the window's last one is kept */
+        for (i = 0; i < (rows - 1) * ldx + span; i += 7) x[i] = pred__f32_from_bits(0x7fc00000u | (uint32_t)i);
+    for (i = 0; i < 48; i++) y[i] = CANARY;
+    done = level->pool_row(y, x, ldx, rows, kw, stride, n, span, is_max, count);
+    checks++;
+    if (done > n || (stride <= 2 && n >= 8 && (n - 1) * stride + kw - 1 < span && done != n))
+        fail("pool_row prefix", level->name, done, (double)done, (double)n);
+    for (o = 0; o < 48; o++) {
+        float want = CANARY;
+        if (o < done) {
+            float acc = is_max ? -HUGE_VALF : 0.0f, nan = 0.0f;
+            for (r = 0; r < rows; r++)
+                for (t = 0; t < kw; t++) {
+                    float v = x[r * ldx + o * stride + t];
+                    if (is_max) {
+                        acc = v > acc ? v : acc;
+                        if (v != v) nan = v;
+                    } else {
+                        acc += v;
+                    }
+                }
+            want = is_max ? (nan == nan ? acc : nan) : acc / count;
+        }
+        checks++;
+        if (memcmp(&y[o], &want, sizeof want) != 0 && !(isnan(y[o]) && isnan(want)))
+            fail("pool_row bits", level->name, o, y[o], want);
+    }
+    free(x);
+}
+
+/* arith against C's operators and clamp against pred__clip1: the same bits (a NaN's payload apart,
+ * where two NaNs meet), ones, zeros of both signs, infinities, NaN and subnormals among the
+ * operands; a repeated operand (step 0); y in place of a; nothing written past n. */
+static float rnd_operand(void) {
+    static const float special[] = {0.0f, -0.0f, NAN, INFINITY, -INFINITY, 1e-40f, -1e-40f, 1.0f, 3e38f};
+    return rnd() % 6 == 0 ? special[rnd() % 9] : rnd_float() * 4.0f;
+}
+
+static void expect_bits(const char *what, const char *level, const float *got, const float *want, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        checks++;
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(want[i])))
+            fail(what, level, i, got[i], want[i]);
+    }
+}
+
+static void test_arith(const pred__kernels *level, int round) {
+    size_t n = rnd_in(1, 40), sa = round % 3 != 2, sb = round % 3 != 1, i;
+    int op = round / 3 % 4, in_place = round % 7 == 0;
+    float a[48], b[48], y[48], want[48];
+    if (!level->arith) return;
+    for (i = 0; i < 48; i++) a[i] = rnd_operand(), b[i] = rnd_operand(), y[i] = CANARY, want[i] = CANARY;
+    for (i = 0; i < n; i++) {
+        float u = a[i * sa], v = b[i * sb];
+        want[i] = op == PRED__ARITH_ADD ? u + v : op == PRED__ARITH_SUB ? u - v : op == PRED__ARITH_MUL ? u * v : u / v;
+    }
+    if (in_place && sa) {
+        memcpy(y, a, sizeof y);
+        for (i = n; i < 48; i++) y[i] = want[i] = CANARY;
+        level->arith(y, y, sa, b, sb, n, op);
+    } else {
+        level->arith(y, a, sa, b, sb, n, op);
+    }
+    expect_bits("arith", level->name, y, want, 48);
+}
+
+static void test_clamp(const pred__kernels *level, int round) {
+    size_t n = rnd_in(1, 40), i;
+    float lo = round % 2 ? 0.0f : -rnd_float(), hi = round % 2 ? HUGE_VALF : lo + 1.0f, x[48], y[48], want[48];
+    if (!level->clamp) return;
+    for (i = 0; i < 48; i++) x[i] = rnd_operand(), y[i] = want[i] = CANARY;
+    for (i = 0; i < n; i++) want[i] = round % 2 ? pred__relu1(x[i]) : pred__clip1(x[i], lo, hi);
+    level->clamp(y, x, n, lo, hi);
+    expect_bits("clamp", level->name, y, want, 48);
+}
+
 /* A level's direct convolution (few input channels, straight from the input) on output rows
  * [oy0, oy1) of a random 2-D shape (padding, strides, kernels up to 7x7, channels past a vector):
  * within the bound of a sum in double, act applied as pred__act_apply does it, the other rows
@@ -575,6 +671,9 @@ int main(void) {
         for (round = 0; round < 400; round++) test_tile_rows(level, round);
         for (round = 0; round < 400; round++) test_conv_direct(level, round);
         test_gather2(level);
+        for (round = 0; round < 2000; round++) test_pool_row(level, round);
+        for (round = 0; round < 2000; round++) test_arith(level, round);
+        for (round = 0; round < 1000; round++) test_clamp(level, round);
         test_tile_activation_bits(level);
         test_math(level);
         printf("level %s: tested\n", level->name);

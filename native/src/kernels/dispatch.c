@@ -18,15 +18,18 @@ static const pred__kernels pred__kernels_avx2 = {
     .isa = PRED__ISA_AVX2, .name = "avx2", .gemm_tile = pred__gemm_tile_avx2,
     .gemm_tile_rows = pred__gemm_tile_rows_avx2, .dwconv = pred__dwconv_avx2,
     .dwconv_lanes = pred__dwconv_lanes_avx2, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2, .conv_direct = pred__conv_direct_avx2};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx2, .conv_direct = pred__conv_direct_avx2,
+    .pool_row = pred__pool_row_avx2, .arith = pred__arith_avx2, .clamp = pred__clamp_avx2};
 #endif
 #if PRED__HAVE_AVX512
-/* the GEMM tile, depthwise convs and gather in 512-bit vectors; the math is AVX2's */
+/* the GEMM tile, depthwise convs and gather in 512-bit vectors; the math, arithmetic and pooling
+ * are AVX2's */
 static const pred__kernels pred__kernels_avx512 = {
     .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512,
     .gemm_tile2 = pred__gemm_tile2_avx512, .dwconv = pred__dwconv_avx512, .conv_direct = pred__conv_direct_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx512, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
-    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512};
+    .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512, .pool_row = pred__pool_row_avx2,
+    .arith = pred__arith_avx2, .clamp = pred__clamp_avx2};
 #endif
 #if PRED__HAVE_WASM128
 static const pred__kernels pred__kernels_wasm128 = {

@@ -213,6 +213,22 @@ typedef void (*pred__map_fn)(float *y, const float *x, size_t n);
 /* dst[i] = src[2 * i] for i < n, reading src[0 .. 2n - 2] only: the rows of a stride-2 im2col strip. */
 typedef void (*pred__gather_fn)(float *dst, const float *src, size_t n);
 
+/* y (n,) = a op b, op a PRED__ARITH_* code, with a (or b) one value repeated when sa (sb) is 0
+ * and read as n floats when 1; not both 0. y may be a or b. Each result rounded once, as C's
+ * operators round it: every level gives the same bits. Optional. */
+enum { PRED__ARITH_ADD, PRED__ARITH_SUB, PRED__ARITH_MUL, PRED__ARITH_DIV };
+typedef void (*pred__arith_fn)(float *y, const float *a, size_t sa, const float *b, size_t sb, size_t n, int op);
+/* y (n,) = pred__clip1(x, lo, hi) elementwise (Relu: lo 0, hi infinity); y may be x. Optional. */
+typedef void (*pred__clamp_fn)(float *y, const float *x, size_t n, float lo, float hi);
+
+/* Outputs [0, n) of one row of 2-D pooling windows that all lie inside the input: y[o] = the max
+ * (is_max) or the sum divided by count of x[r * ldx + o * stride + t] over rows r < rows and taps
+ * t < kw, taken in that order: the bits of op_pool.c's loop, NaN and signed zeros included (a max
+ * keeps the window's last NaN). Computes a prefix of whole vectors, reading each row r only within
+ * x[r * ldx .. r * ldx + span), and returns its length; the caller computes the rest. Optional. */
+typedef size_t (*pred__pool_row_fn)(float *y, const float *x, size_t ldx, size_t rows, size_t kw, size_t stride,
+                                    size_t n, size_t span, int is_max, float count);
+
 typedef struct pred__kernels {
     pred__isa isa;
     const char *name;
@@ -224,6 +240,9 @@ typedef struct pred__kernels {
     pred__conv_direct_fn conv_direct; /* NULL: this level has none */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
     pred__gather_fn gather2;
+    pred__pool_row_fn pool_row;       /* NULL: op_pool.c's loop */
+    pred__arith_fn arith;             /* NULL: op_elementwise.c's loops */
+    pred__clamp_fn clamp;             /* NULL: op_activation.c's loops */
 } pred__kernels;
 
 /* The table of the level in use (detected, or forced by PRED_ISA). */
@@ -249,6 +268,10 @@ static void pred__vexp_avx2(float *y, const float *x, size_t n);
 static void pred__vsigmoid_avx2(float *y, const float *x, size_t n);
 static void pred__verf_avx2(float *y, const float *x, size_t n);
 static void pred__gather2_avx2(float *dst, const float *src, size_t n);
+static void pred__arith_avx2(float *y, const float *a, size_t sa, const float *b, size_t sb, size_t n, int op);
+static void pred__clamp_avx2(float *y, const float *x, size_t n, float lo, float hi);
+static size_t pred__pool_row_avx2(float *y, const float *x, size_t ldx, size_t rows, size_t kw, size_t stride,
+                                  size_t n, size_t span, int is_max, float count);
 static void pred__gemm_tile_avx2(float *c, size_t ldc, const float *a, const float *b, size_t k, size_t mr,
                                  size_t nr, const float *bias, const float *res, const pred__act *act, int accumulate);
 static void pred__gemm_tile_rows_avx2(float *c, size_t ldc, const float *a, const float *b, size_t ldb, size_t k,
