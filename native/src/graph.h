@@ -121,8 +121,15 @@ static int pred__exec_threads(const pred__exec *x);
  * a heavy one (an exp, a tanh, a pow: tens of operations each). */
 #define PRED__PAR_MIN_LIGHT ((size_t)65536)
 #define PRED__PAR_MIN_HEAVY ((size_t)16384)
+/* A convolution or product of fewer multiply-adds than this runs on the calling thread: a second
+ * thread saves less than waking it costs. AMD Zen 3, 2 threads, sums of per-node minima with the
+ * bound at 16K, 128K, 256K and 1M: ResNet (64 x 64) 77.6, 70.2, 68.8, 68.3 us; U-Net 198, 199, 208,
+ * 251; MobileNet 70, 72, 78, 78; ShuffleNet 21, 22, 26, 26 (tests/models/exported). */
+#define PRED__PAR_MIN_MACS ((size_t)131072)
 /* Whether `elements` of light or heavy (nonzero) elementwise work are worth splitting between threads. */
 static int pred__parallel_worth(const pred__exec *x, size_t elements, int heavy);
+/* Whether a convolution or product of `macs` multiply-adds is split between x's threads. */
+static int pred__parallel_worth_macs(const pred__exec *x, size_t macs);
 /* task(ctx, begin, end, worker) over element ranges covering [0, count):
  * split between threads in blocks of 1024 elements when worth it
  * (pred__parallel_worth), else one call on the calling thread. */

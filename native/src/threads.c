@@ -386,6 +386,10 @@ static int pred__parallel_worth(const pred__exec *x, size_t elements, int heavy)
            elements >= (heavy ? PRED__PAR_MIN_HEAVY : PRED__PAR_MIN_LIGHT);
 }
 
+static int pred__parallel_worth_macs(const pred__exec *x, size_t macs) {
+    return pred__exec_threads(x) > 1 && macs >= PRED__PAR_MIN_MACS;
+}
+
 typedef struct pred__elements_job {
     size_t count;
     pred__task_fn task;

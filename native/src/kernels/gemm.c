@@ -350,12 +350,15 @@ static void pred__gemm_job_run(const pred__exec *x, pred__gemm_job *job) {
     size_t want = 4 * (size_t)pred__exec_threads(x); /* tasks enough to even out threads */
     job->work = x->scratch;
     job->work_stride = x->scratch_stride;
-    /* few column blocks (small maps): split the panels too, each part repacking the strips it reads */
-    job->row_blocks = blocks >= want ? 1 : (want + blocks - 1) / blocks < panels ? (want + blocks - 1) / blocks : panels;
-    if (pred__parallel_worth(x, job->m * job->n * job->k, 1))
-        pred__parallel_for(x, pred__gemm_tasks(job), pred__gemm_task, job);
-    else
+    job->row_blocks = 1;
+    if (!pred__parallel_worth_macs(x, job->m * job->n * job->k)) {
         pred__gemm_task(job, 0, pred__gemm_tasks(job), 0);
+        return;
+    }
+    /* few column blocks (small maps): split the panels too, each part repacking the strips it reads
+     * (only then: on one thread the parts would repack them for nothing) */
+    if (blocks < want) job->row_blocks = (want + blocks - 1) / blocks < panels ? (want + blocks - 1) / blocks : panels;
+    pred__parallel_for(x, pred__gemm_tasks(job), pred__gemm_task, job);
 }
 
 /* ---- the transposed product -------------------------------------------------*/
@@ -436,7 +439,7 @@ static void pred__gemm_t_task(void *ctx, size_t begin, size_t end, int worker) {
 
 static void pred__gemm_t_run(const pred__exec *x, pred__gemm_t_job *job) {
     size_t panels = (job->n + PRED__GEMM_MR - 1) / PRED__GEMM_MR, threads = (size_t)pred__exec_threads(x);
-    size_t cap = pred__gemm_t_chunk_cap(job->k), split = pred__parallel_worth(x, job->m * job->n * job->k, 1);
+    size_t cap = pred__gemm_t_chunk_cap(job->k), split = pred__parallel_worth_macs(x, job->m * job->n * job->k);
     job->work = x->scratch;
     job->work_stride = x->scratch_stride;
     /* one chunk of panels per thread, as large as the work memory allows: each chunk reads all of a */
