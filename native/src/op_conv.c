@@ -287,7 +287,6 @@ static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, 
     job.group = kt->dwconv_lanes && pred__dw_lanes_shape(&job.s) ? PRED__DW_LANES : 1;
     job.act = act;
     tasks = (size_t)batch * ((job.c + job.group - 1) / job.group);
-    /* multiply-adds: as many as a heavy elementwise op's operations */
     if (pred__parallel_worth_macs(ex, (size_t)(batch * c) * job.s.oh * job.s.ow * job.s.kh * job.s.kw))
         pred__parallel_for(ex, tasks, pred__dw_task, &job);
     else
