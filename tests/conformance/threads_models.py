@@ -86,6 +86,19 @@ def big_models():
              numpy_helper.from_array(np.array(6.0, np.float32), "hi")]
     models.append(("depthwise", make_model(nodes, [_vi("x", xshape)], [_vi("out", [2, c, 29, 31])], inits),
                    [xshape]))
+
+    # the packed GEMM: a 3x3 convolution (im2col), a pointwise one (the input read in place) and a
+    # ConvTranspose (its columns), each past the bound on multiply-adds (PRED__PAR_MIN_MACS); batch 2
+    xshape = [2, 8, 45, 47]
+    nodes = [helper.make_node("Conv", ["x", "wa", "ba"], ["c1"], pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["c1", "wb"], ["c2"]),
+             helper.make_node("ConvTranspose", ["c2", "wt", "bt"], ["out"], kernel_shape=[2, 2], strides=[2, 2])]
+    inits = [numpy_helper.from_array((rng.standard_normal((16, 8, 3, 3)) * 0.3).astype(np.float32), "wa"),
+             numpy_helper.from_array(rng.standard_normal(16).astype(np.float32), "ba"),
+             numpy_helper.from_array((rng.standard_normal((24, 16, 1, 1)) * 0.3).astype(np.float32), "wb"),
+             numpy_helper.from_array((rng.standard_normal((24, 8, 2, 2)) * 0.3).astype(np.float32), "wt"),
+             numpy_helper.from_array(rng.standard_normal(8).astype(np.float32), "bt")]
+    models.append(("gemm", make_model(nodes, [_vi("x", xshape)], [_vi("out", [2, 8, 90, 94])], inits), [xshape]))
     return models
 
 
