@@ -73,7 +73,7 @@ LEAK_CYCLES = 1000
 # not: Go's heap with finalizers once rose by 10 MB between 10% and 20% of the cycles and
 # then stayed flat to the end (CI, 2026-12-07: 16.3 MB at 10%, 26.3 at 20%, 26.0 at the
 # end), so the first half is left to such settling. One small model here holds ~8 kB, a
-# session ~45 kB (its buffers, scratch and its worker thread's stack), so 2000 cycles
+# session ~100 kB (its buffers, scratch and its worker thread's stack), so 2000 cycles
 # leaking one model give ~16 MB and one session ~90 MB; the bound catches any leak of more
 # than ~2 kB a cycle (the flat runs measured grew by 0-1.3 MB over 3600 cycles).
 RSS_BOUND_KB = 4 * 1024
@@ -112,20 +112,22 @@ LANGS = list(MODES)
 
 
 def model_proto():
-    """Conv 3x3 (3 -> 8 channels, padded) + Relu + Add of a per-channel constant, on 1x3x16x16."""
+    """Conv 3x3 (3 -> 32 channels, padded) + Relu + Add of a per-channel constant, on 1x3x16x16.
+    The Conv's 221K multiply-adds are past the bound from which the engine splits a convolution
+    between threads (PRED__PAR_MIN_MACS, 128K), so every session starts its worker thread."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(11)
-    w = (rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
-    b = (rng.standard_normal(8) * 0.1).astype(np.float32)
-    k = rng.standard_normal((8, 1, 1)).astype(np.float32)
+    w = (rng.standard_normal((32, 3, 3, 3)) * 0.3).astype(np.float32)
+    b = (rng.standard_normal(32) * 0.1).astype(np.float32)
+    k = rng.standard_normal((32, 1, 1)).astype(np.float32)
     graph = helper.make_graph(
         [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
          helper.make_node("Relu", ["c"], ["r"]),
          helper.make_node("Add", ["r", "k"], ["y"])],
         "soak",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 32, 16, 16])],
         [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"),
          numpy_helper.from_array(k, "k")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
@@ -155,7 +157,7 @@ def files(tmp_path_factory):
         pass
     else:
         sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-        np.testing.assert_allclose(y.reshape(1, 8, 16, 16), sess.run(None, {"x": x})[0],
+        np.testing.assert_allclose(y.reshape(1, 32, 16, 16), sess.run(None, {"x": x})[0],
                                    rtol=1e-5, atol=1e-5)
     return d / "model.onnx", d / "input.bin", y.astype("<f4").tobytes().hex()
 
