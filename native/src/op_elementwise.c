@@ -205,12 +205,12 @@ static int pred__binary_short_rows(const pred__binary_job *j, size_t begin, size
     const pred__shape *other = a_like ? j->bs : j->as;
     const float *row = (const float *)(a_like ? j->b : j->a), *like = (const float *)(a_like ? j->a : j->b);
     float tile[PRED__BIN_TILE];
-    size_t i, r, n, reps = PRED__BIN_TILE / (inner ? inner : 1), step;
-    if (j->is_int || a_like == b_like || inner >= 64 || inner == 0) return 0;
+    size_t i, r, n, reps, step;
+    if (j->is_int || a_like == b_like || inner >= 64) return 0;
     for (i = 0; i + 1 < nd; i++)
         if (other->d[i] != 1) return 0;
     step = other->d[nd - 1] == 1 ? 0 : 1;
-    if (reps > end - begin) reps = end - begin;
+    reps = PRED__BIN_TILE / inner < end - begin ? PRED__BIN_TILE / inner : end - begin;
     for (i = 0; i < reps * inner; i++) tile[i] = row[(i % inner) * step];
     for (r = begin; r < end; r += n) {
         float *y = (float *)j->y + r * inner;

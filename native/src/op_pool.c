@@ -67,6 +67,14 @@ static void pred__pool_inner(const pred__window *win, int i, int64_t *lo, int64_
     if (*hi < *lo) *hi = *lo;
 }
 
+/* The taps a mean divides by: (z, y, x) taps inside the input, or, with count_include_pad, the
+ * (pz, py, px) inside the padded input. In double: up to 2^90 taps with padding overflow int64, and
+ * double is exact below 2^53. */
+static double pred__pool_count(int count_include_pad, int64_t z, int64_t y, int64_t x, int64_t pz, int64_t py,
+                               int64_t px) {
+    return count_include_pad ? (double)pz * (double)py * (double)px : (double)(z * y * x);
+}
+
 /* y (planes, od, oh, ow) = max or mean over each window of x (planes, d, h, w).
  * Max ignores padding and propagates NaN (numpy.max); the mean divides by the taps inside the input, or,
  * with count_include_pad, by those inside the padded input (explicit pads,
@@ -91,9 +99,8 @@ static void pred__pool(float *y, const float *x, int64_t planes, const pred__win
                 pred__pool_taps(win, 1, oy, -win->pad_begin[1], in[1] + win->pad_end[1], &sy, &py0, &py1);
                 if (pool_row && z1 - z0 == 1 && y1 > y0 && ox_hi > ox_lo) {
                     const int64_t sx = ox_lo * win->strides[2] - win->pad_begin[2];
-                    const double count = count_include_pad ? (double)(pz1 - pz0) * (double)(py1 - py0) *
-                                                                 (double)win->kernel[2]
-                                                           : (double)((y1 - y0) * win->kernel[2]);
+                    const double count = pred__pool_count(count_include_pad, 1, y1 - y0, win->kernel[2], pz1 - pz0,
+                                                          py1 - py0, win->kernel[2]);
                     done = (int64_t)pool_row(y + ox_lo, xc + ((sz + z0 * dl[0]) * in[1] + sy + y0 * dl[1]) * in[2] + sx,
                                              (size_t)(in[2] * dl[1]), (size_t)(y1 - y0), (size_t)win->kernel[2],
                                              (size_t)win->strides[2], (size_t)(ox_hi - ox_lo), (size_t)(in[2] - sx),
@@ -101,7 +108,7 @@ static void pred__pool(float *y, const float *x, int64_t planes, const pred__win
                 }
                 for (ox = 0; ox < o[2]; ox++, y++) {
                     int64_t sx, x0, x1, px0, px1;
-                    double count; /* up to 2^90 taps with padding: overflows int64, exact in double below 2^53 */
+                    double count;
                     float acc = is_max ? -HUGE_VALF : 0.0f, nan = 0.0f;
                     if (ox >= ox_lo && ox < ox_lo + done) continue;
                     if (ox >= ox_lo && ox < ox_hi) {
@@ -131,8 +138,8 @@ static void pred__pool(float *y, const float *x, int64_t planes, const pred__win
                         *y = nan == nan ? acc : nan; /* the last NaN of the window, if any (numpy.max) */
                         continue;
                     }
-                    count = count_include_pad ? (double)(pz1 - pz0) * (double)(py1 - py0) * (double)(px1 - px0)
-                                              : (double)((z1 - z0) * (y1 - y0) * (x1 - x0));
+                    count = pred__pool_count(count_include_pad, z1 - z0, y1 - y0, x1 - x0, pz1 - pz0, py1 - py0,
+                                             px1 - px0);
                     *y = count > 0 ? acc / (float)count : 0.0f;
                 }
             }

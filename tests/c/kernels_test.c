@@ -46,6 +46,17 @@ static void compare(const char *what, const char *level, const float *got, const
     }
 }
 
+/* got has want's bits, NaN matching any NaN (its payload and sign are the compiler's choice of
+ * operand order, where two NaNs meet). */
+static void expect_bits(const char *what, const char *level, const float *got, const float *want, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        checks++;
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(want[i])))
+            fail(what, level, i, got[i], want[i]);
+    }
+}
+
 /* Runs a GEMM job whole on worker 0, then task by task (strips, and parts of their panels) alternating
  * between two workers (as threads would), and checks that the split gives the same bits. The whole
  * run's result stays in job->c. */
@@ -355,11 +366,7 @@ static void test_dwconv_lanes(const pred__kernels *level, int round) {
     }
     level->dwconv_lanes(got, x, w, round % 5 ? bias : NULL, n, &s, scratch, act);
     compare("dwconv lanes", level->name, got, want, scale, size);
-    for (i = 0; i < size; i++) {
-        checks++;
-        if (memcmp(&got[i], &same[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(same[i])))
-            fail("dwconv lanes = dwconv bits", level->name, i, got[i], same[i]);
-    }
+    expect_bits("dwconv lanes = dwconv bits", level->name, got, same, size);
     free(x), free(w), free(bias), free(got), free(want), free(same), free(scale), free(scratch);
 }
 
@@ -394,7 +401,7 @@ static void test_pool_row(const pred__kernels *level, int round) {
     size_t ldx = span + rnd_in(0, 5), i, o, r, t, done;
     int is_max = round % 2;
     float count = (float)(rows * kw + (round % 3 == 0 ? 2 : 0)); /* count_include_pad adds padding */
-    float *x, y[48];
+    float *x, y[48], want[48];
     static const float special[] = {0.0f, -0.0f, NAN, -NAN, INFINITY, -INFINITY, 1e-40f};
     if (!level->pool_row) return;
     x = (float *)malloc(((rows - 1) * ldx + span) * sizeof(float));
@@ -408,25 +415,22 @@ static void test_pool_row(const pred__kernels *level, int round) {
     if (done > n || (stride <= 2 && n >= 8 && (n - 1) * stride + kw - 1 < span && done != n))
         fail("pool_row prefix", level->name, done, (double)done, (double)n);
     for (o = 0; o < 48; o++) {
-        float want = CANARY;
-        if (o < done) {
-            float acc = is_max ? -HUGE_VALF : 0.0f, nan = 0.0f;
-            for (r = 0; r < rows; r++)
-                for (t = 0; t < kw; t++) {
-                    float v = x[r * ldx + o * stride + t];
-                    if (is_max) {
-                        acc = v > acc ? v : acc;
-                        if (v != v) nan = v;
-                    } else {
-                        acc += v;
-                    }
+        float acc = is_max ? -HUGE_VALF : 0.0f, nan = 0.0f;
+        want[o] = CANARY;
+        if (o >= done) continue;
+        for (r = 0; r < rows; r++)
+            for (t = 0; t < kw; t++) {
+                float v = x[r * ldx + o * stride + t];
+                if (is_max) {
+                    acc = v > acc ? v : acc;
+                    if (v != v) nan = v;
+                } else {
+                    acc += v;
                 }
-            want = is_max ? (nan == nan ? acc : nan) : acc / count;
-        }
-        checks++;
-        if (memcmp(&y[o], &want, sizeof want) != 0 && !(isnan(y[o]) && isnan(want)))
-            fail("pool_row bits", level->name, o, y[o], want);
+            }
+        want[o] = is_max ? (nan == nan ? acc : nan) : acc / count;
     }
+    expect_bits("pool_row bits", level->name, y, want, 48);
     free(x);
 }
 
@@ -436,15 +440,6 @@ static void test_pool_row(const pred__kernels *level, int round) {
 static float rnd_operand(void) {
     static const float special[] = {0.0f, -0.0f, NAN, INFINITY, -INFINITY, 1e-40f, -1e-40f, 1.0f, 3e38f};
     return rnd() % 6 == 0 ? special[rnd() % 9] : rnd_float() * 4.0f;
-}
-
-static void expect_bits(const char *what, const char *level, const float *got, const float *want, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        checks++;
-        if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && !(isnan(got[i]) && isnan(want[i])))
-            fail(what, level, i, got[i], want[i]);
-    }
 }
 
 static void test_arith(const pred__kernels *level, int round) {
