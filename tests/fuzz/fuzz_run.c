@@ -6,7 +6,7 @@
  * next to them (Conv pointwise, depthwise, 3x3/5x5 strided and padded, grouped
  * and dilated, pointwise on 256+ channels (the transposed product); ConvTranspose;
  * Gemm, MatMul; Relu, Clip, Sigmoid, Exp, Erf, HardSigmoid, LeakyRelu, HardSwish;
- * broadcasting Add and Mul; MaxPool, AveragePool, GlobalAveragePool; Softmax),
+ * broadcasting Add, Sub, Mul, Div and Pow; MaxPool, AveragePool, GlobalAveragePool; Softmax),
  * after Conv, Gemm and MatMul sometimes an activation the optimizer fuses into
  * them, with fuzzed shapes, attributes, weights and inputs, where the bytes
  * also place NaN, +-Inf, -0, subnormals and large values. The weights of Conv,
@@ -489,19 +489,34 @@ static void unary(model *m, bytes *b) {
     m->atol = 1e-7;
 }
 
-/* Add or Mul of x and a constant of a broadcast shape (lower rank, dims of 1), either side. */
+/* Add, Sub, Mul, Div or Pow of x and a constant of a broadcast shape (lower rank, dims of 1), either
+ * side; Pow sometimes x to the constant 2 (computed as x * x). */
 static void binary(model *m, bytes *b) {
+    static const char *const names[] = {"Add", "Sub", "Mul", "Div", "Pow"};
     int64_t x[4], c[4];
     size_t rank = shape(b, x), crank = in_range(b, 1, rank), i;
-    int swap = (int)pick(b, 2);
-    const char *ins[] = {swap ? "c" : "x", swap ? "x" : "c"};
+    int swap = (int)pick(b, 2), square;
     double mc;
     pb node = {0};
     for (i = 0; i < crank; i++) c[i] = pick(b, 2) ? 1 : x[rank - crank + i];
-    m->what = pick(b, 2) ? "Add" : "Mul";
+    m->what = names[pick(b, 5)];
+    square = strcmp(m->what, "Pow") == 0 && pick(b, 2);
+    if (square) swap = 0;
     input(m, b, "x", x, rank);
-    free(constant(m, b, "c", c, crank, &mc));
-    node_start(&node, m->what, ins, 2, "y");
+    if (square) {
+        size_t n = count(c, crank);
+        float *two = (float *)malloc(n * sizeof *two);
+        FUZZ_CHECK(two != NULL);
+        for (i = 0; i < n; i++) two[i] = 2.0f;
+        initializer(m, "c", c, crank, two);
+        free(two);
+    } else free(constant(m, b, "c", c, crank, &mc));
+    {
+        const char *ins[2];
+        ins[0] = swap ? "c" : "x";
+        ins[1] = swap ? "x" : "c";
+        node_start(&node, m->what, ins, 2, "y");
+    }
     pb_msg(&m->graph, 1, &node);
 }
 
