@@ -192,9 +192,9 @@ static void *pred__calloc(size_t n, size_t size) {
  * after: their pages are mapped in one call, not one page fault each (Lite0's 18 MB of packed
  * weights: 13 ms -> 11 ms of its load on AMD Zen 3, Linux 6.18). They also start at a huge page's
  * boundary and ask for huge pages (transparent huge pages in "madvise" mode, as Debian ships them):
- * the kernels stream these blocks, and 2 MiB pages spare the TLB misses and keep a tensor's lines
- * in the same cache sets from one process to the next (Lite0 at 1 thread, fastest run of 300 in
- * each of 6 processes: 12.09-12.36 ms -> 12.09-12.15 ms; sum of per-node minima 11.87 -> 11.81 ms). */
+ * the kernels stream these blocks, and 2 MiB pages spare them TLB misses (Lite0 at 1 thread,
+ * fastest run of 300 in each of 6 processes: 12.09-12.36 ms -> 12.09-12.15 ms; sum of per-node
+ * minima 11.87 -> 11.81 ms). */
 #define PRED__POPULATE_MIN ((size_t)4 << 20)
 #define PRED__HUGE_PAGE ((size_t)2 << 20)
 

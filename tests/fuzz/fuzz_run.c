@@ -496,6 +496,7 @@ static void binary(model *m, bytes *b) {
     int64_t x[4], c[4];
     size_t rank = shape(b, x), crank = in_range(b, 1, rank), i;
     int swap = (int)pick(b, 2), square;
+    const char *ins[2];
     double mc;
     pb node = {0};
     for (i = 0; i < crank; i++) c[i] = pick(b, 2) ? 1 : x[rank - crank + i];
@@ -511,12 +512,9 @@ static void binary(model *m, bytes *b) {
         initializer(m, "c", c, crank, two);
         free(two);
     } else free(constant(m, b, "c", c, crank, &mc));
-    {
-        const char *ins[2];
-        ins[0] = swap ? "c" : "x";
-        ins[1] = swap ? "x" : "c";
-        node_start(&node, m->what, ins, 2, "y");
-    }
+    ins[0] = swap ? "c" : "x";
+    ins[1] = swap ? "x" : "c";
+    node_start(&node, m->what, ins, 2, "y");
     pb_msg(&m->graph, 1, &node);
 }
 
