@@ -190,25 +190,31 @@ static void *pred__calloc(size_t n, size_t size) {
 
 /* Blocks of PRED__POPULATE_MIN bytes or more (packed weights, arenas) are written whole soon
  * after: their pages are mapped in one call, not one page fault each (Lite0's 18 MB of packed
- * weights: 13 ms -> 11 ms of its load on AMD Zen 3, Linux 6.18). Not asked for as huge pages
- * (MADV_HUGEPAGE): in the VMs we measured, each fresh 2 MiB page cost milliseconds, and Lite0's
- * load took 42-71 ms instead of 28-32 (AMD Zen 4, 8 processes each) for runs 1.5% faster. */
+ * weights: 13 ms -> 11 ms of its load on AMD Zen 3, Linux 6.18). They also start at a huge page's
+ * boundary and ask for huge pages (transparent huge pages in "madvise" mode, as Debian ships them):
+ * the kernels stream these blocks, and 2 MiB pages spare them TLB misses (Lite0 at 1 thread, AMD
+ * Zen 4, sum of per-node minima in 6 processes each: 9.92-10.17 ms with 4 KiB pages, 9.70-9.75 with
+ * huge pages; its Gemm 241-324 -> 205-216 us), and its load 26-32 ms -> 23-28 ms. A
+ * fresh VM is the exception: there the host backs each 2 MiB of guest memory touched for the first
+ * time in milliseconds, and until the guest has used its memory once such loads took 42-71 ms. */
 #define PRED__POPULATE_MIN ((size_t)4 << 20)
+#define PRED__HUGE_PAGE ((size_t)2 << 20)
 
 /* The block from PRED_MALLOC is kept just below the aligned address. */
 static void *pred__aligned_alloc(size_t n, size_t size, int zeroed) {
-    size_t bytes, whole;
+    size_t bytes, align = PRED__ALIGN, whole;
     unsigned char *block, *p;
-    if (!pred__mul_size(n, size, &bytes) || !pred__add_size(bytes, PRED__ALIGN + sizeof(void *), &whole))
-        return NULL;
+    if (!pred__mul_size(n, size, &bytes)) return NULL;
+    if (PRED__HAVE_POPULATE && bytes >= PRED__POPULATE_MIN) align = PRED__HUGE_PAGE;
+    if (!pred__add_size(bytes, align + sizeof(void *), &whole)) return NULL;
     if (!(block = (unsigned char *)pred__malloc_n(whole, 1))) return NULL;
     p = block + sizeof(void *);
-    p += (PRED__ALIGN - (uintptr_t)p % PRED__ALIGN) % PRED__ALIGN;
+    p += (align - (uintptr_t)p % align) % align;
     memcpy(p - sizeof(void *), &block, sizeof block);
 #if PRED__HAVE_POPULATE
-    if (bytes >= PRED__POPULATE_MIN) { /* from a 4 KiB boundary (other page sizes refuse it: a hint) */
-        uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, end = (uintptr_t)p + bytes;
-        if (start < end) (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+    if (align == PRED__HUGE_PAGE) { /* hints: a kernel without huge pages or the call maps 4 KiB pages */
+        (void)madvise(p, bytes & ~(PRED__HUGE_PAGE - 1), MADV_HUGEPAGE);
+        (void)madvise(p, bytes & ~(size_t)4095, MADV_POPULATE_WRITE);
     }
 #endif
     if (zeroed) memset(p, 0, bytes ? bytes : 1);
