@@ -100,10 +100,15 @@ static pred__dw_shape pred__conv_dw_shape(const pred__window *win) {
  * per-channel kernel's vectors idle past the row or its blocks are few (AMD EPYC, AVX-512 level:
  * Lite0's 14 x 14 maps 5x5 672 channels 197 -> 127 us, 3x3 480 channels 82 -> 57 us; 28 x 28 5x5
  * 240 channels 260 -> 203 us). At 56 wide the two are even, and at 112 the lanes kernel's copy
- * outgrows L2's share of a core. In WebAssembly, every map: V8 adds the address of each load the
- * per-channel kernel makes from its rows, where the lanes kernel's are constant offsets (node 20,
- * AMD EPYC: Lite0's 112 x 112 3x3 layer 550 -> 361 us, 56 x 56 670 -> 405 us). */
-static int pred__dw_lanes_shape(const pred__dw_shape *s) {
+ * outgrows L2's share of a core. At stride 2, a level whose per-channel kernel reads its rows in
+ * place (dw_s2_direct) keeps the lanes kernel for rows of at most 8 outputs (AMD Zen 4, AVX-512:
+ * 3x3 on 28 x 28 to 14 x 14, 240 channels, 54 -> 38 us; 5x5 on 56 x 56, 144 channels, 163 -> 125;
+ * but 5x5 on 14 x 14 to 7 x 7, 672 channels, lanes 65, direct 88). In WebAssembly, every map: V8
+ * adds the address of each load the per-channel kernel makes from its rows, where the lanes
+ * kernel's are constant offsets (node 20, AMD EPYC: Lite0's 112 x 112 3x3 layer 550 -> 361 us,
+ * 56 x 56 670 -> 405 us). With kt NULL: 1 where any level would (for sizing scratch). */
+static int pred__dw_lanes_shape(const pred__kernels *kt, const pred__dw_shape *s) {
+    if (kt && kt->dw_s2_direct && pred__dw_s2_direct(s)) return s->ow <= 8;
     return PRED__HAVE_WASM128 || s->ow <= 32;
 }
 
@@ -195,7 +200,7 @@ static pred_status pred__conv_infer(pred__graph *g, pred__node *n) {
         pred__dw_shape dw = pred__conv_dw_shape(&p->w);
         n->scratch = pred__dw_scratch_size(&dw);
         /* a level with a lanes kernel runs it on such maps (the level may change, as tests change it) */
-        if (pred__dw_lanes_shape(&dw) && pred__dw_lanes_scratch_size(&dw) > n->scratch)
+        if (pred__dw_lanes_shape(NULL, &dw) && pred__dw_lanes_scratch_size(&dw) > n->scratch)
             n->scratch = pred__dw_lanes_scratch_size(&dw);
         if (n->scratch > PRED_MAX_ELEMENTS)
             return pred__node_errorf(n, PRED_ERR_SHAPE, "the convolution needs too much scratch memory");
@@ -284,7 +289,7 @@ static void pred__conv_depthwise(const pred__exec *ex, const pred__kernels *kt, 
     job.b = b;
     job.c = (size_t)c;
     job.s = pred__conv_dw_shape(win);
-    job.group = kt->dwconv_lanes && pred__dw_lanes_shape(&job.s) ? PRED__DW_LANES : 1;
+    job.group = kt->dwconv_lanes && pred__dw_lanes_shape(kt, &job.s) ? PRED__DW_LANES : 1;
     job.act = act;
     tasks = (size_t)batch * ((job.c + job.group - 1) / job.group);
     if (pred__parallel_worth_macs(ex, (size_t)(batch * c) * job.s.oh * job.s.ow * job.s.kh * job.s.kw))

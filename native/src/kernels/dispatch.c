@@ -26,7 +26,8 @@ static const pred__kernels pred__kernels_avx2 = {
  * are AVX2's */
 static const pred__kernels pred__kernels_avx512 = {
     .isa = PRED__ISA_AVX512, .name = "avx512", .gemm_tile = pred__gemm_tile_avx512,
-    .gemm_tile2 = pred__gemm_tile2_avx512, .dwconv = pred__dwconv_avx512, .conv_direct = pred__conv_direct_avx512,
+    .gemm_tile2 = pred__gemm_tile2_avx512, .dwconv = pred__dwconv_avx512, .dw_s2_direct = 1,
+    .conv_direct = pred__conv_direct_avx512,
     .dwconv_lanes = pred__dwconv_lanes_avx512, .exp = pred__vexp_avx2, .sigmoid = pred__vsigmoid_avx2,
     .erf = pred__verf_avx2, .gather2 = pred__gather2_avx512, .pool_row = pred__pool_row_avx2,
     .arith = pred__arith_avx2, .clamp = pred__clamp_avx2};
@@ -151,13 +152,18 @@ static size_t pred__dw_padded_width(const pred__dw_shape *s) {
     return s->stride == 1 ? (vectors * 8 + s->kw - 1 + 7) / 8 * 8 : 2 * half; /* whole vectors, too */
 }
 
+static int pred__dw_s2_direct(const pred__dw_shape *s) {
+    return s->stride == 2 && s->kh == s->kw && (s->kw == 3 || s->kw == 5);
+}
+
 static size_t pred__dw_block_rows(size_t oh) {
     return (oh + 7) / 8 * 8;
 }
 
 static size_t pred__dw_scratch_size(const pred__dw_shape *s) {
     /* and 16 more floats: a vector of 16 lanes may read that far past the last row (dwconv_avx512.c) */
-    return ((pred__dw_block_rows(s->oh) - 1) * s->stride + s->kh) * pred__dw_padded_width(s) + 16;
+    size_t copy = ((pred__dw_block_rows(s->oh) - 1) * s->stride + s->kh) * pred__dw_padded_width(s) + 16;
+    return copy > s->w + 48 ? copy : s->w + 48; /* or a row of zeros for a kernel reading rows in place */
 }
 
 /* Padded columns of the channels' copy: the input's, or as many as one block of 8 outputs reads. */

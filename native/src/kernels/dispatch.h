@@ -114,10 +114,14 @@ typedef void (*pred__dwconv_fn)(float *y, const float *x, const float *w, float 
                                 float *scratch, const pred__act *act);
 /* Output rows the x86 dwconv kernels compute from one padded copy of their input rows. */
 #define PRED__DW_BAND 16
+/* 1 for the stride-2 shapes (3x3 and 5x5) a level's dwconv may read in place, without the padded
+ * copy, where the level says it does (pred__kernels.dw_s2_direct). */
+static int pred__dw_s2_direct(const pred__dw_shape *s);
 /* Floats of scratch a dwconv kernel may use: a zero-padded copy of the channel, rows
  * wide enough for whole vectors of 8 outputs (pred__dw_padded_width floats each; with
  * stride 2, a row holds its even columns, then its odd ones), as many as whole blocks of
- * 8 output rows read (pred__dw_block_rows), and 16 floats of slack. */
+ * 8 output rows read (pred__dw_block_rows), and 16 floats of slack; or, if more, w + 48 zeros
+ * (a row of the padding for a kernel reading the input's rows in place). */
 static size_t pred__dw_scratch_size(const pred__dw_shape *s);
 /* oh rounded up to whole blocks of 8 rows. */
 static size_t pred__dw_block_rows(size_t oh);
@@ -237,6 +241,7 @@ typedef struct pred__kernels {
     pred__gemm_tile_rows_fn gemm_tile_rows; /* NULL: strips are packed */
     pred__dwconv_fn dwconv;
     pred__dwconv_lanes_fn dwconv_lanes; /* NULL: this level has none (dwconv on each channel) */
+    int dw_s2_direct;                 /* dwconv reads the rows of pred__dw_s2_direct shapes in place */
     pred__conv_direct_fn conv_direct; /* NULL: this level has none */
     pred__map_fn exp, sigmoid, erf;   /* e^x, 1 / (1 + e^-x), erf x */
     pred__gather_fn gather2;
