@@ -1,7 +1,8 @@
 /*
  * kernels/dwconv_avx512.c: depthwise convolution for AVX-512, one channel at
- * a time (maps of rows up to 32 outputs run the lanes kernel instead,
- * dwconv_lanes_avx2.c). The channel is padded band by band as the AVX2 kernel
+ * a time (maps of rows up to 32 outputs, at stride 2 up to 8, run the lanes
+ * kernel instead, dwconv_lanes_avx512.c). 3x3 and 5x5 kernels at stride 2 read
+ * the input rows in place (below). Others: the channel is padded band by band as the AVX2 kernel
  * pads it, then blocks of 4 rows x 2 vectors of 16 outputs keep 8 independent
  * sums in flight. A vector may read past the end of a padded row: those lanes are
  * past the row's outputs too and never stored (the scratch has room for the
