@@ -242,11 +242,12 @@ static size_t pred__gemm_block_cols(const pred__kernels *kt) {
 
 /* c (mr, nr0 + nr1) from the strips b0 (nr0 columns) and b1 (nr1 columns; 0: none) at c's columns
  * 0 and NR (res likewise): one tile over both where the level has it, else a tile on each (the same
- * bits). */
+ * bits); a tile on each too where b1 has at most 8 columns, which the level's tile computes in
+ * half-width vectors (pred__gemm_tile8_avx512_body). */
 static void pred__gemm_tile_pair(const pred__kernels *kt, float *c, size_t ldc, const float *a, const float *b0,
                                  const float *b1, size_t kc, size_t mr, size_t nr0, size_t nr1, const float *bias,
                                  const float *res, const pred__act *act, int accumulate) {
-    if (nr1 && kt->gemm_tile2 && mr > 1) {
+    if (nr1 > 8 && kt->gemm_tile2 && mr > 1) {
         kt->gemm_tile2(c, ldc, a, b0, b1, kc, mr, nr1, bias, res, act, accumulate);
         return;
     }
