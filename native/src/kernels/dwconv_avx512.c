@@ -219,10 +219,13 @@ PRED__AVX512 static void pred__dwconv_avx512(float *y, const float *x, const flo
     }
     for (oy = 0; oy < s->oh; oy += PRED__DW_BAND) { /* bands as the AVX2 kernel makes them */
         const pred__dw_shape band = pred__dw_band(scratch, x, s, oy, pw);
+        const pred__dw_taps k3 = {3, 3, 1}, k5 = {5, 5, 1}, any = {s->kh, s->kw, s->stride};
         float *yb = y + oy * s->ow;
-#define PRED__DW_PLANE(taps) pred__dw_plane16(yb, scratch, w, bias, &band, pw, act, in_tile, taps)
-        PRED__DW_BY_SHAPE(s, PRED__DW_PLANE);
-#undef PRED__DW_PLANE
+        /* PRED__DW_BY_SHAPE's choice, less its stride-2 shapes (above) */
+        if (s->kh == 3 && s->kw == 3 && s->stride == 1) pred__dw_plane16(yb, scratch, w, bias, &band, pw, act, in_tile, k3);
+        else if (s->kh == 5 && s->kw == 5 && s->stride == 1)
+            pred__dw_plane16(yb, scratch, w, bias, &band, pw, act, in_tile, k5);
+        else pred__dw_plane16(yb, scratch, w, bias, &band, pw, act, in_tile, any);
     }
     if (!in_tile) pred__act_apply(y, s->oh * s->ow, act);
 }
