@@ -1,6 +1,7 @@
 /*
  * kernels/gemm_avx512.c: the GEMM tiles for AVX-512: 6 rows x 16 columns, one
- * vector a row, and 6 rows x two strips; and the stride-2 gather of the im2col strips. Six sums are too few to hide the latency of the FMA (four
+ * vector a row, 6 rows x two strips, and 6 rows x 8 columns in 256-bit vectors
+ * for a narrow last strip; and the stride-2 gather of the im2col strips. Six sums are too few to hide the latency of the FMA (four
  * cycles on two ports wants eight in flight), so each row keeps two: one for
  * the even steps of k and one for the odd, added at the end. The odd sum
  * starts at -0, which adds nothing to any value, -0 and NaN included, so a
